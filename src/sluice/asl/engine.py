@@ -1,0 +1,282 @@
+"""The Step Functions engine: state machines, executions, and the clock they share.
+
+Example:
+    >>> from sluice.asl import Engine
+    >>> engine = Engine(functions={"greet": lambda event, context: f"hello {event['name']}"})
+    >>> definition = {
+    ...     "StartAt": "Greet",
+    ...     "States": {"Greet": {"Type": "Task", "Resource":
+    ...         "arn:aws:lambda:us-east-1:123456789012:function:greet", "End": True}},
+    ... }
+    >>> execution = engine.run(definition, {"name": "sluice"})
+    >>> execution.status, execution.output
+    ('SUCCEEDED', 'hello sluice')
+
+Everything runs on one `VirtualClock`: `run()` drives it until the execution ends (or nothing
+can move any more, e.g. it waits for a task token), `start_execution()` only schedules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sluice.asl.clock import VirtualClock
+from sluice.asl.errors import ErrorName, StatesError
+from sluice.asl.execution import FAILED, RUNNING, SUCCEEDED, TIMED_OUT, Execution
+from sluice.asl.frame import ExecutionRuntime, Frame
+from sluice.asl.history import MAX_HISTORY_EVENTS, History
+from sluice.asl.loader import load_definition
+from sluice.asl.program import Program, compile_program, run_program
+from sluice.asl.retry import error_output
+from sluice.asl.tasks.dispatch import LambdaInvoker, TaskDispatcher, TaskResolver
+from sluice.asl.tasks.lambda_ import FunctionTable, Handler
+from sluice.asl.variables import Scope
+
+STANDARD = "STANDARD"
+EXPRESS = "EXPRESS"
+# AWS: an Express workflow runs for at most five minutes.
+EXPRESS_MAX_SECONDS = 300
+
+
+class ExecutionAlreadyExists(Exception):
+    """StartExecution with a name already used by this state machine (AWS's error code)."""
+
+
+@dataclass
+class StateMachine:
+    name: str
+    arn: str
+    definition: dict[str, Any]
+    program: Program
+    type: str = STANDARD
+    role_arn: str = ""
+    executions: dict[str, Execution] = field(default_factory=dict)
+
+
+class Engine:
+    """Runs ASL definitions in-process, on virtual time unless `real_time=True`."""
+
+    def __init__(
+        self,
+        *,
+        functions: Mapping[str, Handler] | None = None,
+        lambdas: LambdaInvoker | None = None,
+        resolver: TaskResolver | None = None,
+        clock: VirtualClock | None = None,
+        real_time: bool = False,
+        seed: int | str = 0,
+        region: str = "us-east-1",
+        account: str = "123456789012",
+        validate: bool = True,
+    ) -> None:
+        self.clock = clock or VirtualClock(real_time=real_time)
+        self.region = region
+        self.account = account
+        self.seed = seed
+        self.validate = validate
+        self.dispatcher = TaskDispatcher(lambdas or FunctionTable(functions or {}, region, account), resolver)
+        self.state_machines: dict[str, StateMachine] = {}
+        self._names = random.Random(f"{seed}:names")
+
+    # -- state machines ------------------------------------------------------------------
+
+    def create_state_machine(
+        self,
+        name: str,
+        definition: Mapping[str, Any] | str | Path,
+        *,
+        type: str = STANDARD,  # noqa: A002 - the AWS API's own parameter name
+        role_arn: str | None = None,
+    ) -> StateMachine:
+        """Register (or replace) a state machine; the definition is validated first."""
+        loaded = load_definition(definition)
+        if self.validate:
+            from sluice.asl.validation import ensure_valid  # noqa: PLC0415 - keep start-up lean
+
+            ensure_valid(loaded)
+        arn = f"arn:aws:states:{self.region}:{self.account}:stateMachine:{name}"
+        machine = StateMachine(
+            name=name,
+            arn=arn,
+            definition=loaded,
+            program=compile_program(loaded),
+            type=type,
+            role_arn=role_arn or f"arn:aws:iam::{self.account}:role/sluice-local-execution-role",
+        )
+        previous = self.state_machines.get(arn)
+        if previous is not None:
+            machine.executions = previous.executions
+        self.state_machines[arn] = machine
+        return machine
+
+    def state_machine(self, reference: str | StateMachine) -> StateMachine:
+        """Look a state machine up by ARN or name."""
+        if isinstance(reference, StateMachine):
+            return reference
+        if reference in self.state_machines:
+            return self.state_machines[reference]
+        for machine in self.state_machines.values():
+            if machine.name == reference:
+                return machine
+        raise KeyError(f"State machine does not exist: {reference}")
+
+    # -- executions ----------------------------------------------------------------------
+
+    def start_execution(
+        self, state_machine: str | StateMachine, input: Any = None, *, name: str | None = None  # noqa: A002
+    ) -> Execution:
+        """Schedule an execution on the clock and return it (still RUNNING)."""
+        machine = self.state_machine(state_machine)
+        data = {} if input is None else input
+        name = name or str(uuid.UUID(int=self._names.getrandbits(128), version=4))
+        if machine.type == STANDARD and name in machine.executions:
+            existing = machine.executions[name]
+            # AWS: same name and same input while running returns the original execution.
+            if existing.status == RUNNING and existing.input == data:
+                return existing
+            raise ExecutionAlreadyExists(f"Execution Already Exists: '{existing.arn}'")
+        execution = self._new_execution(machine, data, name)
+        machine.executions[name] = execution
+        execution.task = self.clock.loop.create_task(self._drive(execution, machine.program))
+        return execution
+
+    def run(
+        self,
+        definition: Mapping[str, Any] | str | Path | StateMachine,
+        input: Any = None,  # noqa: A002
+        *,
+        name: str | None = None,
+        type: str = STANDARD,  # noqa: A002
+    ) -> Execution:
+        """Start an execution and drive the clock until it ends or nothing can move."""
+        if isinstance(definition, StateMachine | str) and not _looks_like_path(definition):
+            machine = self.state_machine(definition)
+        else:
+            machine = self.create_state_machine(_machine_name(definition), definition, type=type)
+        execution = self.start_execution(machine, input, name=name)
+        assert execution.task is not None
+        self.run_until_idle(until=execution.task)
+        return execution
+
+    def run_until_idle(self, until: asyncio.Future[Any] | None = None) -> None:
+        """Drive the clock until `until` is done, or until no work is left."""
+        if until is None:
+            self.clock.run_until_idle()
+            return
+        until.add_done_callback(lambda _: self.clock.loop.stop())
+        if not until.done():
+            self.clock.run_until_idle()
+
+    def close(self) -> None:
+        """Release the clock's event loop (its self-pipe file descriptors)."""
+        self.clock.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _new_execution(self, machine: StateMachine, data: Any, name: str) -> Execution:
+        kind = "express" if machine.type == EXPRESS else "execution"
+        arn = f"arn:aws:states:{self.region}:{self.account}:{kind}:{machine.name}:{name}"
+        start = self.clock.now()
+        history = History(clock=self.clock.now, keep=True,
+                          limit=MAX_HISTORY_EVENTS if machine.type == STANDARD else None)
+        runtime = ExecutionRuntime(
+            clock=self.clock,
+            history=history,
+            rng=random.Random(f"{self.seed}:{arn}"),
+            dispatcher=self.dispatcher,
+            execution_arn=arn,
+            execution_name=name,
+            state_machine_arn=machine.arn,
+            state_machine_name=machine.name,
+            role_arn=machine.role_arn,
+            execution_input=data,
+            start_time=start,
+            execution_type=machine.type,
+        )
+        runtime.spawn_child = self._child_runner(runtime)
+        return Execution(arn, name, machine.arn, machine.type, data, start, runtime)
+
+    async def _drive(self, execution: Execution, program: Program) -> None:
+        runtime = execution.runtime
+        history = runtime.history
+        history.add(
+            "ExecutionStarted",
+            executionStartedEventDetails={"input": execution.input, "roleArn": runtime.role_arn},
+        )
+        limit = program.timeout_seconds
+        if execution.type == EXPRESS:
+            limit = min(limit or EXPRESS_MAX_SECONDS, EXPRESS_MAX_SECONDS)
+        frame = Frame(runtime=runtime, scope=Scope())
+        try:
+            output = await asyncio.wait_for(run_program(program, execution.input, frame), limit)
+        except TimeoutError:
+            self._close(execution, TIMED_OUT, error=ErrorName.TIMEOUT)
+            history.add("ExecutionTimedOut", executionTimedOutEventDetails={"error": ErrorName.TIMEOUT})
+        except StatesError as failure:
+            self._close(execution, FAILED, error=failure.error, cause=failure.cause)
+            details = {"error": failure.error} | ({"cause": failure.cause} if failure.cause is not None else {})
+            history.add("ExecutionFailed", executionFailedEventDetails=details)
+        else:
+            self._close(execution, SUCCEEDED, output=output)
+            history.add("ExecutionSucceeded", executionSucceededEventDetails={"output": output})
+
+    def _close(self, execution: Execution, status: str, *, output: Any = None,
+               error: str | None = None, cause: str | None = None) -> None:
+        execution.status = status
+        execution.output = output
+        execution.error = error
+        execution.cause = cause
+        execution.stop_time = self.clock.now()
+
+    def _child_runner(self, parent: ExecutionRuntime) -> Any:
+        """Distributed Map children: separate executions with an empty variable scope."""
+
+        async def run_child(program: Program, item: Any, child_type: str, label: str) -> tuple[bool, Any]:
+            arn = f"{parent.execution_arn}/{label}"
+            runtime = ExecutionRuntime(
+                clock=self.clock,
+                history=History(clock=self.clock.now, keep=child_type == STANDARD),
+                rng=random.Random(f"{self.seed}:{arn}"),
+                dispatcher=self.dispatcher,
+                execution_arn=arn,
+                execution_name=label,
+                state_machine_arn=parent.state_machine_arn,
+                state_machine_name=parent.state_machine_name,
+                role_arn=parent.role_arn,
+                execution_input=item,
+                start_time=self.clock.now(),
+                execution_type=child_type,
+            )
+            runtime.spawn_child = self._child_runner(runtime)
+            try:
+                output = await run_program(program, item, Frame(runtime=runtime, scope=Scope()))
+            except StatesError as failure:
+                return False, error_output(failure.error, failure.cause)
+            finally:
+                parent.transitions += runtime.transitions
+                parent.task_calls += runtime.task_calls
+            return True, output
+
+        return run_child
+
+
+def _looks_like_path(reference: str | StateMachine) -> bool:
+    return isinstance(reference, str) and reference.endswith((".json", ".yaml", ".yml", ".json5"))
+
+
+def _machine_name(definition: Mapping[str, Any] | str | Path | StateMachine) -> str:
+    if isinstance(definition, str | Path):
+        return Path(definition).name.split(".")[0]
+    return "LocalStateMachine"

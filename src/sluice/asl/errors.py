@@ -1,0 +1,46 @@
+"""Step Functions error names and the exception that carries them through an execution.
+
+AWS names errors as plain strings (`States.TaskFailed`, `Lambda.Unknown`, or a handler's
+exception class name). Every runtime failure inside the engine is a `StatesError` so that
+`Retry`/`Catch` can match on `error` exactly as AWS does.
+"""
+
+from __future__ import annotations
+
+
+class ErrorName:
+    """The predefined error codes of the Amazon States Language (ASL spec, "Errors")."""
+
+    ALL = "States.ALL"
+    TASK_FAILED = "States.TaskFailed"
+    TIMEOUT = "States.Timeout"
+    HEARTBEAT_TIMEOUT = "States.HeartbeatTimeout"
+    RUNTIME = "States.Runtime"
+    DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
+    NO_CHOICE_MATCHED = "States.NoChoiceMatched"
+    INTRINSIC_FAILURE = "States.IntrinsicFailure"
+    PARAMETER_PATH_FAILURE = "States.ParameterPathFailure"
+    RESULT_PATH_MATCH_FAILURE = "States.ResultPathMatchFailure"
+    BRANCH_FAILED = "States.BranchFailed"
+    PERMISSIONS = "States.Permissions"
+    EXCEED_TOLERATED_FAILURE_THRESHOLD = "States.ExceedToleratedFailureThreshold"
+    ITEM_READER_FAILED = "States.ItemReaderFailed"
+    RESULT_WRITER_FAILED = "States.ResultWriterFailed"
+    QUERY_EVALUATION_ERROR = "States.QueryEvaluationError"
+
+
+class StatesError(Exception):
+    """A failure with an ASL error name and cause, matchable by `Retry`/`Catch`.
+
+    Example:
+        >>> raise StatesError(ErrorName.NO_CHOICE_MATCHED, "No Matches!")
+    """
+
+    def __init__(self, error: str, cause: str | None = None, *, contextual: bool = False) -> None:
+        super().__init__(f"{error}: {cause}" if cause else error)
+        self.error = error
+        self.cause = cause
+        # True: the state runner prefixes the cause with AWS's sentence naming the state and
+        # its entered event ("An error occurred while executing the state 'X' (entered at the
+        # event id #N). ..."), which only the runner knows.
+        self.contextual = contextual

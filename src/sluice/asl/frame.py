@@ -1,0 +1,92 @@
+"""What a running state can see: the execution it belongs to and its branch of it.
+
+`ExecutionRuntime` is shared by every branch of one execution (clock, history, RNG, task
+dispatch). `Frame` is one thread of control inside it — the top level, a Parallel branch or a
+Map iteration — with its own variable scope and `$$.Map.Item`.
+
+The context object (`$$`) is built on demand: most states never read it, and building a dict per
+transition would cost more than the transition itself.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sluice.asl.clock import VirtualClock, iso_timestamp
+from sluice.asl.history import History
+from sluice.asl.variables import Scope
+
+if TYPE_CHECKING:
+    from sluice.asl.tasks.dispatch import TaskDispatcher
+
+
+@dataclass
+class ExecutionRuntime:
+    """Everything one execution shares across its branches."""
+
+    clock: VirtualClock
+    history: History
+    rng: random.Random
+    dispatcher: TaskDispatcher
+    execution_arn: str
+    execution_name: str
+    state_machine_arn: str
+    state_machine_name: str
+    role_arn: str
+    execution_input: Any
+    start_time: float
+    execution_type: str = "STANDARD"
+    redrive_count: int = 0
+    transitions: int = 0
+    task_calls: int = 0
+    # Start a child workflow run (Distributed Map iterations); set by the engine.
+    spawn_child: Callable[..., Any] | None = None
+
+    def context_base(self) -> dict[str, Any]:
+        return {
+            "Execution": {
+                "Id": self.execution_arn,
+                "Input": self.execution_input,
+                "StartTime": iso_timestamp(self.start_time),
+                "Name": self.execution_name,
+                "RoleArn": self.role_arn,
+                "RedriveCount": self.redrive_count,
+            },
+            "StateMachine": {"Id": self.state_machine_arn, "Name": self.state_machine_name},
+        }
+
+
+@dataclass
+class Frame:
+    """One thread of control: the top-level run, a Parallel branch or a Map iteration."""
+
+    runtime: ExecutionRuntime
+    scope: Scope
+    map_item: dict[str, Any] | None = None
+    state_name: str = ""
+    entered_time: float = 0.0
+    entered_event_id: int = 0
+    retry_count: int = 0
+    task_token: str | None = None
+    _extra_context: dict[str, Any] = field(default_factory=dict)
+
+    def branch(self, map_item: dict[str, Any] | None = None) -> Frame:
+        """A frame for a Parallel branch or Map iteration: inner scope, own Map item."""
+        return Frame(runtime=self.runtime, scope=self.scope.child(), map_item=map_item)
+
+    def context_object(self) -> dict[str, Any]:
+        """`$$` as AWS shows it to this state."""
+        context = self.runtime.context_base()
+        state: dict[str, Any] = {"EnteredTime": iso_timestamp(self.entered_time), "Name": self.state_name}
+        if self.retry_count or self.task_token is not None:
+            state["RetryCount"] = self.retry_count
+        context["State"] = state
+        if self.task_token is not None:
+            context["Task"] = {"Token": self.task_token}
+        if self.map_item is not None:
+            context["Map"] = {"Item": self.map_item}
+        context.update(self._extra_context)
+        return context

@@ -1,0 +1,76 @@
+"""A compiled workflow (top level, Parallel branch or Map processor) and the loop that runs it.
+
+`compile_program` turns a definition into immutable state objects once; `run_program` walks
+them: record `<Type>StateEntered`, let the state do its work, record `<Type>StateExited`, follow
+`Next`. This loop is the engine's hot path, so it does as little as possible per transition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sluice.asl.errors import StatesError
+from sluice.asl.frame import Frame
+from sluice.asl.states.base import State, check_size, qualify
+from sluice.asl.states.choice import ChoiceState
+from sluice.asl.states.fail import FailState
+from sluice.asl.states.map import MapState
+from sluice.asl.states.parallel import ParallelState
+from sluice.asl.states.pass_ import PassState
+from sluice.asl.states.succeed import SucceedState
+from sluice.asl.states.task import TaskState
+from sluice.asl.states.wait import WaitState
+
+STATE_TYPES: dict[str, type[State]] = {
+    state.TYPE: state
+    for state in (PassState, TaskState, ChoiceState, WaitState, SucceedState, FailState, ParallelState, MapState)
+}
+
+
+@dataclass(frozen=True)
+class Program:
+    start_at: str
+    states: Mapping[str, State]
+    query_language: str
+    timeout_seconds: float | None = None
+
+
+def compile_program(definition: Mapping[str, Any], query_language: str = "JSONPath") -> Program:
+    """Compile a (validated) definition; nested branches inherit the query language."""
+    language = definition.get("QueryLanguage", query_language)
+    states = {
+        name: STATE_TYPES[spec["Type"]](name, spec, language) for name, spec in definition["States"].items()
+    }
+    return Program(definition["StartAt"], states, language, definition.get("TimeoutSeconds"))
+
+
+async def run_program(program: Program, data: Any, frame: Frame) -> Any:
+    """Run from StartAt to a terminal state; return its output or raise its StatesError."""
+    runtime = frame.runtime
+    history = runtime.history
+    now = runtime.clock.now
+    states = program.states
+    name: str | None = program.start_at
+    while name is not None:
+        state = states[name]
+        frame.state_name = name
+        frame.entered_time = now()
+        frame.retry_count = 0
+        frame.task_token = None
+        frame.entered_event_id = history.add(
+            state.entered_event, stateEnteredEventDetails={"name": name, "input": data}
+        )
+        runtime.transitions += 1
+        try:
+            output, name = await state.run(data, frame)
+            if output is not data:
+                check_size(output, state.name)
+        except StatesError as failure:
+            qualify(failure, frame)
+            raise
+        if state.exited_event is not None:
+            history.add(state.exited_event, stateExitedEventDetails={"name": state.name, "output": output})
+        data = output
+    return data

@@ -1,0 +1,210 @@
+"""What every state shares: input/output processing in both query languages, `Assign`,
+and `Retry`/`Catch` for the states that have them.
+
+JSONPath data flow (ASL "Input and Output Processing"):
+    raw input -> InputPath -> Parameters -> <state work> -> ResultSelector
+              -> Assign (sees the result as `$`) -> ResultPath (merged into raw input) -> OutputPath
+JSONata data flow:
+    raw input -> Arguments -> <state work> -> Assign and Output (both see `$states.result`
+              and the variable values from *before* the state)
+
+A state type implements `produce()` — its own work — and inherits the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, ClassVar
+
+from sluice.asl.errors import ErrorName, StatesError
+from sluice.asl.frame import Frame
+from sluice.asl.payload import (
+    contextual,
+    evaluate_jsonata,
+    evaluate_parameters,
+    jsonata_states,
+    resolve_path,
+)
+from sluice.asl.paths import PathNotFound, compile_path, set_path
+from sluice.asl.retry import Catcher, Retrier, error_output
+
+_DEFAULT = object()  # field absent (as opposed to an explicit JSON null)
+
+# AWS: "The maximum input or output size for a task, state, or execution is 256 KiB".
+MAX_PAYLOAD_BYTES = 262_144
+
+
+class State:
+    """Base class: one compiled state of a definition."""
+
+    TYPE: ClassVar[str]
+    HAS_RESULT: ClassVar[bool] = False  # Task/Map/Parallel: ResultSelector, Retry, Catch
+
+    def __init__(self, name: str, spec: dict[str, Any], query_language: str) -> None:
+        self.name = name
+        self.spec = spec
+        self.jsonata = spec.get("QueryLanguage", query_language) == "JSONata"
+        self.next: str | None = spec.get("Next")
+        self.assign: dict[str, Any] | None = spec.get("Assign")
+        self.input_path = spec.get("InputPath", "$")
+        self.output_path = spec.get("OutputPath", "$")
+        self.result_path = spec.get("ResultPath", "$")
+        self.parameters = spec.get("Parameters", _DEFAULT)
+        self.result_selector = spec.get("ResultSelector", _DEFAULT)
+        self.arguments = spec.get("Arguments", _DEFAULT)
+        self.output = spec.get("Output", _DEFAULT)
+        self.retriers = [Retrier.from_definition(rule) for rule in spec.get("Retry", [])]
+        self.catchers = [Catcher.from_definition(rule) for rule in spec.get("Catch", [])]
+        self.entered_event = f"{self.TYPE}StateEntered"
+        self.exited_event: str | None = f"{self.TYPE}StateExited"
+
+    # -- the template method -------------------------------------------------------------
+
+    async def run(self, raw: Any, frame: Frame) -> tuple[Any, str | None]:
+        """Run the state on `raw` input; return (output, name of the next state or None)."""
+        if not (self.retriers or self.catchers):
+            return await self._attempt(raw, frame)
+        attempts = [0] * len(self.retriers)
+        while True:
+            try:
+                return await self._attempt(raw, frame)
+            except StatesError as failure:
+                qualify(failure, frame)
+                retrier = next((r for r in self.retriers if r.matches(failure.error)), None)
+                if retrier is not None:
+                    index = self.retriers.index(retrier)
+                    if attempts[index] < retrier.max_attempts:
+                        await asyncio.sleep(retrier.delay(attempts[index], frame.runtime.rng))
+                        attempts[index] += 1
+                        frame.retry_count += 1
+                        continue
+                catcher = next((c for c in self.catchers if c.matches(failure.error)), None)
+                if catcher is None:
+                    raise
+                return self._catch(catcher, failure, raw, frame), catcher.next
+
+    async def _attempt(self, raw: Any, frame: Frame) -> tuple[Any, str | None]:
+        if self.jsonata:
+            return await self._attempt_jsonata(raw, frame)
+        effective = self.effective_input(raw, frame)
+        result, next_state = await self.produce(effective, raw, frame)
+        if self.result_selector is not _DEFAULT:
+            result = evaluate_parameters(self.result_selector, result, frame)
+        if self.assign is not None:
+            frame.scope.assign(evaluate_parameters(self.assign, result, frame))
+        return self.select_output(self.merge_result(raw, result), frame), next_state
+
+    async def _attempt_jsonata(self, raw: Any, frame: Frame) -> tuple[Any, str | None]:
+        argument = raw
+        if self.arguments is not _DEFAULT:
+            argument = evaluate_jsonata(self.arguments, jsonata_states(frame, raw), frame, "Arguments")
+        result, next_state = await self.produce(argument, raw, frame)
+        extra = {"result": result} if self.HAS_RESULT else {}
+        states = jsonata_states(frame, raw, **extra)
+        output = result
+        if self.output is not _DEFAULT:
+            output = evaluate_jsonata(self.output, states, frame, "Output")
+        if self.assign is not None:
+            frame.scope.assign(evaluate_jsonata(self.assign, states, frame, "Assign"))
+        return output, next_state
+
+    async def produce(self, effective: Any, raw: Any, frame: Frame) -> tuple[Any, str | None]:
+        """The state's own work on its effective input: (result, next state)."""
+        return effective, self.next
+
+    # -- JSONPath input/output processing -------------------------------------------------
+
+    def effective_input(self, raw: Any, frame: Frame) -> Any:
+        selected = self._select(self.input_path, raw, frame, "InputPath")
+        if self.parameters is not _DEFAULT:
+            return evaluate_parameters(self.parameters, selected, frame)
+        return selected
+
+    def merge_result(self, raw: Any, result: Any) -> Any:
+        if self.result_path is None:
+            return raw
+        return set_path(raw, compile_path(self.result_path), result)
+
+    def select_output(self, data: Any, frame: Frame) -> Any:
+        return self._select(self.output_path, data, frame, "OutputPath")
+
+    def _select(self, path: str | None, data: Any, frame: Frame, field_name: str) -> Any:
+        if path is None:
+            return {}  # ASL: a null InputPath/OutputPath yields an empty object
+        if path == "$":
+            return data
+        try:
+            return resolve_path(path, data, frame)
+        except PathNotFound:
+            raise contextual(
+                ErrorName.RUNTIME,
+                f"Invalid path '{path}' : No results for path: {path} in {field_name} "
+                f"on input '{_compact(data)}'",
+            ) from None
+
+    # -- Catch ---------------------------------------------------------------------------
+
+    def _catch(self, catcher: Catcher, failure: StatesError, raw: Any, frame: Frame) -> Any:
+        error = error_output(failure.error, failure.cause)
+        if self.jsonata:
+            states = jsonata_states(frame, raw, errorOutput=error)
+            output = error if catcher.output is None else evaluate_jsonata(
+                catcher.output, states, frame, "Output"
+            )
+            if catcher.assign is not None:
+                frame.scope.assign(evaluate_jsonata(catcher.assign, states, frame, "Assign"))
+            return output
+        if catcher.assign is not None:
+            frame.scope.assign(evaluate_parameters(catcher.assign, error, frame))
+        if catcher.result_path is None:
+            return raw
+        return set_path(raw, compile_path(catcher.result_path), error)
+
+
+def qualify(failure: StatesError, frame: Frame) -> None:
+    """Prefix a contextual cause with the state and event id, exactly once."""
+    if failure.contextual:
+        failure.cause = (
+            f"An error occurred while executing the state '{frame.state_name}' "
+            f"(entered at the event id #{frame.entered_event_id}). {failure.cause}"
+        )
+        failure.contextual = False
+
+
+def check_size(value: Any, state_name: str) -> None:
+    """Raise States.DataLimitExceeded when a state's output exceeds 256 KiB of JSON."""
+    if _maybe_large(value):
+        size = len(_compact(value).encode())
+        if size > MAX_PAYLOAD_BYTES:
+            raise StatesError(
+                ErrorName.DATA_LIMIT_EXCEEDED,
+                f"The state/task '{state_name}' returned a result with a size exceeding the maximum "
+                "number of bytes service limit.",
+            )
+
+
+def _maybe_large(value: Any) -> bool:
+    """Cheap pre-check (no serialisation) that stops counting as soon as it could matter."""
+    budget = MAX_PAYLOAD_BYTES // 8
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            budget -= len(item)
+        elif isinstance(item, dict):
+            budget -= 4 * len(item)
+            stack.extend(item.values())
+            budget -= sum(len(key) for key in item)
+        elif isinstance(item, list):
+            budget -= len(item)
+            stack.extend(item)
+        else:
+            budget -= 4
+        if budget < 0:
+            return True
+    return False
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,76 @@
+"""Choice: picks the next state from the first matching rule, else `Default`.
+
+JSONPath rules compare paths with the operators in `choice_rules`; JSONata rules evaluate a
+`Condition`. A rule may carry its own `Assign` (and `Output` in JSONata); the state-level ones
+apply when `Default` is taken. No match and no Default: `States.NoChoiceMatched`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sluice.asl.errors import ErrorName, StatesError
+from sluice.asl.frame import Frame
+from sluice.asl.payload import (
+    contextual,
+    evaluate_jsonata,
+    evaluate_parameters,
+    jsonata_states,
+    resolve_path,
+)
+from sluice.asl.states.base import _DEFAULT, State
+from sluice.asl.states.choice_rules import Predicate, compile_rule
+
+
+class ChoiceState(State):
+    TYPE = "Choice"
+
+    def __init__(self, name: str, spec: dict[str, Any], query_language: str) -> None:
+        super().__init__(name, spec, query_language)
+        self.rules: list[tuple[dict[str, Any], Predicate | None]] = [
+            (rule, None if self.jsonata else compile_rule(rule)) for rule in spec.get("Choices", [])
+        ]
+        self.default: str | None = spec.get("Default")
+
+    async def run(self, raw: Any, frame: Frame) -> tuple[Any, str | None]:
+        if self.jsonata:
+            return self._run_jsonata(raw, frame)
+        effective = self.effective_input(raw, frame)
+
+        def resolve(path: str, data: Any) -> Any:
+            return resolve_path(path, data, frame)
+
+        rule = next((r for r, predicate in self.rules if predicate and predicate(effective, resolve)), None)
+        chosen, assign = self._outcome(rule)
+        if assign is not None:
+            frame.scope.assign(evaluate_parameters(assign, effective, frame))
+        return self.select_output(effective, frame), chosen
+
+    def _run_jsonata(self, raw: Any, frame: Frame) -> tuple[Any, str | None]:
+        states = jsonata_states(frame, raw)
+        rule = next((r for r, _ in self.rules if self._condition(r, states, frame)), None)
+        chosen, assign = self._outcome(rule)
+        output_template = (rule or {}).get("Output", self.output if rule is None else _DEFAULT)
+        output = raw
+        if output_template is not _DEFAULT:
+            output = evaluate_jsonata(output_template, states, frame, "Output")
+        if assign is not None:
+            frame.scope.assign(evaluate_jsonata(assign, states, frame, "Assign"))
+        return output, chosen
+
+    def _condition(self, rule: dict[str, Any], states: dict[str, Any], frame: Frame) -> bool:
+        value = evaluate_jsonata(rule["Condition"], states, frame, "Condition")
+        if not isinstance(value, bool):
+            raise contextual(
+                ErrorName.QUERY_EVALUATION_ERROR,
+                f"The JSONata expression '{rule['Condition']}' specified for the field 'Condition' "
+                f"returned an unexpected result type. Expected 'boolean', but was '{type(value).__name__}'",
+            )
+        return value
+
+    def _outcome(self, rule: dict[str, Any] | None) -> tuple[str, dict[str, Any] | None]:
+        if rule is not None:
+            return rule["Next"], rule.get("Assign")
+        if self.default is None:
+            raise StatesError(ErrorName.NO_CHOICE_MATCHED, "No Matches!")
+        return self.default, self.assign

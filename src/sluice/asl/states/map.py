@@ -1,0 +1,266 @@
+"""Map: runs the item processor once per item, at most `MaxConcurrency` at a time.
+
+Inline mode runs iterations inside this execution (their states appear in its history; the
+first failure fails the Map). Distributed mode runs each item — or each `ItemBatcher` batch — as
+a child workflow with its own empty variable scope, tolerating up to `ToleratedFailureCount` /
+`ToleratedFailurePercentage` failures before failing with `States.ExceedToleratedFailureThreshold`.
+Items come from `ItemsPath` (JSONPath) or `Items` (JSONata); each is shaped by `ItemSelector`
+(or legacy `Parameters`), which sees `$$.Map.Item.Index` / `.Value`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sluice.asl.concurrency import gather_or_cancel
+from sluice.asl.errors import ErrorName, StatesError
+from sluice.asl.frame import Frame
+from sluice.asl.payload import (
+    contextual,
+    evaluate_jsonata,
+    evaluate_parameters,
+    jsonata_states,
+    resolve_path,
+)
+from sluice.asl.states.base import _DEFAULT, State
+
+# AWS: an inline Map runs up to 40 iterations concurrently; a Distributed Map up to 10,000 child
+# executions. MaxConcurrency 0 means "as many as the service allows".
+INLINE_CONCURRENCY_LIMIT = 40
+DISTRIBUTED_CONCURRENCY_LIMIT = 10_000
+
+
+class MapState(State):
+    TYPE = "Map"
+    HAS_RESULT = True
+
+    def __init__(self, name: str, spec: dict[str, Any], query_language: str) -> None:
+        from sluice.asl.program import compile_program  # noqa: PLC0415 - programs contain states
+
+        super().__init__(name, spec, query_language)
+        processor = spec.get("ItemProcessor") or spec["Iterator"]
+        config = processor.get("ProcessorConfig", {})
+        self.distributed = config.get("Mode", "INLINE") == "DISTRIBUTED"
+        self.child_type = config.get("ExecutionType", "STANDARD")
+        self.program = compile_program(processor, "JSONata" if self.jsonata else "JSONPath")
+        # For a Map, legacy `Parameters` is the per-item selector, not an input transform.
+        self.item_selector = spec.get("ItemSelector", self.parameters)
+        self.parameters = _DEFAULT
+        self.label = spec.get("Label", name)
+
+    async def produce(self, effective: Any, raw: Any, frame: Frame) -> tuple[Any, str | None]:
+        runtime = frame.runtime
+        source = raw if self.jsonata else effective
+        items = self._items(effective, raw, frame)
+        concurrency = self._max_concurrency(source, raw, frame)
+        tolerated = self._tolerated(source, raw, frame) if self.distributed else None
+        inputs = [self._select_item(index, item, effective, raw, frame) for index, item in enumerate(items)]
+        if self.distributed:
+            inputs = self._batch(inputs, source, frame)
+        runtime.history.add("MapStateStarted", mapStateStartedEventDetails={"length": len(inputs)})
+        gate = asyncio.Semaphore(concurrency)
+        try:
+            if self.distributed:
+                results = await self._run_distributed(inputs, gate, frame, tolerated)
+            else:
+                results = await gather_or_cancel(
+                    [self._iteration(index, item, gate, frame) for index, item in enumerate(inputs)]
+                )
+        except StatesError:
+            runtime.history.add("MapStateFailed")
+            raise
+        runtime.history.add("MapStateSucceeded")
+        return results, self.next
+
+    # -- items ---------------------------------------------------------------------------
+
+    def _items(self, effective: Any, raw: Any, frame: Frame) -> list[Any]:
+        if self.jsonata:
+            if "Items" not in self.spec:
+                return _require_array(raw, ErrorName.QUERY_EVALUATION_ERROR)
+            items = evaluate_jsonata(self.spec["Items"], jsonata_states(frame, raw), frame, "Items")
+            if not isinstance(items, list):
+                expression = self.spec["Items"]
+                shown = expression[2:-2].strip() if isinstance(expression, str) else json.dumps(expression)
+                raise contextual(
+                    ErrorName.QUERY_EVALUATION_ERROR,
+                    f"The JSONata expression '{shown}' specified for the field 'Items' returned an "
+                    f"unexpected result type. Expected 'array', but was '{_json_type(items)}' for value: "
+                    f"{_compact(items)}",
+                )
+            return items
+        path = self.spec.get("ItemsPath", "$")
+        items = effective if path == "$" else resolve_path(path, effective, frame)
+        return _require_array(items, ErrorName.RUNTIME)
+
+    def _select_item(self, index: int, item: Any, effective: Any, raw: Any, frame: Frame) -> Any:
+        if self.item_selector is _DEFAULT:
+            return item
+        selector_frame = frame.branch({"Index": index, "Value": item})
+        selector_frame.state_name, selector_frame.entered_time = frame.state_name, frame.entered_time
+        selector_frame.scope = frame.scope
+        if self.jsonata:
+            states = jsonata_states(selector_frame, raw)
+            return evaluate_jsonata(self.item_selector, states, selector_frame, "ItemSelector")
+        return evaluate_parameters(self.item_selector, effective, selector_frame)
+
+    def _batch(self, inputs: list[Any], source: Any, frame: Frame) -> list[Any]:
+        batcher = self.spec.get("ItemBatcher")
+        if batcher is None:
+            return inputs
+        max_items = self._number(batcher, "MaxItemsPerBatch", source, frame) or len(inputs) or 1
+        max_bytes = self._number(batcher, "MaxInputBytesPerBatch", source, frame) or 262_144
+        batch_input = batcher.get("BatchInput")
+        batches: list[list[Any]] = []
+        size = 0
+        for item in inputs:
+            item_size = len(_compact(item).encode())
+            if not batches or len(batches[-1]) >= max_items or size + item_size > max_bytes:
+                batches.append([])
+                size = 0
+            batches[-1].append(item)
+            size += item_size
+        return [
+            {"Items": batch} | ({"BatchInput": batch_input} if batch_input is not None else {})
+            for batch in batches
+        ]
+
+    # -- knobs ---------------------------------------------------------------------------
+
+    def _number(self, spec: dict[str, Any], field_name: str, source: Any, frame: Frame) -> Any:
+        value = spec.get(field_name)
+        if self.jsonata and isinstance(value, str):
+            return evaluate_jsonata(value, jsonata_states(frame, source), frame, field_name)
+        if (path := spec.get(f"{field_name}Path")) is not None:
+            return resolve_path(path, source, frame)
+        return value
+
+    def _max_concurrency(self, source: Any, raw: Any, frame: Frame) -> int:
+        value = self._number(self.spec, "MaxConcurrency", source, frame) or 0
+        limit = DISTRIBUTED_CONCURRENCY_LIMIT if self.distributed else INLINE_CONCURRENCY_LIMIT
+        return min(int(value), limit) if value else limit
+
+    def _tolerated(self, source: Any, raw: Any, frame: Frame) -> tuple[int | None, float | None]:
+        count = _coerce(self._number(self.spec, "ToleratedFailureCount", source, frame), int)
+        if isinstance(count, _Invalid):
+            raise contextual(
+                ErrorName.RUNTIME,
+                f'The ToleratedFailureCountPath field refers to value "{_shown(count.value)}" which is not '
+                f"a valid integer: {self.spec.get('ToleratedFailureCountPath')}",
+            )
+        if count is not None and count < 0:
+            raise contextual(ErrorName.RUNTIME, "ToleratedFailureCount cannot be negative.")
+        percentage = _coerce(self._number(self.spec, "ToleratedFailurePercentage", source, frame), float)
+        if isinstance(percentage, _Invalid):
+            raise contextual(
+                ErrorName.RUNTIME,
+                f'The ToleratedFailurePercentagePath field refers to value "{_shown(percentage.value)}" '
+                f"which is not a valid number: {self.spec.get('ToleratedFailurePercentagePath')}",
+            )
+        if percentage is not None and not 0 <= percentage <= 100:
+            raise contextual(ErrorName.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100.")
+        return count, percentage
+
+    # -- running -------------------------------------------------------------------------
+
+    async def _iteration(self, index: int, item: Any, gate: asyncio.Semaphore, frame: Frame) -> Any:
+        from sluice.asl.program import run_program  # noqa: PLC0415
+
+        history = frame.runtime.history
+        async with gate:
+            history.add("MapIterationStarted", mapIterationStartedEventDetails={"name": self.name, "index": index})
+            try:
+                result = await run_program(self.program, item, frame.branch())
+            except StatesError:
+                history.add("MapIterationFailed", mapIterationFailedEventDetails={"name": self.name, "index": index})
+                raise
+            history.add("MapIterationSucceeded", mapIterationSucceededEventDetails={"name": self.name, "index": index})
+            return result
+
+    async def _run_distributed(
+        self,
+        inputs: list[Any],
+        gate: asyncio.Semaphore,
+        frame: Frame,
+        tolerated: tuple[int | None, float | None] | None,
+    ) -> list[Any]:
+        runtime = frame.runtime
+        assert runtime.spawn_child is not None, "distributed Map needs an engine to start children"
+        map_run_arn = f"{runtime.state_machine_arn.replace(':stateMachine:', ':mapRun:')}/{self.label}:1"
+        runtime.history.add("MapRunStarted", mapRunStartedEventDetails={"mapRunArn": map_run_arn})
+
+        async def child(index: int, item: Any) -> tuple[bool, Any]:
+            async with gate:
+                return await runtime.spawn_child(self.program, item, self.child_type, f"{self.label}:{index}")
+
+        outcomes = await asyncio.gather(*(child(i, item) for i, item in enumerate(inputs)))
+        failures = [value for ok, value in outcomes if not ok]
+        if failures and _threshold_exceeded(len(failures), len(outcomes), tolerated or (None, None)):
+            runtime.history.add("MapRunFailed", mapRunFailedEventDetails={
+                "error": ErrorName.EXCEED_TOLERATED_FAILURE_THRESHOLD})
+            raise StatesError(
+                ErrorName.EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                "The specified tolerated failure threshold for the Map Run has been exceeded.",
+            )
+        runtime.history.add("MapRunSucceeded")
+        return [value for _, value in outcomes]
+
+
+@dataclass(frozen=True)
+class _Invalid:
+    value: Any
+
+
+def _coerce(value: Any, kind: type[int] | type[float]) -> Any:
+    """Numbers, or numeric strings (AWS accepts `"1"` from a path), else `_Invalid`."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return _Invalid(value)
+    if isinstance(value, int | float) and (kind is float or isinstance(value, int)):
+        return value
+    if isinstance(value, str):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return _Invalid(value)
+
+
+def _threshold_exceeded(failed: int, total: int, tolerated: tuple[int | None, float | None]) -> bool:
+    """Without tolerance any failure fails the Map Run; otherwise either limit, once passed."""
+    count, percentage = tolerated
+    if count is None and percentage is None:
+        return True
+    over_count = count is not None and failed > count
+    over_percentage = percentage is not None and 100.0 * failed / total > percentage
+    return over_count or over_percentage
+
+
+def _require_array(value: Any, error: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise contextual(error, f"Map state input must be an array but was: {_compact(value)}")
+    return value
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "object"
+    return "null" if value is None else "array"
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, str) else _compact(value)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

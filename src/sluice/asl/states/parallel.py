@@ -1,0 +1,38 @@
+"""Parallel: runs every branch on the same input concurrently; the output is their outputs, in
+branch order. If one branch fails the others are stopped and the state fails with that error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sluice.asl.concurrency import gather_or_cancel
+from sluice.asl.errors import StatesError
+from sluice.asl.frame import Frame
+from sluice.asl.states.base import State
+
+
+class ParallelState(State):
+    TYPE = "Parallel"
+    HAS_RESULT = True
+
+    def __init__(self, name: str, spec: dict[str, Any], query_language: str) -> None:
+        from sluice.asl.program import compile_program  # noqa: PLC0415 - programs contain states
+
+        super().__init__(name, spec, query_language)
+        language = "JSONata" if self.jsonata else "JSONPath"
+        self.branches = [compile_program(branch, language) for branch in spec["Branches"]]
+
+    async def produce(self, effective: Any, raw: Any, frame: Frame) -> tuple[Any, str | None]:
+        from sluice.asl.program import run_program  # noqa: PLC0415
+
+        history = frame.runtime.history
+        history.add("ParallelStateStarted")
+        try:
+            results = await gather_or_cancel(
+                [run_program(branch, effective, frame.branch()) for branch in self.branches]
+            )
+        except StatesError:
+            history.add("ParallelStateFailed")
+            raise
+        history.add("ParallelStateSucceeded")
+        return results, self.next

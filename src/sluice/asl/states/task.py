@@ -1,0 +1,95 @@
+"""Task: one unit of work performed elsewhere — a Lambda function or a service integration.
+
+The state records the history events AWS records (`LambdaFunctionScheduled/Started/Succeeded`
+for Lambda ARNs, `TaskScheduled/Started/Succeeded/Failed` for integrations), enforces
+`TimeoutSeconds(Path)` on the virtual clock (`States.Timeout`), and hands the request to the
+execution's `TaskDispatcher`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from sluice.asl.errors import ErrorName, StatesError
+from sluice.asl.frame import Frame
+from sluice.asl.payload import contextual, evaluate_jsonata, jsonata_states, resolve_path
+from sluice.asl.states.base import State, check_size
+from sluice.asl.tasks.dispatch import TaskRequest
+from sluice.asl.tasks.resources import LAMBDA_FUNCTION, WAIT_FOR_TASK_TOKEN, parse_resource
+
+# ASL: a Task without TimeoutSeconds runs for up to the execution's own limit (99999999 s).
+DEFAULT_TIMEOUT_SECONDS = 99_999_999
+
+
+class TaskState(State):
+    TYPE = "Task"
+    HAS_RESULT = True
+
+    def __init__(self, name: str, spec: dict[str, Any], query_language: str) -> None:
+        super().__init__(name, spec, query_language)
+        self.resource = parse_resource(spec["Resource"])
+
+    async def _attempt(self, raw: Any, frame: Frame) -> tuple[Any, str | None]:
+        if self.resource.pattern == WAIT_FOR_TASK_TOKEN:
+            frame.task_token = str(uuid.UUID(int=frame.runtime.rng.getrandbits(128), version=4))
+        return await super()._attempt(raw, frame)
+
+    async def produce(self, effective: Any, raw: Any, frame: Frame) -> tuple[Any, str | None]:
+        runtime = frame.runtime
+        history = runtime.history
+        timeout = self._seconds("TimeoutSeconds", raw, frame) or DEFAULT_TIMEOUT_SECONDS
+        heartbeat = self._seconds("HeartbeatSeconds", raw, frame)
+        request = TaskRequest(
+            resource=self.resource,
+            parameters=effective,
+            state_name=self.name,
+            execution_arn=runtime.execution_arn,
+            request_id=str(uuid.UUID(int=runtime.rng.getrandbits(128), version=4)),
+            task_token=frame.task_token,
+            timeout_seconds=timeout,
+            heartbeat_seconds=heartbeat,
+            context=frame.context_object(),
+        )
+        legacy_lambda = self.resource.kind == LAMBDA_FUNCTION
+        prefix = "LambdaFunction" if legacy_lambda else "Task"
+        base = {} if legacy_lambda else {"resourceType": self.resource.resource_type,
+                                          "resource": self.resource.action_name}
+        scheduled = dict(base, **({"resource": self.resource.arn, "input": effective} if legacy_lambda
+                                  else {"region": "us-east-1", "parameters": effective}))
+        if timeout != DEFAULT_TIMEOUT_SECONDS:
+            scheduled["timeoutInSeconds"] = int(timeout)
+        history.add(f"{prefix}Scheduled", **{f"{_lower(prefix)}ScheduledEventDetails": scheduled})
+        history.add(f"{prefix}Started", **({f"{_lower(prefix)}StartedEventDetails": base} if base else {}))
+        runtime.task_calls += 1
+        try:
+            result = await asyncio.wait_for(runtime.dispatcher.perform(request), timeout)
+        except TimeoutError:
+            history.add(f"{prefix}TimedOut", **{f"{_lower(prefix)}TimedOutEventDetails": dict(
+                base, error=ErrorName.TIMEOUT)})
+            raise StatesError(ErrorName.TIMEOUT, None) from None
+        except StatesError as failure:
+            history.add(f"{prefix}Failed", **{f"{_lower(prefix)}FailedEventDetails": dict(
+                base, error=failure.error, cause=failure.cause)})
+            raise
+        check_size(result, self.name)
+        history.add(f"{prefix}Succeeded", **{f"{_lower(prefix)}SucceededEventDetails": dict(
+            base, output=result)})
+        return result, self.next
+
+    def _seconds(self, field_name: str, raw: Any, frame: Frame) -> float | None:
+        value = self.spec.get(field_name)
+        if self.jsonata and isinstance(value, str):
+            value = evaluate_jsonata(value, jsonata_states(frame, raw), frame, field_name)
+        elif (path := self.spec.get(f"{field_name}Path")) is not None:
+            value = resolve_path(path, raw, frame)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise contextual(ErrorName.RUNTIME, f"The {field_name} value must be a positive integer: {value}")
+        return float(value)
+
+
+def _lower(prefix: str) -> str:
+    return prefix[0].lower() + prefix[1:]

@@ -1,0 +1,82 @@
+"""Wait: pauses for `Seconds` or until a `Timestamp` (or their `*Path` / JSONata forms).
+
+The pause is an `asyncio.sleep` on the execution's clock: instant in virtual time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from sluice.asl.errors import ErrorName
+from sluice.asl.frame import Frame
+from sluice.asl.payload import contextual, evaluate_jsonata, jsonata_states, resolve_path
+from sluice.asl.states.base import State
+
+# AWS rejects waits beyond the maximum execution duration of a Standard workflow (1 year);
+# the recorded boundary case (24,856 days) fails with this message.
+MAX_WAIT_SECONDS = 99_999_999
+
+
+class WaitState(State):
+    TYPE = "Wait"
+
+    async def produce(self, effective: Any, raw: Any, frame: Frame) -> tuple[Any, str | None]:
+        seconds = self._seconds(effective, raw, frame)
+        if seconds > MAX_WAIT_SECONDS:
+            raise contextual(ErrorName.RUNTIME, "Wait state delay is too long.")
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+        return effective, self.next
+
+    def _seconds(self, effective: Any, raw: Any, frame: Frame) -> float:
+        spec = self.spec
+        if self.jsonata:
+            states = jsonata_states(frame, raw)
+            if "Seconds" in spec:
+                return _as_seconds(evaluate_jsonata(spec["Seconds"], states, frame, "Seconds"), "Seconds")
+            value = evaluate_jsonata(spec["Timestamp"], states, frame, "Timestamp")
+            return self._until(value, frame, error=ErrorName.QUERY_EVALUATION_ERROR, source=None)
+        if "Seconds" in spec:
+            return float(spec["Seconds"])
+        if "SecondsPath" in spec:
+            return _as_seconds(resolve_path(spec["SecondsPath"], effective, frame), "SecondsPath")
+        if "Timestamp" in spec:
+            return self._until(spec["Timestamp"], frame, error=ErrorName.RUNTIME, source=None)
+        path = spec["TimestampPath"]
+        value = resolve_path(path, effective, frame)
+        return self._until(value, frame, error=ErrorName.RUNTIME, source=path)
+
+    def _until(self, value: Any, frame: Frame, *, error: str, source: str | None) -> float:
+        moment = parse_timestamp(value)
+        if moment is None:
+            if source is None:
+                raise contextual(
+                    error,
+                    "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time "
+                    f"format string: {value}",
+                )
+            raise contextual(
+                error,
+                "The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
+                f"date-time format string: {source} == {value}",
+            )
+        return moment.timestamp() - frame.runtime.clock.now()
+
+
+def _as_seconds(value: Any, field_name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise contextual(ErrorName.RUNTIME, f"The {field_name} field must be a positive integer: {value}")
+    return float(value)
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """ISO-8601 *extended offset* date-time: a time zone (`Z` or `±hh:mm`) is required."""
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None

@@ -1,0 +1,1 @@
+"""How Task states reach the outside world: resource ARNs, Lambda, and pluggable resolvers."""

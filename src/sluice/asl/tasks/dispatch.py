@@ -1,0 +1,89 @@
+"""Route a Task to whatever performs it: Lambda in-process, or a pluggable resolver.
+
+The engine never talks to AWS itself. A `TaskDispatcher` is given
+- a *Lambda invoker* (`FunctionTable` of Python callables in tests; the local stack's in-process
+  Lambda runtime later), used for Lambda ARNs and `arn:aws:states:::lambda:invoke`;
+- an optional *resolver* for every other resource (service integrations, activities): any callable
+  taking a `TaskRequest` and returning the result (or an awaitable of it).
+
+Example:
+    >>> dispatcher = TaskDispatcher(FunctionTable({"f": lambda e, c: {"ok": True}}))
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sluice.asl.errors import ErrorName, StatesError
+from sluice.asl.tasks.lambda_ import FunctionTable, LambdaFunctionError, function_error, invoke_response
+from sluice.asl.tasks.resources import LAMBDA_FUNCTION, OPTIMIZED, REQUEST_RESPONSE, Resource
+
+
+@dataclass
+class TaskRequest:
+    """One Task invocation as a resolver sees it."""
+
+    resource: Resource
+    parameters: Any
+    state_name: str
+    execution_arn: str
+    request_id: str
+    task_token: str | None = None
+    timeout_seconds: float | None = None
+    heartbeat_seconds: float | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+class LambdaInvoker(Protocol):
+    def invoke(self, function: str, payload: Any, *, request_id: str) -> Any: ...
+
+
+TaskResolver = Callable[[TaskRequest], Any | Awaitable[Any]]
+
+
+class TaskDispatcher:
+    """Performs Task states for an engine."""
+
+    def __init__(self, lambdas: LambdaInvoker | None = None, resolver: TaskResolver | None = None) -> None:
+        self.lambdas: LambdaInvoker = lambdas or FunctionTable({})
+        self.resolver = resolver
+
+    def is_lambda(self, resource: Resource) -> bool:
+        return resource.kind == LAMBDA_FUNCTION or (
+            resource.kind == OPTIMIZED and resource.service == "lambda" and resource.action == "invoke"
+            and resource.pattern == REQUEST_RESPONSE
+        )
+
+    async def perform(self, request: TaskRequest) -> Any:
+        resource = request.resource
+        if self.is_lambda(resource):
+            return self._invoke_lambda(request)
+        if self.resolver is None:
+            raise StatesError(
+                ErrorName.RUNTIME,
+                f"No integration is configured for resource '{resource.arn}'.",
+            )
+        outcome = self.resolver(request)
+        return await outcome if inspect.isawaitable(outcome) else outcome
+
+    def _invoke_lambda(self, request: TaskRequest) -> Any:
+        resource = request.resource
+        if resource.kind == LAMBDA_FUNCTION:
+            function, payload = resource.arn, request.parameters
+        else:
+            parameters = request.parameters if isinstance(request.parameters, dict) else {}
+            if "FunctionName" not in parameters:
+                raise StatesError(
+                    ErrorName.RUNTIME, "The field 'FunctionName' is required for lambda:invoke."
+                )
+            function, payload = parameters["FunctionName"], parameters.get("Payload")
+        try:
+            result = self.lambdas.invoke(function, payload, request_id=request.request_id)
+        except LambdaFunctionError as error:
+            raise function_error(error, request.request_id) from error
+        if resource.kind == LAMBDA_FUNCTION:
+            return result
+        return invoke_response(result, request.request_id)
