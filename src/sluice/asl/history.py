@@ -49,23 +49,30 @@ class History:
 
     limit: int | None = None
 
-    def add(self, event_type: str, previous_id: int | None = None, **details: dict[str, Any]) -> int:
-        """Record an event; `details` is one `<camelCase>EventDetails=...` keyword, or none.
+    def add(
+        self,
+        event_type: str,
+        details_key: str | None = None,
+        details: dict[str, Any] | None = None,
+        **named_details: dict[str, Any],
+    ) -> int:
+        """Record an event with its `<camelCase>EventDetails` (positionally, or as one keyword).
 
         Past `limit` events the execution cannot go on (AWS fails it); closing events are
         still recorded so the failure itself is visible.
         """
-        if self.limit is not None and self._count >= self.limit and not event_type.startswith("Execution"):
+        count = self._count
+        if self.limit is not None and count >= self.limit and not event_type.startswith("Execution"):
             raise StatesError(
                 ErrorName.RUNTIME,
                 f"The execution reached the maximum number of history events ({self.limit}).",
             )
-        self._count += 1
+        self._count = count = count + 1
         if self.keep:
-            key, value = next(iter(details.items())) if details else (None, None)
-            previous = self._count - 1 if previous_id is None else previous_id
-            self._events.append(_Event(self._count, previous, self.clock(), event_type, key, value))
-        return self._count
+            if named_details:
+                details_key, details = next(iter(named_details.items()))
+            self._events.append(_Event(count, count - 1, self.clock(), event_type, details_key, details))
+        return count
 
     @property
     def last_id(self) -> int:

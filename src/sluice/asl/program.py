@@ -60,7 +60,7 @@ async def run_program(program: Program, data: Any, frame: Frame) -> Any:
         frame.retry_count = 0
         frame.task_token = None
         frame.entered_event_id = history.add(
-            state.entered_event, stateEnteredEventDetails={"name": name, "input": data}
+            state.entered_event, "stateEnteredEventDetails", {"name": name, "input": data}
         )
         runtime.transitions += 1
         try:
@@ -71,6 +71,6 @@ async def run_program(program: Program, data: Any, frame: Frame) -> Any:
             qualify(failure, frame)
             raise
         if state.exited_event is not None:
-            history.add(state.exited_event, stateExitedEventDetails={"name": state.name, "output": output})
+            history.add(state.exited_event, "stateExitedEventDetails", {"name": state.name, "output": output})
         data = output
     return data

@@ -10,12 +10,11 @@ Items come from `ItemsPath` (JSONPath) or `Items` (JSONata); each is shaped by `
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from sluice.asl.concurrency import gather_or_cancel
+from sluice.asl.concurrency import bounded_map
 from sluice.asl.errors import ErrorName, StatesError
 from sluice.asl.frame import Frame
 from sluice.asl.payload import (
@@ -61,13 +60,12 @@ class MapState(State):
         if self.distributed:
             inputs = self._batch(inputs, source, frame)
         runtime.history.add("MapStateStarted", mapStateStartedEventDetails={"length": len(inputs)})
-        gate = asyncio.Semaphore(concurrency)
         try:
             if self.distributed:
-                results = await self._run_distributed(inputs, gate, frame, tolerated)
+                results = await self._run_distributed(inputs, concurrency, frame, tolerated)
             else:
-                results = await gather_or_cancel(
-                    [self._iteration(index, item, gate, frame) for index, item in enumerate(inputs)]
+                results = await bounded_map(
+                    lambda index, item: self._iteration(index, item, frame), inputs, concurrency
                 )
         except StatesError:
             runtime.history.add("MapStateFailed")
@@ -166,24 +164,24 @@ class MapState(State):
 
     # -- running -------------------------------------------------------------------------
 
-    async def _iteration(self, index: int, item: Any, gate: asyncio.Semaphore, frame: Frame) -> Any:
+    async def _iteration(self, index: int, item: Any, frame: Frame) -> Any:
         from sluice.asl.program import run_program  # noqa: PLC0415
 
         history = frame.runtime.history
-        async with gate:
-            history.add("MapIterationStarted", mapIterationStartedEventDetails={"name": self.name, "index": index})
-            try:
-                result = await run_program(self.program, item, frame.branch())
-            except StatesError:
-                history.add("MapIterationFailed", mapIterationFailedEventDetails={"name": self.name, "index": index})
-                raise
-            history.add("MapIterationSucceeded", mapIterationSucceededEventDetails={"name": self.name, "index": index})
-            return result
+        details = {"name": self.name, "index": index}
+        history.add("MapIterationStarted", "mapIterationStartedEventDetails", details)
+        try:
+            result = await run_program(self.program, item, frame.branch())
+        except StatesError:
+            history.add("MapIterationFailed", "mapIterationFailedEventDetails", details)
+            raise
+        history.add("MapIterationSucceeded", "mapIterationSucceededEventDetails", details)
+        return result
 
     async def _run_distributed(
         self,
         inputs: list[Any],
-        gate: asyncio.Semaphore,
+        concurrency: int,
         frame: Frame,
         tolerated: tuple[int | None, float | None] | None,
     ) -> list[Any]:
@@ -193,10 +191,12 @@ class MapState(State):
         runtime.history.add("MapRunStarted", mapRunStartedEventDetails={"mapRunArn": map_run_arn})
 
         async def child(index: int, item: Any) -> tuple[bool, Any]:
-            async with gate:
-                return await runtime.spawn_child(self.program, item, self.child_type, f"{self.label}:{index}")
+            outcome: tuple[bool, Any] = await runtime.spawn_child(
+                self.program, item, self.child_type, f"{self.label}:{index}"
+            )
+            return outcome
 
-        outcomes = await asyncio.gather(*(child(i, item) for i, item in enumerate(inputs)))
+        outcomes = await bounded_map(child, inputs, concurrency)
         failures = [value for ok, value in outcomes if not ok]
         if failures and _threshold_exceeded(len(failures), len(outcomes), tolerated or (None, None)):
             runtime.history.add("MapRunFailed", mapRunFailedEventDetails={

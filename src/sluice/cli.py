@@ -1,0 +1,50 @@
+"""The `sluice` command line. Each sub-command lives in `sluice.commands.<name>` and is imported
+only when it runs, so `sluice execute` starts without paying for moto, boto3 or JSONata.
+
+Example:
+    $ sluice execute statemachines/file_pipeline.asl.json --input '{"key": "a.csv"}'
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# name -> (module, one-line help). Modules expose `configure(parser)` and `run(args) -> int`.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "execute": ("sluice.commands.execute", "run an ASL definition on the local engine"),
+    "validate": ("sluice.commands.validate", "statically validate ASL definitions"),
+    "conformance": ("sluice.commands.conformance", "score the engine on a corpus of AWS-recorded executions"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sluice", description="sluice: run serverless data pipelines locally, exactly as on AWS."
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module, help_text) in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(module=module)
+        _configure(module, sub)
+    return parser
+
+
+def _configure(module: str, parser: argparse.ArgumentParser) -> None:
+    # Argument definitions are cheap; the heavy imports happen inside `run`.
+    importlib.import_module(module).configure(parser)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = importlib.import_module(args.module)
+    try:
+        return int(command.run(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

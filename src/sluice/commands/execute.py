@@ -1,0 +1,99 @@
+"""`sluice execute PATH.asl.json` — run a definition on the local engine and show what happened.
+
+Exit code 0 when the execution SUCCEEDED, 1 when it FAILED / TIMED_OUT / ABORTED, 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from sluice.commands._io import UsageError, fail, read_json_argument
+
+TRACE_LIMIT = 200  # state transitions shown before the trace is summarised
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("definition", help="ASL definition file (.json, .yaml, .json5)")
+    parser.add_argument("--input", "-i", help="execution input: JSON text, @file.json, or - for stdin")
+    parser.add_argument("--name", help="execution name (default: a UUID)")
+    parser.add_argument("--type", choices=["STANDARD", "EXPRESS"], default="STANDARD", help="workflow type")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument("--no-trace", action="store_true", help="do not print the state trace")
+    parser.add_argument("--real-time", action="store_true", help="really wait (default: virtual clock)")
+    parser.add_argument("--seed", default="0", help="seed for jitter, UUIDs and random intrinsics")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sluice.asl import DefinitionLoadError, Engine  # noqa: PLC0415 - lazy: start-up time matters
+    from sluice.asl.validation import DefinitionInvalid  # noqa: PLC0415
+
+    try:
+        data = read_json_argument(args.input)
+        with Engine(real_time=args.real_time, seed=args.seed) as engine:
+            machine = engine.create_state_machine(_name(args.definition), args.definition, type=args.type)
+            execution = engine.run(machine, data, name=args.name)
+    except (UsageError, DefinitionLoadError) as error:
+        return fail(str(error))
+    except DefinitionInvalid as error:
+        return fail(f"invalid definition {args.definition}:\n{error}")
+    if args.json:
+        print(json.dumps(_summary(execution), default=str))
+    else:
+        if not args.no_trace:
+            _print_trace(execution)
+        _print_result(execution)
+    return 0 if execution.status == "SUCCEEDED" else 1
+
+
+def _name(path: str) -> str:
+    from pathlib import Path  # noqa: PLC0415
+
+    return Path(path).name.split(".")[0] or "StateMachine"
+
+
+def _summary(execution: Any) -> dict[str, Any]:
+    summary = {
+        "executionArn": execution.arn,
+        "status": execution.status,
+        "transitions": execution.transitions,
+        "taskCalls": execution.task_calls,
+        "durationSeconds": execution.duration_seconds,
+    }
+    if execution.status == "SUCCEEDED":
+        summary["output"] = execution.output
+    else:
+        summary["error"] = execution.error
+        summary["cause"] = execution.cause
+    return summary
+
+
+def _print_trace(execution: Any) -> None:
+    start = execution.start_time
+    shown = 0
+    for event in execution.history:
+        kind = event["type"]
+        if not kind.endswith(("StateEntered", "Failed", "TimedOut")) or kind.startswith("Execution"):
+            continue
+        if shown == TRACE_LIMIT:
+            remaining = execution.transitions - shown
+            print(f"  … {remaining} more transitions (use --json for the result only)")
+            break
+        offset = event["timestamp"].timestamp() - start
+        details = next((value for key, value in event.items() if key.endswith("EventDetails")), {})
+        label = details.get("name") or details.get("error", "")
+        print(f"  +{offset:9.3f}s  {kind:<28} {label}")
+        shown += 1
+
+
+def _print_result(execution: Any) -> None:
+    duration = execution.duration_seconds or 0.0
+    print(f"{execution.status} in {duration:.3f}s virtual time, {execution.transitions} transitions")
+    if execution.status == "SUCCEEDED":
+        print(json.dumps(execution.output, indent=2, ensure_ascii=False))
+    else:
+        print(f"error: {execution.error}", file=sys.stderr)
+        if execution.cause:
+            print(f"cause: {execution.cause}", file=sys.stderr)
