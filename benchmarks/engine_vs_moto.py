@@ -43,9 +43,17 @@ def counter_loop(rounds: int) -> tuple[dict[str, Any], dict[str, Any]]:
 def map_items(count: int) -> tuple[dict[str, Any], Any]:
     definition = {
         "StartAt": "Fan",
-        "States": {"Fan": {"Type": "Map", "MaxConcurrency": 0, "ItemProcessor": {
-            "StartAt": "Shape", "States": {"Shape": {"Type": "Pass", "Parameters": {"id.$": "$.id", "ok": True},
-                                                     "End": True}}}, "End": True}},
+        "States": {
+            "Fan": {
+                "Type": "Map",
+                "MaxConcurrency": 0,
+                "ItemProcessor": {
+                    "StartAt": "Shape",
+                    "States": {"Shape": {"Type": "Pass", "Parameters": {"id.$": "$.id", "ok": True}, "End": True}},
+                },
+                "End": True,
+            }
+        },
     }
     return definition, [{"id": i} for i in range(count)]
 
@@ -58,11 +66,17 @@ def parallel_branches(count: int) -> tuple[dict[str, Any], Any]:
 def retry_backoff(interval: int, attempts: int, backoff: float = 2.0) -> tuple[dict[str, Any], Any]:
     """A Parallel whose only branch fails, retried with exponential back-off (no Lambda needed)."""
     failing = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Transient"}}}
-    retry = [{"ErrorEquals": ["Transient"], "IntervalSeconds": interval, "BackoffRate": backoff, "MaxAttempts": attempts}]
+    retry = [
+        {"ErrorEquals": ["Transient"], "IntervalSeconds": interval, "BackoffRate": backoff, "MaxAttempts": attempts}
+    ]
     catch = [{"ErrorEquals": ["States.ALL"], "Next": "GaveUp"}]
-    return {"StartAt": "Try", "States": {
-        "Try": {"Type": "Parallel", "Branches": [failing], "Retry": retry, "Catch": catch, "End": True},
-        "GaveUp": {"Type": "Pass", "End": True}}}, {}
+    return {
+        "StartAt": "Try",
+        "States": {
+            "Try": {"Type": "Parallel", "Branches": [failing], "Retry": retry, "Catch": catch, "End": True},
+            "GaveUp": {"Type": "Pass", "End": True},
+        },
+    }, {}
 
 
 def run_sluice(definition: dict[str, Any], data: Any, kind: str = "EXPRESS") -> tuple[float, int]:
@@ -114,8 +128,11 @@ def whole_process(rounds: int) -> tuple[float, float]:
     sluice = str(Path(sys.executable).with_name("sluice"))
     command = [sluice, "execute", str(COUNTER_LOOP), "--type", "EXPRESS", "--input", data, "--json"]
     ours = _timed(lambda: subprocess.run(command, check=True, capture_output=True))
-    theirs = _timed(lambda: subprocess.run([sys.executable, "-c", MOTO_SCRIPT, str(COUNTER_LOOP), data],
-                                           check=True, capture_output=True))
+    theirs = _timed(
+        lambda: subprocess.run(
+            [sys.executable, "-c", MOTO_SCRIPT, str(COUNTER_LOOP), data], check=True, capture_output=True
+        )
+    )
     return ours, theirs
 
 
@@ -163,18 +180,36 @@ def main(argv: list[str] | None = None) -> int:
     ours_hour, _ = run_sluice(hour_definition, hour_input, kind="STANDARD")
     moto_definition, moto_input = retry_backoff(interval=1, attempts=2, backoff=1.0)  # 2 s of real sleeping
     theirs_two_seconds = run_moto(moto_definition, moto_input)
-    rows.append(("Retry, 1 h total back-off", f"{ours_hour * 1000:.1f} ms wall",
-                 f"{theirs_two_seconds:.2f} s for a 2 s back-off (real sleeps)", "-"))
+    rows.append(
+        (
+            "Retry, 1 h total back-off",
+            f"{ours_hour * 1000:.1f} ms wall",
+            f"{theirs_two_seconds:.2f} s for a 2 s back-off (real sleeps)",
+            "-",
+        )
+    )
     if ours_hour > 0.1:
         failures.append(f"1-hour back-off took {ours_hour * 1000:.0f} ms > 100 ms")
 
     ours_process, theirs_process = whole_process(rounds)
-    rows.append((f"whole process, {2 * rounds:,}-transition loop", f"{ours_process:.2f} s",
-                 f"{theirs_process:.2f} s", f"{theirs_process / ours_process:,.0f}x"))
+    rows.append(
+        (
+            f"whole process, {2 * rounds:,}-transition loop",
+            f"{ours_process:.2f} s",
+            f"{theirs_process:.2f} s",
+            f"{theirs_process / ours_process:,.0f}x",
+        )
+    )
 
     events, peak = history_memory(25_000)
-    rows.append((f"memory, Standard history of {events:,} events", f"{peak / 1e6:.1f} MB peak",
-                 f"{peak / events:,.0f} B/event", "-"))
+    rows.append(
+        (
+            f"memory, Standard history of {events:,} events",
+            f"{peak / 1e6:.1f} MB peak",
+            f"{peak / events:,.0f} B/event",
+            "-",
+        )
+    )
 
     width = max(len(row[0]) for row in rows)
     print(f"{'workload':<{width}}  {'sluice':>18}  {'moto (baseline)':>22}  ratio")

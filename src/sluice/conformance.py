@@ -13,10 +13,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,32 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an engine returned for a case, plus the names it used (for normalisation)."""
+
+    status: str
+    output: Any
+    error: str | None
+    cause: str | None
+    role_arn: str
+    execution_name: str
+    machine_name: str
+
+    @classmethod
+    def of(cls, execution: Execution) -> Outcome:
+        runtime = execution.runtime
+        return cls(
+            execution.status,
+            execution.output,
+            execution.error,
+            execution.cause,
+            runtime.role_arn,
+            runtime.execution_name,
+            runtime.state_machine_name,
+        )
 
 
 @dataclass
@@ -76,36 +103,47 @@ def load_cases(path: Path) -> Iterator[dict[str, Any]]:
                     raise ValueError(f"{path}:{number}: not a JSON object: {error.msg}") from error
 
 
-def run_corpus(path: Path, ids: Iterable[str] | None = None) -> Report:
+Runner = Callable[[dict[str, Any]], Outcome]
+
+
+def run_corpus(path: Path, ids: Iterable[str] | None = None, runner: Runner | None = None) -> Report:
     wanted = set(ids) if ids else None
     report = Report()
     for case in load_cases(path):
         if wanted is None or case["id"] in wanted:
-            report.results.append(run_case(case))
+            report.results.append(run_case(case, runner))
     return report
 
 
-def run_case(case: dict[str, Any]) -> CaseResult:
+def run_case(case: dict[str, Any], runner: Runner | None = None) -> CaseResult:
+    """Run one case (on sluice's engine unless another `runner` is given) and judge it."""
     features = list(case.get("features", []))
     try:
-        with Engine(seed=0, region=REGION, account=ACCOUNT) as engine:
-            execution = _execute(engine, case)
-            problem = _compare(case, execution)
+        problem = compare(case, (runner or run_on_sluice)(case))
     except Exception as error:  # a crash in one case must not hide the others
         problem = f"engine raised {type(error).__name__}: {error}"
     return CaseResult(case["id"], features, problem is None, problem or "")
 
 
-def _execute(engine: Engine, case: dict[str, Any]) -> Execution:
-    machine_type = EXPRESS if case.get("sync_execution") or case.get("state_machine_type") == EXPRESS else "STANDARD"
-    machine = engine.create_state_machine("ConformanceMachine", case["definition"], type=machine_type)
-    return engine.run(machine, case.get("input"), name=case.get("execution_name") or "conformance-execution")
+def machine_type(case: dict[str, Any]) -> str:
+    if case.get("sync_execution") or case.get("state_machine_type") == EXPRESS:
+        return EXPRESS
+    return "STANDARD"
 
 
-def _compare(case: dict[str, Any], execution: Execution) -> str | None:
+def run_on_sluice(case: dict[str, Any]) -> Outcome:
+    with Engine(seed=0, region=REGION, account=ACCOUNT) as engine:
+        machine = engine.create_state_machine("ConformanceMachine", case["definition"], type=machine_type(case))
+        name = case.get("execution_name") or "conformance-execution"
+        return Outcome.of(engine.run(machine, case.get("input"), name=name))
+
+
+def compare(case: dict[str, Any], execution: Outcome) -> str | None:
+    """None when the outcome matches the recording, else what differs."""
     expected = case["expected"]
     if execution.status != expected["status"]:
-        return f"status {execution.status} (error={execution.error!r}, cause={execution.cause!r}), expected {expected['status']}"
+        got = f"{execution.status} (error={execution.error!r}, cause={execution.cause!r})"
+        return f"status {got}, expected {expected['status']}"
     normalise = _Normaliser(case, execution)
     if expected["status"] == "SUCCEEDED":
         if expected.get("output_masked") or "output" not in expected:
@@ -117,10 +155,8 @@ def _compare(case: dict[str, Any], execution: Execution) -> str | None:
             continue
         value = getattr(execution, key)
         if key == "cause" and isinstance(expected[key], dict | list) and isinstance(value, str):
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 value = json.loads(value)
-            except json.JSONDecodeError:
-                pass
         actual = normalise(value)
         if not _same(actual, expected[key]):
             return f"{key} {_dump(actual)} != {_dump(expected[key])}"
@@ -130,17 +166,15 @@ def _compare(case: dict[str, Any], execution: Execution) -> str | None:
 class _Normaliser:
     """Applies the corpus' normalisation (README, "The recordings were normalised") to a result."""
 
-    def __init__(self, case: dict[str, Any], execution: Execution) -> None:
+    def __init__(self, case: dict[str, Any], outcome: Outcome) -> None:
         self.transformers = case.get("snapshot_transformers", [])
         self.uuids: dict[str, str] = {}
-        role = next((t["replacement"] for t in self.transformers if t["kind"] == "role_arn"), "snf_role_arn")
-        runtime = execution.runtime
-        self.replacements = [
-            (runtime.role_arn, role),
-            (runtime.execution_arn.replace(runtime.execution_name, "\0"), None),
-        ]
-        self.execution_name = runtime.execution_name
-        self.machine_name = runtime.state_machine_name
+        self.role = (
+            outcome.role_arn,
+            next((t["replacement"] for t in self.transformers if t["kind"] == "role_arn"), "snf_role_arn"),
+        )
+        self.execution_name = outcome.execution_name
+        self.machine_name = outcome.machine_name
 
     def __call__(self, value: Any) -> Any:
         value = self._jsonpaths(value)
@@ -170,8 +204,7 @@ class _Normaliser:
         for transformer in self.transformers:
             if transformer["kind"] == "regex":
                 text = re.sub(transformer["pattern"], transformer["replacement"], text)
-        role = self.replacements[0]
-        text = text.replace(role[0], str(role[1]))
+        text = text.replace(*self.role)
         text = self._arns(text)
         text = _ISO.sub("date", text)
         if key is not None and key.lower().endswith("id") and _UUID.match(text):

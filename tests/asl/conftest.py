@@ -13,5 +13,3 @@ from sluice.asl import Engine
 def engine() -> Iterator[Engine]:
     with Engine(seed=7) as instance:
         yield instance
-
-

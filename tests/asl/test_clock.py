@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 from sluice.asl import Engine
 
@@ -66,13 +67,17 @@ def test_context_times_come_from_the_virtual_clock() -> None:
             "StartAt": "W",
             "States": {
                 "W": _wait(90, "Look"),
-                "Look": {"Type": "Pass", "Parameters": {"entered.$": "$$.State.EnteredTime",
-                                                         "started.$": "$$.Execution.StartTime"}, "End": True},
+                "Look": {
+                    "Type": "Pass",
+                    "Parameters": {
+                        "entered.$": "$$.State.EnteredTime",
+                        "started.$": "$$.Execution.StartTime",
+                    },
+                    "End": True,
+                },
             },
         }
         execution = engine.run(definition, {})
-        from datetime import datetime
-
         entered = datetime.fromisoformat(execution.output["entered"].replace("Z", "+00:00"))
         started = datetime.fromisoformat(execution.output["started"].replace("Z", "+00:00"))
         assert round((entered - started).total_seconds()) == 90
@@ -85,8 +90,14 @@ def test_same_seed_gives_the_same_jittered_run() -> None:
             "T": {
                 "Type": "Task",
                 "Resource": "arn:aws:lambda:us-east-1:123456789012:function:flaky",
-                "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 5, "IntervalSeconds": 10,
-                           "JitterStrategy": "FULL"}],
+                "Retry": [
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "MaxAttempts": 5,
+                        "IntervalSeconds": 10,
+                        "JitterStrategy": "FULL",
+                    }
+                ],
                 "End": True,
             }
         },

@@ -25,16 +25,20 @@ def test_same_name_and_input_while_running_returns_the_original(engine: Engine) 
 
 
 def test_express_names_are_not_unique_and_there_is_no_rule(engine: Engine) -> None:
-    machine = engine.create_state_machine("fast", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
-                                          type=EXPRESS)
+    machine = engine.create_state_machine(
+        "fast", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, type=EXPRESS
+    )
     first = engine.run(machine, {}, name="same")
     assert first.status == "SUCCEEDED"
     assert ":express:fast:same" in first.arn
 
 
 def test_express_executions_stop_after_five_minutes(engine: Engine) -> None:
-    machine = engine.create_state_machine("slow", {"StartAt": "W", "States": {
-        "W": {"Type": "Wait", "Seconds": 3600, "End": True}}}, type=EXPRESS)
+    machine = engine.create_state_machine(
+        "slow",
+        {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}},
+        type=EXPRESS,
+    )
     execution = engine.run(machine, {})
     assert execution.status == "TIMED_OUT"
     assert execution.error == "States.Timeout"
@@ -49,24 +53,41 @@ def test_definition_timeout_seconds_times_out_standard(engine: Engine) -> None:
 
 
 def test_history_has_aws_event_types_ids_and_payloads(engine: Engine) -> None:
-    definition = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": {"b": 2}, "Next": "C"},
-                                              "C": {"Type": "Choice", "Choices": [
-                                                  {"Variable": "$.b", "NumericEquals": 2, "Next": "D"}]},
-                                              "D": {"Type": "Succeed"}}}
+    definition = {
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Pass", "Result": {"b": 2}, "Next": "C"},
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$.b", "NumericEquals": 2, "Next": "D"}]},
+            "D": {"Type": "Succeed"},
+        },
+    }
     execution = engine.run(definition, {"a": 1})
     events = list(execution.history)
     assert [event["type"] for event in events] == [
-        "ExecutionStarted", "PassStateEntered", "PassStateExited", "ChoiceStateEntered", "ChoiceStateExited",
-        "SucceedStateEntered", "SucceedStateExited", "ExecutionSucceeded",
+        "ExecutionStarted",
+        "PassStateEntered",
+        "PassStateExited",
+        "ChoiceStateEntered",
+        "ChoiceStateExited",
+        "SucceedStateEntered",
+        "SucceedStateExited",
+        "ExecutionSucceeded",
     ]
     assert [event["id"] for event in events] == list(range(1, 9))
-    assert events[1]["stateEnteredEventDetails"] == {"name": "A", "input": '{"a":1}', "inputDetails": {"truncated": False}}
+    assert events[1]["stateEnteredEventDetails"] == {
+        "name": "A",
+        "input": '{"a":1}',
+        "inputDetails": {"truncated": False},
+    }
     assert events[-1]["executionSucceededEventDetails"]["output"] == '{"b":2}'
     assert execution.transitions == 3
 
 
 def test_output_over_256_kib_is_data_limit_exceeded(engine: Engine) -> None:
-    definition = {"StartAt": "Big", "States": {"Big": {"Type": "Pass", "Result": {"blob": "x" * 262_200}, "End": True}}}
+    definition = {
+        "StartAt": "Big",
+        "States": {"Big": {"Type": "Pass", "Result": {"blob": "x" * 262_200}, "End": True}},
+    }
     execution = engine.run(definition, {})
     assert execution.status == "FAILED"
     assert execution.error == "States.DataLimitExceeded"
@@ -77,8 +98,11 @@ def test_standard_history_is_capped_at_25000_events(engine: Engine) -> None:
         "StartAt": "Count",
         "States": {
             "Count": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "Check"},
-            "Check": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericLessThan": 20000, "Next": "Count"}],
-                      "Default": "Done"},
+            "Check": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.n", "NumericLessThan": 20000, "Next": "Count"}],
+                "Default": "Done",
+            },
             "Done": {"Type": "Succeed"},
         },
     }
@@ -91,8 +115,13 @@ def test_standard_history_is_capped_at_25000_events(engine: Engine) -> None:
 def test_counters_for_a_cost_model(engine: Engine) -> None:
     definition: dict[str, Any] = {
         "StartAt": "M",
-        "States": {"M": {"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
-                         "End": True}},
+        "States": {
+            "M": {
+                "Type": "Map",
+                "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+                "End": True,
+            }
+        },
     }
     execution = engine.run(definition, [1, 2, 3])
     assert execution.transitions == 4  # the Map state and one Pass per item

@@ -19,20 +19,30 @@ def test_function_arn_returns_the_payload() -> None:
         execution = engine.run(_single(lambda_arn("double")), {"n": 21})
     assert execution.output == {"n": 42}
     types = execution.history.types()
-    assert types[:4] == ["ExecutionStarted", "TaskStateEntered", "LambdaFunctionScheduled", "LambdaFunctionStarted"]
+    assert types[:4] == [
+        "ExecutionStarted",
+        "TaskStateEntered",
+        "LambdaFunctionScheduled",
+        "LambdaFunctionStarted",
+    ]
     assert types[-3:] == ["LambdaFunctionSucceeded", "TaskStateExited", "ExecutionSucceeded"]
 
 
 def test_lambda_invoke_integration_returns_the_invoke_response() -> None:
     with Engine(functions={"echo": lambda event, context: event}) as engine:
-        definition = _single("arn:aws:states:::lambda:invoke",
-                             Parameters={"FunctionName": "echo", "Payload.$": "$"})
+        definition = _single("arn:aws:states:::lambda:invoke", Parameters={"FunctionName": "echo", "Payload.$": "$"})
         execution = engine.run(definition, {"a": 1})
     output = execution.output
     assert output["Payload"] == {"a": 1}
     assert output["StatusCode"] == 200
     assert output["ExecutedVersion"] == "$LATEST"
-    assert set(output) == {"ExecutedVersion", "Payload", "SdkHttpMetadata", "SdkResponseMetadata", "StatusCode"}
+    assert set(output) == {
+        "ExecutedVersion",
+        "Payload",
+        "SdkHttpMetadata",
+        "SdkResponseMetadata",
+        "StatusCode",
+    }
     assert "TaskScheduled" in execution.history.types()
 
 

@@ -9,8 +9,11 @@ from sluice.asl import Engine
 FAIL_ON_ODD = {
     "StartAt": "Check",
     "States": {
-        "Check": {"Type": "Choice", "Choices": [{"Variable": "$.odd", "BooleanEquals": True, "Next": "Boom"}],
-                  "Default": "Ok"},
+        "Check": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.odd", "BooleanEquals": True, "Next": "Boom"}],
+            "Default": "Ok",
+        },
         "Boom": {"Type": "Fail", "Error": "OddItem", "Cause": "odd"},
         "Ok": {"Type": "Pass", "End": True},
     },
@@ -18,7 +21,10 @@ FAIL_ON_ODD = {
 
 
 def _map(processor: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"StartAt": "M", "States": {"M": {"Type": "Map", "ItemProcessor": processor, "End": True, **extra}}}
+    return {
+        "StartAt": "M",
+        "States": {"M": {"Type": "Map", "ItemProcessor": processor, "End": True, **extra}},
+    }
 
 
 def _items(n: int) -> list[dict[str, Any]]:
@@ -43,9 +49,17 @@ def test_distributed_map_tolerates_failures_up_to_the_percentage(engine: Engine)
 
 
 def test_item_batcher_groups_items_with_batch_input(engine: Engine) -> None:
-    processor = {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
-                 "StartAt": "Count", "States": {"Count": {"Type": "Pass", "Parameters": {
-                     "n.$": "States.ArrayLength($.Items)", "run.$": "$.BatchInput.run"}, "End": True}}}
+    processor = {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+        "StartAt": "Count",
+        "States": {
+            "Count": {
+                "Type": "Pass",
+                "Parameters": {"n.$": "States.ArrayLength($.Items)", "run.$": "$.BatchInput.run"},
+                "End": True,
+            }
+        },
+    }
     definition = _map(processor, ItemBatcher={"MaxItemsPerBatch": 4, "BatchInput": {"run": "r1"}})
     execution = engine.run(definition, list(range(10)))
     assert execution.output == [{"n": 4, "run": "r1"}, {"n": 4, "run": "r1"}, {"n": 2, "run": "r1"}]
@@ -54,11 +68,22 @@ def test_item_batcher_groups_items_with_batch_input(engine: Engine) -> None:
 def test_parallel_failure_stops_the_other_branches(engine: Engine) -> None:
     definition = {
         "StartAt": "P",
-        "States": {"P": {"Type": "Parallel", "End": True, "Branches": [
-            {"StartAt": "Fail", "States": {"Fail": {"Type": "Fail", "Error": "Broken"}}},
-            {"StartAt": "Long", "States": {"Long": {"Type": "Wait", "Seconds": 1000, "Next": "After"},
-                                           "After": {"Type": "Pass", "End": True}}},
-        ]}},
+        "States": {
+            "P": {
+                "Type": "Parallel",
+                "End": True,
+                "Branches": [
+                    {"StartAt": "Fail", "States": {"Fail": {"Type": "Fail", "Error": "Broken"}}},
+                    {
+                        "StartAt": "Long",
+                        "States": {
+                            "Long": {"Type": "Wait", "Seconds": 1000, "Next": "After"},
+                            "After": {"Type": "Pass", "End": True},
+                        },
+                    },
+                ],
+            }
+        },
     }
     execution = engine.run(definition, {})
     assert execution.error == "Broken"
@@ -72,12 +97,29 @@ def test_variables_assigned_in_a_branch_stay_in_the_branch(engine: Engine) -> No
         "StartAt": "Init",
         "States": {
             "Init": {"Type": "Pass", "Assign": {"outer": "o"}, "Next": "P"},
-            "P": {"Type": "Parallel", "Next": "After", "Branches": [
-                {"StartAt": "B", "States": {"B": {"Type": "Pass", "Assign": {"inner": "i"},
-                                                  "Parameters": {"seen.$": "$outer"}, "End": True}}},
-            ]},
-            "After": {"Type": "Pass", "QueryLanguage": "JSONata",
-                      "Output": "{% {'outer': $outer, 'branch': $states.input, 'inner': $exists($inner)} %}", "End": True},
+            "P": {
+                "Type": "Parallel",
+                "Next": "After",
+                "Branches": [
+                    {
+                        "StartAt": "B",
+                        "States": {
+                            "B": {
+                                "Type": "Pass",
+                                "Assign": {"inner": "i"},
+                                "Parameters": {"seen.$": "$outer"},
+                                "End": True,
+                            }
+                        },
+                    },
+                ],
+            },
+            "After": {
+                "Type": "Pass",
+                "QueryLanguage": "JSONata",
+                "Output": "{% {'outer': $outer, 'branch': $states.input, 'inner': $exists($inner)} %}",
+                "End": True,
+            },
         },
     }
     execution = engine.run(definition, {})
@@ -90,13 +132,24 @@ def test_jsonata_catch_output_sees_error_output(engine: Engine) -> None:
         "QueryLanguage": "JSONata",
         "StartAt": "P",
         "States": {
-            "P": {"Type": "Parallel", "Branches": [
-                {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Bad", "Cause": "why"}}}],
-                  "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Handled",
-                             "Output": "{% {'err': $states.errorOutput.Error, 'in': $states.input.k} %}",
-                             "Assign": {"caught": "{% $states.errorOutput.Cause %}"}}],
-                  "End": True},
-            "Handled": {"Type": "Pass", "Output": "{% $merge([$states.input, {'caught': $caught}]) %}", "End": True},
+            "P": {
+                "Type": "Parallel",
+                "Branches": [{"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Bad", "Cause": "why"}}}],
+                "Catch": [
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "Next": "Handled",
+                        "Output": "{% {'err': $states.errorOutput.Error, 'in': $states.input.k} %}",
+                        "Assign": {"caught": "{% $states.errorOutput.Cause %}"},
+                    }
+                ],
+                "End": True,
+            },
+            "Handled": {
+                "Type": "Pass",
+                "Output": "{% $merge([$states.input, {'caught': $caught}]) %}",
+                "End": True,
+            },
         },
     }
     execution = engine.run(definition, {"k": "v"})

@@ -33,19 +33,22 @@ def _task(retry: list[dict[str, Any]] | None = None, catch: list[dict[str, Any]]
     state: dict[str, Any] = {"Type": "Task", "Resource": lambda_arn("work"), "End": True}
     if retry:
         state["Retry"] = retry
+    states: dict[str, Any] = {"Work": state}
     if catch:
         state["Catch"] = catch
         state["Catch"][0].setdefault("Next", "Recovered")
-    states: dict[str, Any] = {"Work": state, "Recovered": {"Type": "Pass", "End": True}}
+        states["Recovered"] = {"Type": "Pass", "End": True}
     return {"StartAt": "Work", "States": states}
 
 
 def test_exponential_backoff_is_charged_to_the_virtual_clock() -> None:
     handler, calls = _flaky(3)
     with Engine(functions={"work": handler}) as engine:
-        definition = _task(retry=[{"ErrorEquals": ["Throttled"], "IntervalSeconds": 2, "BackoffRate": 3,
-                                   "MaxAttempts": 3}])
+        definition = _task(
+            retry=[{"ErrorEquals": ["Throttled"], "IntervalSeconds": 2, "BackoffRate": 3, "MaxAttempts": 3}]
+        )
         execution = engine.run(definition, {})
+    assert len(calls) == 4
     assert execution.status == "SUCCEEDED"
     assert execution.output == {"ok": True, "attempts": 4}
     assert execution.duration_seconds == 2 + 6 + 18
@@ -54,8 +57,17 @@ def test_exponential_backoff_is_charged_to_the_virtual_clock() -> None:
 def test_max_delay_seconds_caps_each_wait() -> None:
     handler, _ = _flaky(4)
     with Engine(functions={"work": handler}) as engine:
-        definition = _task(retry=[{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 10, "BackoffRate": 10,
-                                   "MaxAttempts": 4, "MaxDelaySeconds": 60}])
+        definition = _task(
+            retry=[
+                {
+                    "ErrorEquals": ["States.ALL"],
+                    "IntervalSeconds": 10,
+                    "BackoffRate": 10,
+                    "MaxAttempts": 4,
+                    "MaxDelaySeconds": 60,
+                }
+            ]
+        )
         execution = engine.run(definition, {})
     assert execution.duration_seconds == 10 + 60 + 60 + 60
 
@@ -63,8 +75,14 @@ def test_max_delay_seconds_caps_each_wait() -> None:
 def test_an_hour_of_backoff_then_success() -> None:
     handler, calls = _flaky(5)
     with Engine(functions={"work": handler}) as engine:
-        retry = [{"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 116, "BackoffRate": 2.0,
-                  "MaxAttempts": 5}]
+        retry = [
+            {
+                "ErrorEquals": ["States.TaskFailed"],
+                "IntervalSeconds": 116,
+                "BackoffRate": 2.0,
+                "MaxAttempts": 5,
+            }
+        ]
         execution = engine.run(_task(retry=retry), {})
     assert execution.status == "SUCCEEDED"
     assert execution.duration_seconds == 116 * (1 + 2 + 4 + 8 + 16)  # 3596 s
@@ -104,8 +122,10 @@ def test_catch_puts_the_error_at_result_path_and_routes_to_next() -> None:
 def test_retriers_are_tried_before_catchers() -> None:
     handler, calls = _flaky(99)
     with Engine(functions={"work": handler}) as engine:
-        definition = _task(retry=[{"ErrorEquals": ["Throttled"], "MaxAttempts": 2, "IntervalSeconds": 1}],
-                           catch=[{"ErrorEquals": ["States.ALL"]}])
+        definition = _task(
+            retry=[{"ErrorEquals": ["Throttled"], "MaxAttempts": 2, "IntervalSeconds": 1}],
+            catch=[{"ErrorEquals": ["States.ALL"]}],
+        )
         execution = engine.run(definition, {})
     assert len(calls) == 3
     assert execution.output["Error"] == "Throttled"

@@ -23,9 +23,7 @@ async def gather_or_cancel(coroutines: Sequence[Coroutine[Any, Any, Any]]) -> li
         raise
 
 
-async def bounded_map(
-    work: Callable[[int, Any], Awaitable[Any]], items: Sequence[Any], limit: int
-) -> list[Any]:
+async def bounded_map(work: Callable[[int, Any], Awaitable[Any]], items: Sequence[Any], limit: int) -> list[Any]:
     """`work(index, item)` for every item, at most `limit` at a time, results in item order.
 
     A pool of `limit` workers pulls the next index — cheaper than a task per item behind a

@@ -44,6 +44,11 @@ class ExecutionRuntime:
     task_calls: int = 0
     # Start a child workflow run (Distributed Map iterations); set by the engine.
     spawn_child: Callable[..., Any] | None = None
+    # Mocked responses of a Step Functions Local test case (`sluice.asl.mocks.MockRun`), if any.
+    mocks: Any = None
+    # What RedriveExecution needs: the program that ran and the top-level frame it ran in.
+    program: Any = None
+    root_frame: Frame | None = None
 
     def context_base(self) -> dict[str, Any]:
         return {

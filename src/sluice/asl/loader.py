@@ -29,8 +29,9 @@ def load_definition(source: Mapping[str, Any] | str | Path) -> dict[str, Any]:
 
 
 def _read(source: str | Path) -> tuple[str, str]:
-    if isinstance(source, Path) or (isinstance(source, str) and not source.lstrip().startswith(("{", "StartAt"))
-                                     and "\n" not in source):
+    if isinstance(source, Path) or (
+        isinstance(source, str) and not source.lstrip().startswith(("{", "StartAt")) and "\n" not in source
+    ):
         path = Path(source)
         try:
             return path.read_text(encoding="utf-8"), path.suffix.lower()

@@ -310,9 +310,7 @@ def set_path(data: Any, path: Path, value: Any) -> Any:
     if not path.steps:
         return value
     if not path.definite:
-        raise StatesError(
-            ErrorName.RESULT_PATH_MATCH_FAILURE, f"ResultPath '{path.text}' is not a reference path"
-        )
+        raise StatesError(ErrorName.RESULT_PATH_MATCH_FAILURE, f"ResultPath '{path.text}' is not a reference path")
     return _set(data, path.steps, 0, value, path)
 
 

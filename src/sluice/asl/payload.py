@@ -73,8 +73,7 @@ def _dynamic_value(key: str, expression: str, data: Any, frame: Frame) -> Any:
         rendered = json.dumps(data, separators=(",", ":"))
         raise contextual(
             ErrorName.RUNTIME,
-            f"The JSONPath '{expression}' specified for the field '{key}' could not be found "
-            f"in the input '{rendered}'",
+            f"The JSONPath '{expression}' specified for the field '{key}' could not be found in the input '{rendered}'",
         ) from None
 
 
@@ -82,9 +81,7 @@ def _intrinsic_argument(path: str, data: Any, frame: Frame) -> Any:
     try:
         return resolve_path(path, data, frame)
     except PathNotFound:
-        raise contextual(
-            ErrorName.RUNTIME, f"The JSONPath '{path}' could not be found in the input"
-        ) from None
+        raise contextual(ErrorName.RUNTIME, f"The JSONPath '{path}' could not be found in the input") from None
 
 
 def evaluate_jsonata(template: Any, states: dict[str, Any], frame: Frame, field_name: str) -> Any:
@@ -92,9 +89,7 @@ def evaluate_jsonata(template: Any, states: dict[str, Any], frame: Frame, field_
     if is_jsonata_template(template):
         expression = template_body(template)
         try:
-            return evaluate_expression(
-                expression, states, frame.scope.visible(), rng=frame.runtime.rng
-            )
+            return evaluate_expression(expression, states, frame.scope.visible(), rng=frame.runtime.rng)
         except StatesError as failure:
             failure.contextual = True
             raise

@@ -40,9 +40,7 @@ class Program:
 def compile_program(definition: Mapping[str, Any], query_language: str = "JSONPath") -> Program:
     """Compile a (validated) definition; nested branches inherit the query language."""
     language = definition.get("QueryLanguage", query_language)
-    states = {
-        name: STATE_TYPES[spec["Type"]](name, spec, language) for name, spec in definition["States"].items()
-    }
+    states = {name: STATE_TYPES[spec["Type"]](name, spec, language) for name, spec in definition["States"].items()}
     return Program(definition["StartAt"], states, language, definition.get("TimeoutSeconds"))
 
 

@@ -29,7 +29,9 @@ def read_json_argument(value: str | None, what: str = "input") -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise UsageError(f"{origin} is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from error
+        raise UsageError(
+            f"{origin} is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+        ) from error
 
 
 def fail(message: str, code: int = 2) -> int:

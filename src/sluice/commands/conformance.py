@@ -13,13 +13,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("cases", type=Path, help="corpus file, one JSON case per line")
     parser.add_argument("--json", action="store_true", help="print {total, passed, by_feature, failed}")
     parser.add_argument("--case", action="append", dest="ids", help="run only this case id (repeatable)")
+    parser.add_argument(
+        "--engine",
+        choices=["sluice", "moto"],
+        default="sluice",
+        help="run the cases on sluice (default) or on moto's interpreter, as an oracle",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from sluice.conformance import run_corpus  # noqa: PLC0415
 
+    runner = None
+    if args.engine == "moto":
+        from sluice.oracle import run_on_moto  # noqa: PLC0415
+
+        runner = run_on_moto
     try:
-        report = run_corpus(args.cases, args.ids)
+        report = run_corpus(args.cases, args.ids, runner)
     except (OSError, ValueError) as error:
         return fail(str(error))
     if args.json:

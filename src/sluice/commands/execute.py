@@ -82,7 +82,9 @@ def _print_trace(execution: Any) -> None:
             print(f"  … {remaining} more transitions (use --json for the result only)")
             break
         offset = event["timestamp"].timestamp() - start
-        details = next((value for key, value in event.items() if key.endswith("EventDetails")), {})
+        details: dict[str, Any] = next(
+            (value for key, value in event.items() if key.endswith("EventDetails")), {}
+        )
         label = details.get("name") or details.get("error", "")
         print(f"  +{offset:9.3f}s  {kind:<28} {label}")
         shown += 1

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from sluice.asl.errors import ErrorName, StatesError
 from sluice.asl.frame import Frame
+from sluice.asl.paths import PathNotFound, compile_path, set_path
 from sluice.asl.payload import (
     contextual,
     evaluate_jsonata,
@@ -26,7 +27,6 @@ from sluice.asl.payload import (
     jsonata_states,
     resolve_path,
 )
-from sluice.asl.paths import PathNotFound, compile_path, set_path
 from sluice.asl.retry import Catcher, Retrier, error_output
 
 _DEFAULT = object()  # field absent (as opposed to an explicit JSON null)
@@ -139,8 +139,7 @@ class State:
         except PathNotFound:
             raise contextual(
                 ErrorName.RUNTIME,
-                f"Invalid path '{path}' : No results for path: {path} in {field_name} "
-                f"on input '{_compact(data)}'",
+                f"Invalid path '{path}' : No results for path: {path} in {field_name} on input '{_compact(data)}'",
             ) from None
 
     # -- Catch ---------------------------------------------------------------------------
@@ -149,9 +148,7 @@ class State:
         error = error_output(failure.error, failure.cause)
         if self.jsonata:
             states = jsonata_states(frame, raw, errorOutput=error)
-            output = error if catcher.output is None else evaluate_jsonata(
-                catcher.output, states, frame, "Output"
-            )
+            output = error if catcher.output is None else evaluate_jsonata(catcher.output, states, frame, "Output")
             if catcher.assign is not None:
                 frame.scope.assign(evaluate_jsonata(catcher.assign, states, frame, "Assign"))
             return output

@@ -20,8 +20,8 @@ from functools import lru_cache
 from typing import Any
 
 from sluice.asl.errors import ErrorName
-from sluice.asl.payload import contextual
 from sluice.asl.paths import PathNotFound
+from sluice.asl.payload import contextual
 from sluice.asl.states.wait import parse_timestamp
 
 Resolver = Callable[[str, Any], Any]
@@ -129,7 +129,12 @@ def _wildcard(pattern: str) -> re.Pattern[str]:
     """StringMatches: `*` is any run of characters, `\\*` a literal star."""
     parts = re.split(r"(\\\\|\\\*|\*)", pattern)
     regex = "".join(
-        ".*" if part == "*" else re.escape("*") if part == "\\*" else re.escape("\\") if part == "\\\\"
+        ".*"
+        if part == "*"
+        else re.escape("*")
+        if part == "\\*"
+        else re.escape("\\")
+        if part == "\\\\"
         else re.escape(part)
         for part in parts
     )

@@ -29,8 +29,6 @@ class FailState(State):
             return evaluate_jsonata(value, jsonata_states(frame, raw), frame, name) if value else value
         if (path := self.spec.get(f"{name}Path")) is not None:
             if intrinsics.is_intrinsic(path):
-                return intrinsics.evaluate_intrinsic(
-                    path, lambda p: resolve_path(p, raw, frame), frame.runtime.rng
-                )
+                return intrinsics.evaluate_intrinsic(path, lambda p: resolve_path(p, raw, frame), frame.runtime.rng)
             return resolve_path(path, raw, frame)
         return self.spec.get(name)

@@ -55,8 +55,9 @@ class SimpleLambdaContext:
 class FunctionTable:
     """Resolve Lambda invocations to in-process Python callables, by function name."""
 
-    def __init__(self, handlers: Mapping[str, Handler], region: str = "us-east-1",
-                 account: str = "123456789012") -> None:
+    def __init__(
+        self, handlers: Mapping[str, Handler], region: str = "us-east-1", account: str = "123456789012"
+    ) -> None:
         self._handlers = dict(handlers)
         self._region = region
         self._account = account
@@ -68,8 +69,7 @@ class FunctionTable:
         if handler is None:
             raise StatesError(
                 "Lambda.ResourceNotFoundException",
-                f"Function not found: {arn} (Service: Lambda, Status Code: 404, "
-                "Error Code: ResourceNotFoundException)",
+                f"Function not found: {arn} (Service: Lambda, Status Code: 404, Error Code: ResourceNotFoundException)",
             )
         context = SimpleLambdaContext(name, request_id, arn)
         try:

@@ -68,5 +68,5 @@ def function_name(identifier: str) -> str:
     if identifier.startswith("arn:"):
         return identifier.split(":")[6]
     if ":function:" in identifier:
-        return identifier.split(":function:")[1].split(":")[0]
-    return identifier.split(":")[0]
+        return identifier.split(":function:")[1].split(":", maxsplit=1)[0]
+    return identifier.split(":", maxsplit=1)[0]
