@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+# Vendored from shared/conformance (see data/CONFORMANCE-README.md): executions recorded against AWS.
+CORPUS = Path(__file__).parent / "data" / "asl-aws-recorded.jsonl"
+
 
 def lambda_arn(name: str) -> str:
     return f"arn:aws:lambda:us-east-1:123456789012:function:{name}"

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from sluice.conformance import run_case, run_corpus
+from tests.asl.helpers import CORPUS
 
-CORPUS = Path(__file__).parent / "data" / "asl-aws-recorded.jsonl"
 CASES = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 

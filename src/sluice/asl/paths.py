@@ -146,6 +146,8 @@ def _parse_step(text: str, pos: int, original: str) -> tuple[_Step, int]:
         if name is None:
             raise PathSyntaxError(f"'{original}' is not a valid JSONPath: expected a name after '..'")
         return _Descend(name.group(0)), name.end()
+    if text.startswith(".[", pos):
+        return _parse_bracket(text, pos + 1, original)  # AWS documents `$.abc.['def ghi']`
     if text.startswith(".", pos):
         pos += 1
         if text.startswith("*", pos):

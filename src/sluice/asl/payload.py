@@ -81,7 +81,10 @@ def _intrinsic_argument(path: str, data: Any, frame: Frame) -> Any:
     try:
         return resolve_path(path, data, frame)
     except PathNotFound:
-        raise contextual(ErrorName.RUNTIME, f"The JSONPath '{path}' could not be found in the input") from None
+        rendered = json.dumps(data, separators=(",", ":"))
+        raise contextual(
+            ErrorName.RUNTIME, f"The JSONPath '{path}' could not be found in the input '{rendered}'"
+        ) from None
 
 
 def evaluate_jsonata(template: Any, states: dict[str, Any], frame: Frame, field_name: str) -> Any:

@@ -6,6 +6,7 @@ The pause is an `asyncio.sleep` on the execution's clock: instant in virtual tim
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime
 from typing import Any
 
@@ -71,12 +72,14 @@ def _as_seconds(value: Any, field_name: str) -> float:
     return float(value)
 
 
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")
+
+
 def parse_timestamp(value: Any) -> datetime | None:
-    """ISO-8601 *extended offset* date-time: a time zone (`Z` or `±hh:mm`) is required."""
-    if not isinstance(value, str) or "T" not in value:
+    """RFC 3339 / ISO-8601 *extended offset* date-time (`T`, seconds and `Z` or `±hh:mm` required)."""
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else None
