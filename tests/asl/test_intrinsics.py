@@ -7,7 +7,6 @@ import json
 import random
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +25,6 @@ from sluice.asl.intrinsics import (
     parse_intrinsic,
 )
 from sluice.asl.paths import ROOT_CONTEXT, compile_path
-
 from tests.asl.helpers import CORPUS
 
 

@@ -8,7 +8,6 @@ floci PRs 2786/2972, LocalStack PR 12487); the others follow the ASL spec and AW
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sluice.asl.validation import DefinitionInvalid, Diagnostic, ensure_valid, validate_definition
-
 from tests.asl.helpers import CORPUS
 
 SUCCEED = {"Type": "Succeed"}
