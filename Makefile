@@ -1,0 +1,107 @@
+# sluice developer entry points. `make test` and `make demo` set everything up from a fresh
+# clone: the project venv (.venv) and the tool venvs (.tools/sam, .tools/checkov) are created
+# on first use and reinstalled only when their inputs change (stamp files).
+#
+#   make test    lint + build + pytest (what CI runs)
+#   make lint    ruff, mypy, then every template check (scripts/check_template.py)
+#   make build   sam build, then check the built layer is importable on Lambda
+#   make demo    run the local demo
+#   make bench   run the benchmarks
+#   make clean   remove build outputs (make distclean also removes the venvs)
+#
+# See docs/checks.md for what each check does.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := test
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules
+
+# Pinned tool versions; changing one reinstalls that tool on the next run.
+SAM_CLI_VERSION := 1.170.0
+CHECKOV_VERSION := 3.3.30
+
+# Python 3.13 is the Lambda runtime, so every venv uses it: pyenv's newest 3.13.x when pyenv
+# has one (called by path, so pyenv's shims need not be on PATH), else python3.13, else python3.
+PYTHON313 := $(shell \
+  version=$$(pyenv versions --bare 2>/dev/null | grep -E '^3\.13(\.[0-9]+)?$$' | sort -V | tail -n 1); \
+  if [ -n "$$version" ]; then echo "$$(pyenv root)/versions/$$version/bin/python3"; \
+  elif python3.13 -c '' >/dev/null 2>&1; then echo python3.13; \
+  else echo python3; fi)
+
+VENV := .venv
+VENV_STAMP := $(VENV)/.sluice-installed
+SAM_VENV := .tools/sam
+SAM := $(SAM_VENV)/bin/sam
+SAM_STAMP := $(SAM_VENV)/.installed-aws-sam-cli-$(SAM_CLI_VERSION)
+CHECKOV_VENV := .tools/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-checkov-$(CHECKOV_VERSION)
+
+# -qq: pip's per-package warnings about this machine's index configuration drown the log.
+PIP_INSTALL := -m pip install -qq
+
+# Python trees that exist and hold Python files (mypy refuses a directory with none).
+PY_PATHS := $(foreach dir,src layers/runtime/python functions scripts tests benchmarks,\
+  $(if $(shell find $(dir) -name '*.py' -print -quit 2>/dev/null),$(dir)))
+
+PYTEST_ARGS ?=
+
+# SAM CLI: no telemetry prompt or upload, no update check.
+export SAM_CLI_TELEMETRY := 0
+export SAM_CLI_DISABLE_UPDATE_CHECK := 1
+
+.PHONY: all venv tools lint build test demo bench clean distclean
+
+all: test
+
+# ---------------------------------------------------------------- environments
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON313) -m venv $(VENV)
+	$(VENV)/bin/python $(PIP_INSTALL) -e '.[dev]'
+	touch $@
+
+tools: $(SAM_STAMP) $(CHECKOV_STAMP)
+
+# Each tool gets its own venv: SAM CLI and checkov pin dependencies (boto3 ...) that clash
+# with each other and with the project's.
+$(SAM_STAMP):
+	test -x $(SAM_VENV)/bin/python || $(PYTHON313) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python $(PIP_INSTALL) 'aws-sam-cli==$(SAM_CLI_VERSION)'
+	touch $@
+
+$(CHECKOV_STAMP):
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON313) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python $(PIP_INSTALL) 'checkov==$(CHECKOV_VERSION)'
+	touch $@
+
+# ---------------------------------------------------------------- checks
+lint: venv tools
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy $(PY_PATHS)
+	$(VENV)/bin/python -m scripts.check_template template.yaml
+
+# sam build runs `python3.13 -m pip` for the layer's requirements (arm64 wheels); the SAM
+# venv's own Python 3.13 serves, so the build does not depend on pyenv's global version.
+build: venv tools
+	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(SAM) build --template template.yaml
+	$(VENV)/bin/python -m scripts.check_layer_build template.yaml --build-dir .aws-sam/build
+
+test: lint build
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# ---------------------------------------------------------------- running
+demo: venv
+	$(VENV)/bin/sluice demo
+
+bench: venv
+	@test -f benchmarks/__main__.py || { echo "benchmarks/__main__.py does not exist: no benchmarks to run" >&2; exit 1; }
+	$(VENV)/bin/python -m benchmarks
+
+# ---------------------------------------------------------------- housekeeping
+clean:
+	rm -rf .aws-sam build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+distclean: clean
+	rm -rf $(VENV) .tools
