@@ -17,6 +17,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "execute": ("sluice.commands.execute", "run an ASL definition on the local engine"),
     "validate": ("sluice.commands.validate", "statically validate ASL definitions"),
     "conformance": ("sluice.commands.conformance", "score the engine on a corpus of AWS-recorded executions"),
+    "invoke": ("sluice.commands.invoke", "invoke a template's function in-process (a Docker-free sam local invoke)"),
+    "drop": ("sluice.commands.drop", "put a file into a local bucket and show everything that follows"),
+    "serve": ("sluice.commands.serve", "serve the Step Functions API over HTTP (a Step Functions Local stand-in)"),
 }
 
 

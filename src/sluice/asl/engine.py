@@ -14,21 +14,27 @@ Example:
 
 Everything runs on one `VirtualClock`: `run()` drives it until the execution ends (or nothing
 can move any more, e.g. it waits for a task token), `start_execution()` only schedules.
+
+Service integrations (`sluice.asl.integrations.ServiceIntegrations`) and Step Functions Local
+mock files (`sluice.asl.mocks.MockConfig`) plug in through `integrations=` and `mocks=`; neither
+is imported unless given.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import random
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sluice.asl.clock import VirtualClock
 from sluice.asl.errors import ErrorName, StatesError
-from sluice.asl.execution import FAILED, RUNNING, SUCCEEDED, TIMED_OUT, Execution
+from sluice.asl.execution import ABORTED, FAILED, RUNNING, SUCCEEDED, TIMED_OUT, Execution
 from sluice.asl.frame import ExecutionRuntime, Frame
 from sluice.asl.history import MAX_HISTORY_EVENTS, History
 from sluice.asl.loader import load_definition
@@ -37,6 +43,11 @@ from sluice.asl.retry import error_output
 from sluice.asl.tasks.dispatch import LambdaInvoker, TaskDispatcher, TaskResolver
 from sluice.asl.tasks.lambda_ import FunctionTable, Handler
 from sluice.asl.variables import Scope
+
+if TYPE_CHECKING:
+    from sluice.asl.callbacks import TaskTokens
+    from sluice.asl.integrations import ServiceIntegrations
+    from sluice.asl.mocks import MockConfig
 
 STANDARD = "STANDARD"
 EXPRESS = "EXPRESS"
@@ -74,13 +85,20 @@ class Engine:
         region: str = "us-east-1",
         account: str = "123456789012",
         validate: bool = True,
+        integrations: ServiceIntegrations | None = None,
+        mocks: MockConfig | None = None,
     ) -> None:
         self.clock = clock or VirtualClock(real_time=real_time)
         self.region = region
         self.account = account
         self.seed = seed
         self.validate = validate
-        self.dispatcher = TaskDispatcher(lambdas or FunctionTable(functions or {}, region, account), resolver)
+        self.mocks = mocks
+        self.integrations = integrations
+        if integrations is not None:
+            integrations.attach(self)
+        self.dispatcher = TaskDispatcher(lambdas or FunctionTable(functions or {}, region, account),
+                                         resolver or integrations)
         self.state_machines: dict[str, StateMachine] = {}
         self._names = random.Random(f"{seed}:names")
 
@@ -91,7 +109,7 @@ class Engine:
         name: str,
         definition: Mapping[str, Any] | str | Path,
         *,
-        type: str = STANDARD,  # noqa: A002 - the AWS API's own parameter name
+        type: str = STANDARD,
         role_arn: str | None = None,
     ) -> StateMachine:
         """Register (or replace) a state machine; the definition is validated first."""
@@ -128,10 +146,24 @@ class Engine:
 
     # -- executions ----------------------------------------------------------------------
 
+    @property
+    def task_tokens(self) -> TaskTokens:
+        """Tasks waiting for SendTaskSuccess/Failure/Heartbeat (`.waitForTaskToken`)."""
+        return self.dispatcher.tokens
+
     def start_execution(
-        self, state_machine: str | StateMachine, input: Any = None, *, name: str | None = None  # noqa: A002
+        self,
+        state_machine: str | StateMachine,
+        input: Any = None,
+        *,
+        name: str | None = None,
+        test_case: str | None = None,
     ) -> Execution:
-        """Schedule an execution on the clock and return it (still RUNNING)."""
+        """Schedule an execution on the clock and return it (still RUNNING).
+
+        `test_case` names a test case of the engine's mock configuration (Step Functions Local's
+        `MockConfigFile`) whose mocked responses this execution's Task states return.
+        """
         machine = self.state_machine(state_machine)
         data = {} if input is None else input
         name = name or str(uuid.UUID(int=self._names.getrandbits(128), version=4))
@@ -142,20 +174,70 @@ class Engine:
                 return existing
             raise ExecutionAlreadyExists(f"Execution Already Exists: '{existing.arn}'")
         execution = self._new_execution(machine, data, name)
+        if test_case is not None:
+            if self.mocks is None:
+                raise ValueError(f"Test case '{test_case}' asked for, but the engine has no mock configuration")
+            execution.runtime.mocks = self.mocks.run(machine.name, test_case)
         machine.executions[name] = execution
         execution.task = self.clock.loop.create_task(self._drive(execution, machine.program))
         return execution
 
+    async def finished(self, execution: Execution) -> None:
+        """For code on the clock (nested `.sync` tasks, a real-time server): wait until
+        `execution` ends. Never raises, even when the execution is stopped (its task cancelled)."""
+        task = execution.task
+        if task is None or task.done():
+            return
+        done: asyncio.Future[None] = self.clock.loop.create_future()
+
+        def mark(_: object) -> None:
+            if not done.done():
+                done.set_result(None)
+
+        task.add_done_callback(mark)
+        await done
+
+    def stop_execution(self, execution: Execution, *, error: str | None = None, cause: str | None = None) -> None:
+        """StopExecution: abort a running execution (`ExecutionAborted`); no-op once it has ended."""
+        if execution.status != RUNNING:
+            return
+        self._close(execution, ABORTED, error=error, cause=cause)
+        details = {key: value for key, value in (("error", error), ("cause", cause)) if value is not None}
+        execution.history.add("ExecutionAborted", executionAbortedEventDetails=details)
+        if execution.task is not None:
+            execution.task.cancel()
+
+    def redrive_execution(self, execution: Execution) -> None:
+        """RedriveExecution: run a failed, timed-out or aborted execution again from the top-level
+        state that did not succeed, with the input that state received.
+
+        The whole state re-runs (AWS re-runs only the unsuccessful iterations of a Map or branches
+        of a Parallel); states that succeeded before are not run again.
+        """
+        runtime = execution.runtime
+        frame = runtime.root_frame
+        if execution.status not in (FAILED, TIMED_OUT, ABORTED) or frame is None or not frame.state_name:
+            raise ValueError(f"Execution '{execution.arn}' cannot be redriven (status {execution.status})")
+        entered = next(event for event in execution.history if event["id"] == frame.entered_event_id)
+        data = json.loads(entered["stateEnteredEventDetails"]["input"])
+        program = dataclasses.replace(runtime.program, start_at=frame.state_name)
+        runtime.redrive_count += 1
+        execution.status, execution.output, execution.error, execution.cause = RUNNING, None, None, None
+        execution.stop_time = None
+        execution.task = self.clock.loop.create_task(self._drive(execution, program, data, redrive=True))
+
     def run(
         self,
         definition: Mapping[str, Any] | str | Path | StateMachine,
-        input: Any = None,  # noqa: A002
+        input: Any = None,
         *,
         name: str | None = None,
-        type: str = STANDARD,  # noqa: A002
+        type: str = STANDARD,
     ) -> Execution:
         """Start an execution and drive the clock until it ends or nothing can move."""
-        if isinstance(definition, StateMachine | str) and not _looks_like_path(definition):
+        if isinstance(definition, StateMachine):
+            machine = definition
+        elif isinstance(definition, str) and not _looks_like_path(definition):
             machine = self.state_machine(definition)
         else:
             machine = self.create_state_machine(_machine_name(definition), definition, type=type)
@@ -174,7 +256,14 @@ class Engine:
             self.clock.run_until_idle()
 
     def close(self) -> None:
-        """Release the clock's event loop (its self-pipe file descriptors)."""
+        """Cancel what still runs (e.g. executions waiting for a task token), then release the
+        clock's event loop (its self-pipe file descriptors)."""
+        loop = self.clock.loop
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending and not loop.is_running():
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         self.clock.close()
 
     def __enter__(self) -> Engine:
@@ -208,19 +297,27 @@ class Engine:
         runtime.spawn_child = self._child_runner(runtime)
         return Execution(arn, name, machine.arn, machine.type, data, start, runtime)
 
-    async def _drive(self, execution: Execution, program: Program) -> None:
+    async def _drive(self, execution: Execution, program: Program, data: Any = None, *,
+                     redrive: bool = False) -> None:
         runtime = execution.runtime
         history = runtime.history
-        history.add(
-            "ExecutionStarted",
-            executionStartedEventDetails={"input": execution.input, "roleArn": runtime.role_arn},
-        )
+        if redrive:
+            history.add("ExecutionRedriven",
+                        executionRedrivenEventDetails={"redriveCount": runtime.redrive_count})
+            frame = runtime.root_frame or Frame(runtime=runtime, scope=Scope())
+        else:
+            history.add(
+                "ExecutionStarted",
+                executionStartedEventDetails={"input": execution.input, "roleArn": runtime.role_arn},
+            )
+            data = execution.input
+            frame = Frame(runtime=runtime, scope=Scope())
+            runtime.program, runtime.root_frame = program, frame
         limit = program.timeout_seconds
         if execution.type == EXPRESS:
             limit = min(limit or EXPRESS_MAX_SECONDS, EXPRESS_MAX_SECONDS)
-        frame = Frame(runtime=runtime, scope=Scope())
         try:
-            output = await asyncio.wait_for(run_program(program, execution.input, frame), limit)
+            output = await asyncio.wait_for(run_program(program, data, frame), limit)
         except TimeoutError:
             self._close(execution, TIMED_OUT, error=ErrorName.TIMEOUT)
             history.add("ExecutionTimedOut", executionTimedOutEventDetails={"error": ErrorName.TIMEOUT})
@@ -260,6 +357,7 @@ class Engine:
                 execution_type=child_type,
             )
             runtime.spawn_child = self._child_runner(runtime)
+            runtime.mocks = parent.mocks
             try:
                 output = await run_program(program, item, Frame(runtime=runtime, scope=Scope()))
             except StatesError as failure:

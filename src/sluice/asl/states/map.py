@@ -4,13 +4,17 @@ Inline mode runs iterations inside this execution (their states appear in its hi
 first failure fails the Map). Distributed mode runs each item — or each `ItemBatcher` batch — as
 a child workflow with its own empty variable scope, tolerating up to `ToleratedFailureCount` /
 `ToleratedFailurePercentage` failures before failing with `States.ExceedToleratedFailureThreshold`.
-Items come from `ItemsPath` (JSONPath) or `Items` (JSONata); each is shaped by `ItemSelector`
-(or legacy `Parameters`), which sees `$$.Map.Item.Index` / `.Value`.
+Items come from `ItemsPath` (JSONPath), `Items` (JSONata) or a Distributed Map's `ItemReader`
+(S3); each is shaped by `ItemSelector` (or legacy `Parameters`), which sees `$$.Map.Item.Index` /
+`.Value`. A Distributed Map's `ResultWriter` shapes its results and can export them to S3
+(`sluice.asl.distributed`, imported only by definitions that use these fields).
 """
 
 from __future__ import annotations
 
 import json
+import random
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +57,12 @@ class MapState(State):
     async def produce(self, effective: Any, raw: Any, frame: Frame) -> tuple[Any, str | None]:
         runtime = frame.runtime
         source = raw if self.jsonata else effective
-        items = self._items(effective, raw, frame)
+        if "ItemReader" in self.spec:
+            from sluice.asl.distributed.reader import read_items  # noqa: PLC0415
+
+            items = await read_items(self.spec["ItemReader"], source, raw, frame, jsonata=self.jsonata)
+        else:
+            items = self._items(effective, raw, frame)
         concurrency = self._max_concurrency(source, raw, frame)
         tolerated = self._tolerated(source, raw, frame) if self.distributed else None
         inputs = [self._select_item(index, item, effective, raw, frame) for index, item in enumerate(items)]
@@ -62,7 +71,7 @@ class MapState(State):
         runtime.history.add("MapStateStarted", mapStateStartedEventDetails={"length": len(inputs)})
         try:
             if self.distributed:
-                results = await self._run_distributed(inputs, concurrency, frame, tolerated)
+                results = await self._run_distributed(inputs, concurrency, frame, tolerated, (source, raw))
             else:
                 results = await bounded_map(
                     lambda index, item: self._iteration(index, item, frame), inputs, concurrency
@@ -112,6 +121,11 @@ class MapState(State):
         max_items = self._number(batcher, "MaxItemsPerBatch", source, frame) or len(inputs) or 1
         max_bytes = self._number(batcher, "MaxInputBytesPerBatch", source, frame) or 262_144
         batch_input = batcher.get("BatchInput")
+        if batch_input is not None:
+            # AWS evaluates BatchInput against the state input: a payload template (`"k.$": "$.v"`)
+            # in JSONPath, `{% %}` expressions in JSONata.
+            batch_input = (evaluate_jsonata(batch_input, jsonata_states(frame, source), frame, "BatchInput")
+                           if self.jsonata else evaluate_parameters(batch_input, source, frame))
         batches: list[list[Any]] = []
         size = 0
         for item in inputs:
@@ -184,20 +198,33 @@ class MapState(State):
         concurrency: int,
         frame: Frame,
         tolerated: tuple[int | None, float | None] | None,
-    ) -> list[Any]:
+        state_input: tuple[Any, Any],
+    ) -> Any:
         runtime = frame.runtime
-        assert runtime.spawn_child is not None, "distributed Map needs an engine to start children"
-        map_run_arn = f"{runtime.state_machine_arn.replace(':stateMachine:', ':mapRun:')}/{self.label}:1"
+        spawn_child = runtime.spawn_child
+        assert spawn_child is not None, "distributed Map needs an engine to start children"
+        # AWS: arn:aws:states:<region>:<account>:mapRun:<machine>/<label>:<map run id>
+        run_id = uuid.UUID(int=random.Random(f"{runtime.execution_arn}/{self.label}").getrandbits(128), version=4)
+        map_run_arn = f"{runtime.state_machine_arn.replace(':stateMachine:', ':mapRun:')}/{self.label}:{run_id}"
         runtime.history.add("MapRunStarted", mapRunStartedEventDetails={"mapRunArn": map_run_arn})
 
-        async def child(index: int, item: Any) -> tuple[bool, Any]:
-            outcome: tuple[bool, Any] = await runtime.spawn_child(
-                self.program, item, self.child_type, f"{self.label}:{index}"
-            )
-            return outcome
+        async def child(index: int, item: Any) -> tuple[bool, Any, float, float]:
+            start = runtime.clock.now()
+            ok, value = await spawn_child(self.program, item, self.child_type, f"{self.label}:{index}")
+            return ok, value, start, runtime.clock.now()
 
         outcomes = await bounded_map(child, inputs, concurrency)
-        failures = [value for ok, value in outcomes if not ok]
+        failures = [value for ok, value, *_ in outcomes if not ok]
+        results: Any = [value for _, value, *_ in outcomes]
+        if "ResultWriter" in self.spec:
+            from sluice.asl.distributed.writer import ChildRun, write_results  # noqa: PLC0415
+
+            runs = [  # names and ARNs as the engine gives its children (Engine._child_runner)
+                ChildRun(f"{self.label}:{i}", f"{runtime.execution_arn}/{self.label}:{i}", item, ok, value, start, stop)
+                for i, (item, (ok, value, start, stop)) in enumerate(zip(inputs, outcomes, strict=True))
+            ]
+            results = await write_results(self.spec["ResultWriter"], runs, map_run_arn, state_input, frame,
+                                          jsonata=self.jsonata, child_type=self.child_type)
         if failures and _threshold_exceeded(len(failures), len(outcomes), tolerated or (None, None)):
             runtime.history.add("MapRunFailed", mapRunFailedEventDetails={
                 "error": ErrorName.EXCEED_TOLERATED_FAILURE_THRESHOLD})
@@ -206,7 +233,7 @@ class MapState(State):
                 "The specified tolerated failure threshold for the Map Run has been exceeded.",
             )
         runtime.history.add("MapRunSucceeded")
-        return [value for _, value in outcomes]
+        return results
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Task: one unit of work performed elsewhere — a Lambda function or a service integration.
 
 The state records the history events AWS records (`LambdaFunctionScheduled/Started/Succeeded`
-for Lambda ARNs, `TaskScheduled/Started/Succeeded/Failed` for integrations), enforces
-`TimeoutSeconds(Path)` on the virtual clock (`States.Timeout`), and hands the request to the
-execution's `TaskDispatcher`.
+for Lambda ARNs, `TaskScheduled/Started/[Submitted/]Succeeded/Failed` for integrations), enforces
+`TimeoutSeconds(Path)` on the virtual clock (`States.Timeout`; a heartbeat that runs out is
+`States.HeartbeatTimeout`, also recorded as `TaskTimedOut`), and hands the request to the
+execution's mocked responses (a Step Functions Local test case) or its `TaskDispatcher`.
 """
 
 from __future__ import annotations
@@ -60,22 +61,35 @@ class TaskState(State):
                                   else {"region": "us-east-1", "parameters": effective}))
         if timeout != DEFAULT_TIMEOUT_SECONDS:
             scheduled["timeoutInSeconds"] = int(timeout)
-        history.add(f"{prefix}Scheduled", **{f"{_lower(prefix)}ScheduledEventDetails": scheduled})
-        history.add(f"{prefix}Started", **({f"{_lower(prefix)}StartedEventDetails": base} if base else {}))
+        if heartbeat is not None:
+            scheduled["heartbeatInSeconds"] = int(heartbeat)
+        history.add(f"{prefix}Scheduled", f"{_lower(prefix)}ScheduledEventDetails", scheduled)
+        history.add(f"{prefix}Started", f"{_lower(prefix)}StartedEventDetails" if base else None, base or None)
+
+        def submitted(output: Any) -> None:
+            history.add("TaskSubmitted", "taskSubmittedEventDetails", dict(base, output=output))
+
+        request.on_submitted = submitted
         runtime.task_calls += 1
+        call = runtime.dispatcher.perform(request) if runtime.mocks is None else runtime.mocks.perform(
+            request, runtime.dispatcher)
         try:
-            result = await asyncio.wait_for(runtime.dispatcher.perform(request), timeout)
+            # No timer without TimeoutSeconds: a task waiting for a token must leave the clock idle.
+            result = await (call if timeout == DEFAULT_TIMEOUT_SECONDS else asyncio.wait_for(call, timeout))
         except TimeoutError:
-            history.add(f"{prefix}TimedOut", **{f"{_lower(prefix)}TimedOutEventDetails": dict(
-                base, error=ErrorName.TIMEOUT)})
+            history.add(f"{prefix}TimedOut", f"{_lower(prefix)}TimedOutEventDetails",
+                        dict(base, error=ErrorName.TIMEOUT))
             raise StatesError(ErrorName.TIMEOUT, None) from None
         except StatesError as failure:
-            history.add(f"{prefix}Failed", **{f"{_lower(prefix)}FailedEventDetails": dict(
-                base, error=failure.error, cause=failure.cause)})
+            if failure.error == ErrorName.HEARTBEAT_TIMEOUT:
+                history.add(f"{prefix}TimedOut", f"{_lower(prefix)}TimedOutEventDetails",
+                            dict(base, error=ErrorName.HEARTBEAT_TIMEOUT))
+                raise
+            history.add(f"{prefix}Failed", f"{_lower(prefix)}FailedEventDetails",
+                        dict(base, error=failure.error, cause=failure.cause))
             raise
         check_size(result, self.name)
-        history.add(f"{prefix}Succeeded", **{f"{_lower(prefix)}SucceededEventDetails": dict(
-            base, output=result)})
+        history.add(f"{prefix}Succeeded", f"{_lower(prefix)}SucceededEventDetails", dict(base, output=result))
         return result, self.next
 
     def _seconds(self, field_name: str, raw: Any, frame: Frame) -> float | None:

@@ -6,6 +6,10 @@ The engine never talks to AWS itself. A `TaskDispatcher` is given
 - an optional *resolver* for every other resource (service integrations, activities): any callable
   taking a `TaskRequest` and returning the result (or an awaitable of it).
 
+`.waitForTaskToken` resources make their call and then wait for the token (`TaskTokens`, created
+on first use); `api_call` lets the engine itself call AWS (Distributed Map's ItemReader and
+ResultWriter) through the same resolver.
+
 Example:
     >>> dispatcher = TaskDispatcher(FunctionTable({"f": lambda e, c: {"ok": True}}))
 """
@@ -15,11 +19,21 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sluice.asl.errors import ErrorName, StatesError
 from sluice.asl.tasks.lambda_ import FunctionTable, LambdaFunctionError, function_error, invoke_response
-from sluice.asl.tasks.resources import LAMBDA_FUNCTION, OPTIMIZED, REQUEST_RESPONSE, Resource
+from sluice.asl.tasks.resources import (
+    LAMBDA_FUNCTION,
+    OPTIMIZED,
+    REQUEST_RESPONSE,
+    WAIT_FOR_TASK_TOKEN,
+    Resource,
+    parse_resource,
+)
+
+if TYPE_CHECKING:
+    from sluice.asl.callbacks import TaskTokens
 
 
 @dataclass
@@ -35,6 +49,8 @@ class TaskRequest:
     timeout_seconds: float | None = None
     heartbeat_seconds: float | None = None
     context: dict[str, Any] = field(default_factory=dict)
+    # Called with the first response of a `.sync` / `.waitForTaskToken` task (AWS's TaskSubmitted).
+    on_submitted: Callable[[Any], None] | None = None
 
 
 class LambdaInvoker(Protocol):
@@ -50,14 +66,41 @@ class TaskDispatcher:
     def __init__(self, lambdas: LambdaInvoker | None = None, resolver: TaskResolver | None = None) -> None:
         self.lambdas: LambdaInvoker = lambdas or FunctionTable({})
         self.resolver = resolver
+        self._tokens: TaskTokens | None = None
+
+    @property
+    def tokens(self) -> TaskTokens:
+        """The task tokens `.waitForTaskToken` tasks wait on (created on first use)."""
+        if self._tokens is None:
+            from sluice.asl.callbacks import TaskTokens  # noqa: PLC0415 - only callback users pay
+
+            self._tokens = TaskTokens()
+        return self._tokens
 
     def is_lambda(self, resource: Resource) -> bool:
         return resource.kind == LAMBDA_FUNCTION or (
             resource.kind == OPTIMIZED and resource.service == "lambda" and resource.action == "invoke"
-            and resource.pattern == REQUEST_RESPONSE
+            and resource.pattern in (REQUEST_RESPONSE, WAIT_FOR_TASK_TOKEN)
         )
 
     async def perform(self, request: TaskRequest) -> Any:
+        if request.resource.pattern == WAIT_FOR_TASK_TOKEN and request.task_token is not None:
+            return await self.tokens.run(request, self._call)
+        return await self._call(request)
+
+    async def api_call(self, service: str, action: str, parameters: dict[str, Any], *,
+                       execution_arn: str, state_name: str, request_id: str) -> Any:
+        """An AWS SDK call the engine makes for a state (`aws-sdk:<service>:<action>` semantics)."""
+        request = TaskRequest(
+            resource=parse_resource(f"arn:aws:states:::aws-sdk:{service}:{action}"),
+            parameters=parameters,
+            state_name=state_name,
+            execution_arn=execution_arn,
+            request_id=request_id,
+        )
+        return await self._call(request)
+
+    async def _call(self, request: TaskRequest) -> Any:
         resource = request.resource
         if self.is_lambda(resource):
             return self._invoke_lambda(request)

@@ -1,0 +1,153 @@
+"""The Step Functions API over HTTP (AWS JSON 1.0), like Step Functions Local, for `sluice serve`.
+
+Requests are `POST /` with `X-Amz-Target: AWSStepFunctions.<Action>` and a JSON body — what
+boto3 (`endpoint_url=...`) and `aws stepfunctions --endpoint-url ...` send. HTTP requests arrive
+on server threads, but the engine is single-threaded asyncio: every call is handed to the one
+thread that owns the engine's clock.
+
+- On the virtual clock that thread performs each call, then lets the clock run until the world
+  is idle (so a client polling DescribeExecution sees executions progress: waits and retries take
+  no real time), then answers.
+- With `real_time=True` the clock's loop runs continuously in that thread, timers fire in real
+  time, and calls are scheduled onto the loop; StartSyncExecution answers when its execution ends.
+
+Example:
+    >>> server = StepFunctionsServer(StepFunctionsService(Engine()), port=0)
+    >>> server.start()
+    >>> boto3.client("stepfunctions", endpoint_url=server.url, region_name="us-east-1").list_state_machines()
+    >>> server.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import uuid
+from concurrent.futures import Future
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from sluice.api.service import StepFunctionsService
+from sluice.api.wire import CONTENT_TYPE, TARGET_PREFIX, error_body, handle, handle_async
+
+DEFAULT_HOST = "127.0.0.1"
+# Step Functions Local's port.
+DEFAULT_PORT = 8083
+LOG = logging.getLogger("sluice.serve")
+
+Answer = tuple[int, bytes]
+
+
+class StepFunctionsServer:
+    """An HTTP endpoint for one `StepFunctionsService`; `start()` returns once it listens."""
+
+    def __init__(self, service: StepFunctionsService, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+        self.service = service
+        self._calls: queue.Queue[tuple[str, bytes, Future[Answer]] | None] = queue.Queue()
+        self._engine_thread = threading.Thread(target=self._run_engine, name="sluice-engine", daemon=True)
+        self._http = ThreadingHTTPServer((host, port), _Handler)
+        self._http.daemon_threads = True
+        self._http.sluice = self  # type: ignore[attr-defined]  # how the handler finds us
+        # A short poll interval: stop() returns promptly (tests start and stop servers often).
+        self._http_thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05},
+                                             name="sluice-http", daemon=True)
+
+    @property
+    def real_time(self) -> bool:
+        return self.service.engine.clock.real_time
+
+    @property
+    def url(self) -> str:
+        host, port = self._http.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._engine_thread.start()
+        self._http_thread.start()
+
+    def serve_forever(self) -> None:
+        """Block until interrupted (Ctrl-C), then shut down."""
+        self.start()
+        try:
+            self._http_thread.join()
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+        if self.real_time:
+            loop = self.service.engine.clock.loop
+            loop.call_soon_threadsafe(loop.stop)
+        else:
+            self._calls.put(None)
+        self._engine_thread.join(timeout=5)
+
+    def call(self, action: str, body: bytes) -> Answer:
+        """Perform one call on the engine's thread; block the asking thread until it is done."""
+        answer: Future[Answer] = Future()
+        if self.real_time:
+            loop = self.service.engine.clock.loop
+            loop.call_soon_threadsafe(self._schedule, action, body, answer)
+        else:
+            self._calls.put((action, body, answer))
+        return answer.result()
+
+    # -- the engine's thread ---------------------------------------------------------------
+
+    def _run_engine(self) -> None:
+        if self.real_time:
+            loop = self.service.engine.clock.loop
+            asyncio.set_event_loop(loop)
+            loop.run_forever()
+            return
+        while (item := self._calls.get()) is not None:
+            action, body, answer = item
+            try:
+                result = handle(self.service, action, body)
+                self.service.drive()
+            except Exception as error:  # an engine bug must not kill the server's only engine thread
+                LOG.exception("AWSStepFunctions.%s failed", action)
+                result = 500, error_body("InternalFailure", f"{type(error).__name__}: {error}")
+            answer.set_result(result)
+
+    def _schedule(self, action: str, body: bytes, answer: Future[Answer]) -> None:
+        task = self.service.engine.clock.loop.create_task(handle_async(self.service, action, body))
+
+        def deliver(done: asyncio.Task[Answer]) -> None:
+            if done.exception() is not None:
+                LOG.error("AWSStepFunctions.%s failed: %r", action, done.exception())
+                answer.set_result((500, error_body("InternalFailure", repr(done.exception()))))
+            else:
+                answer.set_result(done.result())
+
+        task.add_done_callback(deliver)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "sluice"
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        target = self.headers.get("X-Amz-Target", "")
+        if not target.startswith(TARGET_PREFIX):
+            self._send(400, error_body("UnknownOperationException",
+                                       f"Missing or unknown X-Amz-Target header: '{target}'"))
+            return
+        server: StepFunctionsServer = self.server.sluice  # type: ignore[attr-defined]
+        self._send(*server.call(target[len(TARGET_PREFIX):], body))
+
+    def _send(self, status: int, payload: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", CONTENT_TYPE)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        LOG.info("%s %s", self.address_string(), format % args)
