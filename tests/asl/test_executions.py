@@ -126,3 +126,19 @@ def test_counters_for_a_cost_model(engine: Engine) -> None:
     execution = engine.run(definition, [1, 2, 3])
     assert execution.transitions == 4  # the Map state and one Pass per item
     assert execution.describe()["status"] == "SUCCEEDED"
+
+
+def test_an_internal_error_fails_the_execution_instead_of_hanging() -> None:
+    def broken_resolver(request: Any) -> Any:
+        raise KeyError("bug in a resolver")
+
+    with Engine(resolver=broken_resolver) as engine:
+        definition = {
+            "StartAt": "T",
+            "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:listBuckets", "End": True}},
+        }
+        execution = engine.run(definition, {})
+    assert execution.status == "FAILED"
+    assert execution.error == "States.Runtime"
+    assert execution.cause is not None
+    assert "sluice internal error: KeyError" in execution.cause

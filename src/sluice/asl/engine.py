@@ -23,6 +23,7 @@ is imported unless given.
 from __future__ import annotations
 
 import asyncio
+import logging
 import dataclasses
 import json
 import random
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
     from sluice.asl.callbacks import TaskTokens
     from sluice.asl.integrations import ServiceIntegrations
     from sluice.asl.mocks import MockConfig
+
+_log = logging.getLogger(__name__)
 
 STANDARD = "STANDARD"
 EXPRESS = "EXPRESS"
@@ -325,6 +328,11 @@ class Engine:
             self._close(execution, FAILED, error=failure.error, cause=failure.cause)
             details = {"error": failure.error} | ({"cause": failure.cause} if failure.cause is not None else {})
             history.add("ExecutionFailed", executionFailedEventDetails=details)
+        except Exception as crash:  # a bug in sluice or a resolver: fail loudly, never hang RUNNING
+            _log.exception("internal error while running %s", execution.arn)
+            cause = f"sluice internal error: {type(crash).__name__}: {crash}"
+            self._close(execution, FAILED, error=ErrorName.RUNTIME, cause=cause)
+            history.add("ExecutionFailed", executionFailedEventDetails={"error": ErrorName.RUNTIME, "cause": cause})
         else:
             self._close(execution, SUCCEEDED, output=output)
             history.add("ExecutionSucceeded", executionSucceededEventDetails={"output": output})
