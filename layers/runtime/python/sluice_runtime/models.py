@@ -1,0 +1,365 @@
+"""pydantic models for every event sluice accepts, and the normalized triggers they become.
+
+Accepted shapes:
+
+* S3 "Object Created" delivered by EventBridge (`source: aws.s3`),
+* classic S3 notifications (`Records[].s3`, `eventName: ObjectCreated:*`) and their `s3:TestEvent`,
+* custom EventBridge events (e.g. an upstream `dataset.ready`),
+* Kinesis Data Streams records (JSON payloads),
+* SQS FIFO messages (JSON bodies),
+* a replay request wrapping any of the first three: `{"replay": {"token": ..., "reason": ...}, "event": ...}`.
+
+S3 object keys are URL-encoded "form style" in notifications ("red flower.jpg" arrives as
+`red+flower.jpg`, a literal `+` as `%2B`, non-ASCII as UTF-8 `%XX`; S3 notification docs). The same
+encoding is applied to the key of S3 events delivered through EventBridge (Powertools'
+`S3EventBridgeNotificationObject.key` unquotes it the same way), so both shapes decode with
+`unquote_plus` - strictly, so an invalid UTF-8 sequence is a schema error rather than a silent U+FFFD.
+
+Every trigger exposes `view()` (the fields registry paths address) and `entry()` (what the state machine
+receives in `records[]`). Entries exclude delivery metadata (event ids, timestamps), so a redelivery
+produces byte-identical execution input.
+
+Example:
+    >>> decode_s3_key("incoming/Q1+report+%28final%29+%E2%9C%93.csv")
+    'incoming/Q1 report (final) ✓.csv'
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any, Literal, TypeVar
+from urllib.parse import unquote_plus
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sluice_runtime.errors import InvalidEvent
+from sluice_runtime.execution_names import REPLAY_TOKEN_PATTERN
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Event(BaseModel):
+    # AWS adds fields over time: accept and ignore what we do not use.
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, defer_build=True)
+
+
+class Replay(_Event):
+    """An explicit, visible re-run: the token becomes part of the idempotency key and execution name."""
+
+    token: str = Field(pattern=REPLAY_TOKEN_PATTERN)
+    reason: str = ""
+
+
+class ReplayRequest(_Event):
+    replay: Replay
+    event: dict[str, Any]
+
+
+def decode_s3_key(raw: str) -> str:
+    """Decode a notification object key (form-style URL encoding, UTF-8)."""
+    try:
+        return unquote_plus(raw, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise InvalidEvent(f"S3 object key {raw!r} is not valid URL-encoded UTF-8", key=raw) from exc
+
+
+def parse(model: type[M], data: Any, what: str) -> M:
+    """Validate `data`, turning pydantic's error into `InvalidEvent` with a readable summary."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise InvalidEvent(f"malformed {what}: {problems}") from exc
+
+
+# --- normalized triggers -----------------------------------------------------------------------
+
+
+class S3Object(_Event):
+    """An object whose creation may start a pipeline (key already decoded)."""
+
+    bucket: str
+    key: str
+    version_id: str = "null"  # S3's own name for the version of an object in an unversioned bucket
+    etag: str | None = None
+    size: int | None = None
+    sequencer: str | None = None
+
+    @property
+    def record_id(self) -> str:
+        return f"s3://{self.bucket}/{self.key}#{self.version_id}"
+
+    def view(self) -> dict[str, Any]:
+        return self.model_dump()
+
+    def entry(self) -> dict[str, Any]:
+        return {"type": "s3", **self.model_dump(exclude={"sequencer"})}
+
+
+class CustomEvent(_Event):
+    """A custom EventBridge event routed by `source` + `detail-type`."""
+
+    id: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    detail_type: str = Field(alias="detail-type", min_length=1)
+    time: str | None = None
+    detail: dict[str, Any]
+
+    @property
+    def record_id(self) -> str:
+        return self.id
+
+    def view(self) -> dict[str, Any]:
+        return self.model_dump()
+
+    def entry(self) -> dict[str, Any]:
+        return {
+            "type": "eventbridge",
+            "source": self.source,
+            "detail_type": self.detail_type,
+            "detail": self.detail,
+        }
+
+
+class StreamRecord(_Event):
+    """A Kinesis record with its JSON payload decoded."""
+
+    stream: str
+    shard_id: str
+    sequence_number: str
+    partition_key: str
+    data: Any
+    size: int  # bytes of the decoded payload
+
+    @property
+    def record_id(self) -> str:
+        return f"{self.shard_id}:{self.sequence_number}"
+
+    def view(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"size"})
+
+    def entry(self) -> dict[str, Any]:
+        return {
+            "id": self.record_id,
+            "partition_key": self.partition_key,
+            "sequence_number": self.sequence_number,
+            "data": self.data,
+        }
+
+
+class QueueMessage(_Event):
+    """An SQS FIFO message with its JSON body decoded."""
+
+    queue: str
+    message_id: str
+    message_group_id: str
+    deduplication_id: str | None
+    sequence_number: str | None
+    body: Any
+
+    @property
+    def record_id(self) -> str:
+        return self.message_id
+
+    def view(self) -> dict[str, Any]:
+        return self.model_dump()
+
+    def entry(self) -> dict[str, Any]:
+        return {
+            "type": "sqs_fifo",
+            "queue": self.queue,
+            "message_group_id": self.message_group_id,
+            "deduplication_id": self.deduplication_id,
+            "body": self.body,
+        }
+
+
+Trigger = S3Object | CustomEvent | StreamRecord | QueueMessage
+
+# --- S3 shapes ------------------------------------------------------------------------------------
+
+
+class _Bucket(_Event):
+    name: str = Field(min_length=1)
+
+
+class _BridgeObject(_Event):
+    key: str = Field(min_length=1)
+    size: int | None = None
+    etag: str | None = None
+    version_id: str | None = Field(default=None, alias="version-id")
+    sequencer: str | None = None
+
+
+class _BridgeDetail(_Event):
+    bucket: _Bucket
+    object: _BridgeObject
+
+
+class S3ObjectCreated(_Event):
+    """S3 "Object Created" as delivered by EventBridge."""
+
+    source: Literal["aws.s3"]
+    detail_type: Literal["Object Created"] = Field(alias="detail-type")
+    detail: _BridgeDetail
+
+    def object(self) -> S3Object:
+        obj = self.detail.object
+        return S3Object(
+            bucket=self.detail.bucket.name,
+            key=decode_s3_key(obj.key),
+            version_id=obj.version_id or "null",
+            etag=obj.etag,
+            size=obj.size,
+            sequencer=obj.sequencer,
+        )
+
+
+class _ClassicObject(_Event):
+    key: str = Field(min_length=1)
+    size: int | None = None
+    etag: str | None = Field(default=None, alias="eTag")
+    version_id: str | None = Field(default=None, alias="versionId")
+    sequencer: str | None = None
+
+
+class _ClassicEntity(_Event):
+    bucket: _Bucket
+    object: _ClassicObject
+
+
+class _ClassicRecord(_Event):
+    event_source: Literal["aws:s3"] = Field(alias="eventSource")
+    event_name: str = Field(alias="eventName", pattern=r"^ObjectCreated:")
+    s3: _ClassicEntity
+
+
+class S3Notification(_Event):
+    """A classic S3 event notification (one or more records)."""
+
+    records: list[_ClassicRecord] = Field(alias="Records", min_length=1)
+
+    def objects(self) -> list[S3Object]:
+        return [
+            S3Object(
+                bucket=r.s3.bucket.name,
+                key=decode_s3_key(r.s3.object.key),
+                version_id=r.s3.object.version_id or "null",
+                etag=r.s3.object.etag,
+                size=r.s3.object.size,
+                sequencer=r.s3.object.sequencer,
+            )
+            for r in self.records
+        ]
+
+
+class S3Delivery(_Event):
+    """What one ingest invocation carries: objects, an optional replay, or an S3 test event to ignore."""
+
+    objects: tuple[S3Object, ...] = ()
+    replay: Replay | None = None
+    ignored: str | None = None
+
+
+def event_id(event: Any) -> str:
+    """The id to file a malformed event under: its EventBridge `id`, else a digest of its content."""
+    if isinstance(event, Mapping) and isinstance(event.get("id"), str) and event["id"]:
+        return str(event["id"])
+    return "sha256-" + hashlib.sha256(json.dumps(event, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def unwrap_replay(event: Any) -> tuple[Mapping[str, Any], Replay | None]:
+    """Split a replay request into (original event, replay); other events pass through."""
+    if not isinstance(event, Mapping):
+        raise InvalidEvent(f"an event must be a JSON object, not {type(event).__name__}")
+    if "replay" in event and "event" in event:
+        request = parse(ReplayRequest, event, "replay request")
+        return request.event, request.replay
+    return event, None
+
+
+def parse_s3_delivery(event: Any) -> S3Delivery:
+    """Parse an ingest event in any accepted S3 shape."""
+    inner, replay = unwrap_replay(event)
+    if inner.get("Event") == "s3:TestEvent":
+        return S3Delivery(ignored="s3:TestEvent")
+    if "Records" in inner:
+        objects = parse(S3Notification, inner, "S3 notification").objects()
+    elif "detail-type" in inner:
+        objects = [parse(S3ObjectCreated, inner, "S3 Object Created event").object()]
+    else:
+        raise InvalidEvent("not an S3 event: expected EventBridge 'Object Created' or classic 'Records'")
+    return S3Delivery(objects=tuple(objects), replay=replay)
+
+
+def parse_custom_delivery(event: Any) -> tuple[CustomEvent, Replay | None]:
+    """Parse a router event (custom EventBridge event, possibly wrapped in a replay request)."""
+    inner, replay = unwrap_replay(event)
+    return parse(CustomEvent, inner, "EventBridge event"), replay
+
+
+# --- Kinesis and SQS shapes ------------------------------------------------------------------------
+
+
+class _KinesisPayload(_Event):
+    partition_key: str = Field(alias="partitionKey")
+    sequence_number: str = Field(alias="sequenceNumber", min_length=1)
+    data: str
+
+
+class KinesisEnvelope(_Event):
+    """One record of a Kinesis event, before its payload is decoded."""
+
+    event_id: str = Field(alias="eventID", min_length=1)
+    event_source_arn: str = Field(alias="eventSourceARN", min_length=1)
+    kinesis: _KinesisPayload
+
+    def decode(self) -> StreamRecord:
+        try:
+            raw = base64.b64decode(self.kinesis.data, validate=True)
+            data = json.loads(raw)
+        except (binascii.Error, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise InvalidEvent(f"record {self.event_id}: payload is not base64-encoded JSON ({exc})") from exc
+        return StreamRecord(
+            stream=self.event_source_arn.rsplit("/", 1)[-1],
+            shard_id=self.event_id.split(":", 1)[0],
+            sequence_number=self.kinesis.sequence_number,
+            partition_key=self.kinesis.partition_key,
+            data=data,
+            size=len(raw),
+        )
+
+
+class _SqsAttributes(_Event):
+    message_group_id: str = Field(alias="MessageGroupId", min_length=1)
+    deduplication_id: str | None = Field(default=None, alias="MessageDeduplicationId")
+    sequence_number: str | None = Field(default=None, alias="SequenceNumber")
+
+
+class SqsEnvelope(_Event):
+    """One SQS FIFO message, before its body is decoded."""
+
+    message_id: str = Field(alias="messageId", min_length=1)
+    body: str
+    attributes: _SqsAttributes
+    event_source_arn: str = Field(alias="eventSourceARN", min_length=1)
+
+    def decode(self) -> QueueMessage:
+        try:
+            body = json.loads(self.body)
+        except ValueError as exc:
+            raise InvalidEvent(f"message {self.message_id}: body is not JSON ({exc})") from exc
+        return QueueMessage(
+            queue=self.event_source_arn.rsplit(":", 1)[-1],
+            message_id=self.message_id,
+            message_group_id=self.attributes.message_group_id,
+            deduplication_id=self.attributes.deduplication_id,
+            sequence_number=self.attributes.sequence_number,
+            body=body,
+        )

@@ -1,0 +1,1 @@
+"""Tests of the cloud runtime (layer + functions) against moto."""
