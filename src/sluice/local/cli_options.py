@@ -1,0 +1,68 @@
+"""Command-line options shared by the local-stack commands (`sluice invoke`, `sluice drop`),
+spelled as `sam` spells them.
+
+Example:
+    >>> parser = argparse.ArgumentParser()
+    >>> add_stack_options(parser)
+    >>> stack = stack_from_args(parser.parse_args(["--parameter-overrides", "Stage=test"]))
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from sluice.local.errors import TemplateError
+
+if TYPE_CHECKING:
+    from sluice.local.stack import LocalStack
+
+TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
+
+
+def add_stack_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--template", "-t", help="SAM template (default: template.yaml in this directory)")
+    parser.add_argument("--parameter-overrides", action="append", metavar="'KEY=VALUE ...'", default=[],
+                        help="template parameters, as with sam: 'Stage=dev LogLevel=DEBUG' (or "
+                             "ParameterKey=Stage,ParameterValue=dev); may be repeated")
+    parser.add_argument("--env-vars", "-n", metavar="FILE",
+                        help='JSON file of environment overrides: {"Function": {"VAR": "v"}, "Parameters": {...}}')
+    parser.add_argument("--region", help="region of the local stack (default: samconfig, else us-east-1)")
+    parser.add_argument("--config-file", help="SAM config file (default: samconfig.toml next to the template)")
+    parser.add_argument("--config-env", default="default", help="environment of the SAM config file")
+    parser.add_argument("--no-config", action="store_true", help="ignore samconfig.toml")
+    parser.add_argument("--strict", action="store_true", help="fail on template constructs sluice does not emulate")
+
+
+def template_path(value: str | None) -> Path:
+    if value:
+        return Path(value)
+    for name in TEMPLATE_NAMES:
+        if Path(name).is_file():
+            return Path(name)
+    raise TemplateError("no template.yaml here: pass --template PATH")
+
+
+def stack_from_args(args: argparse.Namespace, *, echo_logs: TextIO | None = None) -> LocalStack:
+    """A (not yet started) LocalStack for the parsed options."""
+    from sluice.local.stack import LocalStack  # noqa: PLC0415 - heavy; only once the command runs
+    from sluice.local.template.samconfig import parse_parameter_overrides  # noqa: PLC0415
+
+    return LocalStack.from_template(
+        template_path(args.template),
+        parameters=parse_parameter_overrides(args.parameter_overrides) if args.parameter_overrides else None,
+        env_vars=args.env_vars,
+        region=args.region,
+        config_file=args.config_file,
+        config_env=args.config_env,
+        use_config=not args.no_config,
+        strict=args.strict,
+        echo_logs=echo_logs,
+    )
+
+
+def print_warnings(warnings: list[str], stream: TextIO | None = None) -> None:
+    for warning in warnings:
+        print(f"sluice: warning: {warning}", file=stream or sys.stderr)

@@ -1,0 +1,1 @@
+"""The local EventBridge: patterns, target input, rules and the router."""

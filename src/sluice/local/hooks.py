@@ -1,0 +1,120 @@
+"""See every AWS call made in this process — by handlers, integrations and tests alike.
+
+botocore copies `botocore.handlers.BUILTIN_HANDLERS` into every session it creates (the hook moto
+itself uses), so handlers registered there reach every client created afterwards, whoever creates
+it. Three are registered when this module is imported (and on boto3's default session, if one
+already exists, when a listener starts):
+
+- `before-parameter-build`: remember the call's parameters (later events do not carry them);
+- `before-call`: let the active stack answer a call itself (Lambda `Invoke` runs in-process);
+- `after-call`: tell the active stack what happened (an object was written, a message sent…),
+  which is what drives the event wiring.
+
+Outside an open stack the handlers do nothing.
+
+Example:
+    >>> class Printer:
+    ...     def intercept(self, call): return None
+    ...     def observe(self, call): print(call.service, call.operation, call.ok)
+    >>> with listening(Printer()):
+    ...     boto3.client("s3").create_bucket(Bucket="b")
+    s3 CreateBucket True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol, cast
+
+import botocore.handlers
+
+_PARAMS = "sluice.params"
+
+
+@dataclass
+class ApiCall:
+    """One AWS API call: `service` is botocore's service name (`s3`, `events`, `stepfunctions`)."""
+
+    service: str
+    operation: str
+    params: dict[str, Any]
+    response: dict[str, Any] = field(default_factory=dict)
+    status: int = 200
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 300
+
+    @property
+    def error_code(self) -> str | None:
+        return None if self.ok else str(self.response.get("Error", {}).get("Code", "Unknown"))
+
+
+class CallListener(Protocol):
+    def intercept(self, call: ApiCall) -> tuple[Any, dict[str, Any]] | None:
+        """Answer the call instead of the backend: `(http_response, parsed)`, or None."""
+
+    def observe(self, call: ApiCall) -> None:
+        """A call has completed (successfully or not)."""
+
+
+_listeners: list[CallListener] = []
+
+
+@contextmanager
+def listening(listener: CallListener) -> Iterator[CallListener]:
+    """Route calls to `listener` while the block runs (the innermost listener wins)."""
+    _install()
+    _listeners.append(listener)
+    try:
+        yield listener
+    finally:
+        _listeners.remove(listener)
+
+
+def _remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    if _listeners:
+        context[_PARAMS] = params
+
+
+def _before_call(model: Any, context: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]] | None:
+    if not _listeners:
+        return None
+    call = ApiCall(model.service_model.service_name, model.name, context.get(_PARAMS) or {})
+    return _listeners[-1].intercept(call)
+
+
+def _after_call(http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any],
+                **_: Any) -> None:
+    if not _listeners or _PARAMS not in context:
+        return
+    call = ApiCall(model.service_model.service_name, model.name, context[_PARAMS], parsed or {},
+                   getattr(http_response, "status_code", 200))
+    _listeners[-1].observe(call)
+
+
+_HANDLERS = (("before-parameter-build", _remember), ("before-call", _before_call), ("after-call", _after_call))
+
+
+def _install() -> None:
+    """Register on BUILTIN_HANDLERS (new sessions) and on boto3's default session if it exists."""
+    _register_builtin()
+    import boto3  # noqa: PLC0415 - boto3 is loaded by then anyway
+
+    session = boto3.DEFAULT_SESSION
+    if session is not None:
+        for event, handler in _HANDLERS:
+            # The stubs type handlers as returning None; before-call handlers return responses.
+            session.events.unregister(event, cast("Callable[..., None]", handler))
+            session.events.register(event, cast("Callable[..., None]", handler))
+
+
+def _register_builtin() -> None:
+    for entry in _HANDLERS:
+        if entry not in botocore.handlers.BUILTIN_HANDLERS:
+            botocore.handlers.BUILTIN_HANDLERS.append(entry)
+
+
+_register_builtin()

@@ -1,0 +1,312 @@
+"""Run a template's Python handlers in this process, with Lambda's semantics.
+
+Each call gets: the function's own import namespace (`CodeSandbox`), its environment variables
+applied only for the duration of the call, a `LambdaContext`, a per-invocation log (the runtime's
+`START`/`END`/`REPORT` lines included), its `Timeout` enforced, its `ReservedConcurrentExecutions`
+respected, and a JSON round trip of event and result (as the real runtime serializes both).
+
+`LambdaRuntime` implements the engine's `LambdaInvoker` protocol, so
+`Engine(lambdas=runtime)` runs Task states on the real handlers.
+
+Example:
+    >>> runtime = LambdaRuntime(function_specs(template), region="us-east-1", account="123456789012")
+    >>> invocation = runtime.call("IngestFunction", {"detail": {}})
+    >>> invocation.ok, invocation.result, invocation.logs
+    (True, {...}, 'START RequestId: … END RequestId: …')
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from sluice.asl.errors import StatesError
+from sluice.asl.tasks.lambda_ import LambdaFunctionError
+from sluice.local.errors import EventError, StackError
+from sluice.local.lambdas.context import LambdaContext
+from sluice.local.lambdas.invocation import SYNC, FunctionError, Invocation
+from sluice.local.lambdas.logs import InvocationLog, LogCapture
+from sluice.local.lambdas.sandbox import CodeSandbox, HandlerLoadError
+from sluice.local.lambdas.spec import FunctionSpec
+from sluice.local.lambdas.timeouts import FunctionTimeout, limit
+
+# Lambda's synchronous request and response payload limit.
+MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
+# Variables that would send boto3 somewhere other than the local stack.
+_ESCAPE_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL")
+# Credentials a Lambda function gets from its role; the local backend accepts any.
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "ASIASLUICELOCAL00000", "AWS_SECRET_ACCESS_KEY": "sluice-local-secret",
+                     "AWS_SESSION_TOKEN": "sluice-local-session-token"}
+
+
+class FunctionNotFound(StackError):
+    """No function of the stack has that logical id, name or ARN."""
+
+
+class FunctionNotRunnable(StackError):
+    """The function exists but cannot run locally (another runtime, code in S3…)."""
+
+
+class Throttled(StackError):
+    """`ReservedConcurrentExecutions` is exhausted (Lambda's TooManyRequestsException)."""
+
+
+class LocalFunction:
+    """A function of the stack and its warm state."""
+
+    def __init__(self, spec: FunctionSpec, environment: Mapping[str, str]) -> None:
+        self.spec = spec
+        self.environment = dict(environment)
+        self.sandbox = CodeSandbox([spec.code_dir, *spec.layer_dirs])
+        self.handler: Callable[[Any, Any], Any] | None = None
+        self.in_flight = 0
+        self.invocations = 0
+        stamp = datetime.now(tz=UTC).strftime("%Y/%m/%d")
+        self.log_stream = f"{stamp}/[$LATEST]{uuid.uuid5(uuid.NAMESPACE_URL, spec.arn).hex}"
+
+    def cold_start(self) -> None:
+        """Forget the loaded handler and its modules (as after a timeout on Lambda)."""
+        self.handler = None
+        self.sandbox.reset()
+
+
+class LambdaRuntime:
+    """The functions of one stack, invoked in-process."""
+
+    def __init__(
+        self,
+        specs: Mapping[str, FunctionSpec],
+        *,
+        region: str,
+        account: str,
+        log_capture: LogCapture | None = None,
+        echo_logs: TextIO | None = None,
+        observer: Callable[[Invocation], AbstractContextManager[Any]] | None = None,
+        clock: Callable[[], float] = time.time,
+        seed: int | str = 0,
+    ) -> None:
+        self.region = region
+        self.account = account
+        self.log_capture = log_capture or LogCapture()
+        self.echo_logs = echo_logs
+        self.observer = observer or (lambda _invocation: nullcontext())
+        self.clock = clock
+        self._random = random.Random(f"{seed}:lambda")
+        self.functions = {logical_id: LocalFunction(spec, self._environment(spec))
+                          for logical_id, spec in specs.items()}
+        self._by_name = {function.spec.name: function for function in self.functions.values()}
+        self.history: list[Invocation] = []
+
+    # -- lookup -----------------------------------------------------------------------------
+
+    def function(self, reference: str) -> LocalFunction:
+        """By logical id, function name, or (partial or qualified) ARN."""
+        if reference in self.functions:
+            return self.functions[reference]
+        name = reference.split(":function:", 1)[1].split(":", maxsplit=1)[0] if ":function:" in reference \
+            else reference.split(":", maxsplit=1)[0]
+        if name in self._by_name:
+            return self._by_name[name]
+        if name in self.functions:
+            return self.functions[name]
+        known = ", ".join(sorted(self.functions)) or "none"
+        raise FunctionNotFound(f"function {reference!r} is not in the template (functions: {known})")
+
+    def new_request_id(self) -> str:
+        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+
+    # -- the engine's LambdaInvoker protocol --------------------------------------------------
+
+    def invoke(self, function: str, payload: Any, *, request_id: str) -> Any:
+        """Synchronous invoke for Step Functions: the result, or `LambdaFunctionError`."""
+        try:
+            invocation = self.call(function, payload, request_id=request_id)
+        except FunctionNotFound as error:
+            arn = function if function.startswith("arn:") else \
+                f"arn:aws:lambda:{self.region}:{self.account}:function:{function}"
+            raise StatesError("Lambda.ResourceNotFoundException",
+                              f"Function not found: {arn} (Service: Lambda, Status Code: 404, Error Code: "
+                              f"ResourceNotFoundException, Request ID: {request_id}) — {error}") from error
+        except Throttled as error:
+            raise StatesError("Lambda.TooManyRequestsException", f"Rate Exceeded. {error}") from error
+        except FunctionNotRunnable as error:
+            raise StatesError("Lambda.ServiceException", str(error)) from error
+        if invocation.error is not None:
+            raise LambdaFunctionError(invocation.error.error_type, invocation.error.message,
+                                      invocation.error.stack_trace)
+        return invocation.result
+
+    # -- invoking -------------------------------------------------------------------------------
+
+    def call(self, function: str, event: Any, *, request_id: str | None = None,
+             invocation_type: str = SYNC, attempt: int = 1) -> Invocation:
+        """Run the handler once. Handler failures are in the returned `Invocation`; a missing,
+        unrunnable or throttled function raises."""
+        local = self.function(function)
+        spec = local.spec
+        if spec.problem is not None:
+            raise FunctionNotRunnable(f"function {spec.logical_id} cannot run locally: {spec.problem}")
+        if spec.reserved_concurrency is not None and local.in_flight >= spec.reserved_concurrency:
+            raise Throttled(f"function {spec.logical_id} has ReservedConcurrentExecutions "
+                            f"{spec.reserved_concurrency} and {local.in_flight} running")
+        payload = _json_round_trip(event, "event")
+        if invocation_type == SYNC and len(json.dumps(payload)) > MAX_SYNC_PAYLOAD:
+            raise EventError(f"the event is larger than Lambda's {MAX_SYNC_PAYLOAD} byte request limit")
+        invocation = Invocation(
+            function=spec.logical_id, function_name=spec.name, request_id=request_id or self.new_request_id(),
+            event=payload, invocation_type=invocation_type, attempt=attempt, started_at=self.clock(),
+        )
+        local.in_flight += 1
+        local.invocations += 1
+        try:
+            with self.observer(invocation):
+                self._run(local, invocation)
+        finally:
+            local.in_flight -= 1
+        self.history.append(invocation)
+        return invocation
+
+    def _run(self, local: LocalFunction, invocation: Invocation) -> None:
+        spec = local.spec
+        log = InvocationLog(invocation.request_id, log_format=spec.log_format, echo=self.echo_logs)
+        started = time.perf_counter()
+        with self.log_capture.recording(log), _applied_environment(local.environment), local.sandbox.active():
+            if local.handler is None:
+                self._load(local, invocation)
+            log.write(f"START RequestId: {invocation.request_id} Version: $LATEST\n")
+            if local.handler is not None:
+                self._execute(local, invocation, log)
+        invocation.duration_ms = (time.perf_counter() - started) * 1000 - (invocation.init_duration_ms or 0.0)
+        log.write(f"END RequestId: {invocation.request_id}\n")
+        report = (f"REPORT RequestId: {invocation.request_id}\tDuration: {invocation.duration_ms:.2f} ms\t"
+                  f"Billed Duration: {max(1, round(invocation.duration_ms + 0.5))} ms\tMemory Size: {spec.memory} MB")
+        if invocation.init_duration_ms is not None:
+            report += f"\tInit Duration: {invocation.init_duration_ms:.2f} ms"
+        log.write(report + "\n")
+        invocation.logs = log.text
+
+    def _load(self, local: LocalFunction, invocation: Invocation) -> None:
+        started = time.perf_counter()
+        try:
+            with limit(local.spec.timeout):
+                local.handler = local.sandbox.load(local.spec.module, local.spec.attribute)
+        except HandlerLoadError as error:
+            message = error.message + _requirements_hint(local.spec, error)
+            invocation.error = FunctionError(error.error_type, message)
+            print(f"[ERROR] {error.error_type}: {message}")
+            local.cold_start()
+        except FunctionTimeout:
+            invocation.error = FunctionError("Runtime.InitTimeout",
+                                             f"Init phase timed out after {local.spec.timeout:.2f} seconds")
+            local.cold_start()
+        except Exception as error:
+            invocation.error = FunctionError(type(error).__name__, str(error),
+                                             traceback.format_tb(error.__traceback__))
+            print(f"[ERROR] {type(error).__name__}: {error}")
+            local.cold_start()
+        invocation.init_duration_ms = (time.perf_counter() - started) * 1000
+
+    def _execute(self, local: LocalFunction, invocation: Invocation, log: InvocationLog) -> None:
+        spec = local.spec
+        handler = local.handler
+        assert handler is not None
+        try:
+            with limit(spec.timeout) as deadline:
+                context = LambdaContext(
+                    function_name=spec.name, function_version="$LATEST", invoked_function_arn=spec.arn,
+                    memory_limit_in_mb=spec.memory, aws_request_id=invocation.request_id,
+                    log_group_name=f"/aws/lambda/{spec.name}", log_stream_name=local.log_stream,
+                    deadline=deadline.expires_at,
+                )
+                result = handler(invocation.event, context)
+        except FunctionTimeout as timeout:
+            if timeout.deadline is not deadline:
+                raise  # an outer invocation's time is up, not ours
+            message = f"RequestId: {invocation.request_id} Error: Task timed out after {spec.timeout:.2f} seconds"
+            invocation.error = FunctionError("Sandbox.Timedout", message)
+            log.write(f"{_now_iso()} {invocation.request_id} Task timed out after {spec.timeout:.2f} seconds\n")
+            local.cold_start()  # Lambda resets the execution environment after a timeout
+            return
+        except Exception as error:
+            frames = traceback.format_tb(error.__traceback__)[1:]  # drop our own frame
+            invocation.error = FunctionError(type(error).__name__, str(error), frames)
+            log.write(f"[ERROR] {type(error).__name__}: {error}\nTraceback (most recent call last):\n"
+                      + "".join(frames))
+            return
+        try:
+            invocation.result = _json_round_trip(result, "response")
+        except EventError as error:
+            invocation.error = FunctionError("Runtime.MarshalError", str(error))
+            return
+        if len(json.dumps(invocation.result)) > MAX_SYNC_PAYLOAD and invocation.invocation_type == SYNC:
+            invocation.error = FunctionError(
+                "Function.ResponseSizeTooLarge",
+                f"Response payload size exceeded maximum allowed payload size ({MAX_SYNC_PAYLOAD} bytes).")
+            invocation.result = None
+
+    def _environment(self, spec: FunctionSpec) -> dict[str, str]:
+        """Lambda's reserved variables, then the function's own (template + overrides)."""
+        return {
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+            "AWS_LAMBDA_LOG_FORMAT": spec.log_format,
+            "LAMBDA_TASK_ROOT": str(spec.code_dir),
+            "_HANDLER": spec.handler,
+            # What `sam local` sets: Powertools Tracer (and others) turn X-Ray off under it.
+            "AWS_SAM_LOCAL": "true",
+            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+            **LOCAL_CREDENTIALS,
+            **({"AWS_LAMBDA_LOG_LEVEL": spec.application_log_level} if spec.application_log_level else {}),
+            **spec.environment,
+        }
+
+
+@contextmanager
+def _applied_environment(variables: Mapping[str, str]) -> Iterator[None]:
+    escapes = [name for name in os.environ if name.startswith(_ESCAPE_VARIABLES)]
+    saved = {name: os.environ.get(name) for name in [*variables, *escapes]}
+    for name in escapes:
+        del os.environ[name]
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _json_round_trip(value: Any, what: str) -> Any:
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError) as error:
+        prefix = "Unable to marshal response" if what == "response" else "The event is not JSON"
+        raise EventError(f"{prefix}: {error}") from error
+
+
+def _requirements_hint(spec: FunctionSpec, error: HandlerLoadError) -> str:
+    if error.error_type != "Runtime.ImportModuleError" or "No module named" not in error.message:
+        return ""
+    requirements = spec.code_dir / "requirements.txt"
+    hint = f" (install it: pip install -r {requirements})" if requirements.is_file() else ""
+    return f"{hint} — sluice imports a function's dependencies from this Python environment"
+
+
+def _now_iso() -> str:
+    moment = datetime.now(tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -1,0 +1,153 @@
+"""Import a function's code in isolation, as if it had its own execution environment.
+
+On Lambda every function has its own `/var/task` and `/opt/python`; here all functions share one
+interpreter. A `CodeSandbox` gives each function a private slice of `sys.modules`: while it is
+active its import roots (code directory, then layers) lead `sys.path`, the modules it imported
+earlier are put back, and on exit every module loaded from its roots is taken out again. So two
+functions that both ship `app.py` (or both use a layer's `sluice_runtime`) never see each other's
+modules or module state, and a warm function keeps its own (as a warm Lambda does).
+
+Third-party packages from site-packages are shared: they are read-only code for the handlers.
+
+Example:
+    >>> sandbox = CodeSandbox([Path("functions/ingest"), Path("layers/runtime/python")])
+    >>> with sandbox.active():
+    ...     handler = sandbox.load("app", "lambda_handler")
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any, ClassVar
+
+
+class HandlerLoadError(Exception):
+    """The handler cannot be imported; `error_type` is the Lambda runtime's name for why."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+
+
+class CodeSandbox:
+    """A private module namespace over a list of import roots."""
+
+    _stack: ClassVar[list[CodeSandbox]] = []
+    _all_roots: ClassVar[set[str]] = set()
+
+    def __init__(self, roots: list[Path]) -> None:
+        self.roots = [str(root.resolve()) for root in roots]
+        self._prefixes = tuple(root.rstrip("/") + "/" for root in self.roots)
+        self.modules: dict[str, ModuleType] = {}
+        self._provided = _top_level_names(roots)
+        self._before: set[str] = set()
+        self._saved_path: list[str] = []
+        self._shadowed: dict[str, ModuleType] = {}
+        self._discard = False
+        CodeSandbox._all_roots.update(self.roots)
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Make this sandbox's code importable, and only its code."""
+        outer = CodeSandbox._stack[-1] if CodeSandbox._stack else None
+        if outer is not None:
+            outer._collect()  # the outer function's modules step aside while we run
+        self._enter()
+        CodeSandbox._stack.append(self)
+        try:
+            yield
+        finally:
+            CodeSandbox._stack.pop()
+            self._exit()
+            if outer is not None:
+                outer._reenter()
+
+    def load(self, module_name: str, attribute: str) -> Callable[..., Any]:
+        """Import `module_name` (inside `active()`) and return its handler attribute."""
+        try:
+            module = importlib.import_module(module_name)
+        except SyntaxError as error:
+            raise HandlerLoadError("Runtime.UserCodeSyntaxError",
+                                   f"Syntax error in module '{module_name}': {error}") from error
+        except ImportError as error:
+            raise HandlerLoadError("Runtime.ImportModuleError",
+                                   f"Unable to import module '{module_name}': {error}") from error
+        handler = getattr(module, attribute, None)
+        if not callable(handler):
+            raise HandlerLoadError("Runtime.HandlerNotFound",
+                                   f"Handler '{attribute}' missing on module '{module_name}'")
+        return handler  # type: ignore[no-any-return]
+
+    def reset(self) -> None:
+        """Forget every module: the next import is a cold start. Inside `active()` this takes
+        effect on exit, so modules imported by the current call are dropped too."""
+        if self in CodeSandbox._stack:
+            self._discard = True
+        else:
+            self.modules.clear()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _enter(self) -> None:
+        self._saved_path = sys.path[:]
+        sys.path[:] = self.roots + [entry for entry in self._saved_path if entry not in CodeSandbox._all_roots]
+        # A module of the same name imported outside (e.g. a test importing the layer package
+        # directly) would otherwise be returned by `import`: step it aside too.
+        self._shadowed = {}
+        for top in self._provided:
+            present = sys.modules.get(top)
+            if present is not None and self.modules.get(top) is not present:
+                for name in [name for name in sys.modules if name == top or name.startswith(top + ".")]:
+                    self._shadowed[name] = sys.modules.pop(name)
+        sys.modules.update(self.modules)
+        self._before = set(sys.modules)
+
+    def _exit(self) -> None:
+        self._collect()
+        if self._discard:
+            self.modules.clear()
+            self._discard = False
+        sys.modules.update(self._shadowed)
+        self._shadowed = {}
+        sys.path[:] = self._saved_path
+
+    def _reenter(self) -> None:
+        sys.modules.update(self.modules)
+        self._before = set(sys.modules)
+
+    def _collect(self) -> None:
+        """Move modules loaded from our roots out of sys.modules into our private table."""
+        for name in set(sys.modules) - self._before:
+            module = sys.modules[name]
+            if self._owns(module):
+                self.modules[name] = module
+        for name, module in self.modules.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+
+    def _owns(self, module: ModuleType) -> bool:
+        location = getattr(module, "__file__", None)
+        if location:
+            return str(location).startswith(self._prefixes)
+        search = getattr(module, "__path__", None) or []
+        return any(str(entry).startswith(self._prefixes) for entry in search)
+
+
+def _top_level_names(roots: list[Path]) -> set[str]:
+    """Modules and packages directly under the roots (what `import x` would find there)."""
+    names: set[str] = set()
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for entry in root.iterdir():
+            if entry.suffix == ".py":
+                names.add(entry.stem)
+            elif entry.is_dir() and entry.name.isidentifier():
+                names.add(entry.name)
+    return names

@@ -1,0 +1,259 @@
+"""How to run each function of a template: code directory, handler, layers, environment, limits
+and asynchronous-invocation settings, read from `AWS::Serverless::Function` (Globals merged) or
+`AWS::Lambda::Function`.
+
+Example:
+    >>> specs = function_specs(template)
+    >>> specs["IngestFunction"].handler, specs["IngestFunction"].timeout
+    ('app.lambda_handler', 30.0)
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sluice.local.errors import TemplateError
+from sluice.local.template.model import ResourceDecl, SamTemplate
+
+FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
+LAYER_TYPES = ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion")
+DEFAULT_TIMEOUT = 3
+DEFAULT_MEMORY = 128
+# AWS: asynchronous invocations are retried twice and kept for up to six hours.
+DEFAULT_MAX_RETRIES = 2
+DEFAULT_MAX_EVENT_AGE = 21_600
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a record goes: `kind` is sqs, sns, lambda or eventbridge (from the ARN)."""
+
+    arn: str
+
+    @property
+    def kind(self) -> str:
+        service = self.arn.split(":")[2] if self.arn.count(":") >= 5 else ""
+        return {"events": "eventbridge"}.get(service, service)
+
+
+@dataclass
+class AsyncConfig:
+    """`EventInvokeConfig` plus `DeadLetterQueue`: what happens to asynchronous invocations."""
+
+    maximum_retry_attempts: int = DEFAULT_MAX_RETRIES
+    maximum_event_age: int = DEFAULT_MAX_EVENT_AGE
+    on_success: Destination | None = None
+    on_failure: Destination | None = None
+    dead_letter: Destination | None = None
+
+
+@dataclass
+class FunctionSpec:
+    """Everything the in-process runtime needs to run one function."""
+
+    logical_id: str
+    name: str
+    arn: str
+    handler: str
+    runtime: str
+    code_dir: Path
+    layer_dirs: list[Path] = field(default_factory=list)
+    environment: dict[str, str] = field(default_factory=dict)
+    timeout: float = DEFAULT_TIMEOUT
+    memory: int = DEFAULT_MEMORY
+    reserved_concurrency: int | None = None
+    async_config: AsyncConfig = field(default_factory=AsyncConfig)
+    log_format: str = "Text"
+    application_log_level: str | None = None
+    #: Why the function cannot run locally (another runtime, an image, code in S3), if so.
+    problem: str | None = None
+
+    @property
+    def module(self) -> str:
+        return self.handler.rsplit(".", 1)[0].replace("/", ".")
+
+    @property
+    def attribute(self) -> str:
+        return self.handler.rsplit(".", 1)[1]
+
+
+def function_specs(template: SamTemplate, inline_dir: Path | None = None) -> dict[str, FunctionSpec]:
+    """Specs of every function, by logical id. `inline_dir` receives `InlineCode`/`ZipFile` sources."""
+    invoke_configs = _event_invoke_configs(template)
+    return {decl.logical_id: _spec(template, decl, invoke_configs.get(decl.logical_id), inline_dir)
+            for decl in template.of_type(*FUNCTION_TYPES)}
+
+
+def _spec(template: SamTemplate, decl: ResourceDecl, invoke_config: dict[str, Any] | None,
+          inline_dir: Path | None) -> FunctionSpec:
+    serverless = decl.type == "AWS::Serverless::Function"
+    handler = str(template.prop(decl, "Handler", ""))
+    runtime = str(template.prop(decl, "Runtime", ""))
+    spec = FunctionSpec(
+        logical_id=decl.logical_id,
+        name=template.physical_name(decl.logical_id),
+        arn=template.get_att(decl.logical_id, "Arn"),
+        handler=handler,
+        runtime=runtime,
+        code_dir=template.base_dir,
+        timeout=float(template.prop(decl, "Timeout", DEFAULT_TIMEOUT)),
+        memory=int(template.prop(decl, "MemorySize", DEFAULT_MEMORY)),
+    )
+    reserved = template.prop(decl, "ReservedConcurrentExecutions")
+    spec.reserved_concurrency = None if reserved is None else int(reserved)
+    variables = (template.prop(decl, "Environment") or {}).get("Variables") or {}
+    if not isinstance(variables, dict):
+        raise TemplateError("Environment.Variables must be a mapping", resource=decl.logical_id,
+                            property="Environment.Variables", origin=template.origin)
+    spec.environment = {str(key): _env_text(decl.logical_id, str(key), value) for key, value in variables.items()}
+    logging_config = template.prop(decl, "LoggingConfig") or {}
+    spec.log_format = str(logging_config.get("LogFormat", "Text"))
+    spec.application_log_level = logging_config.get("ApplicationLogLevel")
+    spec.problem = _problem(template, decl, serverless, handler, runtime)
+    if spec.problem is None:
+        try:
+            spec.code_dir = _code_dir(template, decl, serverless, spec, inline_dir)
+            spec.layer_dirs = _layer_dirs(template, decl)
+        except TemplateError as error:
+            # One broken function must not stop the others from running: it fails when invoked.
+            spec.problem = str(error.located(template.origin))
+            template.warnings.append(spec.problem)
+    spec.async_config = _async_config(template, decl, serverless, invoke_config)
+    return spec
+
+
+def _problem(template: SamTemplate, decl: ResourceDecl, serverless: bool, handler: str,
+             runtime: str) -> str | None:
+    package_type = template.prop(decl, "PackageType", "Zip")
+    if package_type == "Image":
+        return "PackageType Image: sluice runs zip-packaged Python handlers in-process, not container images"
+    if not runtime.startswith("python3"):
+        return (f"Runtime {runtime or '(none)'}: sluice runs Python handlers in-process "
+                f"(this interpreter is Python {sys.version_info.major}.{sys.version_info.minor})")
+    if "." not in handler:
+        return f"Handler {handler!r} must be module.function (e.g. app.lambda_handler)"
+    return None
+
+
+def _code_dir(template: SamTemplate, decl: ResourceDecl, serverless: bool, spec: FunctionSpec,
+              inline_dir: Path | None) -> Path:
+    inline = template.prop(decl, "InlineCode") if serverless else (template.prop(decl, "Code") or {}).get("ZipFile")
+    if inline is not None:
+        if inline_dir is None:
+            raise TemplateError("inline code needs a directory to be written to", resource=decl.logical_id)
+        directory = inline_dir / decl.logical_id
+        module_path = directory / (spec.module.replace(".", "/") + ".py")
+        module_path.parent.mkdir(parents=True, exist_ok=True)
+        module_path.write_text(str(inline), encoding="utf-8")
+        return directory
+    where = "CodeUri" if serverless else "Code"
+    code = template.prop(decl, where)
+    if serverless and isinstance(code, str) and not code.startswith("s3://"):
+        directory = (template.base_dir / code).resolve()
+        if not directory.is_dir():
+            raise TemplateError(f"CodeUri {code} is not a directory (looked in {directory})",
+                                resource=decl.logical_id, property="CodeUri", origin=template.origin)
+        module_file = directory / (spec.module.replace(".", "/") + ".py")
+        package_init = directory / spec.module.replace(".", "/") / "__init__.py"
+        if not module_file.is_file() and not package_init.is_file():
+            raise TemplateError(
+                f"Handler {spec.handler} needs {Path(code) / module_file.relative_to(directory)}, which does not exist",
+                resource=decl.logical_id, property="Handler", origin=template.origin)
+        return directory
+    raise TemplateError(
+        f"{where} must be a local directory for sluice to run the function (got {code!r}); "
+        "use the template from your source tree, not a packaged one",
+        resource=decl.logical_id, property=where, origin=template.origin)
+
+
+def _layer_dirs(template: SamTemplate, decl: ResourceDecl) -> list[Path]:
+    """Import roots the function's layers add (`/opt/python` and its site-packages on Lambda)."""
+    layers = template.prop(decl, "Layers") or []
+    by_arn = {template.ref(layer.logical_id): layer for layer in template.of_type(*LAYER_TYPES)}
+    roots: list[Path] = []
+    for index, arn in enumerate(layers):
+        layer = by_arn.get(arn)
+        if layer is None:
+            template.unsupported(
+                f"layer {arn} is not part of this template, so sluice cannot load it: install its packages "
+                "into this Python environment instead", resource=decl.logical_id, property=f"Layers[{index}]")
+            continue
+        roots.extend(_layer_roots(template, layer))
+    return roots
+
+
+def _layer_roots(template: SamTemplate, layer: ResourceDecl) -> list[Path]:
+    if layer.type == "AWS::Serverless::LayerVersion":
+        content = template.prop(layer, "ContentUri")
+        if not isinstance(content, str) or content.startswith("s3://"):
+            raise TemplateError(f"ContentUri must be a local directory (got {content!r})",
+                                resource=layer.logical_id, property="ContentUri", origin=template.origin)
+        directory = (template.base_dir / content).resolve()
+    else:
+        raise TemplateError("AWS::Lambda::LayerVersion content lives in S3; use AWS::Serverless::LayerVersion "
+                            "with a local ContentUri", resource=layer.logical_id, property="Content",
+                            origin=template.origin)
+    if not directory.is_dir():
+        raise TemplateError(f"ContentUri {content} is not a directory", resource=layer.logical_id,
+                            property="ContentUri", origin=template.origin)
+    build_method = str((layer.metadata or {}).get("BuildMethod", ""))
+    # With a python BuildMethod, `sam build` copies ContentUri *into* the layer's python/
+    # folder; without one the directory is zipped as-is and Lambda imports from its python/.
+    base = directory if build_method.startswith("python") else directory / "python"
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    return [path for path in (base, base / "lib" / version / "site-packages") if path.is_dir()]
+
+
+def _async_config(template: SamTemplate, decl: ResourceDecl, serverless: bool,
+                  standalone: dict[str, Any] | None) -> AsyncConfig:
+    settings = dict(standalone or {})
+    if serverless:
+        settings.update(template.prop(decl, "EventInvokeConfig") or {})
+    config = AsyncConfig(
+        maximum_retry_attempts=int(settings.get("MaximumRetryAttempts", DEFAULT_MAX_RETRIES)),
+        maximum_event_age=int(settings.get("MaximumEventAgeInSeconds", DEFAULT_MAX_EVENT_AGE)),
+    )
+    destinations = settings.get("DestinationConfig") or {}
+    for outcome in ("OnSuccess", "OnFailure"):
+        target = destinations.get(outcome) or {}
+        arn = target.get("Destination")
+        if arn is None and target:
+            template.unsupported(f"{outcome} without a Destination ARN (SAM would create one)",
+                                 resource=decl.logical_id, property=f"EventInvokeConfig.DestinationConfig.{outcome}")
+            continue
+        if arn is not None:
+            setattr(config, "on_success" if outcome == "OnSuccess" else "on_failure", Destination(str(arn)))
+    if serverless:
+        dead_letter = template.prop(decl, "DeadLetterQueue") or {}
+        arn = dead_letter.get("TargetArn")
+    else:
+        arn = (template.prop(decl, "DeadLetterConfig") or {}).get("TargetArn")
+    if arn:
+        config.dead_letter = Destination(str(arn))
+    return config
+
+
+def _event_invoke_configs(template: SamTemplate) -> dict[str, dict[str, Any]]:
+    """`AWS::Lambda::EventInvokeConfig` resources, by the logical id of their function."""
+    names = {template.physical_name(decl.logical_id): decl.logical_id for decl in template.of_type(*FUNCTION_TYPES)}
+    configs: dict[str, dict[str, Any]] = {}
+    for decl in template.of_type("AWS::Lambda::EventInvokeConfig"):
+        target = str(template.prop(decl, "FunctionName"))
+        logical_id = names.get(target.rsplit(":function:", maxsplit=1)[-1].split(":", maxsplit=1)[0])
+        if logical_id is not None:
+            configs[logical_id] = {key: template.prop(decl, key) for key in decl.properties}
+    return configs
+
+
+def _env_text(logical_id: str, name: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dict | list):
+        raise TemplateError(f"an environment variable value must be a string, not {value!r}",
+                            resource=logical_id, property=f"Environment.Variables.{name}")
+    return str(value)

@@ -1,0 +1,125 @@
+"""How the local world reacts to AWS calls: the stack's listener on the botocore hooks.
+
+Every observed write is recorded in the trace (with Powertools idempotency decisions named); then
+the wiring reacts — an object written to a bucket sends its S3 events, `PutEvents` is routed by
+the rules, a `Publish` reaches the topic's Lambda subscribers, a `StartExecution` is followed in
+the trace, and event sources (pollers) wake up. Lambda's `Invoke` is answered in-process.
+
+Example:
+    >>> with listening(Reactions(...)):
+    ...     s3.put_object(Bucket=raw_bucket, Key="in/a.csv", Body=b"...")   # schedules the S3 events
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sluice.asl import Engine
+from sluice.local.calls import describe, is_write
+from sluice.local.delivery import Deliverer, DeliveryError
+from sluice.local.eventbridge.bus import EventRouter
+from sluice.local.hooks import ApiCall
+from sluice.local.lambda_api import LambdaApi
+from sluice.local.s3_events import ObjectChange, S3Wiring
+from sluice.local.sources import EventSource
+from sluice.local.trace import FAILED, OK, Activity, Trace
+from sluice.local.tracing import task_state
+
+
+class Reactions:
+    """The `CallListener` of a stack (see `sluice.local.hooks`)."""
+
+    def __init__(self, *, trace: Trace, loop: asyncio.AbstractEventLoop, engine: Engine, s3: S3Wiring,
+                 router: EventRouter, deliverer: Deliverer, lambda_api: LambdaApi,
+                 sns_lambdas: Sequence[tuple[str, str]], sources: Sequence[EventSource],
+                 names: Callable[[str], str | None]) -> None:
+        self.trace = trace
+        self.loop = loop
+        self.engine = engine
+        self.s3 = s3
+        self.router = router
+        self.deliverer = deliverer
+        self.lambda_api = lambda_api
+        self.sns_lambdas = list(sns_lambdas)
+        self.sources = list(sources)
+        self.names = names
+        self.ledgers: set[str] = set()  # tables holding idempotency records (see sluice.local.calls)
+
+    def intercept(self, call: ApiCall) -> tuple[Any, dict[str, Any]] | None:
+        if call.service == "lambda" and call.operation == "Invoke":
+            return self.lambda_api.invoke(call)
+        return None
+
+    def observe(self, call: ApiCall) -> None:
+        activity = None
+        if is_write(call):
+            kind, title = describe(call, self.names, self.ledgers)
+            # A refused idempotency claim is the utility working as designed, not a failure.
+            status = OK if call.ok or kind == "idempotency" else FAILED
+            activity = self.trace.record(kind, title, status=status, state=task_state(self.trace))
+        if not call.ok:
+            return
+        with self.trace.within(activity or self.trace.current()):
+            for change in self.s3.changes(call):
+                self._object_changed(change)
+            if call.service == "events" and call.operation == "PutEvents":
+                self.router.published(call)
+            elif call.service == "stepfunctions" and call.operation == "StartExecution":
+                self._watch_execution(str(call.response.get("executionArn", "")))
+            elif call.service == "sns" and call.operation == "Publish":
+                self._published_to_topic(call)
+            for source in self.sources:
+                source.observe(call)
+
+    def _object_changed(self, change: ObjectChange) -> None:
+        bucket = change.bucket
+        if bucket.eventbridge:
+            event = self.s3.eventbridge_event(change)
+            activity = self.trace.record("event", f"{event['detail-type']} {bucket.logical_id}/{change.key}",
+                                         ref=event, bus="default")
+            self.router.publish(event, activity=activity)
+        for notification in bucket.notifications:
+            if notification.matches(change.classic_name, change.key):
+                payload = self.s3.classic_event(change, notification)
+                target = self.names(notification.target_arn) or notification.target_arn
+                activity = self.trace.record("event", f"S3 notification {change.classic_name} → {target}",
+                                             ref=payload)
+                with self.trace.within(activity):
+                    self.loop.call_soon(self._deliver, notification.target_arn, payload, activity)
+
+    def _deliver(self, arn: str, payload: Any, activity: Activity | None) -> None:
+        try:
+            self.deliverer.send(arn, payload)
+        except DeliveryError as error:
+            self.trace.record("delivery", f"delivery to {arn} failed: {error}", parent=activity, status=FAILED)
+
+    def _published_to_topic(self, call: ApiCall) -> None:
+        """The SNS event a Lambda subscriber receives ("Using Lambda with Amazon SNS")."""
+        topic = str(call.params.get("TopicArn") or call.params.get("TargetArn") or "")
+        message_id = str(call.response.get("MessageId", ""))
+        for subscribed_topic, function_arn in self.sns_lambdas:
+            if subscribed_topic != topic:
+                continue
+            attributes = call.params.get("MessageAttributes") or {}
+            record = {
+                "EventSource": "aws:sns", "EventVersion": "1.0",
+                "EventSubscriptionArn": f"{topic}:{message_id[:8]}",
+                "Sns": {
+                    "Type": "Notification", "MessageId": message_id, "TopicArn": topic,
+                    "Subject": call.params.get("Subject"), "Message": call.params.get("Message"),
+                    "Timestamp": self.router.envelope({}, "")["time"], "SignatureVersion": "1",
+                    "Signature": "sluice-local", "SigningCertUrl": "", "UnsubscribeUrl": "",
+                    "MessageAttributes": {name: {"Type": value.get("DataType"), "Value": value.get("StringValue")}
+                                          for name, value in attributes.items()},
+                },
+            }
+            self.loop.call_soon(self._deliver, function_arn, {"Records": [record]}, self.trace.current())
+
+    def _watch_execution(self, arn: str) -> None:
+        for machine in self.engine.state_machines.values():
+            for execution in machine.executions.values():
+                if execution.arn == arn:
+                    self.deliverer.watch(execution)
+                    return

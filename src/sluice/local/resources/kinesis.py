@@ -1,0 +1,35 @@
+"""Kinesis data streams: provisioned (ShardCount) or on-demand, created in moto."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sluice.local.resources.base import Kind, Provisioner
+
+if TYPE_CHECKING:
+    from sluice.local.template.model import ResourceDecl, SamTemplate
+
+
+class StreamKind(Kind):
+    types = ("AWS::Kinesis::Stream",)
+    service = "kinesis"
+    name_property = "Name"
+    max_name_length = 128
+
+    def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        return (f"arn:{template.partition}:kinesis:{template.region}:{template.account}:stream/"
+                f"{template.physical_name(decl.logical_id)}")
+
+    def provision(self, decl: ResourceDecl, template: SamTemplate, provisioner: Provisioner) -> None:
+        name = template.physical_name(decl.logical_id)
+        mode = (template.prop(decl, "StreamModeDetails") or {}).get("StreamMode", "PROVISIONED")
+        request: dict[str, Any] = {"StreamName": name}
+        if mode == "ON_DEMAND":
+            request["StreamModeDetails"] = {"StreamMode": "ON_DEMAND"}
+        else:
+            request["ShardCount"] = int(template.prop(decl, "ShardCount", 1))
+        kinesis = provisioner.client("kinesis")
+        kinesis.create_stream(**request)
+        retention = int(template.prop(decl, "RetentionPeriodHours", 24))
+        if retention > 24:
+            kinesis.increase_stream_retention_period(StreamName=name, RetentionPeriodHours=retention)

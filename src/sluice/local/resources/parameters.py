@@ -1,0 +1,60 @@
+"""Configuration a function reads at run time: SSM parameters and CloudWatch Logs groups."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from sluice.local.resources.base import Kind, Provisioner, generated_name
+
+if TYPE_CHECKING:
+    from sluice.local.template.model import ResourceDecl, SamTemplate
+
+
+class SsmParameterKind(Kind):
+    types = ("AWS::SSM::Parameter",)
+    service = "ssm"
+    name_property = "Name"
+
+    def physical_name(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        explicit = template.prop(decl, "Name")
+        if explicit is not None:
+            return str(explicit)
+        # CloudFormation names unnamed parameters CFN-<LogicalId>-<suffix>.
+        return generated_name("CFN", decl.logical_id, max_length=2048)
+
+    def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        name = template.physical_name(decl.logical_id).lstrip("/")
+        return f"arn:{template.partition}:ssm:{template.region}:{template.account}:parameter/{name}"
+
+    def attributes(self, decl: ResourceDecl, template: SamTemplate) -> Mapping[str, Callable[[], Any]]:
+        return {
+            "Type": lambda: template.prop(decl, "Type"),
+            "Value": lambda: template.prop(decl, "Value"),
+        }
+
+    def provision(self, decl: ResourceDecl, template: SamTemplate, provisioner: Provisioner) -> None:
+        request = {"Name": template.physical_name(decl.logical_id), "Value": str(template.prop(decl, "Value")),
+                   "Type": template.prop(decl, "Type", "String")}
+        if template.prop(decl, "Description"):
+            request["Description"] = template.prop(decl, "Description")
+        provisioner.client("ssm").put_parameter(**request)
+
+
+class LogGroupKind(Kind):
+    types = ("AWS::Logs::LogGroup",)
+    service = "logs"
+    name_property = "LogGroupName"
+    max_name_length = 512
+
+    def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        return (f"arn:{template.partition}:logs:{template.region}:{template.account}:log-group:"
+                f"{template.physical_name(decl.logical_id)}:*")
+
+    def provision(self, decl: ResourceDecl, template: SamTemplate, provisioner: Provisioner) -> None:
+        logs = provisioner.client("logs")
+        name = template.physical_name(decl.logical_id)
+        logs.create_log_group(logGroupName=name)
+        retention = template.prop(decl, "RetentionInDays")
+        if retention is not None:
+            logs.put_retention_policy(logGroupName=name, retentionInDays=int(retention))

@@ -1,0 +1,83 @@
+"""SNS topics and subscriptions, created in moto.
+
+moto delivers to SQS subscriptions itself. Lambda subscriptions are left to the event wiring
+(moto would try to run the function in Docker), so they are not created in moto.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from sluice.local.resources.base import Kind, Provisioner, generated_name, name_suffix
+
+if TYPE_CHECKING:
+    from sluice.local.template.model import ResourceDecl, SamTemplate
+
+_SUBSCRIPTION_ATTRIBUTES = ("DeliveryPolicy", "FilterPolicy", "FilterPolicyScope", "RawMessageDelivery",
+                            "RedrivePolicy")
+
+
+class TopicKind(Kind):
+    types = ("AWS::SNS::Topic",)
+    service = "sns"
+    name_property = "TopicName"
+    max_name_length = 256
+
+    def physical_name(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        explicit = template.prop(decl, "TopicName")
+        if explicit is not None:
+            return str(explicit)
+        fifo = str(template.prop(decl, "FifoTopic", False)).lower() == "true"
+        return generated_name(template.stack_name, decl.logical_id, max_length=self.max_name_length,
+                              ending=".fifo" if fifo else "")
+
+    def ref(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        return self.arn(decl, template)
+
+    def attributes(self, decl: ResourceDecl, template: SamTemplate) -> Mapping[str, Callable[[], Any]]:
+        return {
+            "TopicArn": lambda: self.arn(decl, template),
+            "TopicName": lambda: template.physical_name(decl.logical_id),
+        }
+
+    def provision(self, decl: ResourceDecl, template: SamTemplate, provisioner: Provisioner) -> None:
+        attributes = {}
+        for name in ("DisplayName", "KmsMasterKeyId", "FifoTopic", "ContentBasedDeduplication"):
+            value = template.prop(decl, name)
+            if value is not None:
+                attributes[name] = str(value).lower() if isinstance(value, bool) else str(value)
+        sns = provisioner.client("sns")
+        arn = sns.create_topic(Name=template.physical_name(decl.logical_id), Attributes=attributes)["TopicArn"]
+        for subscription in template.prop(decl, "Subscription") or []:
+            if subscription.get("Protocol") != "lambda":
+                sns.subscribe(TopicArn=arn, Protocol=subscription["Protocol"], Endpoint=subscription["Endpoint"])
+
+
+class SubscriptionKind(Kind):
+    types = ("AWS::SNS::Subscription",)
+    service = "sns"
+
+    def ref(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        topic = str(template.prop(decl, "TopicArn"))
+        suffix = name_suffix(template.stack_name, decl.logical_id).lower()
+        return f"{topic}:{suffix[:8]}-{suffix[8:12]}-4000-8000-{suffix}"
+
+    def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        return str(self.ref(decl, template))
+
+    def provision(self, decl: ResourceDecl, template: SamTemplate, provisioner: Provisioner) -> None:
+        protocol = template.prop(decl, "Protocol")
+        if protocol == "lambda":
+            return
+        attributes = {}
+        for name in _SUBSCRIPTION_ATTRIBUTES:
+            value = template.prop(decl, name)
+            if value is not None:
+                attributes[name] = json.dumps(value) if isinstance(value, dict) else str(value).lower() \
+                    if isinstance(value, bool) else str(value)
+        provisioner.client("sns").subscribe(
+            TopicArn=template.prop(decl, "TopicArn"), Protocol=protocol, Endpoint=template.prop(decl, "Endpoint"),
+            Attributes=attributes,
+        )

@@ -1,0 +1,86 @@
+"""Event sources: things that produce invocations from state in the backend (queues, streams,
+schedules), as opposed to pushes (S3, EventBridge, SNS).
+
+A source never polls in a loop — an idle world must be able to stop. It wakes up when it
+`observe`s a write to what it reads (a `SendMessage` to its queue, a `PutRecords` to its stream)
+and when a timer it set falls due (a visibility timeout ending, a batching window closing, a retry
+back-off). Schedules only run inside `LocalStack.advance()`: `arm(seconds)` plans the firings due
+in that window and `disarm()` cancels the rest, since a recurring schedule is never "done".
+
+Example:
+    >>> class Audit(EventSource):
+    ...     def observe(self, call): print(call.operation)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from sluice.asl.clock import VirtualClock
+    from sluice.local.delivery import Deliverer
+    from sluice.local.eventbridge.bus import EventRouter
+    from sluice.local.hooks import ApiCall
+    from sluice.local.lambdas.runtime import LambdaRuntime
+    from sluice.local.template.model import SamTemplate
+    from sluice.local.trace import Trace
+
+
+class SourceHost(Protocol):
+    """What a source may use of the stack."""
+
+    template: SamTemplate
+    clock: VirtualClock
+    trace: Trace
+    runtime: LambdaRuntime
+    deliverer: Deliverer
+    router: EventRouter
+    region: str
+    account: str
+
+    def client(self, service: str) -> Any: ...
+
+    def logical_id(self, physical: str) -> str | None: ...
+
+
+class EventSource:
+    """Base class; every hook is optional."""
+
+    def observe(self, call: ApiCall) -> None:
+        """A call completed somewhere in the process."""
+
+    def arm(self, seconds: float) -> None:
+        """`LocalStack.advance(seconds)` is about to let time pass."""
+
+    def disarm(self) -> None:
+        """The advance is over."""
+
+    def close(self) -> None:
+        """The stack is closing."""
+
+
+class Wakeup:
+    """One pending timer per source: asking for an earlier wake-up replaces a later one."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
+        self.loop = loop
+        self.callback = callback
+        self._handle: asyncio.TimerHandle | None = None
+
+    def at(self, delay: float) -> None:
+        when = self.loop.time() + max(delay, 0.0)
+        if self._handle is not None and not self._handle.cancelled() and self._handle.when() <= when:
+            return
+        self.cancel()
+        self._handle = self.loop.call_at(when, self._fire)
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _fire(self) -> None:
+        self._handle = None
+        self.callback()

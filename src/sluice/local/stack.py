@@ -1,0 +1,525 @@
+"""`LocalStack`: a SAM template running in this process — resources in an embedded moto backend,
+functions imported in-process, state machines on the ASL engine, and the event wiring between
+them, all on one virtual clock.
+
+Example:
+    >>> with LocalStack.from_template("template.yaml") as stack:
+    ...     stack.put_object("RawBucket", "in/orders.csv", b"id,amount\\n1,9.5\\n")
+    ...     stack.run_until_idle()
+    ...     [execution.status for execution in stack.executions()]
+    ['SUCCEEDED']
+    ...     sorted(stack.objects("CuratedBucket"))
+    ['curated/orders.json']
+
+Everything that happens is recorded in `stack.trace` (see `sluice.local.trace`), which
+`sluice drop` prints as a tree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TextIO
+
+from sluice.asl import Engine
+from sluice.asl.clock import VirtualClock
+from sluice.asl.execution import Execution
+from sluice.local.delivery import Deliverer, DeliveryError
+from sluice.local.env_vars import apply_env_vars, load_env_vars
+from sluice.local.errors import EventError, StackError
+from sluice.local.eventbridge.bus import EventRouter
+from sluice.local.hooks import listening
+from sluice.local.lambda_api import LambdaApi
+from sluice.local.lambdas.async_invoke import AsyncEvent, AsyncInvoker
+from sluice.local.lambdas.invocation import Invocation
+from sluice.local.lambdas.logs import LogCapture
+from sluice.local.lambdas.runtime import LambdaRuntime
+from sluice.local.lambdas.spec import function_specs
+from sluice.local.provision import provision
+from sluice.local.reactions import Reactions
+from sluice.local.s3_events import S3Wiring
+from sluice.local.sources import EventSource, build_sources
+from sluice.local.sources.virtual_time import virtual_sqs_time
+from sluice.local.statemachines import register, state_machine_specs
+from sluice.local.template.model import SamTemplate
+from sluice.local.trace import FAILED, Activity, Trace
+from sluice.local.tracing import TracingDispatcher, invocation_observer
+from sluice.local.wiring import bucket_wirings, event_rules, sns_lambda_subscriptions, unsupported_events
+
+_ACTIVE: list[LocalStack] = []
+# Event types of functions and state machines the wiring connects (others are warned about).
+WIRED_EVENTS = ("S3", "EventBridgeRule", "CloudWatchEvent", "Schedule", "ScheduleV2", "SNS", "SQS", "Kinesis")
+
+
+@dataclass
+class QueueMessage:
+    """A message waiting in a queue (seen without receiving it)."""
+
+    message_id: str
+    body: str
+    attributes: dict[str, Any]
+    group_id: str | None = None
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class LocalStack:
+    """A template's serverless application, running locally. Use as a context manager, or call
+    `start()` and `close()`."""
+
+    def __init__(
+        self,
+        template: SamTemplate,
+        *,
+        env_vars: str | Path | Mapping[str, Any] | None = None,
+        seed: int | str = 0,
+        real_time: bool = False,
+        start_time: float | None = None,
+        echo_logs: TextIO | None = None,
+    ) -> None:
+        self.template = template
+        self.region = template.region
+        self.account = template.account
+        self.seed = seed
+        self.clock = VirtualClock(start=start_time, real_time=real_time)
+        self.trace = Trace(self.clock.now)
+        self._env_vars = load_env_vars(env_vars) if env_vars is not None else {}
+        self._echo_logs = echo_logs
+        self._exit = ExitStack()
+        self._clients: dict[str, Any] = {}
+        self._names: dict[str, str] = {}
+        self.sources: list[EventSource] = []
+        self.started = False
+
+    @classmethod
+    def from_template(
+        cls,
+        path: str | Path = "template.yaml",
+        *,
+        parameters: Mapping[str, str] | None = None,
+        env_vars: str | Path | Mapping[str, Any] | None = None,
+        stack_name: str | None = None,
+        region: str | None = None,
+        config_file: str | Path | None = None,
+        config_env: str = "default",
+        use_config: bool = True,
+        strict: bool = False,
+        seed: int | str = 0,
+        real_time: bool = False,
+        start_time: float | None = None,
+        echo_logs: TextIO | None = None,
+    ) -> LocalStack:
+        """Load a template (with `samconfig.toml` next to it unless `use_config=False`).
+
+        `seed` fixes generated ids (request ids, execution names); `start_time` (epoch seconds)
+        fixes the virtual clock's starting point; `real_time=True` waits for real (demos)."""
+        template = SamTemplate.load(path, parameters=parameters, stack_name=stack_name, region=region,
+                                    config_file=config_file, config_env=config_env, use_config=use_config,
+                                    strict=strict)
+        return cls(template, env_vars=env_vars, seed=seed, real_time=real_time, start_time=start_time,
+                   echo_logs=echo_logs)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def start(self) -> LocalStack:
+        """Create the resources and wire everything up."""
+        if self.started:
+            return self
+        if _ACTIVE:
+            raise StackError("another LocalStack is open in this process; close it first (one moto world at a time)")
+        try:
+            self._start()
+        except BaseException:
+            self._exit.close()
+            raise
+        _ACTIVE.append(self)
+        self.started = True
+        return self
+
+    def _start(self) -> None:
+        from moto import mock_aws  # noqa: PLC0415 - moto costs 0.3 s to import; only stacks need it
+
+        from sluice.api import StepFunctionsService  # noqa: PLC0415
+        from sluice.api.adapter import serve_boto3  # noqa: PLC0415
+        from sluice.asl.integrations import ServiceIntegrations  # noqa: PLC0415
+
+        self._exit.enter_context(mock_aws())
+        self._exit.enter_context(virtual_sqs_time(self.clock.now))
+        self._exit.enter_context(_region_default(self.region))
+        self.log_capture = self._exit.enter_context(LogCapture())
+        provision(self.template, self.client)
+
+        specs = function_specs(self.template, inline_dir=self._inline_dir())
+        self.template.warnings.extend(apply_env_vars(specs, self._env_vars))
+        self.runtime = LambdaRuntime(specs, region=self.region, account=self.account, log_capture=self.log_capture,
+                                     echo_logs=self._echo_logs, observer=invocation_observer(self.trace),
+                                     clock=self.clock.now, seed=self.seed)
+        self.engine = Engine(lambdas=self.runtime, clock=self.clock, region=self.region, account=self.account,
+                             seed=self.seed, integrations=ServiceIntegrations(self))
+        self.engine.dispatcher = TracingDispatcher(self.engine.dispatcher, self.trace)
+        self.state_machines = state_machine_specs(self.template)
+        register(self.engine, self.state_machines, self.template)
+        self._exit.enter_context(serve_boto3(StepFunctionsService(self.engine)))
+
+        self.deliverer = Deliverer(client=self.client, engine=self.engine, trace=self.trace, region=self.region,
+                                   account=self.account)
+        self.invoker = AsyncInvoker(self.runtime, loop=self.clock.loop, now=self.clock.now, sender=self.deliverer,
+                                    on_dropped=self._dropped)
+        self.router = EventRouter(event_rules(self.template), loop=self.clock.loop, trace=self.trace,
+                                  deliver=self.deliverer.target, now=self.clock.now, account=self.account,
+                                  region=self.region)
+        self.deliverer.invoker, self.deliverer.router = self.invoker, self.router
+        self.lambda_api = LambdaApi(self.runtime, self.invoker)
+        self.s3 = S3Wiring(bucket_wirings(self.template), clock=self.clock.now, account=self.account,
+                           region=self.region, size_of=_object_size(self.account), seed=self.seed)
+        unsupported_events(self.template, WIRED_EVENTS)
+        self.sources = build_sources(self)
+        self.reactions = Reactions(trace=self.trace, loop=self.clock.loop, engine=self.engine, s3=self.s3,
+                                   router=self.router, deliverer=self.deliverer, lambda_api=self.lambda_api,
+                                   sns_lambdas=sns_lambda_subscriptions(self.template), sources=self.sources,
+                                   names=self.logical_id)
+        self._exit.enter_context(listening(self.reactions))
+
+    def close(self) -> None:
+        """Stop the world: the moto backend is discarded, streams and hooks restored."""
+        if not self.started:
+            self._exit.close()
+            return
+        self.started = False
+        try:
+            for source in self.sources:
+                source.close()
+            self._cancel_pending()
+            self._exit.close()
+        finally:
+            _ACTIVE.remove(self)
+            self.clock.close()
+
+    # -- resources ---------------------------------------------------------------------------
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.template.warnings
+
+    def client(self, service: str) -> Any:
+        """A boto3 client of this stack's region (served by the local backend while open)."""
+        if service not in self._clients:
+            self._clients[service] = _session().client(service, region_name=self.region)
+        return self._clients[service]
+
+    def name(self, logical_id: str) -> str:
+        """The physical name of a resource (bucket name, function name, queue name…)."""
+        return self.template.physical_name(logical_id)
+
+    def arn(self, logical_id: str) -> str:
+        decl = self.template.resource(logical_id)
+        if decl.type in ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine", "AWS::SNS::Topic"):
+            return str(self.template.ref(logical_id))
+        return str(self.template.get_att(logical_id, "Arn"))
+
+    def logical_id(self, physical: str) -> str | None:
+        """The logical id of a physical name, URL or ARN, if it belongs to the template."""
+        if not self._names:
+            for decl in self.template.resources.values():
+                for value in _identities(self.template, decl.logical_id):
+                    self._names.setdefault(value, decl.logical_id)
+        return self._names.get(physical)
+
+    def bucket(self, reference: str) -> str:
+        return self._physical(reference, ("AWS::S3::Bucket",), "bucket")
+
+    def table(self, reference: str) -> str:
+        return self._physical(reference, ("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"), "table")
+
+    def queue_url(self, reference: str) -> str:
+        if reference.startswith("https://"):
+            return reference
+        if reference.startswith("arn:"):
+            return self.deliverer.queue_url(reference)
+        logical = reference if reference in self.template.resources else self.logical_id(reference)
+        if logical is None or self.template.resources[logical].type != "AWS::SQS::Queue":
+            raise StackError(f"no queue {reference!r} in the template (queues: {self._listing('AWS::SQS::Queue')})")
+        return str(self.template.ref(logical))
+
+    # -- doing things ------------------------------------------------------------------------
+
+    def put_object(self, bucket: str, key: str, body: bytes | str | Path = b"", **extra: Any) -> dict[str, Any]:
+        """Write an object (as a client would); the wiring runs when the clock does."""
+        data = body.read_bytes() if isinstance(body, Path) else body.encode() if isinstance(body, str) else body
+        response: dict[str, Any] = self.client("s3").put_object(Bucket=self.bucket(bucket), Key=key, Body=data, **extra)
+        return response
+
+    def delete_object(self, bucket: str, key: str) -> dict[str, Any]:
+        response: dict[str, Any] = self.client("s3").delete_object(Bucket=self.bucket(bucket), Key=key)
+        return response
+
+    def put_event(self, source: str, detail_type: str, detail: Mapping[str, Any], *, bus: str = "default",
+                  resources: list[str] | None = None) -> str:
+        """Publish one custom event; returns its id."""
+        entry = {"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail), "EventBusName": bus,
+                 "Resources": resources or []}
+        response = self.client("events").put_events(Entries=[entry])
+        result = response["Entries"][0]
+        if "EventId" not in result:
+            raise EventError(f"PutEvents rejected the event: {result.get('ErrorCode')}: {result.get('ErrorMessage')}")
+        return str(result["EventId"])
+
+    def send_message(self, queue: str, body: str | Mapping[str, Any], *, group_id: str | None = None,
+                     deduplication_id: str | None = None, **extra: Any) -> str:
+        request: dict[str, Any] = {"QueueUrl": self.queue_url(queue),
+                                   "MessageBody": body if isinstance(body, str) else json.dumps(body), **extra}
+        if group_id is not None:
+            request["MessageGroupId"] = group_id
+        if deduplication_id is not None:
+            request["MessageDeduplicationId"] = deduplication_id
+        return str(self.client("sqs").send_message(**request)["MessageId"])
+
+    def put_record(self, stream: str, data: bytes | str | Mapping[str, Any], partition_key: str) -> dict[str, Any]:
+        payload = data if isinstance(data, bytes) else (data if isinstance(data, str) else json.dumps(data)).encode()
+        name = self._physical(stream, ("AWS::Kinesis::Stream",), "stream")
+        response: dict[str, Any] = self.client("kinesis").put_record(StreamName=name, Data=payload,
+                                                                     PartitionKey=partition_key)
+        return response
+
+    def invoke(self, function: str, event: Any = None) -> Invocation:
+        """Invoke a function synchronously (like `sam local invoke`) and return the record.
+
+        Work the handler starts (executions, events) is left for `run_until_idle()`."""
+        self._require_open()
+        with self._clock_held():
+            return self.runtime.call(function, {} if event is None else event)
+
+    def invoke_async(self, function: str, event: Any = None) -> str:
+        """Queue an asynchronous invocation (retries, destinations, DLQ); returns the request id."""
+        self._require_open()
+        activity = self.trace.record("event", f"asynchronous invoke of {function}", ref=event)
+        with self.trace.within(activity):
+            return self.invoker.submit(function, {} if event is None else event)
+
+    def start_execution(self, state_machine: str, payload: Any = None, *, name: str | None = None) -> Execution:
+        """Start an execution (logical id, name or ARN); it runs when the clock does."""
+        self._require_open()
+        reference = self.arn(state_machine) if state_machine in self.template.resources else state_machine
+        try:
+            return self.deliverer.start_execution(reference, {} if payload is None else payload, name=name)
+        except DeliveryError as error:
+            raise StackError(str(error)) from None
+
+    def drop(self, bucket: str, key: str, body: bytes | str | Path = b"") -> list[Activity]:
+        """Put an object and run everything that follows; return what happened (trace roots).
+
+        Example: `stack.tree(stack.drop("RawBucket", "in/orders.csv", Path("orders.csv")))`."""
+        mark = self.trace.mark()
+        self.put_object(bucket, key, body)
+        self.run_until_idle()
+        return self.trace.since(mark)
+
+    def tree(self, activities: list[Activity] | None = None, *, logs: bool = False) -> Any:
+        """A rich renderable of `activities` (default: everything so far), as `sluice drop` prints it."""
+        from sluice.local.tree import render  # noqa: PLC0415 - rich only when rendering
+
+        roots = self.trace.roots if activities is None else activities
+        start = roots[0].at if roots else self.clock.now()
+        return render(roots, start=start, logs=logs)
+
+    def run_until_idle(self) -> None:
+        """Run everything that is scheduled — invocations, retries, executions, deliveries — until
+        no work is left (virtual time jumps over every wait)."""
+        self._require_open()
+        if self.clock.loop.is_running():
+            raise StackError("run_until_idle() cannot be called from code the stack is running")
+        self.engine.run_until_idle()
+
+    def advance(self, seconds: float) -> None:
+        """Let `seconds` of clock time pass, running whatever falls due (schedules included)."""
+        self._require_open()
+        loop = self.clock.loop
+        handle = loop.call_later(seconds, loop.stop)
+        for source in self.sources:
+            source.arm(seconds)
+        try:
+            loop.run_forever()
+        finally:
+            handle.cancel()
+            for source in self.sources:
+                source.disarm()
+        self.run_until_idle()
+
+    # -- looking at the world ----------------------------------------------------------------
+
+    def objects(self, bucket: str, prefix: str = "") -> dict[str, bytes]:
+        """Every object of a bucket (optionally under `prefix`), key → content."""
+        s3 = self.client("s3")
+        name = self.bucket(bucket)
+        found = {}
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name, Prefix=prefix):
+            for entry in page.get("Contents", []):
+                found[entry["Key"]] = s3.get_object(Bucket=name, Key=entry["Key"])["Body"].read()
+        return found
+
+    def get_object(self, bucket: str, key: str) -> bytes:
+        data: bytes = self.client("s3").get_object(Bucket=self.bucket(bucket), Key=key)["Body"].read()
+        return data
+
+    def items(self, table: str) -> list[dict[str, Any]]:
+        """Every item of a table, as plain Python values."""
+        from boto3.dynamodb.types import TypeDeserializer  # noqa: PLC0415
+
+        deserializer = TypeDeserializer()
+        found = []
+        for page in self.client("dynamodb").get_paginator("scan").paginate(TableName=self.table(table)):
+            for item in page.get("Items", []):
+                found.append({key: _plain(deserializer.deserialize(value)) for key, value in item.items()})
+        return found
+
+    def messages(self, queue: str) -> list[QueueMessage]:
+        """Messages in a queue, without receiving them (receive counts and visibility untouched)."""
+        from moto.sqs.models import sqs_backends  # noqa: PLC0415
+
+        url = self.queue_url(queue)
+        backend = sqs_backends[self.account][self.region]
+        found = backend.get_queue(url.rsplit("/", 1)[-1])
+        return [QueueMessage(message.id, message.body, dict(message.message_attributes or {}),
+                             getattr(message, "group_id", None)) for message in found.messages]
+
+    def executions(self, state_machine: str | None = None) -> list[Execution]:
+        """Executions of one state machine (logical id, name or ARN), or of all, oldest first."""
+        machines = self.engine.state_machines.values() if state_machine is None else \
+            [self.engine.state_machine(self.arn(state_machine) if state_machine in self.template.resources
+                                       else state_machine)]
+        return sorted((execution for machine in machines for execution in machine.executions.values()),
+                      key=lambda execution: execution.start_time)
+
+    def invocations(self, function: str | None = None) -> list[Invocation]:
+        """Invocations so far (of one function: logical id, name or ARN), oldest first."""
+        if function is None:
+            return list(self.runtime.history)
+        logical = self.runtime.function(function).spec.logical_id
+        return [invocation for invocation in self.runtime.history if invocation.function == logical]
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _cancel_pending(self) -> None:
+        """Work still scheduled when the stack closes (e.g. after a lone invoke) is cancelled."""
+        loop = self.clock.loop
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending and not loop.is_running():
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
+    @contextmanager
+    def _clock_held(self) -> Iterator[None]:
+        """Keep the world still while a handler runs outside the clock.
+
+        The Step Functions API adapter lets the clock run after each call unless the clock is
+        already running. A handler invoked directly that calls StartExecution must get its answer
+        at once, as on AWS, not after the whole execution: so the loop reports itself running.
+        """
+        loop = self.clock.loop
+        if loop.is_running():
+            yield
+            return
+        loop.is_running = lambda: True  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            del loop.is_running
+
+    def _dropped(self, queued: AsyncEvent, reason: str) -> None:
+        self.trace.record("delivery", f"event for {queued.function.spec.logical_id} dropped: {reason}",
+                          status=FAILED)
+
+    def _physical(self, reference: str, types: tuple[str, ...], what: str) -> str:
+        decl = self.template.resources.get(reference)
+        if decl is not None and decl.type in types:
+            return self.template.physical_name(reference)
+        logical = self.logical_id(reference)
+        if logical is not None and self.template.resources[logical].type in types:
+            return reference
+        raise StackError(f"no {what} {reference!r} in the template ({what}s: {self._listing(*types)})")
+
+    def _listing(self, *types: str) -> str:
+        return ", ".join(decl.logical_id for decl in self.template.of_type(*types)) or "none"
+
+    def _require_open(self) -> None:
+        if not self.started:
+            raise StackError("the stack is not started: use `with LocalStack.from_template(...) as stack:`")
+
+    def _inline_dir(self) -> Path:
+        import tempfile  # noqa: PLC0415
+
+        return Path(self._exit.enter_context(tempfile.TemporaryDirectory(prefix="sluice-inline-")))
+
+
+_SESSION: Any = None
+
+
+def _session() -> Any:
+    """One boto3 session for all stacks: its clients (and their loaded models) are reused."""
+    global _SESSION
+    if _SESSION is None:
+        import boto3  # noqa: PLC0415
+
+        _SESSION = boto3.session.Session(aws_access_key_id="sluice", aws_secret_access_key="sluice")
+    return _SESSION
+
+
+@contextmanager
+def _region_default(region: str) -> Iterator[None]:
+    """Clients created without a region (e.g. in tests) use the stack's region."""
+    previous = os.environ.get("AWS_DEFAULT_REGION")
+    os.environ["AWS_DEFAULT_REGION"] = region
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("AWS_DEFAULT_REGION", None)
+        else:
+            os.environ["AWS_DEFAULT_REGION"] = previous
+
+
+def _object_size(account: str) -> Any:
+    def size_of(bucket: str, key: str, version: str | None) -> int | None:
+        from moto.s3.models import s3_backends  # noqa: PLC0415
+
+        try:
+            found = s3_backends[account]["aws"].get_object(bucket, key, version_id=version)
+        except Exception:
+            return None
+        return None if found is None else int(found.size)
+
+    return size_of
+
+
+def _identities(template: SamTemplate, logical_id: str) -> Iterator[str]:
+    """Every string that names a resource: physical name, Ref value, ARN."""
+    try:
+        yield template.physical_name(logical_id)
+        yield str(template.ref(logical_id))
+        yield str(template.get_att(logical_id, "Arn"))
+    except Exception:
+        return
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | set):
+        return [_plain(item) for item in value]
+    return value

@@ -1,0 +1,1 @@
+"""A SAM template as CloudFormation resolves it: loading, parameters, intrinsics, the model."""

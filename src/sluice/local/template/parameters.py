@@ -1,0 +1,100 @@
+"""Template `Parameters`: defaults, overrides, and CloudFormation's own checks on the values.
+
+Values are kept as CloudFormation passes them around: strings (`Number` parameters too — `Ref`
+to a Number is a string in a property), and lists of strings for list types.
+
+Example:
+    >>> declared = {"Stage": {"Type": "String", "Default": "dev", "AllowedValues": ["dev", "prod"]}}
+    >>> resolve_parameters(declared, {"Stage": "prod"})
+    {'Stage': 'prod'}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from sluice.local.errors import TemplateError
+
+_LIST_TYPES = ("CommaDelimitedList", "List<")
+
+
+def resolve_parameters(declared: Mapping[str, Any], overrides: Mapping[str, str]) -> dict[str, Any]:
+    """Every declared parameter's value; unknown overrides and invalid values are errors."""
+    unknown = sorted(set(overrides) - set(declared))
+    if unknown:
+        raise TemplateError(
+            f"parameter override(s) {', '.join(unknown)} are not declared in Parameters "
+            f"(declared: {', '.join(sorted(declared)) or 'none'})"
+        )
+    values: dict[str, Any] = {}
+    for name, declaration in declared.items():
+        if not isinstance(declaration, Mapping):
+            raise TemplateError("a parameter declaration must be a mapping", property=f"Parameters.{name}")
+        if name in overrides:
+            raw: Any = overrides[name]
+        elif "Default" in declaration:
+            raw = declaration["Default"]
+        else:
+            raise TemplateError(
+                f"parameter {name} has no Default: pass it with --parameter-overrides {name}=VALUE "
+                "(or parameters={...} in Python)"
+            )
+        values[name] = _coerce(name, raw, declaration)
+    return values
+
+
+def _coerce(name: str, raw: Any, declaration: Mapping[str, Any]) -> Any:
+    kind = str(declaration.get("Type", "String"))
+    where = f"Parameters.{name}"
+    if kind.startswith("AWS::SSM::Parameter::Value"):
+        if "Default" in declaration and raw == declaration["Default"]:
+            raise TemplateError(
+                f"parameter {name} of type {kind} names an SSM parameter ({raw}) that only exists in AWS: "
+                f"pass its value with --parameter-overrides {name}=VALUE", property=where)
+        kind = "String"
+    if kind.startswith(_LIST_TYPES):
+        items = raw if isinstance(raw, list) else [item.strip() for item in str(raw).split(",")] if raw != "" else []
+        values = [_text(item) for item in items]
+        for item in values:
+            _check_scalar(name, item, declaration, "Number" if kind == "List<Number>" else "String")
+        return values
+    text = _text(raw)
+    _check_scalar(name, text, declaration, "Number" if kind == "Number" else "String")
+    return text
+
+
+def _check_scalar(name: str, text: str, declaration: Mapping[str, Any], kind: str) -> None:
+    where = f"Parameters.{name}"
+    allowed = declaration.get("AllowedValues")
+    if allowed is not None and text not in [_text(option) for option in allowed]:
+        raise TemplateError(f"value {text!r} is not one of the AllowedValues {allowed}", property=where)
+    pattern = declaration.get("AllowedPattern")
+    if pattern is not None and kind == "String" and not re.fullmatch(str(pattern), text):
+        hint = declaration.get("ConstraintDescription")
+        raise TemplateError(
+            f"value {text!r} does not match AllowedPattern {pattern}" + (f" ({hint})" if hint else ""),
+            property=where,
+        )
+    if kind == "Number":
+        try:
+            number = float(text)
+        except ValueError:
+            raise TemplateError(f"value {text!r} is not a number", property=where) from None
+        if "MinValue" in declaration and number < float(declaration["MinValue"]):
+            raise TemplateError(f"value {text} is below MinValue {declaration['MinValue']}", property=where)
+        if "MaxValue" in declaration and number > float(declaration["MaxValue"]):
+            raise TemplateError(f"value {text} is above MaxValue {declaration['MaxValue']}", property=where)
+    elif "MinLength" in declaration and len(text) < int(declaration["MinLength"]):
+        raise TemplateError(f"value {text!r} is shorter than MinLength {declaration['MinLength']}", property=where)
+    elif "MaxLength" in declaration and len(text) > int(declaration["MaxLength"]):
+        raise TemplateError(f"value {text!r} is longer than MaxLength {declaration['MaxLength']}", property=where)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

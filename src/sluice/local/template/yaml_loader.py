@@ -1,0 +1,62 @@
+"""Parse a SAM/CloudFormation template (YAML with `!Ref`-style short forms, or JSON).
+
+The short forms are read with the SAM translator's own constructor
+(`samtranslator.yaml_helper.intrinsics_multi_constructor`, the one `sam` uses), so `!GetAtt a.b`,
+`!Sub`, `!If [...]` … become the same long forms (`{"Fn::GetAtt": ["a", "b"]}`) SAM sees. It is
+registered on a private `SafeLoader` subclass so that `yaml.safe_load` elsewhere is untouched.
+
+Example:
+    >>> parse_template_text("Resources: {B: {Type: AWS::S3::Bucket, Properties: {BucketName: !Ref Name}}}")
+    {'Resources': {'B': {'Type': 'AWS::S3::Bucket', 'Properties': {'BucketName': {'Ref': 'Name'}}}}}
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from samtranslator.yaml_helper import intrinsics_multi_constructor
+
+from sluice.local.errors import TemplateError
+
+
+class _TemplateLoader(yaml.SafeLoader):
+    """SafeLoader plus CloudFormation's `!Tag` short forms."""
+
+
+_TemplateLoader.add_multi_constructor("!", intrinsics_multi_constructor)
+
+
+def load_template_file(path: Path) -> dict[str, Any]:
+    """Read and parse a template file; a missing file or a syntax error is a `TemplateError`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise TemplateError(f"cannot read the template: {error.strerror}", origin=str(path)) from error
+    return parse_template_text(text, origin=str(path))
+
+
+def parse_template_text(text: str, origin: str = "template") -> dict[str, Any]:
+    if text.lstrip().startswith("{"):
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise TemplateError(
+                f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})", origin=origin
+            ) from error
+    else:
+        try:
+            document = yaml.load(text, Loader=_TemplateLoader)
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark
+            position = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+            raise TemplateError(f"not valid YAML: {error.problem}{position}", origin=origin) from error
+        except yaml.YAMLError as error:
+            raise TemplateError(f"not valid YAML: {error}", origin=origin) from error
+    if not isinstance(document, dict):
+        raise TemplateError("a template must be a mapping with a Resources section", origin=origin)
+    if not isinstance(document.get("Resources"), dict) or not document["Resources"]:
+        raise TemplateError("the template has no Resources mapping", origin=origin)
+    return document

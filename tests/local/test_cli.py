@@ -1,0 +1,100 @@
+"""`sluice invoke` and `sluice drop`, run in-process through the CLI entry point."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from sluice.cli import main
+
+from .conftest import PIPELINE
+
+EVENT = PIPELINE.parent / "events" / "object_created.json"
+TEMPLATE = ["--template", str(PIPELINE)]
+
+
+def test_invoke_prints_the_response_and_logs_separately(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["invoke", "IngestFunction", "-e", str(EVENT), *TEMPLATE])
+    out, err = capsys.readouterr()
+    assert code == 0
+    response = json.loads(out)
+    assert response["executionArn"].startswith("arn:aws:states:us-east-1:123456789012:execution:Pipeline-")
+    assert '"key": "in/example.csv"' in err and "START RequestId:" in err and "REPORT RequestId:" in err
+    assert "START" not in out
+
+
+def test_invoke_reads_the_event_from_stdin(capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"fail": false, "rule": "manual"}'))
+    assert main(["invoke", "FlakyFunction", "-e", "-", *TEMPLATE]) == 0
+    assert json.loads(capsys.readouterr().out) == {"ok": True, "rule": "manual"}
+
+
+def test_invoke_exits_1_with_the_error_payload_when_the_handler_raises(capsys: pytest.CaptureFixture[str],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"fail": true}'))
+    assert main(["invoke", "FlakyFunction", "-e", "-", *TEMPLATE]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["errorType"] == "RuntimeError" and payload["errorMessage"].startswith("failing as asked")
+
+
+def test_parameter_overrides_and_env_vars(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    env_vars = tmp_path / "env.json"
+    env_vars.write_text(json.dumps({"TransformFunction": {"OUTPUT_PREFIX": "override/", "UNDECLARED": "x"}}))
+    event = {"bucket": "nope", "key": "in/a.csv"}
+    event_file = tmp_path / "event.json"
+    event_file.write_text(json.dumps(event))
+    code = main(["invoke", "TransformFunction", "-e", str(event_file), "--env-vars", str(env_vars),
+                 "--parameter-overrides", "Stage=dev", *TEMPLATE])
+    out, err = capsys.readouterr()
+    assert code == 1  # the bucket "nope" does not exist: NoSuchBucket
+    assert json.loads(out)["errorType"] == "NoSuchBucket"
+    assert "does not declare UNDECLARED" in err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["invoke", "Nope"], "function 'Nope' is not in the template (functions: AuditFunction, FlakyFunction"),
+        (["invoke", "IngestFunction", "-e", "missing.json"], "cannot read the event file missing.json"),
+        (["invoke", "IngestFunction", "--parameter-overrides", "Stage=prod"], "not one of the AllowedValues"),
+        (["invoke", "IngestFunction", "--parameter-overrides", "Stage=dev Colour=red"],
+         "Colour are not declared in Parameters"),
+        (["invoke"], "name the function to invoke"),
+        (["drop", "missing.csv", "s3://RawBucket/in/"], "missing.csv is not a file"),
+        (["drop", str(EVENT), "RawBucket/in/"], "must look like s3://BUCKET/KEY"),
+        (["drop", str(EVENT), "s3://Nope/in/"], "no bucket 'Nope' in the template"),
+    ],
+)
+def test_clear_errors_exit_2(capsys: pytest.CaptureFixture[str], arguments: list[str], message: str) -> None:
+    assert main([*arguments, *TEMPLATE]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_invalid_event_json_names_the_position(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"detail": }')
+    assert main(["invoke", "IngestFunction", "-e", str(bad), *TEMPLATE]) == 2
+    assert "is not valid JSON: Expecting value (line 1, column 12)" in capsys.readouterr().err
+
+
+def test_drop_prints_the_chain(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    data = tmp_path / "orders.csv"
+    data.write_bytes(b"id,amount\n1,9.5\n")
+    assert main(["drop", str(data), "s3://RawBucket/in/", *TEMPLATE]) == 0
+    out = capsys.readouterr().out
+    for expected in ("s3 PutObject RawBucket/in/orders.csv", "Object Created", "rule IngestFunctionCsvArrived",
+                     "λ IngestFunction", "dynamodb PutItem SeenTable", "execution Pipeline-", "SUCCEEDED",
+                     "◆ Transform", "λ TransformFunction", "◆ MarkDone", "outputs written",
+                     "s3 PutObject OutBucket/curated/orders.json"):
+        assert expected in out
+
+
+def test_drop_exits_1_when_something_fails(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    data = tmp_path / "empty.csv"
+    data.write_bytes(b"id,amount\n")
+    assert main(["drop", str(data), "s3://RawBucket/in/empty.csv", *TEMPLATE]) == 1
+    assert "FAILED" in capsys.readouterr().out

@@ -1,0 +1,176 @@
+"""Template model: parameters, samconfig, conditions, Globals, intrinsics, names, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sluice.local.errors import TemplateError, UnsupportedFeature
+from sluice.local.template.model import SamTemplate
+from sluice.local.template.samconfig import parse_parameter_overrides
+
+from .conftest import PIPELINE
+
+MINIMAL = """
+Parameters:
+  Stage: {Type: String, Default: dev, AllowedValues: [dev, prod]}
+  Size: {Type: Number, Default: 5, MinValue: 1, MaxValue: 10}
+  Names: {Type: CommaDelimitedList, Default: "a,b,c"}
+Mappings:
+  Sizes:
+    dev: {memory: 128}
+    prod: {memory: 1024}
+Conditions:
+  IsProd: !Equals [!Ref Stage, prod]
+  NotProd: !Not [!Condition IsProd]
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !Sub "${AWS::StackName}-${Stage}-data"
+  ProdOnly:
+    Type: AWS::SQS::Queue
+    Condition: IsProd
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      FifoQueue: true
+      Tags:
+        - Key: joined
+          Value: !Join ["-", [!Select [1, !Ref Names], !Select [0, !Split [",", "x,y"]]]]
+        - Key: memory
+          Value: !FindInMap [Sizes, !Ref Stage, memory]
+        - Key: choice
+          Value: !If [IsProd, big, !Ref "AWS::NoValue"]
+        - Key: arn
+          Value: !GetAtt Bucket.Arn
+        - Key: sub-map
+          Value: !Sub ["${A}/${Bucket.Arn}/${!Literal}", {A: !Ref Size}]
+"""
+
+
+def load(write_template: Callable[..., Path], text: str = MINIMAL, **options: object) -> SamTemplate:
+    return SamTemplate.load(write_template(text), use_config=False, **options)  # type: ignore[arg-type]
+
+
+def test_parameters_take_defaults_then_overrides(write_template: Callable[..., Path]) -> None:
+    template = load(write_template, parameters={"Stage": "prod"})
+    assert template.parameters == {"Stage": "prod", "Size": "5", "Names": ["a", "b", "c"]}
+    assert template.conditions == {"IsProd": True, "NotProd": False}
+
+
+def test_short_form_intrinsics_resolve_like_cloudformation(write_template: Callable[..., Path]) -> None:
+    template = load(write_template, stack_name="shop")
+    assert template.physical_name("Bucket") == "shop-dev-data"
+    tags = {tag["Key"]: tag.get("Value") for tag in template.prop("Queue", "Tags")}
+    assert tags["joined"] == "b-x"
+    assert tags["memory"] == 128
+    assert "choice" in tags and tags["choice"] is None  # AWS::NoValue removed the Value key
+    assert tags["arn"] == "arn:aws:s3:::shop-dev-data"
+    assert tags["sub-map"] == "5/arn:aws:s3:::shop-dev-data/${Literal}"
+
+
+def test_condition_false_removes_the_resource(write_template: Callable[..., Path]) -> None:
+    template = load(write_template)
+    assert "ProdOnly" not in template.resources
+    with pytest.raises(TemplateError, match="condition IsProd is false"):
+        template.ref("ProdOnly")
+    assert "ProdOnly" in load(write_template, parameters={"Stage": "prod"}).resources
+
+
+def test_generated_names_follow_cloudformation_and_are_stable(write_template: Callable[..., Path]) -> None:
+    first, second = load(write_template, stack_name="shop"), load(write_template, stack_name="shop")
+    name = first.physical_name("Queue")
+    assert name == second.physical_name("Queue")
+    assert name.startswith("shop-Queue-") and name.endswith(".fifo")
+    assert first.ref("Queue") == f"https://sqs.us-east-1.amazonaws.com/123456789012/{name}"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"Stage": "qa"}, "not one of the AllowedValues"),
+        ({"Size": "11"}, "above MaxValue 10"),
+        ({"Size": "many"}, "is not a number"),
+        ({"Colour": "red"}, "Colour are not declared in Parameters"),
+    ],
+)
+def test_invalid_parameter_values_are_named(write_template: Callable[..., Path], overrides: dict[str, str],
+                                            message: str) -> None:
+    with pytest.raises(TemplateError, match=message):
+        load(write_template, parameters=overrides)
+
+
+def test_required_parameter_without_value(write_template: Callable[..., Path]) -> None:
+    text = "Parameters:\n  Email: {Type: String}\nResources:\n  B: {Type: AWS::S3::Bucket}\n"
+    with pytest.raises(TemplateError, match="parameter Email has no Default"):
+        load(write_template, text)
+
+
+def test_samconfig_supplies_stack_name_region_and_overrides(write_template: Callable[..., Path]) -> None:
+    path = write_template(MINIMAL)
+    (path.parent / "samconfig.toml").write_text(
+        '[default.global.parameters]\nstack_name = "from-config"\n'
+        '[default.deploy.parameters]\nregion = "eu-west-1"\nparameter_overrides = "Stage=prod Size=7"\n'
+        '[default.local_invoke.parameters]\nparameter_overrides = "Size=8"\n'
+        '[ci.deploy.parameters]\nparameter_overrides = "Stage=dev"\n', encoding="utf-8")
+    template = SamTemplate.load(path)
+    assert (template.stack_name, template.region) == ("from-config", "eu-west-1")
+    assert template.parameters["Stage"] == "prod" and template.parameters["Size"] == "8"
+    assert SamTemplate.load(path, config_env="ci").parameters["Stage"] == "dev"
+    assert SamTemplate.load(path, parameters={"Size": "2"}).parameters["Size"] == "2"
+
+
+def test_parameter_override_spellings() -> None:
+    assert parse_parameter_overrides(["Stage=dev", "ParameterKey=Size,ParameterValue=3", 'Note="a b"']) == {
+        "Stage": "dev", "Size": "3", "Note": "a b"}
+    with pytest.raises(TemplateError, match="is not Key=Value"):
+        parse_parameter_overrides("Stage")
+
+
+def test_globals_merge_the_way_sam_does() -> None:
+    template = SamTemplate.load(PIPELINE, use_config=False)
+    transform = template.resources["TransformFunction"].properties
+    # Maps merge (the function's own variables join the global ones), scalars come from Globals.
+    assert set(transform["Environment"]["Variables"]) == {"STAGE", "TABLE_NAME", "OUT_BUCKET", "OUTPUT_PREFIX"}
+    assert transform["Timeout"] == 5
+    assert transform["Layers"] == [{"Ref": "CommonLayer"}]
+
+
+def test_yaml_syntax_error_names_the_line(write_template: Callable[..., Path]) -> None:
+    with pytest.raises(TemplateError, match=r"template.yaml: not valid YAML.*\(line 4, column 4\)"):
+        load(write_template, "Resources:\n  B:\n    Type: AWS::S3::Bucket\n   Oops: 1\n")
+
+
+def test_reference_to_unknown_resource_names_resource_and_property(write_template: Callable[..., Path]) -> None:
+    text = "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Ref Missing\n"
+    with pytest.raises(TemplateError) as caught:
+        load(write_template, text).physical_name("B")
+    assert caught.value.resource == "B" and caught.value.property == "BucketName"
+    assert "no parameter or resource named 'Missing'" in str(caught.value)
+
+
+def test_unknown_attribute_lists_the_known_ones(write_template: Callable[..., Path]) -> None:
+    with pytest.raises(TemplateError, match=r"has no attribute 'Nope' \(known: .*Arn.*QueueUrl"):
+        load(write_template).get_att("Queue", "Nope")
+
+
+def test_unsupported_intrinsic_is_a_clear_error(write_template: Callable[..., Path]) -> None:
+    text = "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !ImportValue shared\n"
+    with pytest.raises(UnsupportedFeature, match="Fn::ImportValue is not supported"):
+        load(write_template, text).physical_name("B")
+
+
+def test_invalid_globals_section_uses_sams_message(write_template: Callable[..., Path]) -> None:
+    text = "Globals:\n  Function:\n    Nope: 1\nResources:\n  B: {Type: AWS::S3::Bucket}\n"
+    with pytest.raises(TemplateError, match=r"invalid Globals.*Nope"):
+        load(write_template, text)
+
+
+def test_outputs_resolve(write_template: Callable[..., Path]) -> None:
+    template = SamTemplate.load(PIPELINE, use_config=False, stack_name="demo")
+    outputs = template.outputs()
+    assert outputs["RawBucketName"].startswith("demo-rawbucket-")
+    assert outputs["PipelineArn"].startswith("arn:aws:states:us-east-1:123456789012:stateMachine:Pipeline-")
