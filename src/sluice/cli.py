@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 # name -> (module, one-line help). Modules expose `configure(parser)` and `run(args) -> int`.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("sluice.commands.demo", "run the whole SAM app locally: the scenario a newcomer should see"),
     "execute": ("sluice.commands.execute", "run an ASL definition on the local engine"),
     "validate": ("sluice.commands.validate", "statically validate ASL definitions"),
     "conformance": ("sluice.commands.conformance", "score the engine on a corpus of AWS-recorded executions"),

@@ -39,6 +39,7 @@ class _SimulationSelector(selectors.BaseSelector):
     def __init__(self, clock: VirtualClock) -> None:
         self._real = selectors.DefaultSelector()
         self._clock = clock
+        self.owner: asyncio.AbstractEventLoop | None = None  # the loop to stop when idle
 
     def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
         return self._real.register(fileobj, events, data)
@@ -57,17 +58,18 @@ class _SimulationSelector(selectors.BaseSelector):
 
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         clock = self._clock
+        assert self.owner is not None
         if clock.real_time or clock.external_work:
             # Something outside the loop (a real sleep, a thread) will wake us: block for real.
             events = self._real.select(timeout)
             if timeout is None and not events and not clock.external_work:
-                clock.loop.stop()
+                self.owner.stop()
             return events
         events = self._real.select(0)
         if events or timeout == 0:
             return events
         if timeout is None:
-            clock.loop.stop()  # idle: nothing ready, nothing scheduled
+            self.owner.stop()  # idle: nothing ready, nothing scheduled
             return []
         clock.advance(timeout)
         return []
@@ -76,7 +78,9 @@ class _SimulationSelector(selectors.BaseSelector):
 class _SimulationLoop(asyncio.SelectorEventLoop):
     def __init__(self, clock: VirtualClock) -> None:
         self._sim_clock = clock
-        super().__init__(_SimulationSelector(clock))
+        selector = _SimulationSelector(clock)
+        super().__init__(selector)
+        selector.owner = self
 
     def time(self) -> float:
         return self._sim_clock.monotonic()
@@ -120,6 +124,24 @@ class VirtualClock:
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run one coroutine to completion on this clock (other scheduled work runs too)."""
         return self.loop.run_until_complete(coroutine)
+
+    def run_nested(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run `coroutine` to completion from *inside* a callback of the running loop.
+
+        For synchronous code that blocks on the simulated world — a Lambda handler calling
+        StartSyncExecution waits for the Express run to finish. A second loop on the same virtual
+        time runs the coroutine while the outer loop is suspended (asyncio allows one running loop
+        per thread, hence the swap): to everybody else the call takes no time, like any other
+        synchronous call a handler makes.
+        """
+        nested = _SimulationLoop(self)
+        outer = asyncio.events._get_running_loop()
+        asyncio.events._set_running_loop(None)
+        try:
+            return nested.run_until_complete(coroutine)
+        finally:
+            nested.close()
+            asyncio.events._set_running_loop(outer)
 
     def run_until_idle(self) -> None:
         """Drain the world: run until nothing is ready and no timer is pending."""

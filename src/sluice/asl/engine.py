@@ -23,9 +23,9 @@ is imported unless given.
 from __future__ import annotations
 
 import asyncio
-import logging
 import dataclasses
 import json
+import logging
 import random
 import uuid
 from collections.abc import Mapping
@@ -161,11 +161,15 @@ class Engine:
         *,
         name: str | None = None,
         test_case: str | None = None,
+        blocking: bool = False,
     ) -> Execution:
         """Schedule an execution on the clock and return it (still RUNNING).
 
-        `test_case` names a test case of the engine's mock configuration (Step Functions Local's
-        `MockConfigFile`) whose mocked responses this execution's Task states return.
+        `blocking=True` instead runs it to the end before returning, even from code the clock is
+        running (a synchronous Lambda handler calling StartSyncExecution): see
+        `VirtualClock.run_nested`. `test_case` names a test case of the engine's mock configuration
+        (Step Functions Local's `MockConfigFile`) whose mocked responses this execution's Task states
+        return.
         """
         machine = self.state_machine(state_machine)
         data = {} if input is None else input
@@ -182,7 +186,12 @@ class Engine:
                 raise ValueError(f"Test case '{test_case}' asked for, but the engine has no mock configuration")
             execution.runtime.mocks = self.mocks.run(machine.name, test_case)
         machine.executions[name] = execution
-        execution.task = self.clock.loop.create_task(self._drive(execution, machine.program))
+        if blocking and self.clock.loop.is_running():
+            self.clock.run_nested(self._drive(execution, machine.program))
+        else:
+            execution.task = self.clock.loop.create_task(self._drive(execution, machine.program))
+            if blocking:
+                self.run_until_idle(until=execution.task)
         return execution
 
     async def finished(self, execution: Execution) -> None:

@@ -94,13 +94,17 @@ def test_aws_sdk_sfn_calls_reach_this_engine(make_engine: Callable[..., Engine])
     assert child.executions["kid"].output == {"n": 1}
 
 
-def test_start_sync_execution_cannot_wait_inside_the_clock(make_engine: Callable[..., Engine]) -> None:
+def test_start_sync_execution_waits_even_from_inside_the_clock(make_engine: Callable[..., Engine]) -> None:
+    # A caller the clock is running (here an SDK integration; in the local stack a Lambda handler) blocks
+    # until the Express run ends, as StartSyncExecution does on AWS; virtual time still passes.
     engine = make_engine()
-    child = engine.create_state_machine("Fast", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
-                                        type=EXPRESS)
-    execution = engine.run(task("aws-sdk:sfn:startSyncExecution", {"StateMachineArn": child.arn}), {})
-    assert execution.error == "Sfn.ValidationException"
-    assert "use StartExecution there" in str(execution.cause)
+    child = engine.create_state_machine(
+        "Fast", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 7, "End": True}}}, type=EXPRESS
+    )
+    execution = engine.run(task("aws-sdk:sfn:startSyncExecution", {"StateMachineArn": child.arn, "Input": "{}"}), {})
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.output["Status"] == "SUCCEEDED"
+    assert execution.duration_seconds == 7
 
 
 def test_unknown_services_and_actions_are_runtime_errors(make_engine: Callable[..., Engine]) -> None:
