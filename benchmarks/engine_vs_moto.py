@@ -59,8 +59,15 @@ def map_items(count: int) -> tuple[dict[str, Any], Any]:
 
 
 def parallel_branches(count: int) -> tuple[dict[str, Any], Any]:
-    branch = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "End": True}}}
-    return {"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [branch] * count, "End": True}}}, {"x": 1}
+    # ASL: state names are unique across the whole machine, branches included.
+    branches = [
+        {
+            "StartAt": f"A{i}",
+            "States": {f"A{i}": {"Type": "Pass", "Next": f"B{i}"}, f"B{i}": {"Type": "Pass", "End": True}},
+        }
+        for i in range(count)
+    ]
+    return {"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": branches, "End": True}}}, {"x": 1}
 
 
 def retry_backoff(interval: int, attempts: int, backoff: float = 2.0) -> tuple[dict[str, Any], Any]:

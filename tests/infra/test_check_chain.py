@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -225,6 +226,11 @@ class Stack:
         # Through JSON first, so that shared dicts are written out in full, not as YAML aliases.
         plain = json.loads(json.dumps(self.template))
         template_path.write_text(yaml.safe_dump(plain, sort_keys=False), encoding="utf-8")
+        # Every CodeUri / DefinitionUri of the real template must exist beside the copy.
+        for tree in ("functions", "statemachines", "layers"):
+            shutil.copytree(
+                ROOT / tree, self.root / tree, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+            )
         (self.root / "statemachines").mkdir(exist_ok=True)
         (self.root / "statemachines/pipeline.asl.json").write_text(json.dumps(self.asl, indent=2), encoding="utf-8")
         for name in ("ingest", "stream", "ordered"):

@@ -1,0 +1,30 @@
+"""file_publish - file pipeline step 5: publish the run atomically (`_SUCCESS` committed last).
+
+Input `{"job", "staged", "quality", "published_at"}`; output the `Publication`. Re-publishing the same run
+is a no-op. See `sluice_runtime.datasets.publish`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sluice_runtime.datasets import wiring
+from sluice_runtime.datasets.jobs import Job, QualityReport, Reduction, field, text
+from sluice_runtime.datasets.publish import publish
+from sluice_runtime.observability import instrument, logger
+
+
+@instrument
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    job = field(event, "job", Job, "file_publish")
+    logger.set_correlation_id(job.run)
+    publication = publish(
+        job,
+        field(event, "staged", Reduction, "file_publish"),
+        field(event, "quality", QualityReport, "file_publish"),
+        text(event, "published_at", "file_publish"),
+        store=wiring.store(),
+        curated_bucket=wiring.setting("CURATED_BUCKET"),
+        staging_bucket=wiring.setting("STAGING_BUCKET"),
+    )
+    return publication.model_dump(mode="json")

@@ -1,0 +1,23 @@
+"""file_quarantine - failure path for data errors: copy the input next to a reason.json.
+
+Input `{"job", "failure"}`; output `{location, input, reason}`. The raw object is never deleted.
+See `sluice_runtime.datasets.setaside`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sluice_runtime.datasets import wiring
+from sluice_runtime.datasets.jobs import Failure, Job, field
+from sluice_runtime.datasets.setaside import quarantine_input
+from sluice_runtime.observability import instrument, logger
+
+
+@instrument
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    job = field(event, "job", Job, "file_quarantine")
+    logger.set_correlation_id(job.run)
+    failure = field(event, "failure", Failure, "file_quarantine")
+    result = quarantine_input(job, failure, store=wiring.store(), quarantine_bucket=wiring.setting("QUARANTINE_BUCKET"))
+    return result.model_dump(mode="json")

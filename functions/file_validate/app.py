@@ -1,0 +1,24 @@
+"""file_validate - file pipeline step 1: validate the input and plan its chunks.
+
+Input `{"input": <the execution input>, "execution": <execution name>}`; output the `Validation`
+(`{verdict, job, plan, reason}`) the state machine's Choice routes on. See `sluice_runtime.datasets.validate`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sluice_runtime.datasets import wiring
+from sluice_runtime.datasets.jobs import text
+from sluice_runtime.datasets.validate import validate
+from sluice_runtime.observability import instrument, logger
+
+
+@instrument
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    execution = text(event, "execution", "file_validate")
+    logger.set_correlation_id(execution)
+    validation = validate(event.get("input"), run=execution, store=wiring.store(), catalog=wiring.catalog(),
+                          curated_bucket=wiring.setting("CURATED_BUCKET"))
+    logger.info(f"verdict: {validation.verdict}", extra={"reason": validation.reason})
+    return validation.model_dump(mode="json")

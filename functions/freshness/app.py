@@ -1,0 +1,37 @@
+"""freshness - scheduled: alert (metric + SNS) when a dataset's newest publication is older than its SLA.
+
+Triggered by an EventBridge schedule; "now" is the scheduled event's `time`. Returns the per-dataset
+report. See `sluice_runtime.datasets.freshness`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sluice_runtime import clients
+from sluice_runtime.datasets import wiring
+from sluice_runtime.datasets.errors import StepInputError
+from sluice_runtime.datasets.freshness import alert_stale, check_freshness
+from sluice_runtime.observability import instrument
+
+
+def scheduled_time(event: dict[str, Any]) -> datetime:
+    """The tick's scheduled time (EventBridge `time`), or now for a manual invocation without one."""
+    value = event.get("time")
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise StepInputError(f"freshness: 'time' is not an ISO 8601 timestamp: {value!r}") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@instrument
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    now = scheduled_time(event)
+    report = check_freshness(now, catalog=wiring.catalog(), store=wiring.store(),
+                             curated_bucket=wiring.setting("CURATED_BUCKET"))
+    alerted = alert_stale(report, now, sns=clients.sns(), topic_arn=wiring.setting("ALERTS_TOPIC_ARN"))
+    return {"checked_at": now.isoformat(), "alerted": alerted, "datasets": [d.model_dump() for d in report]}
