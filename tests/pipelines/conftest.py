@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,33 +26,18 @@ import boto3
 import pytest
 from moto import mock_aws
 
-REGION, ACCOUNT = "us-east-1", "123456789012"
-_ENV = {
-    "AWS_DEFAULT_REGION": REGION,
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_METRICS_NAMESPACE": "sluice-tests",
-    "POWERTOOLS_SERVICE_NAME": "sluice-tests",
-    "AWS_LAMBDA_FUNCTION_NAME": "sluice-tests",
-}
-# Powertools reads its configuration when Logger/Metrics are built, at the layer's first import.
-for _name, _value in _ENV.items():
-    os.environ.setdefault(_name, _value)
+# isort: off
+# The same test environment as the runtime tests (AWS test credentials, Powertools settings, the
+# layer on sys.path): importing it first applies it before the layer itself is imported.
+from tests.runtime.moto_stack import ACCOUNT, REGION, ROOT
+from sluice_runtime import wiring as runtime_wiring
+from sluice_runtime.datasets import wiring
 
-ROOT = Path(__file__).resolve().parents[2]
-LAYER = ROOT / "layers" / "runtime" / "python"
-if str(LAYER) not in sys.path:
-    sys.path.insert(0, str(LAYER))
-
-from sluice_runtime import wiring as runtime_wiring  # noqa: E402 - needs the layer on sys.path
-from sluice_runtime.datasets import wiring  # noqa: E402
-
-from sluice.asl import Engine  # noqa: E402
-from sluice.asl.execution import Execution  # noqa: E402
-from sluice.asl.integrations import ServiceIntegrations  # noqa: E402
-from sluice.asl.tasks.lambda_ import SimpleLambdaContext  # noqa: E402
+# isort: on
+from sluice.asl import Engine
+from sluice.asl.execution import Execution
+from sluice.asl.integrations import ServiceIntegrations
+from sluice.asl.tasks.lambda_ import SimpleLambdaContext
 
 STATE_MACHINES = ROOT / "statemachines"
 # Function logical id -> code directory, as in template.yaml.

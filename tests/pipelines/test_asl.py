@@ -11,8 +11,9 @@ import pytest
 from samtranslator.yaml_helper import yaml_parse
 
 from sluice.cli import main
+from tests.runtime.moto_stack import ROOT
 
-from .conftest import FUNCTIONS, ROOT, STATE_MACHINES, World
+from .conftest import FUNCTIONS, STATE_MACHINES, World
 from .conftest import substitutions as engine_substitutions
 
 FILES = sorted(STATE_MACHINES.glob("*.asl.json"))

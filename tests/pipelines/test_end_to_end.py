@@ -14,8 +14,9 @@ import pytest
 
 from sluice.asl.execution import Execution
 from sluice.local import LocalStack
+from tests.runtime.moto_stack import ROOT
 
-from .conftest import ROOT, Faults, dataset_entry, orders_csv
+from .conftest import Faults, dataset_entry, orders_csv
 
 ORDERS_KEY = "incoming/2024/06/11/orders.csv"
 PARTITION = "orders/dt=2024-06-11/"

@@ -11,7 +11,9 @@ import pytest
 from botocore.exceptions import ClientError
 from sluice_runtime.datasets.errors import StepInputError
 
-from .conftest import FUNCTIONS, ROOT, Pipelines, World, context, load_app
+from tests.runtime.moto_stack import ROOT
+
+from .conftest import FUNCTIONS, Pipelines, World, context, load_app
 
 DIRECTORIES = set(FUNCTIONS.values())
 MACHINE_INPUTS = {"backfill-request.json": "Backfill"}  # execution inputs, not function events
