@@ -23,10 +23,11 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sluice_runtime.config_files import load_validated
 from sluice_runtime.errors import ConfigurationError
 from sluice_runtime.execution_names import PIPELINE_NAME_PATTERN
 from sluice_runtime.fields import FieldPath
@@ -265,35 +266,6 @@ def registry_path() -> Path:
 
 def load_registry(path: Path | None = None) -> Registry:
     """Load and validate a registry file (cached per path and modification time)."""
-    target = (path or registry_path()).resolve()
-    try:
-        stamp = target.stat().st_mtime_ns
-    except OSError as exc:
-        raise RegistryError(f"{target}: cannot read pipeline registry ({exc.strerror})") from exc
-    return _load(target, stamp)
-
-
-@functools.cache
-def _load(path: Path, _stamp: int) -> Registry:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise RegistryError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
-    try:
-        return Registry.model_validate(raw)
-    except ValidationError as exc:
-        raise RegistryError(f"{path}: invalid pipeline registry:\n" + _explain(exc, raw)) from exc
-
-
-def _explain(exc: ValidationError, raw: Any) -> str:
-    lines = []
-    for error in exc.errors():
-        loc = list(error["loc"])
-        where = ".".join(str(part) for part in loc)
-        if len(loc) >= 2 and loc[0] == "pipelines" and isinstance(loc[1], int):
-            entry = raw["pipelines"][loc[1]]
-            name = entry.get("name", "?") if isinstance(entry, dict) else "?"
-            rest = ".".join(str(part) for part in loc[2:]) or "(entry)"
-            where = f"pipelines[{loc[1]}] '{name}' -> {rest}"
-        lines.append(f"  {where}: {error['msg']}")
-    return "\n".join(lines)
+    return load_validated(
+        path or registry_path(), Registry, what="pipeline registry", entries="pipelines", error=RegistryError
+    )

@@ -25,16 +25,16 @@ Example:
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
 import string
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sluice_runtime.config_files import load_validated
 from sluice_runtime.errors import ConfigurationError
 
 CATALOG_ENV = "SLUICE_CATALOG"
@@ -331,37 +331,12 @@ def catalog_path() -> Path:
 
 def load_catalog(path: Path | None = None) -> Catalog:
     """Load and validate a catalog file (cached per path and modification time)."""
-    target = (path or catalog_path()).resolve()
-    try:
-        stamp = target.stat().st_mtime_ns
-    except OSError as exc:
-        raise CatalogError(f"{target}: cannot read dataset catalog ({exc.strerror})") from exc
-    return _load(target, stamp)
-
-
-@functools.cache
-def _load(path: Path, _stamp: int) -> Catalog:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise CatalogError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
-    try:
-        return Catalog.model_validate(raw)
-    except ValidationError as exc:
-        raise CatalogError(f"{path}: invalid dataset catalog:\n" + _explain(exc, raw)) from exc
-
-
-def _explain(exc: ValidationError, raw: Any) -> str:
-    lines = []
-    for error in exc.errors():
-        loc = list(error["loc"])
-        where = ".".join(str(part) for part in loc)
-        if len(loc) >= 2 and loc[0] == "datasets" and isinstance(loc[1], int):
-            entry = raw["datasets"][loc[1]]
-            name = entry.get("name", "?") if isinstance(entry, dict) else "?"
-            # Skip the discriminator tag pydantic puts in the location ("file" / "stream").
-            rest_parts = [str(part) for part in loc[2:] if part not in ("file", "stream")]
-            where = f"datasets[{loc[1]}] '{name}' -> {'.'.join(rest_parts) or '(entry)'}"
-        message = str(error["msg"]).removeprefix("Value error, ")
-        lines.append(f"  {where}: {message}")
-    return "\n".join(lines)
+    # "file" / "stream" are the discriminator tags pydantic puts in error locations.
+    return load_validated(
+        path or catalog_path(),
+        Catalog,
+        what="dataset catalog",
+        entries="datasets",
+        error=CatalogError,
+        hidden=frozenset({"file", "stream"}),
+    )
