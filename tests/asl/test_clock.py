@@ -118,3 +118,12 @@ def test_an_execution_waiting_on_nothing_leaves_the_world_idle(engine: Engine) -
     engine.clock.run_until_idle()  # nothing scheduled: returns at once
     execution = engine.run({"StartAt": "W", "States": {"W": _wait(5)}}, {})
     assert execution.done
+
+
+def test_real_time_mode_really_waits() -> None:
+    with Engine(real_time=True) as engine:
+        started = time.perf_counter()
+        execution = engine.run({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": True}}}, {})
+        elapsed = time.perf_counter() - started
+    assert execution.status == "SUCCEEDED"
+    assert 1.0 <= elapsed < 3.0
