@@ -106,3 +106,13 @@ def test_a_queue_the_backend_rejects_names_the_queue(start: Starter, write_templ
     queue = "  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: plain\n      FifoQueue: true\n"
     with pytest.raises(TemplateError, match=r"resource Q: the local backend rejected it: .*\.fifo"):
         start(write_template(HEADER + queue))
+
+
+def test_unsupported_resource_types_are_named(start: Starter, write_template: Writer) -> None:
+    text = HEADER + "  Network:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: 10.0.0.0/16\n" + FUNCTION
+    path = write_template(text, HANDLER)
+    stack = start(path)
+    assert any("resource Network, property Type" in w and "AWS::EC2::VPC" in w for w in stack.warnings)
+    stack.close()
+    with pytest.raises(UnsupportedFeature, match=r"AWS::EC2::VPC is not emulated"):
+        start(path, strict=True)

@@ -50,7 +50,13 @@ from sluice.local.statemachines import register, state_machine_specs
 from sluice.local.template.model import SamTemplate
 from sluice.local.trace import FAILED, Activity, Trace
 from sluice.local.tracing import TracingDispatcher, invocation_observer
-from sluice.local.wiring import bucket_wirings, event_rules, sns_lambda_subscriptions, unsupported_events
+from sluice.local.wiring import (
+    bucket_wirings,
+    event_rules,
+    sns_lambda_subscriptions,
+    unsupported_events,
+    unsupported_resources,
+)
 
 _ACTIVE: list[LocalStack] = []
 # Event types of functions and state machines the wiring connects (others are warned about).
@@ -186,6 +192,7 @@ class LocalStack:
         self.s3 = S3Wiring(bucket_wirings(self.template), clock=self.clock.now, account=self.account,
                            region=self.region, size_of=_object_size(self.account), seed=self.seed)
         unsupported_events(self.template, WIRED_EVENTS)
+        unsupported_resources(self.template)
         self.sources = build_sources(self)
         self.reactions = Reactions(trace=self.trace, loop=self.clock.loop, engine=self.engine, s3=self.s3,
                                    router=self.router, deliverer=self.deliverer, lambda_api=self.lambda_api,

@@ -18,6 +18,7 @@ from sluice.local.errors import TemplateError
 from sluice.local.eventbridge.patterns import PatternError, compile_pattern
 from sluice.local.eventbridge.rules import DEFAULT_TARGET_EVENT_AGE, DEFAULT_TARGET_RETRIES, Rule, Target
 from sluice.local.eventbridge.transform import check_target
+from sluice.local.resources import is_quiet
 from sluice.local.resources.base import generated_name, name_suffix
 from sluice.local.resources.events import bus_name
 from sluice.local.s3_events import BucketWiring, Notification
@@ -262,6 +263,14 @@ def source_mappings(template: SamTemplate) -> list[SourceMapping]:
         service = source.split(":")[2] if source.count(":") >= 2 else ""
         mappings.append(SourceMapping(decl.logical_id, str(resolved.get("FunctionName")), source, service, resolved))
     return mappings
+
+
+def unsupported_resources(template: SamTemplate) -> None:
+    """Warn about resource types sluice neither emulates nor can safely ignore (e.g. a VPC)."""
+    for decl in template.resources.values():
+        if not is_quiet(decl.type):
+            template.unsupported(f"resource type {decl.type} is not emulated locally (Ref/GetAtt answer with "
+                                 "placeholder values)", resource=decl.logical_id, property="Type")
 
 
 def unsupported_events(template: SamTemplate, known: tuple[str, ...]) -> None:
