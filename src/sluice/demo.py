@@ -25,14 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ORDERS = (
-    b"order_id,customer_id,amount,currency,ordered_at,coupon\n"
-    b"A-1001,c-17,19.90,EUR,2024-06-11T09:00:00Z,SUMMER\n"
-    b"A-1002,c-08,250.00,USD,2024-06-11T10:30:00Z,\n"
-    b"A-1003,c-17,7.25,GBP,2024-06-11T11:45:00Z,\n"
-)
-BAD_ORDERS = b"order_id,customer_id,amount,currency,ordered_at\nA-2001,c-01,twelve,EUR,2024-06-12T08:00:00Z\n"
-EXPORT = b"id,name,value,updated_on\np-1,widget,4.50,2024-06-10\np-2,gadget,12.00,2024-06-10\n"
+# `samples/` beside the template holds the files the demo drops, which a newcomer can also drop by
+# hand: `sluice drop samples/orders.csv s3://RawBucket/incoming/2024/06/11/orders.csv`.
+SAMPLE_FILES = ("orders.csv", "orders-bad.csv", "prices.csv")
+
+
 PAGE_EVENTS = [
     {
         "event_id": f"evt-{n:04d}",
@@ -89,9 +86,10 @@ def run_demo(template: Path, *, on_step: Callable[[str], None] = lambda _: None)
     from sluice.local import LocalStack  # noqa: PLC0415 - heavy: moto, boto3
 
     report = DemoReport()
+    orders, bad_orders, export = ((template.parent / "samples" / name).read_bytes() for name in SAMPLE_FILES)
     with LocalStack.from_template(template) as stack:
         on_step("1. a good file lands in the raw bucket")
-        stack.put_object("RawBucket", "incoming/2024/06/11/orders.csv", ORDERS)
+        stack.put_object("RawBucket", "incoming/2024/06/11/orders.csv", orders)
         stack.run_until_idle()
         pipeline = "FilePipelineStateMachine"
         curated = stack.objects("CuratedBucket", "orders/dt=2024-06-11/")
@@ -124,9 +122,9 @@ def run_demo(template: Path, *, on_step: Callable[[str], None] = lambda _: None)
         )
 
         on_step("3. the same export dropped twice under two names")
-        stack.put_object("RawBucket", "dropbox/team-a/prices.csv", EXPORT)
+        stack.put_object("RawBucket", "dropbox/team-a/prices.csv", export)
         stack.run_until_idle()
-        stack.put_object("RawBucket", "dropbox/team-b/prices.csv", EXPORT)
+        stack.put_object("RawBucket", "dropbox/team-b/prices.csv", export)
         stack.run_until_idle()
         answers = [_outcome(i.result) for i in stack.invocations("IngestFunction")[-2:]]
         report.expect(
@@ -143,7 +141,7 @@ def run_demo(template: Path, *, on_step: Callable[[str], None] = lambda _: None)
         )
 
         on_step("4. a bad file")
-        stack.put_object("RawBucket", "incoming/2024/06/12/orders.csv", BAD_ORDERS)
+        stack.put_object("RawBucket", "incoming/2024/06/12/orders.csv", bad_orders)
         stack.run_until_idle()
         quarantine = stack.objects("QuarantineBucket", "datasets/orders/dt=2024-06-12/")
         reasons = [json.loads(body) for key, body in quarantine.items() if key.endswith("reason.json")]
@@ -157,7 +155,7 @@ def run_demo(template: Path, *, on_step: Callable[[str], None] = lambda _: None)
             "bad file",
             "the raw object is intact and nothing is curated for that day",
             lambda: (
-                stack.get_object("RawBucket", "incoming/2024/06/12/orders.csv") == BAD_ORDERS
+                stack.get_object("RawBucket", "incoming/2024/06/12/orders.csv") == bad_orders
                 and not stack.objects("CuratedBucket", "orders/dt=2024-06-12/")
             ),
             lambda: "raw object changed or partition published",

@@ -22,12 +22,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console  # noqa: PLC0415
 
-    from sluice.demo import run_demo  # noqa: PLC0415
+    from sluice.demo import SAMPLE_FILES, run_demo  # noqa: PLC0415
     from sluice.local.errors import StackError  # noqa: PLC0415
 
     console = Console(highlight=False)
     if not args.template.is_file():
         return fail(f"template not found: {args.template} (run from the repository root or pass --template)")
+    missing = [name for name in SAMPLE_FILES if not (args.template.parent / "samples" / name).is_file()]
+    if missing:
+        return fail(f"sample files missing beside the template: {', '.join('samples/' + n for n in missing)}")
     console.print(f"[bold]sluice demo[/bold] — {args.template} on the local stack (moto + sluice's engine, no Docker)")
     try:
         report = run_demo(args.template, on_step=lambda step: console.print(f"\n[bold cyan]▶ {step}[/bold cyan]"))

@@ -7,7 +7,7 @@ raised (its error payload is printed, as Lambda returns it), 2 for a problem wit
 the event or the arguments.
 
 Example:
-    $ sluice invoke IngestFunction -e events/s3_object_created.json --parameter-overrides Stage=test
+    $ sluice invoke IngestFunction -e events/ingest-object-created.json --env-vars events/env.json
 """
 
 from __future__ import annotations
