@@ -96,3 +96,17 @@ def test_console_script_runs_as_a_process(hello: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["output"] == {"greeting": "hi x"}
+
+
+def test_execute_reads_json5_and_uses_the_given_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "flow.asl.json5"
+    path.write_text(
+        "{StartAt: 'Done', // comments and trailing commas are JSON5\n States: {Done: {Type: 'Succeed'},},}"
+    )
+    assert main(["execute", str(path), "--name", "nightly-2024-06-11", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["executionArn"].endswith(":nightly-2024-06-11")
+
+
+def test_execute_rejects_an_illegal_name(hello: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["execute", str(hello), "--name", "no spaces allowed"]) == 2
+    assert "Invalid Name" in capsys.readouterr().err

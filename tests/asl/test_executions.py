@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from sluice.asl import EXPRESS, Engine, ExecutionAlreadyExists
+from sluice.asl.names import InvalidName
 
 WAIT = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 60, "End": True}}}
 
@@ -142,3 +145,48 @@ def test_an_internal_error_fails_the_execution_instead_of_hanging() -> None:
     assert execution.error == "States.Runtime"
     assert execution.cause is not None
     assert "sluice internal error: KeyError" in execution.cause
+
+
+@pytest.mark.parametrize("name", ["bad name", "a/b", "x" * 81, "semi;colon", ""])
+def test_illegal_execution_names_are_rejected(engine: Engine, name: str) -> None:
+    machine = engine.create_state_machine("m", WAIT)
+    with pytest.raises(InvalidName):
+        engine.start_execution(machine, {}, name=name)
+
+
+def test_a_waiting_task_in_one_branch_does_not_block_the_other() -> None:
+    async def slow_job(request: Any) -> str:
+        await asyncio.sleep(600)  # e.g. a .sync job or a callback that takes ten minutes
+        return "job done"
+
+    definition = {
+        "StartAt": "P",
+        "States": {
+            "P": {
+                "Type": "Parallel",
+                "End": True,
+                "Branches": [
+                    {
+                        "StartAt": "Job",
+                        "States": {
+                            "Job": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:glue:getJob", "End": True}
+                        },
+                    },
+                    {
+                        "StartAt": "Quick",
+                        "States": {
+                            "Quick": {"Type": "Wait", "Seconds": 5, "Next": "Mark"},
+                            "Mark": {"Type": "Pass", "Parameters": {"at.$": "$$.State.EnteredTime"}, "End": True},
+                        },
+                    },
+                ],
+            }
+        },
+    }
+    with Engine(resolver=slow_job) as engine:
+        execution = engine.run(definition, {})
+    assert execution.status == "SUCCEEDED"
+    assert execution.output[0] == "job done"
+    marked = datetime.fromisoformat(execution.output[1]["at"].replace("Z", "+00:00")).timestamp()
+    assert round(marked - execution.start_time) == 5  # the quick branch ran on while the job waited
+    assert execution.duration_seconds == 600

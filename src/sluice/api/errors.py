@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 
+from sluice.asl import names
+
 # AWS: names are 1-80 characters and must not contain whitespace, brackets, wildcards,
 # special characters (" # % \ ^ | ~ ` $ & , ; : /) or control characters.
-MAX_NAME_LENGTH = 80
-_BAD_NAME = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
 
 
 class ServiceError(Exception):
@@ -33,9 +33,10 @@ class ServiceError(Exception):
 
 def check_name(name: object) -> str:
     """A state machine or execution name, or InvalidName."""
-    if not isinstance(name, str) or not 1 <= len(name) <= MAX_NAME_LENGTH or _BAD_NAME.search(name):
-        raise ServiceError("InvalidName", f"Invalid Name: '{name}'")
-    return name
+    try:
+        return names.check_name(name)
+    except names.InvalidName as error:
+        raise ServiceError("InvalidName", str(error)) from None
 
 
 def split_arn(arn: object, resource_types: tuple[str, ...]) -> list[str]:

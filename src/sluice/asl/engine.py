@@ -39,6 +39,7 @@ from sluice.asl.execution import ABORTED, FAILED, RUNNING, SUCCEEDED, TIMED_OUT,
 from sluice.asl.frame import ExecutionRuntime, Frame
 from sluice.asl.history import MAX_HISTORY_EVENTS, History
 from sluice.asl.loader import load_definition
+from sluice.asl.names import check_name
 from sluice.asl.program import Program, compile_program, run_program
 from sluice.asl.retry import error_output
 from sluice.asl.tasks.dispatch import LambdaInvoker, TaskDispatcher, TaskResolver
@@ -100,8 +101,9 @@ class Engine:
         self.integrations = integrations
         if integrations is not None:
             integrations.attach(self)
-        self.dispatcher = TaskDispatcher(lambdas or FunctionTable(functions or {}, region, account),
-                                         resolver or integrations)
+        self.dispatcher = TaskDispatcher(
+            lambdas or FunctionTable(functions or {}, region, account), resolver or integrations
+        )
         self.state_machines: dict[str, StateMachine] = {}
         self._names = random.Random(f"{seed}:names")
 
@@ -173,7 +175,7 @@ class Engine:
         """
         machine = self.state_machine(state_machine)
         data = {} if input is None else input
-        name = name or str(uuid.UUID(int=self._names.getrandbits(128), version=4))
+        name = check_name(name) if name is not None else str(uuid.UUID(int=self._names.getrandbits(128), version=4))
         if machine.type == STANDARD and name in machine.executions:
             existing = machine.executions[name]
             # AWS: same name and same input while running returns the original execution.
@@ -290,8 +292,9 @@ class Engine:
         kind = "express" if machine.type == EXPRESS else "execution"
         arn = f"arn:aws:states:{self.region}:{self.account}:{kind}:{machine.name}:{name}"
         start = self.clock.now()
-        history = History(clock=self.clock.now, keep=True,
-                          limit=MAX_HISTORY_EVENTS if machine.type == STANDARD else None)
+        history = History(
+            clock=self.clock.now, keep=True, limit=MAX_HISTORY_EVENTS if machine.type == STANDARD else None
+        )
         runtime = ExecutionRuntime(
             clock=self.clock,
             history=history,
@@ -309,13 +312,11 @@ class Engine:
         runtime.spawn_child = self._child_runner(runtime)
         return Execution(arn, name, machine.arn, machine.type, data, start, runtime)
 
-    async def _drive(self, execution: Execution, program: Program, data: Any = None, *,
-                     redrive: bool = False) -> None:
+    async def _drive(self, execution: Execution, program: Program, data: Any = None, *, redrive: bool = False) -> None:
         runtime = execution.runtime
         history = runtime.history
         if redrive:
-            history.add("ExecutionRedriven",
-                        executionRedrivenEventDetails={"redriveCount": runtime.redrive_count})
+            history.add("ExecutionRedriven", executionRedrivenEventDetails={"redriveCount": runtime.redrive_count})
             frame = runtime.root_frame or Frame(runtime=runtime, scope=Scope())
         else:
             history.add(
@@ -346,8 +347,15 @@ class Engine:
             self._close(execution, SUCCEEDED, output=output)
             history.add("ExecutionSucceeded", executionSucceededEventDetails={"output": output})
 
-    def _close(self, execution: Execution, status: str, *, output: Any = None,
-               error: str | None = None, cause: str | None = None) -> None:
+    def _close(
+        self,
+        execution: Execution,
+        status: str,
+        *,
+        output: Any = None,
+        error: str | None = None,
+        cause: str | None = None,
+    ) -> None:
         execution.status = status
         execution.output = output
         execution.error = error
