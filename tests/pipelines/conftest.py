@@ -217,7 +217,7 @@ def substitutions(world: World) -> dict[str, str]:
     values = {f"{logical_id}Arn": function_arn(logical_id) for logical_id in FUNCTIONS
               if logical_id != "FreshnessFunction"}
     values |= {"AlertsTopicArn": world.topic_arn, "FilePipelineArn": machine_arn("FilePipeline"),
-               "StagingBucketName": world.staging}
+               "StagingBucketName": world.staging, "QuarantineBucketName": world.quarantine}
     return values
 
 

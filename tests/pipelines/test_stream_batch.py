@@ -139,3 +139,8 @@ def test_a_pipeline_without_a_stream_dataset_fails_loudly(world: World, pipeline
     assert pipelines.calls["StreamSinkFunction"] == 1  # a configuration error is not retried
     [alert] = world.alerts()
     assert alert["subject"] == "sluice: stream batch failed"
+    # Nothing is lost: the whole batch is set aside in the quarantine bucket, and the alert says where.
+    key = "stream-batches/StreamBatch/events-stream-unknown.json"
+    stored = world.clients["s3"].get_object(Bucket=world.quarantine, Key=key)["Body"].read()
+    assert json.loads(stored) == document
+    assert alert["message"]["batch"] == f"s3://{world.quarantine}/{key}"
