@@ -160,7 +160,11 @@ CHECK_NAMES = [check.name for check in CHECKS]
 
 
 def _environment() -> dict[str, str]:
-    env = dict(os.environ)
+    # No AWS credentials at all, on purpose: every check (sam validate included) must work offline on a
+    # fresh machine, so a developer's own credentials must not make it pass by accident.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env["AWS_DEFAULT_REGION"] = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    env["AWS_SHARED_CREDENTIALS_FILE"] = env["AWS_CONFIG_FILE"] = os.devnull
     # Offline and quiet: no telemetry, no update checks, no download of checkov's guideline map.
     env.update(SAM_CLI_TELEMETRY="0", SAM_CLI_DISABLE_UPDATE_CHECK="1", BC_SKIP_MAPPING="TRUE")
     return env
