@@ -101,3 +101,20 @@ def test_result_selector_and_result_path_shape_the_output() -> None:
         definition = _single(lambda_arn("stat"), ResultSelector={"count.$": "$.rows"}, ResultPath="$.stats")
         execution = engine.run(definition, {"key": "a.csv"})
     assert execution.output == {"key": "a.csv", "stats": {"count": 10}}
+
+
+def test_heartbeat_seconds_path_times_out_a_silent_callback() -> None:
+    # .waitForTaskToken: the worker got the token but never reports; HeartbeatSecondsPath comes from the input.
+    with Engine(resolver=lambda request: {"MessageId": "m-1"}) as engine:
+        definition = _single(
+            "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            Parameters={
+                "QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
+                "MessageBody.$": "$$.Task.Token",
+            },
+            HeartbeatSecondsPath="$.heartbeat",
+        )
+        execution = engine.run(definition, {"heartbeat": 45})
+    assert execution.status == "FAILED"
+    assert execution.error == "States.HeartbeatTimeout"
+    assert execution.duration_seconds == 45
