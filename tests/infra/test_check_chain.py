@@ -4,9 +4,9 @@ Every test works on a throw-away copy of the repository's template (with its fun
 and layer copied beside it) in which a small known pipeline replaces the ingestion functions (a
 Kinesis consumer, an SQS FIFO consumer, a state machine whose ASL file uses
 DefinitionSubstitutions), so each seeded mistake has a fixed place to go. One test shows that
-copy passes every check (the real template itself is checked by `make lint`); each other test seeds one mistake and shows which check
-catches it, with a message that names the culprit. Each case runs only the checks it is
-about, once, in its own tmp directory (safe under pytest-xdist).
+copy passes every check (the real template itself is checked by `make lint`); each other test
+seeds one mistake and shows which check catches it, with a message that names the culprit. Each
+case runs only the checks it is about, once, in its own tmp directory (safe under pytest-xdist).
 """
 
 from __future__ import annotations
