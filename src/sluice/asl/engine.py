@@ -225,8 +225,8 @@ class Engine:
         """RedriveExecution: run a failed, timed-out or aborted execution again from the top-level
         state that did not succeed, with the input that state received.
 
-        The whole state re-runs (AWS re-runs only the unsuccessful iterations of a Map or branches
-        of a Parallel); states that succeeded before are not run again.
+        States that succeeded before are not run again; in a Map or Parallel (nested too) only the
+        iterations, branches or Map Run children that did not succeed re-run (`sluice.asl.redrive`).
         """
         runtime = execution.runtime
         frame = runtime.root_frame
@@ -236,6 +236,7 @@ class Engine:
         data = json.loads(entered["stateEnteredEventDetails"]["input"])
         program = dataclasses.replace(runtime.program, start_at=frame.state_name)
         runtime.redrive_count += 1
+        runtime.redrive.redrive()
         execution.status, execution.output, execution.error, execution.cause = RUNNING, None, None, None
         execution.stop_time = None
         execution.task = self.clock.loop.create_task(self._drive(execution, program, data, redrive=True))
@@ -318,6 +319,7 @@ class Engine:
         if redrive:
             history.add("ExecutionRedriven", executionRedrivenEventDetails={"redriveCount": runtime.redrive_count})
             frame = runtime.root_frame or Frame(runtime=runtime, scope=Scope())
+            frame.replaying = True
         else:
             history.add(
                 "ExecutionStarted",
@@ -345,6 +347,7 @@ class Engine:
             history.add("ExecutionFailed", executionFailedEventDetails={"error": ErrorName.RUNTIME, "cause": cause})
         else:
             self._close(execution, SUCCEEDED, output=output)
+            runtime.redrive.clear()
             history.add("ExecutionSucceeded", executionSucceededEventDetails={"output": output})
 
     def _close(

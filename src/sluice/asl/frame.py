@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sluice.asl.clock import VirtualClock, iso_timestamp
 from sluice.asl.history import History
+from sluice.asl.redrive import RedriveMemory
 from sluice.asl.variables import Scope
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ class ExecutionRuntime:
     # What RedriveExecution needs: the program that ran and the top-level frame it ran in.
     program: Any = None
     root_frame: Frame | None = None
+    # Outputs of the Map iterations / Parallel branches / Map Run children that succeeded.
+    redrive: RedriveMemory = field(default_factory=RedriveMemory)
 
     def context_base(self) -> dict[str, Any]:
         return {
@@ -76,11 +79,19 @@ class Frame:
     entered_event_id: int = 0
     retry_count: int = 0
     task_token: str | None = None
+    # Where this frame sits (enclosing state names and iteration/branch indexes) and whether it
+    # re-runs a unit that failed before a RedriveExecution: see `sluice.asl.redrive`.
+    path: tuple[Any, ...] = ()
+    replaying: bool = False
     _extra_context: dict[str, Any] = field(default_factory=dict)
 
-    def branch(self, map_item: dict[str, Any] | None = None) -> Frame:
+    def branch(
+        self, map_item: dict[str, Any] | None = None, path: tuple[Any, ...] = (), replaying: bool = False
+    ) -> Frame:
         """A frame for a Parallel branch or Map iteration: inner scope, own Map item."""
-        return Frame(runtime=self.runtime, scope=self.scope.child(), map_item=map_item)
+        return Frame(
+            runtime=self.runtime, scope=self.scope.child(), map_item=map_item, path=path, replaying=replaying
+        )
 
     def context_object(self) -> dict[str, Any]:
         """`$$` as AWS shows it to this state."""

@@ -8,6 +8,8 @@ Items come from `ItemsPath` (JSONPath), `Items` (JSONata) or a Distributed Map's
 (S3); each is shaped by `ItemSelector` (or legacy `Parameters`), which sees `$$.Map.Item.Index` /
 `.Value`. A Distributed Map's `ResultWriter` shapes its results and can export them to S3
 (`sluice.asl.distributed`, imported only by definitions that use these fields).
+After a RedriveExecution only the iterations (or children) that did not succeed run again
+(`sluice.asl.redrive`).
 """
 
 from __future__ import annotations
@@ -70,11 +72,18 @@ class MapState(State):
             inputs = self._batch(inputs, source, frame)
         runtime.history.add("MapStateStarted", mapStateStartedEventDetails={"length": len(inputs)})
         try:
+            # What succeeded in the run a RedriveExecution redrives (`sluice.asl.redrive`).
+            position = (*frame.path, self.name)
+            done, replaying = runtime.redrive.begin(position, inputs, frame.replaying)
             if self.distributed:
-                results = await self._run_distributed(inputs, concurrency, frame, tolerated, (source, raw))
+                results = await self._run_distributed(inputs, concurrency, frame, tolerated, (source, raw), done=done)
             else:
                 results = await bounded_map(
-                    lambda index, item: self._iteration(index, item, frame), inputs, concurrency
+                    lambda index, item: self._iteration(
+                        index, item, frame, position=position, done=done, replaying=replaying
+                    ),
+                    inputs,
+                    concurrency,
                 )
         except StatesError:
             runtime.history.add("MapStateFailed")
@@ -178,18 +187,23 @@ class MapState(State):
 
     # -- running -------------------------------------------------------------------------
 
-    async def _iteration(self, index: int, item: Any, frame: Frame) -> Any:
+    async def _iteration(
+        self, index: int, item: Any, frame: Frame, *, position: tuple[Any, ...], done: dict[int, Any], replaying: bool
+    ) -> Any:
         from sluice.asl.program import run_program  # noqa: PLC0415
 
+        if index in done:  # succeeded before a RedriveExecution: not run again
+            return done[index]
         history = frame.runtime.history
         details = {"name": self.name, "index": index}
         history.add("MapIterationStarted", "mapIterationStartedEventDetails", details)
         try:
-            result = await run_program(self.program, item, frame.branch())
+            result = await run_program(self.program, item, frame.branch(path=(*position, index), replaying=replaying))
         except StatesError:
             history.add("MapIterationFailed", "mapIterationFailedEventDetails", details)
             raise
         history.add("MapIterationSucceeded", "mapIterationSucceededEventDetails", details)
+        done[index] = result
         return result
 
     async def _run_distributed(
@@ -199,6 +213,8 @@ class MapState(State):
         frame: Frame,
         tolerated: tuple[int | None, float | None] | None,
         state_input: tuple[Any, Any],
+        *,
+        done: dict[int, Any],
     ) -> Any:
         runtime = frame.runtime
         spawn_child = runtime.spawn_child
@@ -209,9 +225,14 @@ class MapState(State):
         runtime.history.add("MapRunStarted", mapRunStartedEventDetails={"mapRunArn": map_run_arn})
 
         async def child(index: int, item: Any) -> tuple[bool, Any, float, float]:
+            if index in done:  # a child that succeeded before a RedriveExecution: not run again
+                return done[index]  # type: ignore[no-any-return]
             start = runtime.clock.now()
             ok, value = await spawn_child(self.program, item, self.child_type, f"{self.label}:{index}")
-            return ok, value, start, runtime.clock.now()
+            outcome = ok, value, start, runtime.clock.now()
+            if ok:
+                done[index] = outcome
+            return outcome
 
         outcomes = await bounded_map(child, inputs, concurrency)
         failures = [value for ok, value, *_ in outcomes if not ok]

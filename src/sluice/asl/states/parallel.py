@@ -1,14 +1,18 @@
 """Parallel: runs every branch on the same input concurrently; the output is their outputs, in
-branch order. If one branch fails the others are stopped and the state fails with that error."""
+branch order. If one branch fails the others are stopped and the state fails with that error.
+After a RedriveExecution only the branches that did not succeed run again (`sluice.asl.redrive`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sluice.asl.concurrency import gather_or_cancel
 from sluice.asl.errors import StatesError
 from sluice.asl.frame import Frame
 from sluice.asl.states.base import State
+
+if TYPE_CHECKING:
+    from sluice.asl.program import Program
 
 
 class ParallelState(State):
@@ -27,10 +31,19 @@ class ParallelState(State):
 
         history = frame.runtime.history
         history.add("ParallelStateStarted")
-        try:
-            results = await gather_or_cancel(
-                [run_program(branch, effective, frame.branch()) for branch in self.branches]
+        position = (*frame.path, self.name)
+        done, replaying = frame.runtime.redrive.begin(position, effective, frame.replaying)
+
+        async def run_branch(index: int, branch: Program) -> Any:
+            if index in done:
+                return done[index]
+            done[index] = result = await run_program(
+                branch, effective, frame.branch(path=(*position, index), replaying=replaying)
             )
+            return result
+
+        try:
+            results = await gather_or_cancel([run_branch(index, branch) for index, branch in enumerate(self.branches)])
         except StatesError:
             history.add("ParallelStateFailed")
             raise
