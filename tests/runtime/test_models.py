@@ -13,6 +13,7 @@ from sluice_runtime.errors import InvalidEvent
 from sluice_runtime.models import (
     KinesisEnvelope,
     SqsEnvelope,
+    decode_eventbridge_key,
     decode_s3_key,
     parse,
     parse_custom_delivery,
@@ -44,6 +45,19 @@ def test_any_key_survives_s3_encoding(key: str) -> None:
 def test_invalid_utf8_in_a_key_is_a_schema_error() -> None:
     with pytest.raises(InvalidEvent, match="not valid URL-encoded UTF-8"):
         decode_s3_key("bad%FFbyte.csv")
+
+
+@pytest.mark.parametrize(
+    ("raw", "decoded"),
+    [
+        ("raw/2023-08-08T14:03:40.532432.zip", "raw/2023-08-08T14:03:40.532432.zip"),  # as captured from AWS
+        ("dropbox/c++/gcc+13.tar", "dropbox/c++/gcc+13.tar"),  # a '+' is a plus, not a space
+        ("in/my orders.csv", "in/my orders.csv"),
+        ("in/my%20orders.csv", "in/my orders.csv"),  # percent-escapes, if present, are undone
+    ],
+)
+def test_eventbridge_keys_are_not_form_decoded(raw: str, decoded: str) -> None:
+    assert decode_eventbridge_key(raw) == decoded
 
 
 def test_eventbridge_object_created_with_encoded_key(sample: Sample) -> None:

@@ -9,11 +9,13 @@ Accepted shapes:
 * SQS FIFO messages (JSON bodies),
 * a replay request wrapping any of the first three: `{"replay": {"token": ..., "reason": ...}, "event": ...}`.
 
-S3 object keys are URL-encoded "form style" in notifications ("red flower.jpg" arrives as
-`red+flower.jpg`, a literal `+` as `%2B`, non-ASCII as UTF-8 `%XX`; S3 notification docs). The same
-encoding is applied to the key of S3 events delivered through EventBridge (Powertools'
-`S3EventBridgeNotificationObject.key` unquotes it the same way), so both shapes decode with
-`unquote_plus` - strictly, so an invalid UTF-8 sequence is a schema error rather than a silent U+FFFD.
+S3 object keys are URL-encoded "form style" in classic notifications ("red flower.jpg" arrives as
+`red+flower.jpg`, a literal `+` as `%2B`, non-ASCII as UTF-8 `%XX`; S3 notification docs): they
+decode with `unquote_plus`. Events delivered through EventBridge do not form-encode: captured events
+show keys verbatim (colons and `+` included), so a `+` there is a real plus; we only undo
+percent-escapes (`unquote`), which leaves such keys untouched. (Powertools'
+`S3EventBridgeNotificationObject.key` applies `unquote_plus` to both, which turns a literal `+` into a
+space.) Decoding is strict: an invalid UTF-8 sequence is a schema error rather than a silent U+FFFD.
 
 Every trigger exposes `view()` (the fields registry paths address) and `entry()` (what the state machine
 receives in `records[]`). Entries exclude delivery metadata (event ids, timestamps), so a redelivery
@@ -30,9 +32,9 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
-from urllib.parse import unquote_plus
+from urllib.parse import unquote, unquote_plus
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -60,9 +62,18 @@ class ReplayRequest(_Event):
 
 
 def decode_s3_key(raw: str) -> str:
-    """Decode a notification object key (form-style URL encoding, UTF-8)."""
+    """Decode a classic notification's object key (form-style URL encoding, UTF-8)."""
+    return _decode(unquote_plus, raw)
+
+
+def decode_eventbridge_key(raw: str) -> str:
+    """Decode an EventBridge S3 event's object key: percent-escapes only, a `+` stays a `+`."""
+    return _decode(unquote, raw)
+
+
+def _decode(decoder: Callable[..., str], raw: str) -> str:
     try:
-        return unquote_plus(raw, encoding="utf-8", errors="strict")
+        return decoder(raw, encoding="utf-8", errors="strict")
     except UnicodeDecodeError as exc:
         raise InvalidEvent(f"S3 object key {raw!r} is not valid URL-encoded UTF-8", key=raw) from exc
 
@@ -213,7 +224,7 @@ class S3ObjectCreated(_Event):
         obj = self.detail.object
         return S3Object(
             bucket=self.detail.bucket.name,
-            key=decode_s3_key(obj.key),
+            key=decode_eventbridge_key(obj.key),
             version_id=obj.version_id or "null",
             etag=obj.etag,
             size=obj.size,
