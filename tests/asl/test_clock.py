@@ -6,6 +6,7 @@ import time
 from datetime import datetime
 
 from sluice.asl import Engine
+from tests.asl.helpers import parallel
 
 HOUR = 3600
 
@@ -25,19 +26,10 @@ def test_an_hour_long_wait_finishes_instantly_but_advances_the_clock(engine: Eng
 
 
 def test_parallel_branches_overlap_in_virtual_time(engine: Engine) -> None:
-    definition = {
-        "StartAt": "P",
-        "States": {
-            "P": {
-                "Type": "Parallel",
-                "End": True,
-                "Branches": [
-                    {"StartAt": "Ten", "States": {"Ten": _wait(10)}},
-                    {"StartAt": "Twenty", "States": {"Twenty": _wait(20)}},
-                ],
-            }
-        },
-    }
+    definition = parallel(
+        {"StartAt": "Ten", "States": {"Ten": _wait(10)}},
+        {"StartAt": "Twenty", "States": {"Twenty": _wait(20)}},
+    )
     execution = engine.run(definition, {"x": 1})
     assert execution.output == [{"x": 1}, {"x": 1}]
     assert execution.duration_seconds == 20  # not 30: the branches run side by side

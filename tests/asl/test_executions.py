@@ -10,6 +10,7 @@ import pytest
 
 from sluice.asl import EXPRESS, Engine, ExecutionAlreadyExists
 from sluice.asl.names import InvalidName
+from tests.asl.helpers import parallel
 
 WAIT = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 60, "End": True}}}
 
@@ -159,30 +160,19 @@ def test_a_waiting_task_in_one_branch_does_not_block_the_other() -> None:
         await asyncio.sleep(600)  # e.g. a .sync job or a callback that takes ten minutes
         return "job done"
 
-    definition = {
-        "StartAt": "P",
-        "States": {
-            "P": {
-                "Type": "Parallel",
-                "End": True,
-                "Branches": [
-                    {
-                        "StartAt": "Job",
-                        "States": {
-                            "Job": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:glue:getJob", "End": True}
-                        },
-                    },
-                    {
-                        "StartAt": "Quick",
-                        "States": {
-                            "Quick": {"Type": "Wait", "Seconds": 5, "Next": "Mark"},
-                            "Mark": {"Type": "Pass", "Parameters": {"at.$": "$$.State.EnteredTime"}, "End": True},
-                        },
-                    },
-                ],
-            }
+    definition = parallel(
+        {
+            "StartAt": "Job",
+            "States": {"Job": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:glue:getJob", "End": True}},
         },
-    }
+        {
+            "StartAt": "Quick",
+            "States": {
+                "Quick": {"Type": "Wait", "Seconds": 5, "Next": "Mark"},
+                "Mark": {"Type": "Pass", "Parameters": {"at.$": "$$.State.EnteredTime"}, "End": True},
+            },
+        },
+    )
     with Engine(resolver=slow_job) as engine:
         execution = engine.run(definition, {})
     assert execution.status == "SUCCEEDED"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sluice.asl import Engine
+from tests.asl.helpers import parallel
 
 FAIL_ON_ODD = {
     "StartAt": "Check",
@@ -66,25 +67,16 @@ def test_item_batcher_groups_items_with_batch_input(engine: Engine) -> None:
 
 
 def test_parallel_failure_stops_the_other_branches(engine: Engine) -> None:
-    definition = {
-        "StartAt": "P",
-        "States": {
-            "P": {
-                "Type": "Parallel",
-                "End": True,
-                "Branches": [
-                    {"StartAt": "Fail", "States": {"Fail": {"Type": "Fail", "Error": "Broken"}}},
-                    {
-                        "StartAt": "Long",
-                        "States": {
-                            "Long": {"Type": "Wait", "Seconds": 1000, "Next": "After"},
-                            "After": {"Type": "Pass", "End": True},
-                        },
-                    },
-                ],
-            }
+    definition = parallel(
+        {"StartAt": "Fail", "States": {"Fail": {"Type": "Fail", "Error": "Broken"}}},
+        {
+            "StartAt": "Long",
+            "States": {
+                "Long": {"Type": "Wait", "Seconds": 1000, "Next": "After"},
+                "After": {"Type": "Pass", "End": True},
+            },
         },
-    }
+    )
     execution = engine.run(definition, {})
     assert execution.error == "Broken"
     assert execution.duration_seconds == 0
