@@ -7,6 +7,8 @@
 #   make build   sam build, then check the built layer is importable on Lambda
 #   make demo    run the local demo
 #   make bench   run the benchmarks
+#   make graphs  redraw the pipeline pictures in docs/graphs/
+#   make chaos   the long chaos campaign: 30 runs of random faults on fresh seeds (docs/RELIABILITY.md)
 #   make clean   remove build outputs (make distclean also removes the venvs)
 #
 # See docs/checks.md for what each check does.
@@ -50,7 +52,7 @@ PYTEST_ARGS ?=
 export SAM_CLI_TELEMETRY := 0
 export SAM_CLI_DISABLE_UPDATE_CHECK := 1
 
-.PHONY: all venv tools lint build test demo bench clean distclean
+.PHONY: all venv tools lint build test demo bench chaos clean distclean graphviz graphs
 
 all: test
 
@@ -81,6 +83,7 @@ lint: venv tools
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy $(PY_PATHS)
 	$(VENV)/bin/python -m scripts.check_template template.yaml
+	$(VENV)/bin/sluice lint --quiet
 
 # sam build runs `python3.13 -m pip` for the layer's requirements (arm64 wheels); the SAM
 # venv's own Python 3.13 serves, so the build does not depend on pyenv's global version.
@@ -88,12 +91,26 @@ build: venv tools
 	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(SAM) build --template template.yaml
 	$(VENV)/bin/python -m scripts.check_layer_build template.yaml --build-dir .aws-sam/build
 
-test: lint build
+test: lint build graphviz
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Graphviz's `dot` draws `sluice graph`'s SVG and PNG (docs/adr/0006); a Debian package.
+graphviz:
+	@command -v dot >/dev/null || { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq \
+	  && $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq graphviz; }
+
+# Redraw docs/graphs/ from template.yaml (tests/graph/test_docs_graphs.py checks they are current).
+graphs: venv graphviz
+	$(VENV)/bin/python -m scripts.render_graphs
 
 # ---------------------------------------------------------------- running
 demo: venv
 	$(VENV)/bin/sluice demo
+
+# A fresh seed each time (printed first): seeds the project never chose. CHAOS_ARGS adds e.g. --seed.
+CHAOS_RUNS ?= 30
+chaos: venv
+	$(VENV)/bin/sluice chaos --runs $(CHAOS_RUNS) $(CHAOS_ARGS)
 
 bench: venv
 	@test -f benchmarks/__main__.py || { echo "benchmarks/__main__.py does not exist: no benchmarks to run" >&2; exit 1; }
