@@ -1,4 +1,5 @@
-"""Fixtures for API tests: a service on an engine with a virtual clock and a few Lambda functions."""
+"""Fixtures for API tests: a service on an engine with a virtual clock and a few Lambda functions, and
+an HTTP server (`sluice serve`) on an engine whose `record` function keeps what it is sent."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 from sluice.api import StepFunctionsService
+from sluice.api.server import StepFunctionsServer
 from sluice.asl import Engine
 from tests.api.support import ROLE, Calls
 
@@ -45,3 +47,16 @@ def create(service: StepFunctionsService) -> Callable[..., str]:
         return str(response["stateMachineArn"])
 
     return make
+
+
+@pytest.fixture
+def server(calls: Calls) -> Iterator[StepFunctionsServer]:
+    def record(event: Any, context: Any) -> Any:
+        calls.events.append(event)
+        return event
+
+    with Engine(functions={"record": record}) as engine:
+        running = StepFunctionsServer(StepFunctionsService(engine), port=0)
+        running.start()
+        yield running
+        running.stop()

@@ -8,43 +8,19 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from sluice.api import StepFunctionsService
 from sluice.api.server import StepFunctionsServer
 from sluice.asl import Engine
-from tests.api.support import ROLE, Calls
+from tests.api.support import ROLE, Calls, client, sluice_serve
 
 WAIT = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "Next": "P"},
                                    "P": {"Type": "Pass", "End": True}}}
-
-
-def client(url: str) -> Any:
-    # StartSyncExecution and TestState go to "sync-<host>" unless host prefixes are off, as with
-    # Step Functions Local.
-    return boto3.client("stepfunctions", endpoint_url=url, region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing",
-                        config=Config(inject_host_prefix=False))
-
-
-@pytest.fixture
-def server(calls: Calls) -> Iterator[StepFunctionsServer]:
-    def record(event: Any, context: Any) -> Any:
-        calls.events.append(event)
-        return event
-
-    with Engine(functions={"record": record}) as engine:
-        running = StepFunctionsServer(StepFunctionsService(engine), port=0)
-        running.start()
-        yield running
-        running.stop()
 
 
 def post(url: str, body: bytes, target: str | None) -> tuple[int, dict[str, Any]]:
@@ -146,15 +122,8 @@ def test_sluice_serve_command_with_a_mock_file(tmp_path: Path) -> None:
         "StateMachines": {"Orders": {"TestCases": {"Happy": {"Charge": "Charged"}}}},
         "MockedResponses": {"Charged": {"0": {"Return": {"charged": 42}}}},
     }))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sluice.cli", "serve", "--port", "0", "--mock-config", str(mock_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        assert process.stdout is not None
-        banner = process.stdout.readline()
+    with sluice_serve("--mock-config", str(mock_file)) as (url, banner):
         assert "(virtual clock, mocks from" in banner
-        url = banner.split(" on ", 1)[1].split(" ", 1)[0]
         sfn = client(url)
         definition = {"StartAt": "Charge", "States": {"Charge": {
             "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
@@ -164,10 +133,6 @@ def test_sluice_serve_command_with_a_mock_file(tmp_path: Path) -> None:
         execution = sfn.start_execution(stateMachineArn=f"{arn}#Happy")["executionArn"]
         described = sfn.describe_execution(executionArn=execution)
         assert (described["status"], json.loads(described["output"])) == ("SUCCEEDED", {"charged": 42})
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-    assert process.returncode == 0
 
 
 def test_sluice_serve_rejects_a_broken_mock_file(tmp_path: Path) -> None:

@@ -114,7 +114,8 @@ def test_heartbeat_seconds_path_times_out_a_silent_callback() -> None:
             },
             HeartbeatSecondsPath="$.heartbeat",
         )
-        execution = engine.run(definition, {"heartbeat": 45})
+        # The worker never reports: let the heartbeat deadline pass instead of waiting for an answer.
+        execution = engine.run(definition, {"heartbeat": 45}, fire_callback_timeouts=True)
     assert execution.status == "FAILED"
     assert execution.error == "States.HeartbeatTimeout"
     assert execution.duration_seconds == 45

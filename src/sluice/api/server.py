@@ -7,7 +7,8 @@ thread that owns the engine's clock.
 
 - On the virtual clock that thread performs each call, then lets the clock run until the world
   is idle (so a client polling DescribeExecution sees executions progress: waits and retries take
-  no real time), then answers.
+  no real time), then answers. A task waiting for its token keeps waiting — its timeout is time
+  the client may use to answer (ADR 0007); `advance(seconds)` lets such time pass, for tests.
 - With `real_time=True` the clock's loop runs continuously in that thread, timers fire in real
   time, and calls are scheduled onto the loop; StartSyncExecution answers when its execution ends.
 
@@ -25,9 +26,11 @@ import logging
 import queue
 import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 from sluice.api.service import StepFunctionsService
 from sluice.api.wire import CONTENT_TYPE, TARGET_PREFIX, error_body, handle, handle_async
@@ -38,6 +41,7 @@ DEFAULT_PORT = 8083
 LOG = logging.getLogger("sluice.serve")
 
 Answer = tuple[int, bytes]
+T = TypeVar("T")
 
 
 class StepFunctionsServer:
@@ -45,7 +49,8 @@ class StepFunctionsServer:
 
     def __init__(self, service: StepFunctionsService, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
         self.service = service
-        self._calls: queue.Queue[tuple[str, bytes, Future[Answer]] | None] = queue.Queue()
+        # Work for the engine's thread (virtual clock): a job and where its result goes.
+        self._jobs: queue.Queue[tuple[Callable[[], Any], Future[Any]] | None] = queue.Queue()
         self._engine_thread = threading.Thread(target=self._run_engine, name="sluice-engine", daemon=True)
         self._http = ThreadingHTTPServer((host, port), _Handler)
         self._http.daemon_threads = True
@@ -82,20 +87,34 @@ class StepFunctionsServer:
             loop = self.service.engine.clock.loop
             loop.call_soon_threadsafe(loop.stop)
         else:
-            self._calls.put(None)
+            self._jobs.put(None)
         self._engine_thread.join(timeout=5)
 
     def call(self, action: str, body: bytes) -> Answer:
         """Perform one call on the engine's thread; block the asking thread until it is done."""
-        answer: Future[Answer] = Future()
         if self.real_time:
+            answer: Future[Answer] = Future()
             loop = self.service.engine.clock.loop
             loop.call_soon_threadsafe(self._schedule, action, body, answer)
-        else:
-            self._calls.put((action, body, answer))
-        return answer.result()
+            return answer.result()
+        return self._on_engine_thread(partial(self._perform, action, body))
+
+    def advance(self, seconds: float) -> None:
+        """Let `seconds` of virtual time pass, firing every timer due in it — the TimeoutSeconds
+        and HeartbeatSeconds of tasks waiting for their token too (`VirtualClock.advance`).
+
+        Example: `server.advance(86_400)` — a day passes; a one-day callback task times out.
+        """
+        if self.real_time:
+            raise RuntimeError("a real-time server's clock is the wall clock: it cannot be advanced")
+        self._on_engine_thread(partial(self.service.drive, seconds))
 
     # -- the engine's thread ---------------------------------------------------------------
+
+    def _on_engine_thread(self, job: Callable[[], T]) -> T:
+        done: Future[T] = Future()
+        self._jobs.put((job, done))
+        return done.result()
 
     def _run_engine(self) -> None:
         if self.real_time:
@@ -103,15 +122,21 @@ class StepFunctionsServer:
             asyncio.set_event_loop(loop)
             loop.run_forever()
             return
-        while (item := self._calls.get()) is not None:
-            action, body, answer = item
+        while (item := self._jobs.get()) is not None:
+            job, done = item
             try:
-                result = handle(self.service, action, body)
-                self.service.drive()
-            except Exception as error:  # an engine bug must not kill the server's only engine thread
-                LOG.exception("AWSStepFunctions.%s failed", action)
-                result = 500, error_body("InternalFailure", f"{type(error).__name__}: {error}")
-            answer.set_result(result)
+                done.set_result(job())
+            except Exception as error:  # the caller's thread raises it; this thread carries on
+                done.set_exception(error)
+
+    def _perform(self, action: str, body: bytes) -> Answer:
+        try:
+            result = handle(self.service, action, body)
+            self.service.drive()
+        except Exception as error:  # an engine bug must not kill the server's only engine thread
+            LOG.exception("AWSStepFunctions.%s failed", action)
+            return 500, error_body("InternalFailure", f"{type(error).__name__}: {error}")
+        return result
 
     def _schedule(self, action: str, body: bytes, answer: Future[Answer]) -> None:
         task = self.service.engine.clock.loop.create_task(handle_async(self.service, action, body))

@@ -6,8 +6,10 @@ Errors are `ServiceError(code, message)` with AWS's codes.
 
 Calls never wait for executions: `StartExecution` schedules and returns, like AWS. Whoever owns
 the clock lets time run with `drive()` — the boto3 adapter and the HTTP server do it after every
-call, so a caller polling `DescribeExecution` sees progress. `StartSyncExecution` runs its
-(Express) execution to completion before it answers.
+call, so a caller polling `DescribeExecution` sees progress. A task waiting for its token stays
+waiting (a `.waitForTaskToken` task with a one-day timeout can be answered with SendTaskSuccess
+whenever the client is ready); `drive(seconds)` lets time pass for real timeouts.
+`StartSyncExecution` runs its (Express) execution to completion before it answers.
 
 Example:
     >>> service = StepFunctionsService(Engine())
@@ -33,7 +35,14 @@ from datetime import datetime
 from typing import Any
 
 from sluice.api.errors import ServiceError, check_name, check_role_arn, split_arn
-from sluice.asl.engine import EXPRESS, STANDARD, Engine, ExecutionAlreadyExists, StateMachine
+from sluice.asl.engine import (
+    EXPRESS,
+    STANDARD,
+    Engine,
+    ExecutionAlreadyExists,
+    InvalidExecutionInput,
+    StateMachine,
+)
 from sluice.asl.execution import RUNNING, SUCCEEDED, Execution
 from sluice.asl.history import to_json
 
@@ -65,8 +74,9 @@ class _MachineInfo:
 class StepFunctionsService:
     """The API actions on one engine. `call(action, request)` is the single entry point."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, fire_callback_timeouts: bool = False) -> None:
         self.engine = engine
+        self.fire_callback_timeouts = fire_callback_timeouts
         self._machines: dict[str, _MachineInfo] = {}
         self._redrive_dates: dict[str, float] = {}
         self._actions: dict[str, Callable[[Request], Response]] = {
@@ -106,18 +116,20 @@ class StepFunctionsService:
         return self.call(action, request)
 
     def drive(self, seconds: float | None = None) -> None:
-        """Let the clock run until the world is idle (or for `seconds` of clock time).
+        """Let the clock run until the world is idle, or let `seconds` of clock time pass.
 
-        Does nothing when called from code the clock is already running (a Lambda handler or
-        integration calling the API in-process): that clock carries on by itself.
+        Until idle, a task waiting for its token keeps waiting — its timeout is time a client could
+        still use to answer (ADR 0007) — unless the service was made with
+        `fire_callback_timeouts=True`. `seconds` lets every deadline in that time pass
+        (`VirtualClock.advance`). Does nothing when called from code the clock is already running
+        (a Lambda handler or integration calling the API in-process): that clock carries on by itself.
         """
-        loop = self.engine.clock.loop
-        if loop.is_running():
+        if self.engine.clock.loop.is_running():
             return
-        stop = loop.call_later(seconds, loop.stop) if seconds is not None else None
-        self.engine.run_until_idle()
-        if stop is not None:
-            stop.cancel()
+        if seconds is None:
+            self.engine.run_until_idle(fire_callback_timeouts=self.fire_callback_timeouts)
+        else:
+            self.engine.clock.advance(seconds)
 
     # -- state machines ------------------------------------------------------------------
 
@@ -361,6 +373,8 @@ class StepFunctionsService:
             )
         except ExecutionAlreadyExists as error:
             raise ServiceError("ExecutionAlreadyExists", str(error)) from None
+        except InvalidExecutionInput as error:  # NaN/Infinity, too deep (json.loads accepts both)
+            raise ServiceError("InvalidExecutionInput", str(error)) from None
         except ValueError as error:  # unknown mock test case
             raise ServiceError("ValidationException", str(error)) from None
 

@@ -7,9 +7,17 @@ Example:
     ('SUCCEEDED', {'a': 1})
 """
 
-from sluice.asl.engine import EXPRESS, STANDARD, Engine, ExecutionAlreadyExists, StateMachine
+from sluice.asl.engine import (
+    EXPRESS,
+    STANDARD,
+    Engine,
+    ExecutionAlreadyExists,
+    InvalidExecutionInput,
+    StateMachine,
+)
 from sluice.asl.errors import ErrorName, StatesError
 from sluice.asl.execution import Execution
+from sluice.asl.jsonata_bounds import JsonataLimits
 from sluice.asl.loader import DefinitionLoadError, load_definition
 
 __all__ = [
@@ -20,6 +28,8 @@ __all__ = [
     "ErrorName",
     "Execution",
     "ExecutionAlreadyExists",
+    "InvalidExecutionInput",
+    "JsonataLimits",
     "StateMachine",
     "StatesError",
     "load_definition",

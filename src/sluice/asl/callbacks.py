@@ -3,8 +3,10 @@
 A Task whose resource ends in `.waitForTaskToken` makes its call (e.g. sends an SQS message that
 carries `$$.Task.Token`), records `TaskSubmitted`, and then waits — for as long as it takes — until
 someone calls `SendTaskSuccess` / `SendTaskFailure` with that token. The wait is an asyncio future
-on the engine's clock, so an execution that waits for a token leaves the world idle: a virtual
-clock does not run ahead while nothing but an outside answer can move it.
+on the engine's clock, registered as an `OutsideWait`: the virtual clock does not jump onto its
+deadline (`TimeoutSeconds`, the next `HeartbeatSeconds`, the execution's own timeout), because
+whether it passes unanswered is up to a party outside the engine. "Run until idle" returns with the
+task waiting; `clock.advance()` or `run_until_idle(fire_callback_timeouts=True)` let it pass.
 
 `HeartbeatSeconds` is a timer on the same clock, restarted by each `SendTaskHeartbeat`; when it
 runs out the task fails with `States.HeartbeatTimeout`. A token is only good while its task waits:
@@ -21,11 +23,13 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sluice.asl.clock import running_clock
 from sluice.asl.errors import ErrorName, StatesError
 
 if TYPE_CHECKING:
@@ -47,14 +51,29 @@ class TaskTokenError(Exception):
 
 @dataclass
 class PendingTask:
-    """A task waiting for its token, as `TaskTokens.pending()` lists it."""
+    """A task waiting for its token, as `TaskTokens.pending()` lists it (times are clock times)."""
 
     token: str
     execution_arn: str
     state_name: str
     heartbeat_seconds: float | None
     future: asyncio.Future[Any] = field(repr=False)
+    started: float = 0.0
     last_beat: float = 0.0
+    timeout_seconds: float | None = None
+    execution_deadline: float = math.inf
+    # Set by SendTaskHeartbeat: wakes the heartbeat wait so that its timer moves with the beat.
+    beat: asyncio.Future[None] | None = field(default=None, repr=False)
+
+    def deadline(self) -> float:
+        """When time alone ends the wait: TimeoutSeconds counts from the start whatever the
+        heartbeats (SendTaskHeartbeat API reference), HeartbeatSeconds from the last beat."""
+        ends = [self.execution_deadline]
+        if self.timeout_seconds is not None:
+            ends.append(self.started + self.timeout_seconds)
+        if self.heartbeat_seconds is not None:
+            ends.append(self.last_beat + self.heartbeat_seconds)
+        return min(ends)
 
 
 class TaskTokens:
@@ -74,14 +93,17 @@ class TaskTokens:
         assert token is not None, "waitForTaskToken tasks always carry a token"
         loop = asyncio.get_running_loop()
         waiting = PendingTask(token, request.execution_arn, request.state_name, request.heartbeat_seconds,
-                              loop.create_future(), loop.time())
+                              loop.create_future(), started=loop.time(), last_beat=loop.time(),
+                              timeout_seconds=request.timeout_seconds,
+                              execution_deadline=request.execution_deadline)
         # Registered before the call: an in-process Lambda may answer while it is being invoked.
         self._pending[token] = waiting
         try:
-            submitted = await call(request)
-            if request.on_submitted is not None:
-                request.on_submitted(submitted)
-            return await self._answer(waiting)
+            with running_clock().outside_wait(waiting):
+                submitted = await call(request)
+                if request.on_submitted is not None:
+                    request.on_submitted(submitted)
+                return await self._answer(waiting)
         finally:
             self._pending.pop(token, None)
             self._closed.add(token)
@@ -102,6 +124,8 @@ class TaskTokens:
     def heartbeat(self, token: str) -> None:
         waiting = self._waiting(token)
         waiting.last_beat = waiting.future.get_loop().time()
+        if waiting.beat is not None and not waiting.beat.done():
+            waiting.beat.set_result(None)
 
     # -- internals -----------------------------------------------------------------------
 
@@ -123,8 +147,11 @@ class TaskTokens:
             remaining = waiting.last_beat + waiting.heartbeat_seconds - loop.time()
             if remaining <= 0:
                 raise StatesError(ErrorName.HEARTBEAT_TIMEOUT, None)
-            try:
-                # shield: a heartbeat timeout must not cancel the future an answer may still set.
-                return await asyncio.wait_for(asyncio.shield(waiting.future), remaining)
-            except TimeoutError:
-                continue
+            # One timer, at the heartbeat deadline: a beat replaces it at once (no timer at the
+            # old deadline that the clock would jump to for nothing), and asyncio.wait leaves the
+            # answer's future alone when it times out.
+            waiting.beat = loop.create_future()
+            await asyncio.wait((waiting.future, waiting.beat), timeout=remaining,
+                               return_when=asyncio.FIRST_COMPLETED)
+            if waiting.future.done():
+                return waiting.future.result()

@@ -12,6 +12,15 @@ When no callback is ready and no timer is pending, the world is idle (every exec
 waits for something outside, e.g. a task token): the selector stops the loop, which is how
 `run_until_idle()` returns.
 
+The clock jumps only over time that no outside party can affect (ADR 0007). While a task waits for
+an answer only an outside party can give (a task token's SendTaskSuccess/Failure/Heartbeat), the
+wait is registered with `outside_wait()` and its deadline (TimeoutSeconds, HeartbeatSeconds, the
+execution's own timeout) is a wall the selector does not jump to: `run_until_idle()` returns with
+the wait pending, as if the answer might still come — on AWS the token is valid until then. Time
+only the engine controls (Wait states, retry back-off, Lambda timeouts, pollers) still jumps, up
+to that wall. Letting a deadline pass is explicit: `advance(seconds)` / `advance_to(moment)`, or
+`run_until_idle(fire_callback_timeouts=True)`.
+
 Example:
     >>> clock = VirtualClock(start=0.0)
     >>> async def nap() -> float:
@@ -19,18 +28,36 @@ Example:
     ...     return clock.now()
     >>> clock.run(nap())
     3600.0
+    >>> clock.advance(60)  # a minute passes; whatever falls due in it runs at its own moment
+    >>> clock.now()
+    3660.0
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import selectors
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
+
+# Deadlines and timers are computed by different float sums (`start + timeout` and
+# `now + (start + timeout - now)`); a microsecond of slack, far below AWS's millisecond
+# timestamps, keeps the clock from treating them as distinct moments.
+_SLACK = 1e-6
+
+
+class OutsideWait(Protocol):
+    """A wait that only a party outside the local world can end, e.g. a task token's answer."""
+
+    def deadline(self) -> float:
+        """Clock time (`VirtualClock.monotonic()`) at which time alone ends the wait (`math.inf`: never)."""
+        ...
 
 
 class _SimulationSelector(selectors.BaseSelector):
@@ -39,7 +66,7 @@ class _SimulationSelector(selectors.BaseSelector):
     def __init__(self, clock: VirtualClock) -> None:
         self._real = selectors.DefaultSelector()
         self._clock = clock
-        self.owner: asyncio.AbstractEventLoop | None = None  # the loop to stop when idle
+        self.owner: _SimulationLoop | None = None  # the loop to stop when idle
 
     def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
         return self._real.register(fileobj, events, data)
@@ -68,30 +95,57 @@ class _SimulationSelector(selectors.BaseSelector):
         events = self._real.select(0)
         if events or timeout == 0:
             return events
-        if timeout is None:
-            self.owner.stop()  # idle: nothing ready, nothing scheduled
+        timer = self.owner.next_timer()
+        horizon = clock._horizon
+        if self.owner.nested or timer is None:
+            # A nested run is one synchronous call: it runs to its end whatever waits outside.
+            pass
+        elif horizon is not None:
+            # advance(): every timer up to the horizon fires, outside deadlines included.
+            if timer > horizon + _SLACK:
+                timer = None
+        elif timer >= clock.outside_deadline() - _SLACK:
+            # Run until idle: the next timer lies at or beyond a deadline that an outside party
+            # could still prevent by answering. Time stops here.
+            timer = None
+        if timer is None:
+            if horizon is not None and math.isfinite(horizon) and not self.owner.nested:
+                clock._move_to(horizon)  # the time advance() asked for has passed
+            self.owner.stop()
             return []
-        clock.advance(timeout)
+        clock._move_to(timer)
         return []
 
 
 class _SimulationLoop(asyncio.SelectorEventLoop):
-    def __init__(self, clock: VirtualClock) -> None:
-        self._sim_clock = clock
+    def __init__(self, clock: VirtualClock, *, nested: bool = False) -> None:
+        self.clock = clock
+        self.nested = nested  # see VirtualClock.run_nested
         selector = _SimulationSelector(clock)
         super().__init__(selector)
         selector.owner = self
 
     def time(self) -> float:
-        return self._sim_clock.monotonic()
+        return self.clock.monotonic()
+
+    def next_timer(self) -> float | None:
+        """When the earliest pending timer is due (None: no timer).
+
+        Read from the loop's timer heap because asyncio caps the timeout it hands the selector at
+        one day (`MAXIMUM_SELECT_TIMEOUT`): jumping by that would move time to a moment where
+        nothing happens. The loop has just dropped cancelled timers from the head.
+        """
+        scheduled: list[asyncio.TimerHandle] = self._scheduled  # type: ignore[attr-defined]
+        return scheduled[0].when() if scheduled else None
 
 
 class VirtualClock:
     """The scheduler that owns time for engines, executions and the local stack.
 
     `now()` is epoch seconds (what `$$.Execution.StartTime` and history timestamps show).
-    In virtual mode (default) time only moves when every piece of work is waiting; with
-    `real_time=True` the same loop sleeps for real, for demos.
+    In virtual mode (default) time only moves when every piece of work is waiting, and never
+    onto a deadline of an `OutsideWait` unless told to; with `real_time=True` the same loop
+    sleeps for real, for demos.
     """
 
     def __init__(self, start: float | None = None, *, real_time: bool = False) -> None:
@@ -101,6 +155,10 @@ class VirtualClock:
         self._virtual = 0.0
         self._real_origin = time.monotonic()
         self.external_work = 0
+        # While advance() runs: the monotonic time up to which timers may fire, outside deadlines
+        # included (math.inf: run_until_idle(fire_callback_timeouts=True)).
+        self._horizon: float | None = None
+        self._outside: dict[int, OutsideWait] = {}
         self.loop = _SimulationLoop(self)
 
     def monotonic(self) -> float:
@@ -109,10 +167,63 @@ class VirtualClock:
             return time.monotonic() - self._real_origin
         return self._virtual
 
+    # -- waits only an outside party can end ------------------------------------------------
+
+    @contextmanager
+    def outside_wait(self, wait: OutsideWait) -> Iterator[None]:
+        """Register `wait` for as long as the block runs: the clock will not jump onto its deadline.
+
+        Example (in a coroutine on this clock): `with clock.outside_wait(task): await task.future`.
+        """
+        self._outside[id(wait)] = wait
+        try:
+            yield
+        finally:
+            del self._outside[id(wait)]
+
+    def outside_deadline(self) -> float:
+        """The earliest deadline of the registered outside waits (`math.inf` if none)."""
+        return min((wait.deadline() for wait in self._outside.values()), default=math.inf)
+
+    # -- letting time pass --------------------------------------------------------------------
+
     def advance(self, seconds: float) -> None:
-        """Move virtual time forward; used by the selector and by tests that age the world."""
-        if seconds > 0:
-            self._virtual += seconds
+        """Let `seconds` of clock time pass: every timer due by then fires at its own moment,
+        deadlines of outside waits (task tokens) included; the clock ends exactly `seconds` later.
+
+        Example: `engine.clock.advance(86_400)` — a day passes and a callback whose TimeoutSeconds
+        is a day fails with States.Timeout at that day's end.
+        """
+        if seconds < 0:
+            raise ValueError(f"advance() needs a duration of zero or more seconds, not {seconds}")
+        if self.loop.is_running():
+            raise RuntimeError("advance() cannot be called from code the clock is running")
+        if self.real_time:
+            stop = self.loop.call_later(seconds, self.loop.stop)
+            try:
+                self.loop.run_forever()
+            finally:
+                stop.cancel()
+            return
+        self._horizon = self._virtual + seconds
+        try:
+            self.loop.run_forever()
+        finally:
+            self._horizon = None
+
+    def advance_to(self, moment: float | datetime) -> None:
+        """`advance()` until `moment` (epoch seconds or an aware datetime)."""
+        epoch = moment.timestamp() if isinstance(moment, datetime) else moment
+        # Rounded to the microsecond: epoch floats carry sub-microsecond noise.
+        seconds = round(epoch - self.now(), 6)
+        if seconds < 0:
+            raise ValueError(f"advance_to({iso_timestamp(epoch)}) is before the clock's current time "
+                             f"({iso_timestamp(self.now())})")
+        self.advance(seconds)
+
+    def _move_to(self, moment: float) -> None:
+        """The selector's jump: virtual time becomes `moment` (never goes back)."""
+        self._virtual = max(self._virtual, moment)
 
     def now(self) -> float:
         """Current time as epoch seconds."""
@@ -132,9 +243,10 @@ class VirtualClock:
         StartSyncExecution waits for the Express run to finish. A second loop on the same virtual
         time runs the coroutine while the outer loop is suspended (asyncio allows one running loop
         per thread, hence the swap): to everybody else the call takes no time, like any other
-        synchronous call a handler makes.
+        synchronous call a handler makes. Nothing outside can answer during it, so its time jumps
+        even past the deadline of a task waiting for its token (which fires once the outer loop resumes).
         """
-        nested = _SimulationLoop(self)
+        nested = _SimulationLoop(self, nested=True)
         outer = asyncio.events._get_running_loop()
         asyncio.events._set_running_loop(None)
         try:
@@ -143,12 +255,32 @@ class VirtualClock:
             nested.close()
             asyncio.events._set_running_loop(outer)
 
-    def run_until_idle(self) -> None:
-        """Drain the world: run until nothing is ready and no timer is pending."""
-        self.loop.run_forever()
+    def run_until_idle(self, *, fire_callback_timeouts: bool = False) -> None:
+        """Drain the world: run until nothing is ready and no timer is due before the deadline of a
+        wait only an outside party can end (see the module docstring).
+
+        `fire_callback_timeouts=True` drops that wall — "nobody will answer": such deadlines fire
+        like any other timer, and the call returns only when no timer is pending at all.
+        """
+        if not fire_callback_timeouts:
+            self.loop.run_forever()
+            return
+        self._horizon = math.inf
+        try:
+            self.loop.run_forever()
+        finally:
+            self._horizon = None
 
     def close(self) -> None:
         self.loop.close()
+
+
+def running_clock() -> VirtualClock:
+    """The clock whose loop runs the calling coroutine (engines and stacks always run on one)."""
+    loop = asyncio.get_running_loop()
+    if not isinstance(loop, _SimulationLoop):
+        raise RuntimeError("this coroutine does not run on a VirtualClock's event loop")
+    return loop.clock
 
 
 def iso_timestamp(epoch_seconds: float) -> str:

@@ -13,7 +13,9 @@ Example:
     ('SUCCEEDED', 'hello sluice')
 
 Everything runs on one `VirtualClock`: `run()` drives it until the execution ends (or nothing
-can move any more, e.g. it waits for a task token), `start_execution()` only schedules.
+can move any more, e.g. it waits for a task token), `start_execution()` only schedules. The clock
+jumps only over time no outside party can affect: a task waiting for its token keeps waiting until
+answered, `clock.advance()` lets its timeout pass (ADR 0007).
 
 Service integrations (`sluice.asl.integrations.ServiceIntegrations`) and Step Functions Local
 mock files (`sluice.asl.mocks.MockConfig`) plug in through `integrations=` and `mocks=`; neither
@@ -26,6 +28,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import math
 import random
 import uuid
 from collections.abc import Mapping
@@ -38,10 +41,13 @@ from sluice.asl.errors import ErrorName, StatesError
 from sluice.asl.execution import ABORTED, FAILED, RUNNING, SUCCEEDED, TIMED_OUT, Execution
 from sluice.asl.frame import ExecutionRuntime, Frame
 from sluice.asl.history import MAX_HISTORY_EVENTS, History
+from sluice.asl.jsonata_bounds import JsonataLimits
+from sluice.asl.limits import json_problem
 from sluice.asl.loader import load_definition
 from sluice.asl.names import check_name
 from sluice.asl.program import Program, compile_program, run_program
 from sluice.asl.retry import error_output
+from sluice.asl.states.base import MAX_PAYLOAD_BYTES, payload_bytes
 from sluice.asl.tasks.dispatch import LambdaInvoker, TaskDispatcher, TaskResolver
 from sluice.asl.tasks.lambda_ import FunctionTable, Handler
 from sluice.asl.variables import Scope
@@ -61,6 +67,11 @@ EXPRESS_MAX_SECONDS = 300
 
 class ExecutionAlreadyExists(Exception):
     """StartExecution with a name already used by this state machine (AWS's error code)."""
+
+
+class InvalidExecutionInput(ValueError):
+    """StartExecution with input AWS refuses (its error code): not JSON (NaN, Infinity, a value
+    JSON has no type for), nested past `sluice.asl.limits.MAX_JSON_DEPTH`, or over 256 KiB."""
 
 
 @dataclass
@@ -91,6 +102,7 @@ class Engine:
         validate: bool = True,
         integrations: ServiceIntegrations | None = None,
         mocks: MockConfig | None = None,
+        jsonata_limits: JsonataLimits | None = None,
     ) -> None:
         self.clock = clock or VirtualClock(real_time=real_time)
         self.region = region
@@ -98,6 +110,7 @@ class Engine:
         self.seed = seed
         self.validate = validate
         self.mocks = mocks
+        self.jsonata_limits = jsonata_limits or JsonataLimits()
         self.integrations = integrations
         if integrations is not None:
             integrations.attach(self)
@@ -119,10 +132,10 @@ class Engine:
     ) -> StateMachine:
         """Register (or replace) a state machine; the definition is validated first."""
         loaded = load_definition(definition)
-        if self.validate:
-            from sluice.asl.validation import ensure_valid  # noqa: PLC0415 - keep start-up lean
+        from sluice.asl.validation import ensure_shallow, ensure_valid  # noqa: PLC0415 - keep start-up lean
 
-            ensure_valid(loaded)
+        # Even unvalidated, a definition nested too deeply cannot be compiled (Python's stack).
+        (ensure_valid if self.validate else ensure_shallow)(loaded)
         arn = f"arn:aws:states:{self.region}:{self.account}:stateMachine:{name}"
         machine = StateMachine(
             name=name,
@@ -175,6 +188,7 @@ class Engine:
         """
         machine = self.state_machine(state_machine)
         data = {} if input is None else input
+        _check_input(data)
         name = check_name(name) if name is not None else str(uuid.UUID(int=self._names.getrandbits(128), version=4))
         if machine.type == STANDARD and name in machine.executions:
             existing = machine.executions[name]
@@ -248,8 +262,10 @@ class Engine:
         *,
         name: str | None = None,
         type: str = STANDARD,
+        fire_callback_timeouts: bool = False,
     ) -> Execution:
-        """Start an execution and drive the clock until it ends or nothing can move."""
+        """Start an execution and drive the clock until it ends or nothing can move — a task waiting
+        for its token leaves it RUNNING, see `run_until_idle`."""
         if isinstance(definition, StateMachine):
             machine = definition
         elif isinstance(definition, str) and not _looks_like_path(definition):
@@ -258,17 +274,34 @@ class Engine:
             machine = self.create_state_machine(_machine_name(definition), definition, type=type)
         execution = self.start_execution(machine, input, name=name)
         assert execution.task is not None
-        self.run_until_idle(until=execution.task)
+        self.run_until_idle(until=execution.task, fire_callback_timeouts=fire_callback_timeouts)
         return execution
 
-    def run_until_idle(self, until: asyncio.Future[Any] | None = None) -> None:
-        """Drive the clock until `until` is done, or until no work is left."""
+    def run_until_idle(self, until: asyncio.Future[Any] | None = None, *,
+                       fire_callback_timeouts: bool = False) -> None:
+        """Drive the clock until `until` is done, or until no work is left.
+
+        Virtual time jumps over what only the engine controls (Wait states, retry back-off), but
+        not onto the deadline of a task waiting for its token: that returns with the task waiting,
+        for the caller to answer (`task_tokens`). `fire_callback_timeouts=True` lets such deadlines
+        pass as if nobody answered; so does `clock.advance(seconds)`.
+        """
         if until is None:
-            self.clock.run_until_idle()
+            self.clock.run_until_idle(fire_callback_timeouts=fire_callback_timeouts)
             return
-        until.add_done_callback(lambda _: self.clock.loop.stop())
-        if not until.done():
-            self.clock.run_until_idle()
+        if until.done():
+            return
+
+        def stop(_: object) -> None:
+            self.clock.loop.stop()
+
+        until.add_done_callback(stop)
+        try:
+            self.clock.run_until_idle(fire_callback_timeouts=fire_callback_timeouts)
+        finally:
+            # `until` may still be pending (a task waits for its token): a later drive of the
+            # clock must not stop when it ends.
+            until.remove_done_callback(stop)
 
     def close(self) -> None:
         """Cancel what still runs (e.g. executions waiting for a task token), then release the
@@ -309,6 +342,7 @@ class Engine:
             execution_input=data,
             start_time=start,
             execution_type=machine.type,
+            jsonata_limits=self.jsonata_limits,
         )
         runtime.spawn_child = self._child_runner(runtime)
         return Execution(arn, name, machine.arn, machine.type, data, start, runtime)
@@ -331,6 +365,7 @@ class Engine:
         limit = program.timeout_seconds
         if execution.type == EXPRESS:
             limit = min(limit or EXPRESS_MAX_SECONDS, EXPRESS_MAX_SECONDS)
+        runtime.deadline = self.clock.monotonic() + limit if limit else math.inf
         try:
             output = await asyncio.wait_for(run_program(program, data, frame), limit)
         except TimeoutError:
@@ -383,6 +418,8 @@ class Engine:
                 execution_input=item,
                 start_time=self.clock.now(),
                 execution_type=child_type,
+                jsonata_limits=parent.jsonata_limits,
+                deadline=parent.deadline,
             )
             runtime.spawn_child = self._child_runner(runtime)
             runtime.mocks = parent.mocks
@@ -396,6 +433,15 @@ class Engine:
             return True, output
 
         return run_child
+
+
+def _check_input(data: Any) -> None:
+    """AWS validates execution input at StartExecution, before an execution exists."""
+    problem = json_problem(data)
+    if problem is None and payload_bytes(data) > MAX_PAYLOAD_BYTES:
+        problem = f"input exceeds the {MAX_PAYLOAD_BYTES} bytes limit"
+    if problem is not None:
+        raise InvalidExecutionInput(f"Invalid State Machine Execution Input: '{problem}'")
 
 
 def _looks_like_path(reference: str | StateMachine) -> bool:

@@ -10,6 +10,7 @@ transition would cost more than the transition itself.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sluice.asl.clock import VirtualClock, iso_timestamp
 from sluice.asl.history import History
+from sluice.asl.jsonata_bounds import JsonataLimits
 from sluice.asl.redrive import RedriveMemory
 from sluice.asl.variables import Scope
 
@@ -40,6 +42,8 @@ class ExecutionRuntime:
     execution_input: Any
     start_time: float
     execution_type: str = "STANDARD"
+    # Clock time at which the execution times out (its TimeoutSeconds, Express's five minutes).
+    deadline: float = math.inf
     redrive_count: int = 0
     transitions: int = 0
     task_calls: int = 0
@@ -52,6 +56,8 @@ class ExecutionRuntime:
     root_frame: Frame | None = None
     # Outputs of the Map iterations / Parallel branches / Map Run children that succeeded.
     redrive: RedriveMemory = field(default_factory=RedriveMemory)
+    # Depth and wall-time bounds of each JSONata evaluation (`sluice.asl.jsonata_bounds`).
+    jsonata_limits: JsonataLimits = field(default_factory=JsonataLimits)
 
     def context_base(self) -> dict[str, Any]:
         return {

@@ -25,9 +25,16 @@ from functools import lru_cache
 from typing import Any
 
 from sluice.asl.errors import ErrorName, StatesError
+from sluice.asl.jsonata_bounds import JsonataLimits, bound_exceeded, bounded_bindings
+from sluice.asl.limits import json_problem
 
 JSONATA_OPEN = "{%"
 JSONATA_CLOSE = "%}"
+
+
+DEFAULT_LIMITS = JsonataLimits()
+MAX_RANGE_ITEMS = 1_000_000
+_MEMORY_LIMIT = "Expression evaluation memory limit exceeded: Check for excessive memory usage"
 
 
 class Undefined(Exception):
@@ -67,31 +74,45 @@ def evaluate_expression(
     variables: Mapping[str, Any],
     *,
     rng: random.Random,
+    field_name: str = "",
+    limits: JsonataLimits = DEFAULT_LIMITS,
 ) -> Any:
-    """Evaluate one JSONata expression; raise `Undefined` when it yields nothing.
+    """Evaluate one JSONata expression within `limits`; raise `Undefined` when it yields nothing.
 
-    Errors inside the expression become `States.QueryEvaluationError` (the AWS error name).
+    Errors inside the expression, and a tripped bound, become `States.QueryEvaluationError` with
+    AWS's cause: "The JSONata expression '<expr>' specified for the field '<field>' threw an error
+    during evaluation" then ". <CODE>: <message>" for a JSONata error or ": <message>" for a bound.
     """
     from jsonata.utils import Utils  # noqa: PLC0415
 
     try:
         compiled = _compile(expression)
     except Exception as error:
-        raise StatesError(ErrorName.QUERY_EVALUATION_ERROR, str(error)) from error
+        raise StatesError(ErrorName.QUERY_EVALUATION_ERROR, _failure(expression, field_name, error)) from error
     bindings: dict[str, Any] = {name: _to_jsonata(value, Utils) for name, value in variables.items()}
     bindings["states"] = {key: _to_jsonata(value, Utils) for key, value in states.items()}
     bindings.update(_aws_functions(rng))
     try:
-        result = compiled.evaluate(None, bindings)
-    except StatesError:
+        result = compiled.evaluate(None, bounded_bindings(bindings, limits))
+        if result is None:
+            raise Undefined(expression)
+        return Utils.convert_nulls(_from_sequence(result))
+    except (StatesError, Undefined):
         raise
-    except Exception as error:
-        raise StatesError(
-            ErrorName.QUERY_EVALUATION_ERROR, f"The JSONata expression '{expression}' failed: {error}"
-        ) from error
-    if result is None:
-        raise Undefined(expression)
-    return Utils.convert_nulls(_from_sequence(result))
+    except Exception as error:  # jsonata's JException hierarchy, or Python's stack running out
+        raise StatesError(ErrorName.QUERY_EVALUATION_ERROR, _failure(expression, field_name, error)) from error
+
+
+def _failure(expression: str, field_name: str, error: Exception) -> str:
+    sentence = (
+        f"The JSONata expression '{expression}' specified for the field '{field_name}' "
+        "threw an error during evaluation"
+    )
+    bound = bound_exceeded(error)
+    if bound is not None:
+        return f"{sentence}: {bound}"
+    code = getattr(error, "error", None)
+    return f"{sentence}. {code}: {error}" if code else f"{sentence}: {error}"
 
 
 def _to_jsonata(value: Any, utils: Any) -> Any:
@@ -120,6 +141,10 @@ def _aws_functions(rng: random.Random) -> dict[str, Any]:
         # Inclusive of `end`, like States.ArrayRange: $range(0, 10, 2) -> [0, 2, 4, 6, 8, 10].
         if step == 0:
             raise StatesError(ErrorName.QUERY_EVALUATION_ERROR, "$range step must not be 0")
+        if (end - start) / step >= MAX_RANGE_ITEMS:
+            # A plain Python loop: the evaluation bounds cannot interrupt it, so bound it here, as
+            # AWS bounds the memory one expression holds (it accepts [1..873782], not [1..873783]).
+            raise StatesError(ErrorName.QUERY_EVALUATION_ERROR, _MEMORY_LIMIT)
         values: list[Any] = []
         current = start
         while (step > 0 and current <= end) or (step < 0 and current >= end):
@@ -141,9 +166,13 @@ def _aws_functions(rng: random.Random) -> dict[str, Any]:
 
     def parse(text: str) -> Any:
         try:
-            return json.loads(text)
-        except (TypeError, ValueError) as error:
+            value = json.loads(text)
+        except (TypeError, ValueError, RecursionError) as error:
             raise StatesError(ErrorName.QUERY_EVALUATION_ERROR, f"$parse: invalid JSON: {error}") from error
+        problem = json_problem(value)
+        if problem is not None:
+            raise StatesError(ErrorName.QUERY_EVALUATION_ERROR, f"$parse: invalid JSON: {problem}")
+        return value
 
     return {
         "partition": Jsonata.JLambda(partition),

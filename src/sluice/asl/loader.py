@@ -41,6 +41,13 @@ def _read(source: str | Path) -> tuple[str, str]:
 
 
 def _parse(text: str, suffix: str, origin: str) -> Any:
+    try:
+        return _parse_text(text, suffix, origin)
+    except RecursionError:  # every parser here recurses per nesting level
+        raise DefinitionLoadError(f"INVALID_JSON_DESCRIPTION: {origin} is nested too deeply to parse") from None
+
+
+def _parse_text(text: str, suffix: str, origin: str) -> Any:
     if suffix in {".yaml", ".yml"}:
         import yaml  # noqa: PLC0415 - only YAML users pay for it
 

@@ -114,6 +114,15 @@ class Path:
             return current
         return _query(data, self.steps)
 
+    def normalized(self) -> str:
+        """The path as Jayway JsonPath (the library AWS's messages come from) prints it:
+        `$.a[0]` is `$['a'][0]`."""
+        return self.root + "".join(
+            f"['{step.name}']" if isinstance(step, _Field) else f"[{step.index}]"
+            for step in self.steps
+            if isinstance(step, _Field | _Index)
+        )
+
     @property
     def is_reference(self) -> bool:
         """A Reference Path (ASL spec): only fields and single indexes — what ResultPath needs."""
@@ -313,26 +322,27 @@ def set_path(data: Any, path: Path, value: Any) -> Any:
         return value
     if not path.definite:
         raise StatesError(ErrorName.RESULT_PATH_MATCH_FAILURE, f"ResultPath '{path.text}' is not a reference path")
-    return _set(data, path.steps, 0, value, path)
-
-
-def _set(node: Any, steps: tuple[_Step, ...], i: int, value: Any, path: Path) -> Any:
-    if i == len(steps):
-        return value
-    step = steps[i]
-    if isinstance(step, _Field):
-        if not isinstance(node, dict):
-            raise _result_path_mismatch(path, node)
-        copy = dict(node)
-        # Missing intermediate objects are created, as AWS does for `"ResultPath": "$.a.b"`.
-        copy[step.name] = _set(node.get(step.name, {}), steps, i + 1, value, path)
-        return copy
-    assert isinstance(step, _Index)
-    if not isinstance(node, list) or not -len(node) <= step.index < len(node):
-        raise _result_path_mismatch(path, node)
-    items = list(node)
-    items[step.index] = _set(node[step.index], steps, i + 1, value, path)
-    return items
+    # Iterative, not recursive: a path may have thousands of steps (`$.a.a.a…`).
+    copies: list[Any] = []
+    node = data
+    for step in path.steps:
+        if isinstance(step, _Field):
+            if not isinstance(node, dict):
+                raise _result_path_mismatch(path, node)
+            copies.append(dict(node))
+            # Missing intermediate objects are created, as AWS does for `"ResultPath": "$.a.b"`.
+            node = node.get(step.name, {})
+        else:
+            assert isinstance(step, _Index)
+            if not isinstance(node, list) or not -len(node) <= step.index < len(node):
+                raise _result_path_mismatch(path, node)
+            copies.append(list(node))
+            node = node[step.index]
+    for container, step in zip(reversed(copies), reversed(path.steps), strict=True):
+        key = step.name if isinstance(step, _Field) else step.index  # type: ignore[union-attr]
+        container[key] = value
+        value = container
+    return value
 
 
 def _result_path_mismatch(path: Path, node: Any) -> StatesError:

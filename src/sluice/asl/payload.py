@@ -47,6 +47,21 @@ def resolve_path(text: str, data: Any, frame: Frame) -> Any:
     return path.get(root)
 
 
+def require_path(text: str, data: Any, frame: Frame) -> Any:
+    """`resolve_path` for a field whose path must match (`ItemsPath`, `SecondsPath`,
+    `MaxConcurrencyPath`…): a miss is AWS's `States.Runtime`, worded as AWS words it.
+
+    Example: ItemsPath `$.items` on `{}` fails with "Invalid path '$.items' : No results for path:
+    $['items']" (after the "An error occurred while executing the state" prefix).
+    """
+    try:
+        return resolve_path(text, data, frame)
+    except PathNotFound:
+        raise contextual(
+            ErrorName.RUNTIME, f"Invalid path '{text}' : No results for path: {compile_path(text).normalized()}"
+        ) from None
+
+
 def evaluate_parameters(template: Any, data: Any, frame: Frame) -> Any:
     """Apply a JSONPath payload template to `data`."""
     if isinstance(template, dict):
@@ -92,7 +107,14 @@ def evaluate_jsonata(template: Any, states: dict[str, Any], frame: Frame, field_
     if is_jsonata_template(template):
         expression = template_body(template)
         try:
-            return evaluate_expression(expression, states, frame.scope.visible(), rng=frame.runtime.rng)
+            return evaluate_expression(
+                expression,
+                states,
+                frame.scope.visible(),
+                rng=frame.runtime.rng,
+                field_name=field_name,
+                limits=frame.runtime.jsonata_limits,
+            )
         except StatesError as failure:
             failure.contextual = True
             raise

@@ -32,6 +32,8 @@ def read_json_argument(value: str | None, what: str = "input") -> Any:
         raise UsageError(
             f"{origin} is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
         ) from error
+    except RecursionError:  # the parser recurses per nesting level
+        raise UsageError(f"{origin} is nested too deeply to parse") from None
 
 
 def fail(message: str, code: int = 2) -> int:

@@ -27,7 +27,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sluice.asl import DefinitionLoadError, Engine  # noqa: PLC0415 - lazy: start-up time matters
+    from sluice.asl import DefinitionLoadError, Engine, InvalidExecutionInput  # noqa: PLC0415 - lazy start-up
     from sluice.asl.names import InvalidName  # noqa: PLC0415
     from sluice.asl.validation import DefinitionInvalid  # noqa: PLC0415
 
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         with Engine(real_time=args.real_time, seed=args.seed) as engine:
             machine = engine.create_state_machine(_name(args.definition), args.definition, type=args.type)
             execution = engine.run(machine, data, name=args.name)
-    except (UsageError, DefinitionLoadError, InvalidName) as error:
+    except (UsageError, DefinitionLoadError, InvalidName, InvalidExecutionInput) as error:
         return fail(str(error))
     except DefinitionInvalid as error:
         return fail(f"invalid definition {args.definition}:\n{error}")

@@ -4,7 +4,9 @@
     $ aws stepfunctions --endpoint-url http://127.0.0.1:8083 list-state-machines
 
 Executions run on the virtual clock (waits and retry back-offs take no real time) unless
-`--real-time`. Task states reach AWS services through boto3, honouring Step Functions Local's
+`--real-time`; a task waiting for its task token keeps waiting for SendTaskSuccess/Failure however
+long its TimeoutSeconds (`--fire-callback-timeouts`: let such timeouts pass when nothing else runs).
+Task states reach AWS services through boto3, honouring Step Functions Local's
 endpoint variables (`LAMBDA_ENDPOINT`, `DYNAMODB_ENDPOINT`, `SQS_ENDPOINT`, …), `AWS_ENDPOINT_URL`
 and the usual credentials; `SFN_MOCK_CONFIG` names a mock file as for Step Functions Local.
 `--port 0` picks a free port; the first line printed names the address.
@@ -27,6 +29,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8083, help="port (default: 8083, Step Functions Local's; 0: any)")
     parser.add_argument("--real-time", action="store_true", help="really wait (default: virtual clock)")
+    parser.add_argument("--fire-callback-timeouts", action="store_true",
+                        help="on the virtual clock, let the TimeoutSeconds/HeartbeatSeconds of tasks waiting for a "
+                             "task token pass when nothing else is left to run (default: they wait for "
+                             "SendTaskSuccess/Failure, which a client could still send)")
     parser.add_argument("--mock-config", type=Path,
                         help="Step Functions Local mock file (default: $SFN_MOCK_CONFIG); pick a test case with "
                              "the state machine ARN suffix '#<TestCase>' in StartExecution")
@@ -55,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     engine = Engine(lambdas=BotoLambdaInvoker(clients), integrations=ServiceIntegrations(clients, jobs=jobs),
                     mocks=mocks, real_time=args.real_time, seed=args.seed, region=args.region, account=args.account)
     try:
-        server = StepFunctionsServer(StepFunctionsService(engine), args.host, args.port)
+        service = StepFunctionsService(engine, fire_callback_timeouts=args.fire_callback_timeouts)
+        server = StepFunctionsServer(service, args.host, args.port)
     except OSError as error:
         engine.close()
         return fail(f"cannot listen on {args.host}:{args.port}: {error.strerror}")

@@ -30,7 +30,7 @@ from typing import Any
 
 from sluice.asl.errors import ErrorName, StatesError
 from sluice.asl.frame import Frame
-from sluice.asl.payload import evaluate_jsonata, evaluate_parameters, jsonata_states, resolve_path
+from sluice.asl.payload import evaluate_jsonata, evaluate_parameters, jsonata_states, require_path
 
 S3Call = Callable[[str, dict[str, Any]], Awaitable[Any]]
 GET_OBJECT = "arn:aws:states:::s3:getObject"
@@ -169,7 +169,7 @@ def _max_items(config: dict[str, Any], source: Any, raw: Any, frame: Frame, *, j
     if jsonata and isinstance(value, str):
         value = evaluate_jsonata(value, jsonata_states(frame, raw), frame, "MaxItems")
     elif (path := config.get("MaxItemsPath")) is not None:
-        value = resolve_path(path, source, frame)
+        value = require_path(path, source, frame)
     if value is None or value == 0:
         return None  # AWS: 0 (the default) means no limit
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:

@@ -171,14 +171,18 @@ def qualify(failure: StatesError, frame: Frame) -> None:
 
 def check_size(value: Any, state_name: str) -> None:
     """Raise States.DataLimitExceeded when a state's output exceeds 256 KiB of JSON."""
-    if _maybe_large(value):
-        size = len(_compact(value).encode())
-        if size > MAX_PAYLOAD_BYTES:
-            raise StatesError(
-                ErrorName.DATA_LIMIT_EXCEEDED,
-                f"The state/task '{state_name}' returned a result with a size exceeding the maximum "
-                "number of bytes service limit.",
-            )
+    if _maybe_large(value) and payload_bytes(value) > MAX_PAYLOAD_BYTES:
+        raise StatesError(
+            ErrorName.DATA_LIMIT_EXCEEDED,
+            f"The state/task '{state_name}' returned a result with a size exceeding the maximum "
+            "number of bytes service limit.",
+        )
+
+
+def payload_bytes(value: Any) -> int:
+    """Size of `value` as UTF-8 JSON. A lone surrogate (JSON can escape one: "\\ud800") counts
+    as the 3 bytes it takes in the JVM's encoding rather than making the count itself fail."""
+    return len(_compact(value).encode("utf-8", "surrogatepass"))
 
 
 def _maybe_large(value: Any) -> bool:

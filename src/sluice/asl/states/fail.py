@@ -7,7 +7,7 @@ from typing import Any
 from sluice.asl import intrinsics
 from sluice.asl.errors import StatesError
 from sluice.asl.frame import Frame
-from sluice.asl.payload import evaluate_jsonata, jsonata_states, resolve_path
+from sluice.asl.payload import evaluate_jsonata, jsonata_states, require_path
 from sluice.asl.states.base import State
 
 
@@ -29,6 +29,6 @@ class FailState(State):
             return evaluate_jsonata(value, jsonata_states(frame, raw), frame, name) if value else value
         if (path := self.spec.get(f"{name}Path")) is not None:
             if intrinsics.is_intrinsic(path):
-                return intrinsics.evaluate_intrinsic(path, lambda p: resolve_path(p, raw, frame), frame.runtime.rng)
-            return resolve_path(path, raw, frame)
+                return intrinsics.evaluate_intrinsic(path, lambda p: require_path(p, raw, frame), frame.runtime.rng)
+            return require_path(path, raw, frame)
         return self.spec.get(name)

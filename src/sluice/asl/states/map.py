@@ -28,7 +28,7 @@ from sluice.asl.payload import (
     evaluate_jsonata,
     evaluate_parameters,
     jsonata_states,
-    resolve_path,
+    require_path,
 )
 from sluice.asl.states.base import _DEFAULT, State
 
@@ -109,7 +109,7 @@ class MapState(State):
                 )
             return items
         path = self.spec.get("ItemsPath", "$")
-        items = effective if path == "$" else resolve_path(path, effective, frame)
+        items = effective if path == "$" else require_path(path, effective, frame)
         return _require_array(items, ErrorName.RUNTIME)
 
     def _select_item(self, index: int, item: Any, effective: Any, raw: Any, frame: Frame) -> Any:
@@ -156,11 +156,19 @@ class MapState(State):
         if self.jsonata and isinstance(value, str):
             return evaluate_jsonata(value, jsonata_states(frame, source), frame, field_name)
         if (path := spec.get(f"{field_name}Path")) is not None:
-            return resolve_path(path, source, frame)
+            return require_path(path, source, frame)
         return value
 
     def _max_concurrency(self, source: Any, raw: Any, frame: Frame) -> int:
-        value = self._number(self.spec, "MaxConcurrency", source, frame) or 0
+        value = _coerce(self._number(self.spec, "MaxConcurrency", source, frame), int) or 0
+        if isinstance(value, _Invalid) or value < 0:
+            # Worded like AWS's recorded ToleratedFailureCountPath failure (see `_tolerated`).
+            shown = _shown(value.value) if isinstance(value, _Invalid) else str(value)
+            raise contextual(
+                ErrorName.RUNTIME,
+                f'The MaxConcurrencyPath field refers to value "{shown}" which is not a valid integer: '
+                f"{self.spec.get('MaxConcurrencyPath')}",
+            )
         limit = DISTRIBUTED_CONCURRENCY_LIMIT if self.distributed else INLINE_CONCURRENCY_LIMIT
         return min(int(value), limit) if value else limit
 

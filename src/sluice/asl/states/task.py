@@ -15,7 +15,8 @@ from typing import Any
 
 from sluice.asl.errors import ErrorName, StatesError
 from sluice.asl.frame import Frame
-from sluice.asl.payload import contextual, evaluate_jsonata, jsonata_states, resolve_path
+from sluice.asl.limits import json_problem
+from sluice.asl.payload import contextual, evaluate_jsonata, jsonata_states, require_path
 from sluice.asl.states.base import State, check_size
 from sluice.asl.tasks.dispatch import TaskRequest
 from sluice.asl.tasks.resources import LAMBDA_FUNCTION, WAIT_FOR_TASK_TOKEN, parse_resource
@@ -51,6 +52,7 @@ class TaskState(State):
             task_token=frame.task_token,
             timeout_seconds=timeout,
             heartbeat_seconds=heartbeat,
+            execution_deadline=runtime.deadline,
             context=frame.context_object(),
         )
         legacy_lambda = self.resource.kind == LAMBDA_FUNCTION
@@ -88,6 +90,13 @@ class TaskState(State):
             history.add(f"{prefix}Failed", f"{_lower(prefix)}FailedEventDetails",
                         dict(base, error=failure.error, cause=failure.cause))
             raise
+        if (problem := json_problem(result)) is not None:
+            # A handler or resolver returned what no AWS service can return: a value JSON has no
+            # type for, NaN/Infinity, or nesting past what the engine can walk (sluice.asl.limits).
+            invalid = contextual(ErrorName.RUNTIME, f"The task returned a result that is not valid JSON: {problem}")
+            history.add(f"{prefix}Failed", f"{_lower(prefix)}FailedEventDetails",
+                        dict(base, error=invalid.error, cause=invalid.cause))
+            raise invalid
         check_size(result, self.name)
         history.add(f"{prefix}Succeeded", f"{_lower(prefix)}SucceededEventDetails", dict(base, output=result))
         return result, self.next
@@ -97,7 +106,7 @@ class TaskState(State):
         if self.jsonata and isinstance(value, str):
             value = evaluate_jsonata(value, jsonata_states(frame, raw), frame, field_name)
         elif (path := self.spec.get(f"{field_name}Path")) is not None:
-            value = resolve_path(path, raw, frame)
+            value = require_path(path, raw, frame)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sluice.asl.errors import ErrorName
 from sluice.asl.frame import Frame
-from sluice.asl.payload import contextual, evaluate_jsonata, jsonata_states, resolve_path
+from sluice.asl.payload import contextual, evaluate_jsonata, jsonata_states, require_path
 from sluice.asl.states.base import State
 
 # AWS rejects waits beyond the maximum execution duration of a Standard workflow (1 year);
@@ -42,11 +42,11 @@ class WaitState(State):
         if "Seconds" in spec:
             return float(spec["Seconds"])
         if "SecondsPath" in spec:
-            return _as_seconds(resolve_path(spec["SecondsPath"], effective, frame), "SecondsPath")
+            return _as_seconds(require_path(spec["SecondsPath"], effective, frame), "SecondsPath")
         if "Timestamp" in spec:
             return self._until(spec["Timestamp"], frame, error=ErrorName.RUNTIME, source=None)
         path = spec["TimestampPath"]
-        value = resolve_path(path, effective, frame)
+        value = require_path(path, effective, frame)
         return self._until(value, frame, error=ErrorName.RUNTIME, source=path)
 
     def _until(self, value: Any, frame: Frame, *, error: str, source: str | None) -> float:

@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -48,6 +49,8 @@ class TaskRequest:
     task_token: str | None = None
     timeout_seconds: float | None = None
     heartbeat_seconds: float | None = None
+    # Clock time (`VirtualClock.monotonic()`) at which the execution itself times out.
+    execution_deadline: float = math.inf
     context: dict[str, Any] = field(default_factory=dict)
     # Called with the first response of a `.sync` / `.waitForTaskToken` task (AWS's TaskSubmitted).
     on_submitted: Callable[[Any], None] | None = None

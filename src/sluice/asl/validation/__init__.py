@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from sluice.asl.limits import MAX_JSON_DEPTH, MAX_STATE_NESTING, json_problem, state_nesting
 from sluice.asl.validation import (
     choice,
     fields,
@@ -41,7 +42,7 @@ from sluice.asl.validation import (
 from sluice.asl.validation.diagnostics import Code, DefinitionInvalid, Diagnostic, Report
 from sluice.asl.validation.walk import JSONPATH, StateContext, iter_states, iter_workflows, language_of
 
-__all__ = ["Code", "DefinitionInvalid", "Diagnostic", "ensure_valid", "validate_definition"]
+__all__ = ["Code", "DefinitionInvalid", "Diagnostic", "ensure_shallow", "ensure_valid", "validate_definition"]
 
 _STATE_RULES: tuple[Callable[[StateContext, Report], None], ...] = (
     fields.check_state,
@@ -61,6 +62,8 @@ def validate_definition(definition: Mapping[str, Any]) -> list[Diagnostic]:
     if not isinstance(definition, Mapping):
         report.schema("The state machine definition must be a JSON object", "/")
         return report.diagnostics
+    if _too_deep(definition, report):
+        return report.diagnostics  # every rule below walks the definition recursively
     query_language.check_top_level(definition, report)
     top_language = language_of(definition, JSONPATH)
     workflows = list(iter_workflows(definition))
@@ -78,8 +81,34 @@ def validate_definition(definition: Mapping[str, Any]) -> list[Diagnostic]:
     return report.diagnostics
 
 
+def _too_deep(definition: Mapping[str, Any], report: Report) -> bool:
+    """Nesting past `sluice.asl.limits` (checked without recursion), reported AWS-style."""
+    nesting = state_nesting(definition)
+    if nesting > MAX_STATE_NESTING:
+        report.add(
+            Code.TOO_DEEPLY_NESTED,
+            f"The states are too deeply nested: Parallel and Map states nest {nesting} levels deep, "
+            f"more than the {MAX_STATE_NESTING} sluice accepts",
+            "",
+        )
+        return True
+    problem = json_problem(definition, MAX_JSON_DEPTH)
+    if problem is not None:
+        report.schema(f"The definition is not valid JSON: {problem}", "")
+        return True
+    return False
+
+
 def ensure_valid(definition: Mapping[str, Any]) -> None:
     """Raise DefinitionInvalid when `validate_definition` finds anything."""
     diagnostics = validate_definition(definition)
     if diagnostics:
         raise DefinitionInvalid(diagnostics)
+
+
+def ensure_shallow(definition: Mapping[str, Any]) -> None:
+    """Only the nesting limits: what an engine built with `validate=False` still needs, because
+    compiling a definition nested past them would exhaust Python's stack."""
+    report = Report()
+    if _too_deep(definition, report):
+        raise DefinitionInvalid(report.diagnostics)

@@ -302,7 +302,8 @@ _VALUE_TYPES: dict[str, _Checker] = {
     "Cause": _STRING,
     "Label": _STRING,
     "Choices": ("a non-empty array of Choice Rules", _non_empty_list),
-    "Branches": ("a non-empty array of workflows", _non_empty_list),
+    "Branches": ("a non-empty array of workflows",
+                 lambda value: _non_empty_list(value) and all(isinstance(branch, Mapping) for branch in value)),
     "Retry": ("an array of Retriers", lambda value: isinstance(value, list)),
     "Catch": ("an array of Catchers", lambda value: isinstance(value, list)),
 }
