@@ -10,6 +10,7 @@ See `sluice_runtime.datasets.backfill`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sluice_runtime.datasets import wiring
@@ -19,10 +20,15 @@ from sluice_runtime.datasets.jobs import field, text
 from sluice_runtime.observability import instrument
 from sluice_runtime.registry import load_registry
 
+ACTIONS = ("plan", "prepare", "summarize")
+
 
 @instrument
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    action = event.get("action")
+    # Any JSON can be invoked with: what is not this step's input is a classified StepInputError.
+    action = event.get("action") if isinstance(event, Mapping) else None
+    if action not in ACTIONS:
+        raise StepInputError(f"backfill: the input needs an 'action' of {', '.join(ACTIONS)}, got {action!r:.60}")
     if action == "plan":
         plan = plan_backfill(event.get("request"), execution=text(event, "execution", "backfill plan"),
                              default_bucket=wiring.setting("RAW_BUCKET"))
@@ -35,9 +41,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         child = prepare_child(listed, plan, registry=load_registry(), catalog=wiring.catalog(), store=wiring.store(),
                               file_pipeline_arn=wiring.setting("FILE_PIPELINE_ARN"))
         return child.model_dump(mode="json")
-    if action == "summarize":
-        error = event.get("error")
-        result = summarize(plan, store=wiring.store(), staging_bucket=wiring.setting("STAGING_BUCKET"),
-                           map_error=error if isinstance(error, dict) else None)
-        return result.model_dump(mode="json")
-    raise StepInputError(f"backfill: unknown action {action!r} (plan, prepare or summarize)")
+    error = event.get("error")
+    result = summarize(plan, store=wiring.store(), staging_bucket=wiring.setting("STAGING_BUCKET"),
+                       map_error=error if isinstance(error, dict) else None)
+    return result.model_dump(mode="json")

@@ -1,7 +1,8 @@
 """file_publish - file pipeline step 5: publish the run atomically (`_SUCCESS` committed last).
 
 Input `{"job", "staged", "quality", "published_at"}`; output the `Publication`. Re-publishing the same run
-is a no-op. See `sluice_runtime.datasets.publish`.
+is a no-op; a run whose source is older than the version the partition holds is `superseded` (a visible
+no-op the state machine ends in its `Superseded` state). See `sluice_runtime.datasets.publish`.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ report. See `sluice_runtime.datasets.freshness`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,9 @@ from sluice_runtime.observability import instrument
 
 def scheduled_time(event: dict[str, Any]) -> datetime:
     """The tick's scheduled time (EventBridge `time`), or now for a manual invocation without one."""
+    if not isinstance(event, Mapping):
+        raise StepInputError(f"freshness: the input must be a JSON object (a scheduled event), "
+                             f"not {type(event).__name__}")
     value = event.get("time")
     if value is None:
         return datetime.now(UTC)

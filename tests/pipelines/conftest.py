@@ -98,6 +98,7 @@ class World:
     topic_arn: str = ""
     inbox_url: str = ""
     clients: dict[str, Any] = field(default_factory=dict)
+    writes: int = 0  # S3's sequencers increase with every write to a key; a counter does here
 
     @property
     def s3(self) -> Any:
@@ -108,8 +109,9 @@ class World:
         data = body.encode() if isinstance(body, str) else body
         target = bucket or self.raw
         response = self.s3.put_object(Bucket=target, Key=key, Body=data)
+        self.writes += 1
         return {"type": "s3", "bucket": target, "key": key, "version_id": response.get("VersionId", "null"),
-                "etag": response["ETag"].strip('"'), "size": len(data)}
+                "etag": response["ETag"].strip('"'), "size": len(data), "sequencer": f"{self.writes:018X}"}
 
     def keys(self, bucket: str, prefix: str = "") -> list[str]:
         pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)

@@ -19,6 +19,7 @@ from .conftest import substitutions as engine_substitutions
 FILES = sorted(STATE_MACHINES.glob("*.asl.json"))
 TRANSIENT = {"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
              "Lambda.TooManyRequestsException", "TransientError"}
+CRASHES = {"Runtime.ExitError", "Sandbox.Timedout", "Lambda.Unknown"}
 MACHINES = {"FilePipelineStateMachine": "file_pipeline", "StreamBatchStateMachine": "stream_batch",
             "BackfillStateMachine": "backfill"}
 
@@ -56,11 +57,15 @@ def test_lambda_tasks_retry_transient_errors_with_capped_jittered_backoff_and_no
     for name, state in all_states(definition):
         if state["Type"] != "Task" or not state["Resource"].startswith("${"):
             continue
-        [rule] = state["Retry"]
+        rule, *crashes = state["Retry"]
         assert set(rule["ErrorEquals"]) >= TRANSIENT, f"{file}: {name}"
-        # Data errors (DataError, a failed quality gate, an invalid input) are never retried.
-        assert not {"States.ALL", "States.TaskFailed", "DataError"} & set(rule["ErrorEquals"]), f"{file}: {name}"
-        assert rule["BackoffRate"] > 1 and rule["JitterStrategy"] == "FULL" and rule["MaxDelaySeconds"] <= 60
+        # A crashed or timed-out invocation of an idempotent step is rerun, a couple of times at most.
+        assert all(set(crash["ErrorEquals"]) == CRASHES and crash["MaxAttempts"] <= 2 for crash in crashes), name
+        for retrier in state["Retry"]:
+            # Data errors (DataError, a failed quality gate, an invalid input) are never retried.
+            assert not {"States.ALL", "States.TaskFailed", "DataError"} & set(retrier["ErrorEquals"]), f"{file}: {name}"
+            assert retrier["BackoffRate"] > 1 and retrier["JitterStrategy"] == "FULL"
+            assert retrier["MaxDelaySeconds"] <= 60
 
 
 @pytest.mark.parametrize(("file", "definition"), definitions())

@@ -147,6 +147,9 @@ def test_a_failure_after_staging_is_compensated_and_leaves_no_trace(stack: Stack
     assert cause["compensation"]["curated_removed"] == 2  # one part and the manifest
     assert stack.keys("CuratedBucket") == [] and stack.keys("StagingBucket") == []
     assert [a["message"]["failure"]["kind"] for a in stack.alerts()] == ["processing"]
+    # Set aside for a replay, with its reason: the raw object is intact, a copy waits in quarantine.
+    [copy, reason] = stack.keys("QuarantineBucket")
+    assert copy.endswith("/orders.csv") and stack.json("QuarantineBucket", reason)["kind"] == "processing"
 
 
 def test_a_transient_error_is_retried_with_backoff_and_succeeds(stack: Stack, faults: Faults) -> None:
@@ -248,3 +251,31 @@ def test_stream_records_reach_the_sink_exactly_once(stack: Stack) -> None:
     assert [o["status"] for o in batch.output["outcomes"]] == ["written", "written", "written", "duplicate"]
     items = stack.local.items("StreamSinkTable")
     assert sorted(item["pk"] for item in items) == ["page-events#evt-0", "page-events#evt-1", "page-events#evt-2"]
+
+
+def test_an_older_version_slowed_by_a_transient_error_never_wins_the_partition(stack: Stack, faults: Faults) -> None:
+    # v1 and v2 of one key are processed concurrently; one transient S3 error (503 SlowDown) on v1's chunk
+    # read makes v1's run back off, so it reaches Publish after v2's run has published.
+    old = stack.local.put_object("RawBucket", ORDERS_KEY, orders_csv(3))
+    new = stack.local.put_object("RawBucket", ORDERS_KEY, orders_csv(4, start=10))
+    slowed = faults.fail("s3.GetObject", "SlowDown", 503,
+                         when=lambda p: "Range" in p and p.get("VersionId") == old["VersionId"])
+
+    stack.local.run_until_idle()
+
+    assert slowed.raised == 1
+    runs = {run.input["records"][0]["version_id"]: run for run in stack.runs()}
+    stale, current = runs[old["VersionId"]], runs[new["VersionId"]]
+    assert (stale.status, current.status) == ("SUCCEEDED", "SUCCEEDED"), (stale.cause, current.cause)
+    marker = stack.json("CuratedBucket", f"{PARTITION}_SUCCESS")
+    manifest = stack.json("CuratedBucket", marker["manifest"])
+    assert marker["run"] == manifest["run"] == current.name
+    assert marker["source"]["version_id"] == manifest["source"]["version_id"] == new["VersionId"]
+    assert manifest["rows"] == 4
+    # The stale run is a visible no-op: its output says so and names the version that superseded it.
+    assert stale.output["status"] == "superseded"
+    assert stale.output["superseded_by"]["run"] == current.name
+    assert stale.output["superseded_by"]["source"]["sequencer"] == current.input["records"][0]["sequencer"]
+    assert stale.input["records"][0]["sequencer"] < current.input["records"][0]["sequencer"]
+    assert stack.keys("StagingBucket") == [] and f"run={stale.name}/" not in "".join(stack.keys("CuratedBucket"))
+    assert stack.alerts() == []

@@ -60,7 +60,8 @@ def test_a_good_file_is_published_with_its_manifest(world: World, pipelines: Pip
     assert marker["run"] == manifest["run"] == "raw-objects-good"
     assert [f["rows"] for f in manifest["files"]] == [10, 10, 10, 10, 5]
     assert manifest["source"] == {"bucket": world.raw, "key": ORDERS_KEY, "version_id": record["version_id"],
-                                  "sha256": marker["source"]["sha256"]}
+                                  "sha256": marker["source"]["sha256"], "sequencer": record["sequencer"],
+                                  "last_modified": marker["source"]["last_modified"]}
     assert len(world.curated_rows("orders", PARTITION)) == 45
     assert world.keys(world.staging) == []  # staging is cleared once published
     # One Map item per chunk, capped by the dataset's max_concurrency (MaxConcurrencyPath reads the plan).

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
+from sluice_runtime.aws_errors import is_transient, transient_errors
 from sluice_runtime.datasets import wiring
 from sluice_runtime.datasets.compensate import compensate
 from sluice_runtime.datasets.jobs import (
@@ -28,12 +30,12 @@ from sluice_runtime.datasets.publish import publish, roll_back
 from sluice_runtime.datasets.quality import check_quality
 from sluice_runtime.datasets.reduce import reduce_chunks
 from sluice_runtime.datasets.setaside import quarantine_input
-from sluice_runtime.datasets.storage import ObjectStore, is_transient, transient_errors
+from sluice_runtime.datasets.storage import ObjectStore
 from sluice_runtime.datasets.transform import stage_chunk
 from sluice_runtime.datasets.validate import validate
 from sluice_runtime.errors import TransientError
 
-from .conftest import World, dataset_entry, file_input, orders_csv
+from .conftest import World, context, dataset_entry, file_input, load_app, orders_csv
 
 ORDERS_KEY = "incoming/2024/06/11/orders.csv"
 Catalogs = Callable[[Callable[[dict[str, Any]], None]], Path]
@@ -158,6 +160,30 @@ def test_identical_content_already_published_is_skipped_unless_replayed(world: W
     assert replayed.verdict == "valid"
 
 
+def test_an_older_version_than_the_published_one_is_superseded(world: World) -> None:
+    old = world.put(ORDERS_KEY, orders_csv(3))
+    publish_staged(world, *stage_file(world, orders_csv(4, start=10), run="run-2"))
+
+    late = run_validate(world, old, run="run-1")  # v1's event delivered late
+
+    assert (late.verdict, late.reason.code, late.reason.details["run"]) == ("skip", "superseded", "run-2")
+    assert late.reason.details["sequencer"] == marker(world)["source"]["sequencer"]
+
+
+def test_a_replay_of_an_older_version_is_superseded_by_creation_time(world: World) -> None:
+    old = {k: v for k, v in world.put(ORDERS_KEY, orders_csv(3)).items() if k != "sequencer"}  # a replay has none
+    pinned = run_validate(world, old).job.source
+    created = datetime.fromisoformat(pinned.last_modified)
+    newer = {**pinned.model_dump(), "version_id": "v-newer", "last_modified": str(created + timedelta(seconds=1))}
+    world.s3.put_object(Bucket=world.curated, Key="orders/dt=2024-06-11/_SUCCESS",
+                        Body=json.dumps({"run": "run-2", "source": newer}))
+
+    replayed = run_validate(world, old, run="run-3", replay={"token": "fix-1", "reason": "parser fix"})
+
+    assert (replayed.verdict, replayed.reason.code, replayed.reason.details["version_id"]) == (
+        "skip", "superseded", "v-newer")
+
+
 def test_an_overwritten_unversioned_object_is_superseded(world: World) -> None:
     world.s3.create_bucket(Bucket="unversioned")
     record = world.put(ORDERS_KEY, orders_csv(2), bucket="unversioned")
@@ -239,7 +265,11 @@ def test_chunks_with_bad_rows_raise_data_error_listing_them(world: World, catalo
 
 
 def stage_file(world: World, body: str, run: str = "run-1") -> tuple[Job, Reduction]:
-    validation = run_validate(world, world.put(ORDERS_KEY, body), run=run)
+    return stage_record(world, world.put(ORDERS_KEY, body), run=run)
+
+
+def stage_record(world: World, record: dict[str, Any], run: str, replay: Any = None) -> tuple[Job, Reduction]:
+    validation = run_validate(world, record, run=run, replay=replay)
     assert validation.verdict == "valid", validation.reason
     dataset = wiring.catalog().file_dataset("orders")
     parts = tuple(stage_chunk(validation.job, c, dataset, store=wiring.store(), staging_bucket=world.staging)
@@ -346,16 +376,19 @@ def test_a_new_run_replaces_the_partition_keeping_one_previous_version(world: Wo
 
 
 class RacingStore(ObjectStore):
-    """Lets another run commit the partition right before this one's commit (once)."""
+    """Lets another run commit the partition right before this one's commit (once): `rival`, by default
+    a marker of a run `run-other` that names no source."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, rival: Callable[[], Any] | None = None) -> None:
         super().__init__(world.s3)
         self.world, self.raced = world, False
+        self.rival = rival or (lambda: world.s3.put_object(Bucket=world.curated, Key="orders/dt=2024-06-11/_SUCCESS",
+                                                           Body=json.dumps({"run": "run-other"})))
 
     def write_json(self, bucket: str, key: str, document: Any, **conditions: Any) -> str:
         if key.endswith("_SUCCESS") and not self.raced:
             self.raced = True
-            self.world.s3.put_object(Bucket=bucket, Key=key, Body=json.dumps({"run": "run-other"}))
+            self.rival()
         return super().write_json(bucket, key, document, **conditions)
 
 
@@ -369,6 +402,75 @@ def test_a_commit_that_loses_a_race_is_retried_on_top_of_the_winner(world: World
 
     _, retried = publish_run(world, "run-2", store=racing)  # what the state machine's Retry does
     assert retried.previous_run == "run-other" and marker(world)["run"] == "run-2"
+
+
+def publish_staged(world: World, job: Job, reduction: Reduction, store: ObjectStore | None = None) -> Any:
+    return publish(job, reduction, PASSED, "2024-06-11T10:00:00Z", store=store or wiring.store(),
+                   curated_bucket=world.curated, staging_bucket=world.staging)
+
+
+def curated_runs(world: World) -> set[str]:
+    return {k.split("/")[2] for k in world.keys(world.curated) if "run=" in k}
+
+
+def test_an_older_version_that_publishes_last_is_superseded_and_leaves_no_trace(
+    world: World, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # v1 and v2 of one key run concurrently; v1's run, slowed by a retry, reaches publish last.
+    old, old_staged = stage_file(world, orders_csv(3), run="run-1")
+    new, new_staged = stage_file(world, orders_csv(4, start=10), run="run-2")
+    assert new.source is not None and old.source is not None
+    assert int(new.source.sequencer or "0", 16) > int(old.source.sequencer or "0", 16) > 0
+    publish_staged(world, new, new_staged)
+    capsys.readouterr()
+
+    event = {"job": old.model_dump(mode="json"), "staged": old_staged.model_dump(mode="json"),
+             "quality": PASSED.model_dump(mode="json"), "published_at": "2024-06-11T10:05:00Z"}
+    stale = load_app("file_publish").handler(event, context("FilePublishFunction"))
+
+    assert stale["status"] == "superseded" and stale["superseded_by"]["run"] == "run-2"
+    assert (stale["superseded_by"]["source"]["version_id"], stale["superseded_by"]["source"]["sequencer"]) == (
+        new.source.version_id, new.source.sequencer)
+    assert marker(world)["run"] == "run-2" and marker(world)["source"]["version_id"] == new.source.version_id
+    assert next(r["order_id"] for r in world.curated_rows("orders", "dt=2024-06-11")) == "o-000010"
+    assert curated_runs(world) == {"run=run-2"} and world.keys(world.staging) == []
+    [warning] = [r for r in caplog.records if r.getMessage().startswith("stale version not published")]
+    assert (warning.newer_run, warning.newer_sequencer, warning.sequencer) == (  # type: ignore[attr-defined]
+        "run-2", new.source.sequencer, old.source.sequencer)
+    emitted = capsys.readouterr().out  # EMF, with the dataset dimension
+    assert '"FilesSuperseded":[1.0]' in emitted and '"dataset":"orders"' in emitted
+
+
+def test_a_newer_version_replaces_an_older_publication_and_the_same_version_is_republished(world: World) -> None:
+    old, old_staged = stage_file(world, orders_csv(3), run="run-1")
+    record = world.put(ORDERS_KEY, orders_csv(4, start=10))
+    new, new_staged = stage_record(world, record, run="run-2")
+    publish_staged(world, old, old_staged)
+
+    replaced = publish_staged(world, new, new_staged)
+    # A replay of the same version (equal version id; its input carries no sequencer) publishes again.
+    replay, replay_staged = stage_record(world, {k: v for k, v in record.items() if k != "sequencer"}, run="run-3",
+                                         replay={"token": "fix-1", "reason": "parser fix"})
+    again = publish_staged(world, replay, replay_staged)
+
+    assert (replaced.status, replaced.previous_run) == ("published", "run-1")
+    assert (again.status, again.previous_run) == ("published", "run-2")
+    assert marker(world)["run"] == "run-3"
+
+
+def test_an_older_version_that_loses_the_commit_race_is_superseded_on_retry(world: World) -> None:
+    old, old_staged = stage_file(world, orders_csv(3), run="run-1")
+    new, new_staged = stage_file(world, orders_csv(4, start=10), run="run-2")
+    racing = RacingStore(world, rival=lambda: publish_staged(world, new, new_staged))
+
+    with pytest.raises(TransientError, match="was published by another run meanwhile"):
+        publish_staged(world, old, old_staged, store=racing)
+    assert "run=run-1" in curated_runs(world)  # its parts and manifest were copied, never committed
+
+    retried = publish_staged(world, old, old_staged, store=racing)  # the state machine's Retry
+
+    assert retried.status == "superseded" and marker(world)["run"] == "run-2"
+    assert curated_runs(world) == {"run=run-2"} and world.keys(world.staging) == []
 
 
 def test_rollback_restores_the_previous_marker_and_removes_the_run(world: World) -> None:

@@ -141,6 +141,8 @@ def build_stack() -> tuple[Stack, dict[str, str]]:
     )
     for bucket in (stack.raw_bucket, stack.staging_bucket, stack.quarantine_bucket):
         make["s3"].create_bucket(Bucket=bucket)
+    # As in template.yaml: the raw bucket keeps versions (events name them; HeadObject checks them).
+    make["s3"].put_bucket_versioning(Bucket=stack.raw_bucket, VersioningConfiguration={"Status": "Enabled"})
     role = f"arn:aws:iam::{ACCOUNT}:role/sluice-states"
     definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
     sfn = make["stepfunctions"]

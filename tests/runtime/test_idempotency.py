@@ -100,7 +100,7 @@ def test_key_for_reads_the_pipelines_fields(monkeypatch: pytest.MonkeyPatch) -> 
     dataset = next(p for p in load_registry().pipelines if p.name == "dataset-ready")
     view: dict[str, Any] = {"detail": {"dataset_id": "sales", "version": "v1", "checksum": "c1"}}
     built = key_for(dataset, view, "bf-1")
-    assert built.value == "dataset-ready|detail.dataset_id=sales|detail.version=v1|replay=bf-1"
-    assert built.content == "detail.checksum=c1"
+    assert built.value == 'dataset-ready|detail.dataset_id="sales"|detail.version="v1"|replay=bf-1'
+    assert built.content == 'detail.checksum="c1"'
     with pytest.raises(InvalidEvent, match=r"no value at 'detail.dataset_id'"):
         key_for(dataset, {"detail": {"version": "v1", "checksum": "c1"}})

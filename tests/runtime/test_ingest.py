@@ -7,9 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 from sluice_runtime import wiring
-from sluice_runtime.errors import ClaimInProgress, ConfigurationError
+from sluice_runtime.errors import ClaimInProgress, ConfigurationError, TransientError
 from sluice_runtime.execution_names import execution_name
 from sluice_runtime.idempotency import Ledger
 from sluice_runtime.starter import Starter
@@ -17,7 +16,8 @@ from sluice_runtime.starter import Starter
 from .moto_stack import Calls, FakeContext, Invoke, Sample, Stack, only_outcome
 
 ORDERS_KEY = (
-    "raw-objects|bucket=sluice-raw|key=incoming/2024/06/11/orders.csv|version_id=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
+    'raw-objects|bucket="sluice-raw"|key="incoming/2024/06/11/orders.csv"'
+    '|version_id="3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"'
 )
 
 
@@ -41,6 +41,7 @@ def test_new_object_starts_one_execution_with_the_documented_input(aws: Stack, i
                 "version_id": "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY",
                 "etag": "2b3f0a1c9d8e7f6a5b4c3d2e1f0a9b8c",
                 "size": 48213,
+                "sequencer": "0066681C5E2B3A9F41",  # the file pipeline publishes versions in this order
             }
         ],
     }
@@ -176,7 +177,14 @@ def test_expired_key_with_changed_content_meets_the_execution_name(aws: Stack, i
 def test_encoded_keys_reach_the_pipeline_decoded(
     aws: Stack, invoke: Invoke, sample: Sample, event: str, key: str
 ) -> None:
-    assert only_outcome(invoke("ingest", sample(event)))["status"] == "started"
+    """The object exists under the decoded key; HeadObject confirms it before the run starts."""
+    version = aws.clients["s3"].put_object(Bucket=aws.raw_bucket, Key=key, Body=b"x")["VersionId"]
+    delivered = sample(event)
+    if "Records" in delivered:
+        delivered["Records"][0]["s3"]["object"]["versionId"] = version
+    else:
+        delivered["detail"]["object"]["version-id"] = version
+    assert only_outcome(invoke("ingest", delivered))["status"] == "started"
     (execution,) = aws.executions()
     assert execution["input"]["records"][0]["key"] == key
 
@@ -216,11 +224,23 @@ def test_s3_test_event_is_ignored(aws: Stack, invoke: Invoke, sample: Sample) ->
 
 def test_throttling_propagates_and_the_retry_succeeds(aws: Stack, invoke: Invoke, sample: Sample, calls: Calls) -> None:
     calls.fail("states.StartExecution", "ThrottlingException")
-    with pytest.raises(ClientError, match="ThrottlingException"):
+    # Classified as transient (sluice_runtime.aws_errors): Lambda's async retry redelivers the event.
+    with pytest.raises(TransientError, match=r"StartExecution .*ThrottlingException"):
         invoke("ingest", sample("ingest-object-created"))
     assert aws.ledger_items() == []  # claim released: the retry need not wait for it to lapse
     assert only_outcome(invoke("ingest", sample("ingest-object-created")))["status"] == "started"
     assert len(aws.executions()) == 1
+
+
+@pytest.mark.parametrize("operation", ["dynamodb.PutItem", "dynamodb.UpdateItem"])
+def test_a_throttled_idempotency_table_is_a_classified_transient_error(
+    aws: Stack, invoke: Invoke, sample: Sample, calls: Calls, operation: str
+) -> None:
+    # Found by `sluice chaos`: a throttled claim (PutItem) or completion (UpdateItem) escaped as a bare
+    # botocore ProvisionedThroughputExceededException; it is retried like any transient failure.
+    calls.fail(operation, "ProvisionedThroughputExceededException")
+    with pytest.raises(TransientError, match="ProvisionedThroughputExceededException"):
+        invoke("ingest", sample("ingest-object-created"))
 
 
 def test_too_little_time_left_defers_instead_of_claiming(aws: Stack, invoke: Invoke, sample: Sample) -> None:

@@ -9,12 +9,12 @@ from urllib.parse import quote_plus
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sluice_runtime.errors import InvalidEvent
+from sluice_runtime.errors import InvalidEvent, InvalidJson
 from sluice_runtime.models import (
     KinesisEnvelope,
     SqsEnvelope,
-    decode_eventbridge_key,
     decode_s3_key,
+    eventbridge_key_readings,
     parse,
     parse_custom_delivery,
     parse_s3_delivery,
@@ -48,28 +48,35 @@ def test_invalid_utf8_in_a_key_is_a_schema_error() -> None:
 
 
 @pytest.mark.parametrize(
-    ("raw", "decoded"),
+    ("raw", "readings"),
     [
-        ("raw/2023-08-08T14:03:40.532432.zip", "raw/2023-08-08T14:03:40.532432.zip"),  # as captured from AWS
-        ("dropbox/c++/gcc+13.tar", "dropbox/c++/gcc+13.tar"),  # a '+' is a plus, not a space
-        ("in/my orders.csv", "in/my orders.csv"),
-        ("in/my%20orders.csv", "in/my orders.csv"),  # percent-escapes, if present, are undone
+        ("raw/2023-08-08T14:03:40.532432.zip", ("raw/2023-08-08T14:03:40.532432.zip",)),  # as captured from AWS
+        ("dropbox/c++/gcc+13.tar", ("dropbox/c++/gcc+13.tar",)),  # a '+' is a plus, not a space
+        ("in/my orders.csv", ("in/my orders.csv",)),
+        # Verbatim first (ADR 0005); the percent-decoded reading is only a fallback to confirm by HeadObject.
+        ("in/my%20orders.csv", ("in/my%20orders.csv", "in/my orders.csv")),
+        ("in/report%2E2024.csv", ("in/report%2E2024.csv", "in/report.2024.csv")),
+        ("in/50%25.csv", ("in/50%25.csv", "in/50%.csv")),
+        ("in/bad%FF.csv", ("in/bad%FF.csv",)),  # not an escape of UTF-8: no second reading
     ],
 )
-def test_eventbridge_keys_are_not_form_decoded(raw: str, decoded: str) -> None:
-    assert decode_eventbridge_key(raw) == decoded
+def test_eventbridge_keys_are_taken_verbatim(raw: str, readings: tuple[str, ...]) -> None:
+    assert eventbridge_key_readings(raw) == readings
 
 
 def test_eventbridge_object_created_with_encoded_key(sample: Sample) -> None:
     (obj,) = parse_s3_delivery(sample("ingest-url-encoded-key")).objects
     assert obj.bucket == "sluice-raw"
-    assert obj.key == "incoming/Q1 report (final) ✓ 50% off+extra.csv"
+    assert obj.key == "incoming/Q1%20report%20(final)%20%E2%9C%93%2050%25%20off+extra.csv"
+    assert obj.alternative_keys == ("incoming/Q1 report (final) ✓ 50% off+extra.csv",)
     assert obj.version_id == "Jx9bH1nL0yqP5sW2eT7uV4kR8mZ3cA6d"
+    assert "alternative_keys" not in obj.entry()
 
 
 def test_classic_notification_with_encoded_key(sample: Sample) -> None:
     (obj,) = parse_s3_delivery(sample("ingest-classic-notification")).objects
     assert obj.key == "incoming/café menu+2024.json"
+    assert obj.alternative_keys == ("incoming/caf%C3%A9+menu%2B2024.json",)
     assert (obj.etag, obj.size) == ("0123456789abcdef0123456789abcdef", 2048)
 
 
@@ -145,11 +152,11 @@ def test_kinesis_record_decodes_json_payload(sample: Sample) -> None:
 
 def test_kinesis_poison_payload_is_invalid(sample: Sample) -> None:
     poison = parse(KinesisEnvelope, sample("stream-poison-record")["Records"][1], "record")
-    with pytest.raises(InvalidEvent, match="payload is not base64-encoded JSON"):
+    with pytest.raises(InvalidJson, match="payload is not JSON"):
         poison.decode()
     not_base64 = {**sample("stream-batch")["Records"][0]}
     not_base64["kinesis"] = {**not_base64["kinesis"], "data": "%%%"}
-    with pytest.raises(InvalidEvent, match="not base64-encoded JSON"):
+    with pytest.raises(InvalidEvent, match="payload is not base64"):
         parse(KinesisEnvelope, not_base64, "record").decode()
 
 

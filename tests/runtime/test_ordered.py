@@ -121,7 +121,7 @@ def test_poison_message_is_dead_lettered_and_its_group_continues(
     (dead,) = aws.dead_lettered()
     assert dead["Body"] == "open account-3 please"  # the body, untouched
     assert dead["Attributes"]["MessageGroupId"] == "account-3"
-    assert dead["MessageAttributes"]["sluice-reason"]["StringValue"] == "invalid_event"
+    assert dead["MessageAttributes"]["sluice-reason"]["StringValue"] == "invalid_json"
     assert sync_runs.requested == ["account-3:2"]
 
 

@@ -26,7 +26,7 @@ def test_dataset_ready_starts_the_file_pipeline(aws: Stack, invoke: Invoke, samp
         }
     ]
     assert execution["input"]["sluice"]["idempotency_key"] == (
-        "dataset-ready|detail.dataset_id=sales-eu|detail.version=2024-06-11"
+        'dataset-ready|detail.dataset_id="sales-eu"|detail.version="2024-06-11"'
     )
 
 

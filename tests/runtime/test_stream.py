@@ -118,7 +118,7 @@ def test_poison_record_is_quarantined_and_the_rest_proceed(aws: Stack, invoke: I
     (execution,) = aws.executions(aws.stream_batch_arn)
     assert [r["data"]["event_id"] for r in execution["input"]["records"]] == ["evt-0010", "evt-0012"]
     (quarantined,) = aws.quarantined()
-    assert quarantined["report"]["reason"] == "invalid_event"
+    assert quarantined["report"]["reason"] == "invalid_json"
     assert quarantined["payload"] == event["Records"][1]
 
 

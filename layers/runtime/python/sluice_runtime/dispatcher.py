@@ -4,10 +4,17 @@ For each trigger: find its pipeline in the registry, build the idempotency key a
 execution name, claim the key (one conditional write), start the execution, record completion (one
 update). A duplicate costs the one failed conditional write and starts nothing.
 
-Error handling follows `errors`: a `PermanentError` sets the input aside through the caller's `Sink`
-and the input counts as handled; anything else propagates so the event source retries. A failure
-after the claim releases it (`Exception` only: a crash leaves the claim to expire, which the
-deterministic execution name makes safe). `stream_batches` reuses the same primitives per micro-batch.
+Error handling follows `errors`: a `PermanentError` (or a poison-data error `as_permanent` maps to
+one) sets the input aside through the caller's `Sink` and the input counts as handled; anything else
+propagates so the event source retries. A failure after the claim releases it (`Exception` only: a
+crash leaves the claim to expire, which the deterministic execution name makes safe).
+`stream_batches` reuses the same primitives per micro-batch.
+
+A duplicate is skipped only if it is a redelivery of the input that claimed the key, or if the run
+that input started has not failed. A *different* input under the same key (a content duplicate: the
+same file re-dropped under a corrected path) whose earlier run closed FAILED / TIMED_OUT / ABORTED
+runs again, under the key `...|after=<failed execution>` (a new, visible execution name); the outcome
+names the run it supersedes. Nothing is skipped behind a failure without a trace.
 
 Example:
     >>> dispatcher = wiring.dispatcher()                                  # doctest: +SKIP
@@ -24,13 +31,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from sluice_runtime.errors import Deferred, OversizedPayload, PermanentError, UnknownRoute
+from sluice_runtime import strict_json
+from sluice_runtime.errors import Deferred, OversizedPayload, PermanentError, UnknownRoute, as_permanent
 from sluice_runtime.execution_names import execution_name
 from sluice_runtime.fields import lookup
-from sluice_runtime.idempotency import ClaimState, IdempotencyKey, Ledger, key_for
+from sluice_runtime.idempotency import Claim, ClaimState, IdempotencyKey, Ledger, key_for
 from sluice_runtime.models import CustomEvent, QueueMessage, Replay, S3Object, StreamRecord, Trigger
 from sluice_runtime.observability import Metric, count, logger
-from sluice_runtime.payloads import ENVELOPE_RESERVE, STATE_PAYLOAD_LIMIT, Offloader, encoded_size
+from sluice_runtime.payloads import ENVELOPE_RESERVE, STATE_PAYLOAD_LIMIT, Offloader
 from sluice_runtime.quarantine import Sink
 from sluice_runtime.registry import Pipeline, Registry
 from sluice_runtime.starter import ExecutionType, Starter, StartResult
@@ -52,6 +60,7 @@ class Outcome(BaseModel):
     execution_arn: str | None = None
     reason: str | None = None
     location: str | None = None
+    supersedes: str | None = None  # the failed execution a content duplicate re-runs
 
 
 def clock_for(context: Any) -> Clock:
@@ -121,11 +130,12 @@ class Dispatcher:
             return set_aside(sink, error, payload, record_id=trigger.record_id, group=group)
         try:
             return self._launch(pipeline, trigger, replay, clock)
-        except PermanentError as error:
-            return set_aside(sink, error, payload, record_id=trigger.record_id, pipeline=pipeline.name, group=group)
-        except Exception:
-            count(Metric.RECORDS_FAILED)  # and let the event source retry
-            raise
+        except Exception as error:
+            permanent = as_permanent(error)
+            if permanent is None:
+                count(Metric.RECORDS_FAILED)  # and let the event source retry
+                raise
+            return set_aside(sink, permanent, payload, record_id=trigger.record_id, pipeline=pipeline.name, group=group)
 
     def _launch(self, pipeline: Pipeline, trigger: Trigger, replay: Replay | None, clock: Clock) -> Outcome:
         guard = ASYNC_GUARD_MS
@@ -135,10 +145,17 @@ class Dispatcher:
             raise Deferred(f"only {clock()} ms left; a {pipeline.execution} start needs {guard} ms")
         entry = self.entry(pipeline, trigger)
         key = key_for(pipeline, trigger.view(), replay.token if replay else None)
+        claim = self.ledger.claim(key, clock(), pipeline.ttl_seconds)
+        while (failed := self._failed_run_to_supersede(pipeline, trigger, claim)) is not None:
+            logger.warning(
+                "content duplicate of a failed run: running again",
+                extra={"failed_execution": failed, "idempotency_key": key.value},
+            )
+            key = key.superseding(failed)
+            claim = self.ledger.claim(key, clock(), pipeline.ttl_seconds)
         name = execution_name(pipeline.name, key.value, key.replay_token)
         logger.set_correlation_id(name)
         logger.append_keys(pipeline=pipeline.name, idempotency_key=key.value, record_id=trigger.record_id)
-        claim = self.ledger.claim(key, clock(), pipeline.ttl_seconds)
         if claim.state is ClaimState.DUPLICATE:
             count(Metric.DUPLICATES_SKIPPED)
             logger.info("duplicate delivery skipped", extra={"previous": claim.result})
@@ -156,21 +173,32 @@ class Dispatcher:
         except Exception as error:
             self.release(pipeline, [key], error)
             raise
-        self.ledger.complete(key, summary(result), pipeline.ttl_seconds)
+        self.ledger.complete(key, summary(result, trigger.record_id), pipeline.ttl_seconds)
         return Outcome(
             status="started",
             record_id=trigger.record_id,
             pipeline=pipeline.name,
             execution_name=result.execution_name,
             execution_arn=result.execution_arn,
+            supersedes=key.supersedes,
         )
 
+    def _failed_run_to_supersede(self, pipeline: Pipeline, trigger: Trigger, claim: Claim) -> str | None:
+        """The execution name of a failed run that `trigger`, a different input under its key, must redo."""
+        previous = claim.result or {}
+        claimant, name, arn = previous.get("record_id"), previous.get("execution_name"), previous.get("execution_arn")
+        if claim.state is not ClaimState.DUPLICATE or claimant in (None, trigger.record_id) or not (name and arn):
+            return None  # a new claim, a redelivery of the same input, or a record from before `record_id`
+        return str(name) if self._starter.ended_unsuccessfully(pipeline.execution, str(arn)) else None
+
     def entry(self, pipeline: Pipeline, trigger: Trigger) -> dict[str, Any]:
-        """The trigger's `records[]` entry (with its ordering key); `OversizedPayload` if too large."""
+        """The trigger's `records[]` entry (with its ordering key); `OversizedPayload` if too large,
+        `InvalidJson` / `InvalidUnicode` if it holds what JSON cannot (NaN, Infinity, a lone surrogate)."""
         entry = trigger.entry()
         if pipeline.ordering_key is not None:
             entry["ordering_key"] = lookup(trigger.view(), pipeline.ordering_key)
-        size = encoded_size(entry)
+        # Strict: StartExecution refuses input that is not JSON, so NaN anywhere in the payload is poison.
+        size = len(strict_json.dumps(entry).encode())
         if size > pipeline.batching.max_record_bytes:
             raise OversizedPayload(
                 f"{trigger.record_id} is {size} bytes; pipeline {pipeline.name} accepts at most "
@@ -229,6 +257,6 @@ class Dispatcher:
             self.ledger.release(key, error, pipeline.ttl_seconds)
 
 
-def summary(result: StartResult) -> dict[str, Any]:
-    """What a completed claim remembers (returned to later duplicates)."""
-    return result.model_dump(include={"execution_name", "execution_arn", "status"})
+def summary(result: StartResult, record_id: str) -> dict[str, Any]:
+    """What a completed claim remembers (returned to later duplicates): the run, and which input made it."""
+    return {**result.model_dump(include={"execution_name", "execution_arn", "status"}), "record_id": record_id}

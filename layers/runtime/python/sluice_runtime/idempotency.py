@@ -9,6 +9,13 @@ many records for one `StartExecution`, and close its gaps:
 
 * **Stable keys.** Powertools prefixes keys with the Lambda function name; we pass `key_prefix`
   `sluice.<pipeline>` instead, so renaming or redeploying a function never re-opens old keys.
+* **Distinct inputs, distinct keys.** A key renders each field as `path=<canonical JSON of the value>`
+  joined by `|`: JSON quotes strings, so a value holding `|` or `=` cannot imitate another field, and
+  `"2"` stays distinct from `2`. The rendering is injective for a pipeline's fixed field list (each
+  JSON text ends where it ends). A value longer than `MAX_VALUE_CHARS` is rendered
+  `path~sha256=<hex>` (collision-free in practice, and `~` never follows a path in the other form), so
+  keys stay short in execution input and logs; the DynamoDB item id is a sha256 of the whole key
+  anyway (`sluice.<pipeline>#<hash>`), far below the 2048-byte partition-key limit.
 * **Loud conflicts.** The content fields are validated on every claim: same key, different content
   raises `IdempotencyConflict` (set aside with a reason), never a silent skip.
 * **Crash safety.** The claim alone cannot make `StartExecution` exactly-once (a crash between the two
@@ -24,15 +31,17 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from sluice_runtime.errors import ClaimInProgress, IdempotencyConflict
+from sluice_runtime.aws_errors import transient_errors
+from sluice_runtime.errors import ClaimInProgress, IdempotencyConflict, InvalidJson
 from sluice_runtime.fields import lookup
 
 if TYPE_CHECKING:
@@ -41,9 +50,16 @@ if TYPE_CHECKING:
 
     from sluice_runtime.registry import Pipeline
 
+MAX_VALUE_CHARS = 256  # longer rendered values are hashed, so keys stay readable in inputs and logs
+
 
 class IdempotencyKey(BaseModel):
-    """A readable key (`pipeline|field=value|...[|replay=token]`) plus the content that must not change."""
+    """A readable key plus the content that must not change under it.
+
+    `value` is `pipeline|path=<json>|...[|replay=<token>][|after=<execution name>]`: `after` names the
+    failed run that a content duplicate re-runs (`superseding`), so the re-run has a key, and thus an
+    execution name, of its own.
+    """
 
     model_config = ConfigDict(frozen=True, defer_build=True)
 
@@ -51,11 +67,20 @@ class IdempotencyKey(BaseModel):
     identity: str
     content: str
     replay_token: str | None = None
+    supersedes: str | None = None
 
     @property
     def value(self) -> str:
-        suffix = f"|replay={self.replay_token}" if self.replay_token else ""
-        return f"{self.pipeline}|{self.identity}{suffix}"
+        parts = [self.pipeline, self.identity]
+        if self.replay_token:
+            parts.append(f"replay={self.replay_token}")
+        if self.supersedes:
+            parts.append(f"after={self.supersedes}")
+        return "|".join(parts)
+
+    def superseding(self, failed_execution: str) -> IdempotencyKey:
+        """The key under which an input re-runs the content of `failed_execution` (a failed run)."""
+        return self.model_copy(update={"supersedes": failed_execution})
 
     def payload(self) -> dict[str, str]:
         """The document Powertools hashes: `key` -> record id, `content` -> validation hash."""
@@ -64,13 +89,29 @@ class IdempotencyKey(BaseModel):
 
 def key_for(pipeline: Pipeline, view: Mapping[str, Any], replay_token: str | None = None) -> IdempotencyKey:
     """Build the key of a trigger from its pipeline's key / content fields (missing field: `InvalidEvent`)."""
-    identity = "|".join(f"{path}={_text(lookup(view, path))}" for path in pipeline.key_fields)
-    content = "|".join(f"{path}={_text(lookup(view, path))}" for path in pipeline.content_fields)
+    identity = render(pipeline.key_fields, view)
+    content = render(pipeline.content_fields, view)
     return IdempotencyKey(pipeline=pipeline.name, identity=identity, content=content, replay_token=replay_token)
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, separators=(",", ":"))
+def render(paths: Sequence[str], view: Mapping[str, Any]) -> str:
+    """`path=<canonical JSON>|...` for `paths` of `view` (long values as `path~sha256=<hex>`).
+
+    Example:
+        >>> render(["key", "size"], {"key": "a|size=1", "size": 1})
+        'key="a|size=1"|size=1'
+    """
+    return "|".join(_component(path, lookup(view, path)) for path in paths)
+
+
+def _component(path: str, value: Any) -> str:
+    try:
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:  # NaN / Infinity: not JSON, so not a key either
+        raise InvalidJson(f"the value at '{path}' is not JSON (RFC 8259): {exc}", path=path) from exc
+    if len(text) <= MAX_VALUE_CHARS:
+        return f"{path}={text}"
+    return f"{path}~sha256={hashlib.sha256(text.encode()).hexdigest()}"
 
 
 class ClaimState(StrEnum):
@@ -105,7 +146,9 @@ class Ledger:
 
         layer = self._layer(key.pipeline, ttl_seconds)
         try:
-            layer.save_inprogress(data=key.payload(), remaining_time_in_millis=remaining_ms)
+            # DynamoDB throttling and 5xx are TransientError (aws_errors): classified, and redelivered.
+            with transient_errors(f"claim {key.value}"):
+                layer.save_inprogress(data=key.payload(), remaining_time_in_millis=remaining_ms)
         except IdempotencyValidationError as exc:
             raise IdempotencyConflict(
                 f"idempotency key {key.value!r} was seen before with different content", key=key.value
@@ -122,11 +165,13 @@ class Ledger:
 
     def complete(self, key: IdempotencyKey, result: Mapping[str, Any], ttl_seconds: int | None = None) -> None:
         """Mark a claimed key COMPLETED with `result` (returned to later duplicates)."""
-        self._layer(key.pipeline, ttl_seconds).save_success(data=key.payload(), result=dict(result))
+        with transient_errors(f"complete {key.value}"):
+            self._layer(key.pipeline, ttl_seconds).save_success(data=key.payload(), result=dict(result))
 
     def release(self, key: IdempotencyKey, error: Exception, ttl_seconds: int | None = None) -> None:
         """Give a claimed key back after a failure, so a redelivery can try again immediately."""
-        self._layer(key.pipeline, ttl_seconds).delete_record(data=key.payload(), exception=error)
+        with transient_errors(f"release {key.value}"):
+            self._layer(key.pipeline, ttl_seconds).delete_record(data=key.payload(), exception=error)
 
     def _layer(self, pipeline: str, ttl_seconds: int | None) -> DynamoDBPersistenceLayer:
         # Powertools configures a layer once (TTL, jmespath, prefix), so keep one per pipeline and TTL.

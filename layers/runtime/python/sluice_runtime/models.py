@@ -11,11 +11,15 @@ Accepted shapes:
 
 S3 object keys are URL-encoded "form style" in classic notifications ("red flower.jpg" arrives as
 `red+flower.jpg`, a literal `+` as `%2B`, non-ASCII as UTF-8 `%XX`; S3 notification docs): they
-decode with `unquote_plus`. Events delivered through EventBridge do not form-encode: captured events
-show keys verbatim (colons and `+` included), so a `+` there is a real plus; we only undo
-percent-escapes (`unquote`), which leaves such keys untouched. (Powertools'
-`S3EventBridgeNotificationObject.key` applies `unquote_plus` to both, which turns a literal `+` into a
-space.) Decoding is strict: an invalid UTF-8 sequence is a schema error rather than a silent U+FFFD.
+decode with `unquote_plus`, strictly (an invalid UTF-8 sequence is a schema error, never a silent
+U+FFFD). Events delivered through EventBridge carry the key verbatim (captured events show `:`, `+`,
+spaces and literal `%2B` / `%20` as stored; ADR 0005), so that key is used as is: decoding it would
+turn a key holding a literal `%2E` or `%25` into another, non-existent key. (Powertools'
+`S3EventBridgeNotificationObject.key` applies `unquote_plus`, which turns a literal `+` into a space.)
+
+Where another reading of the key is possible (the verbatim key of a classic notification, the
+percent-decoded key of an EventBridge event), it is kept in `S3Object.alternative_keys`, so that
+`object_keys.ObjectLocator` can confirm which one exists before a run starts.
 
 Every trigger exposes `view()` (the fields registry paths address) and `entry()` (what the state machine
 receives in `records[]`). Entries exclude delivery metadata (event ids, timestamps), so a redelivery
@@ -38,7 +42,8 @@ from urllib.parse import unquote, unquote_plus
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sluice_runtime.errors import InvalidEvent
+from sluice_runtime import strict_json
+from sluice_runtime.errors import InvalidEvent, InvalidJson
 from sluice_runtime.execution_names import REPLAY_TOKEN_PATTERN
 
 M = TypeVar("M", bound=BaseModel)
@@ -66,9 +71,13 @@ def decode_s3_key(raw: str) -> str:
     return _decode(unquote_plus, raw)
 
 
-def decode_eventbridge_key(raw: str) -> str:
-    """Decode an EventBridge S3 event's object key: percent-escapes only, a `+` stays a `+`."""
-    return _decode(unquote, raw)
+def eventbridge_key_readings(raw: str) -> tuple[str, ...]:
+    """An EventBridge S3 event's key as AWS sends it (verbatim), then its percent-decoded reading if any."""
+    try:
+        decoded = _decode(unquote, raw)
+    except InvalidEvent:  # not an escape sequence of UTF-8: the verbatim key is the only reading
+        return (raw,)
+    return (raw,) if decoded == raw else (raw, decoded)
 
 
 def _decode(decoder: Callable[..., str], raw: str) -> str:
@@ -97,6 +106,8 @@ class S3Object(_Event):
 
     bucket: str
     key: str
+    # Other readings of the event's key, tried in order when `key` does not exist (never in the input).
+    alternative_keys: tuple[str, ...] = Field(default=(), exclude=True)
     version_id: str = "null"  # S3's own name for the version of an object in an unversioned bucket
     etag: str | None = None
     size: int | None = None
@@ -110,7 +121,9 @@ class S3Object(_Event):
         return self.model_dump()
 
     def entry(self) -> dict[str, Any]:
-        return {"type": "s3", **self.model_dump(exclude={"sequencer"})}
+        # The sequencer orders the versions of one key (the file pipeline publishes by it); it belongs to
+        # the object's event, not to its delivery, so a redelivery still gives byte-identical input.
+        return {"type": "s3", **self.model_dump(exclude=set() if self.sequencer else {"sequencer"})}
 
 
 class CustomEvent(_Event):
@@ -222,9 +235,11 @@ class S3ObjectCreated(_Event):
 
     def object(self) -> S3Object:
         obj = self.detail.object
+        key, *alternatives = eventbridge_key_readings(obj.key)
         return S3Object(
             bucket=self.detail.bucket.name,
-            key=decode_eventbridge_key(obj.key),
+            key=key,
+            alternative_keys=tuple(alternatives),
             version_id=obj.version_id or "null",
             etag=obj.etag,
             size=obj.size,
@@ -261,6 +276,8 @@ class S3Notification(_Event):
             S3Object(
                 bucket=r.s3.bucket.name,
                 key=decode_s3_key(r.s3.object.key),
+                # Only a producer that does not encode (not S3 itself) makes the verbatim key the right one.
+                alternative_keys=tuple({r.s3.object.key} - {decode_s3_key(r.s3.object.key)}),
                 version_id=r.s3.object.version_id or "null",
                 etag=r.s3.object.etag,
                 size=r.s3.object.size,
@@ -306,6 +323,10 @@ def parse_s3_delivery(event: Any) -> S3Delivery:
         objects = [parse(S3ObjectCreated, inner, "S3 Object Created event").object()]
     else:
         raise InvalidEvent("not an S3 event: expected EventBridge 'Object Created' or classic 'Records'")
+    if replay is not None:
+        # A replay re-runs a pinned version: its input must equal the backfill's child for that version,
+        # which cannot know the sequencer (HeadObject does not return one).
+        objects = [obj.model_copy(update={"sequencer": None}) for obj in objects]
     return S3Delivery(objects=tuple(objects), replay=replay)
 
 
@@ -334,9 +355,12 @@ class KinesisEnvelope(_Event):
     def decode(self) -> StreamRecord:
         try:
             raw = base64.b64decode(self.kinesis.data, validate=True)
-            data = json.loads(raw)
-        except (binascii.Error, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-            raise InvalidEvent(f"record {self.event_id}: payload is not base64-encoded JSON ({exc})") from exc
+        except binascii.Error as exc:
+            raise InvalidEvent(f"record {self.event_id}: payload is not base64 ({exc})") from exc
+        try:
+            data = strict_json.loads(raw)
+        except InvalidJson as exc:
+            raise InvalidJson(f"record {self.event_id}: payload is not JSON: {exc}") from exc
         return StreamRecord(
             stream=self.event_source_arn.rsplit("/", 1)[-1],
             shard_id=self.event_id.split(":", 1)[0],
@@ -363,9 +387,9 @@ class SqsEnvelope(_Event):
 
     def decode(self) -> QueueMessage:
         try:
-            body = json.loads(self.body)
-        except ValueError as exc:
-            raise InvalidEvent(f"message {self.message_id}: body is not JSON ({exc})") from exc
+            body = strict_json.loads(self.body)
+        except InvalidJson as exc:
+            raise InvalidJson(f"message {self.message_id}: body is not JSON: {exc}") from exc
         return QueueMessage(
             queue=self.event_source_arn.rsplit(":", 1)[-1],
             message_id=self.message_id,

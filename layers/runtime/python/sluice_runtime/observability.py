@@ -71,6 +71,14 @@ def instrument(handler: Handler) -> Handler:
         if not traced:
             active = tracer()
             traced.append(active.capture_lambda_handler(handler) if active else handler)
-        return traced[0](event, context)
+        try:
+            return traced[0](event, context)
+        except Exception as error:
+            # Every error that leaves a handler gets one structured line naming its class and reason:
+            # Lambda's own report only carries errorType/errorMessage, and a retried Task or an
+            # event-source retry would otherwise leave no trace in the function's log group.
+            logger.exception("handler failed", extra={"error_type": type(error).__name__,
+                                                      "reason": getattr(error, "reason", "unclassified")})
+            raise
 
     return cast(Handler, logger.inject_lambda_context(metrics.log_metrics(run), clear_state=True))

@@ -6,7 +6,9 @@
 * `DeadLetter` forwards an SQS FIFO message, body untouched, to the FIFO dead-letter queue in its own
   message group, with the reason in message attributes.
 
-Both log one error line and count a metric (`Quarantined` / `DeadLettered`).
+Both log one error line and count a metric (`Quarantined` / `DeadLettered`). What they write is
+ASCII JSON (non-ASCII as `\\u` escapes): the input being set aside may be exactly the one that cannot be encoded
+as UTF-8 (a lone surrogate), and setting it aside must not fail the same way.
 
 Example:
     >>> sink = Quarantine("quarantine-bucket", topic_arn, clients.s3(), clients.sns())  # doctest: +SKIP
@@ -18,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -26,12 +29,16 @@ from pydantic import BaseModel, ConfigDict
 
 from sluice_runtime.errors import ConfigurationError, PermanentError
 from sluice_runtime.observability import Metric, count, logger
-from sluice_runtime.starter import canonical_json
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
+
+
+def ascii_json(document: Any) -> str:
+    """Sorted, compact JSON that any input can be written as (non-ASCII and lone surrogates escaped)."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
 
 
 class SetAsideReport(BaseModel):
@@ -105,13 +112,13 @@ class Quarantine:
         if not self._bucket:
             raise ConfigurationError("QUARANTINE_BUCKET is not set: refusing to drop a failed input") from error
         report = _report(error, record_id, pipeline)
-        digest = hashlib.sha256(f"{record_id}\n{canonical_json({'p': payload})}".encode()).hexdigest()[:32]
+        digest = hashlib.sha256(ascii_json([record_id, payload]).encode()).hexdigest()[:32]
         key = f"quarantine/{report.reason}/{report.function}/{digest}.json"
         document = {"report": report.model_dump(), "payload": payload}
         self._s3.put_object(
             Bucket=self._bucket,
             Key=key,
-            Body=canonical_json(document).encode(),
+            Body=ascii_json(document).encode(),
             ContentType="application/json",
         )
         location = f"s3://{self._bucket}/{key}"
@@ -119,7 +126,7 @@ class Quarantine:
             self._sns.publish(
                 TopicArn=self._topic_arn,
                 Subject=f"sluice: {report.reason} in {report.function}"[:100],
-                Message=canonical_json({**report.model_dump(), "location": location}),
+                Message=ascii_json({**report.model_dump(), "location": location}),
             )
         _announce(report, location, Metric.QUARANTINED)
         return location
@@ -151,7 +158,7 @@ class DeadLetter:
         }
         self._sqs.send_message(
             QueueUrl=self._queue_url,
-            MessageBody=payload if isinstance(payload, str) else canonical_json({"payload": payload}),
+            MessageBody=payload if isinstance(payload, str) else ascii_json({"payload": payload}),
             MessageGroupId=group or "sluice-unknown-group",
             MessageDeduplicationId=hashlib.sha256(record_id.encode()).hexdigest(),
             MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},

@@ -118,10 +118,17 @@ class KinesisTrigger(_Strict):
 
 
 class SqsFifoTrigger(_Strict):
-    """Messages of one SQS FIFO queue (by queue name)."""
+    """Messages of one SQS FIFO queue (by queue name).
+
+    `deduplication_scope` mirrors the queue's `DeduplicationScope`: under `messageGroup` SQS deduplicates
+    per message group, so the same body (content-based deduplication id) sent to two groups is two
+    messages, and the idempotency key includes the group; under `queue` the id is unique per queue. The
+    default, `messageGroup`, is the one that can never merge two messages SQS delivers separately.
+    """
 
     type: Literal["sqs_fifo"]
     queue: str = Field(min_length=1)
+    deduplication_scope: Literal["messageGroup", "queue"] = "messageGroup"
 
 
 Trigger = Annotated[S3Trigger | EventBridgeTrigger | KinesisTrigger | SqsFifoTrigger, Field(discriminator="type")]
@@ -135,8 +142,9 @@ _DEFAULT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "s3": _S3_IDENTITIES["object"],
     "eventbridge": (("id",), ("detail",)),
     "kinesis": (("shard_id", "sequence_number"), ("data",)),
-    "sqs_fifo": (("deduplication_id",), ("body",)),
+    "sqs_fifo": (("message_group_id", "deduplication_id"), ("body",)),
 }
+_SQS_QUEUE_SCOPE: tuple[tuple[str, ...], tuple[str, ...]] = (("deduplication_id",), ("body",))
 
 
 class IdempotencySpec(_Strict):
@@ -201,6 +209,8 @@ class Pipeline(_Strict):
     def _preset(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if self.idempotency.identity is not None:
             return _S3_IDENTITIES[self.idempotency.identity]
+        if isinstance(self.trigger, SqsFifoTrigger) and self.trigger.deduplication_scope == "queue":
+            return _SQS_QUEUE_SCOPE
         return _DEFAULT_FIELDS[self.trigger.type]
 
 

@@ -10,6 +10,9 @@
 * `express_sync` - `StartSyncExecution`; returns the output, raises `ExecutionFailed` on
   FAILED / TIMED_OUT so the input is redelivered rather than acknowledged.
 
+`ended_unsuccessfully` asks whether a Standard execution closed FAILED, TIMED_OUT or ABORTED
+(`DescribeExecution`); Express executions cannot be described, so for them the answer is "not known".
+
 Example:
     >>> starter = Starter(clients.stepfunctions())                         # doctest: +SKIP
     >>> starter.start(arn, ExecutionType.STANDARD, "raw-objects-3f2a...", {"records": []})  # doctest: +SKIP
@@ -26,10 +29,17 @@ from typing import TYPE_CHECKING, Any, Literal
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
+from sluice_runtime import strict_json
+from sluice_runtime.aws_errors import transient_errors
 from sluice_runtime.errors import ExecutionFailed, IdempotencyConflict
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
+
+
+# DescribeExecution statuses of a run that closed without succeeding (RUNNING and PENDING_REDRIVE
+# may still succeed: a redrive turns FAILED into RUNNING again).
+UNSUCCESSFUL = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
 
 
 class ExecutionType(StrEnum):
@@ -72,21 +82,30 @@ class Starter:
         self, state_machine_arn: str, execution_type: ExecutionType, name: str, document: Mapping[str, Any]
     ) -> StartResult:
         body = canonical_json(document)
-        if execution_type is ExecutionType.EXPRESS_SYNC:
-            return self._start_sync(state_machine_arn, name, body)
-        try:
-            response = self._client.start_execution(stateMachineArn=state_machine_arn, name=name, input=body)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
-                raise
-            return self._existing(state_machine_arn, execution_type, name, body)
+        # Throttling and 5xx from Step Functions are `TransientError`: classified, logged, redelivered.
+        with transient_errors(f"StartExecution {name}"):
+            if execution_type is ExecutionType.EXPRESS_SYNC:
+                return self._start_sync(state_machine_arn, name, body)
+            try:
+                response = self._client.start_execution(stateMachineArn=state_machine_arn, name=name, input=body)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
+                    raise
+                return self._existing(state_machine_arn, execution_type, name, body)
         return StartResult(execution_name=name, execution_arn=response["executionArn"], status="started")
+
+    def ended_unsuccessfully(self, execution_type: ExecutionType, execution_arn: str) -> bool:
+        """True if the Standard execution `execution_arn` closed FAILED, TIMED_OUT or ABORTED."""
+        if execution_type is not ExecutionType.STANDARD:
+            return False  # Express runs are not describable; sync ones complete a claim only on success
+        with transient_errors(f"DescribeExecution {execution_arn}"):
+            return self._client.describe_execution(executionArn=execution_arn)["status"] in UNSUCCESSFUL
 
     def _existing(self, state_machine_arn: str, execution_type: ExecutionType, name: str, body: str) -> StartResult:
         arn = execution_arn(state_machine_arn, name)
         if execution_type is ExecutionType.STANDARD:
             described = self._client.describe_execution(executionArn=arn)
-            if json.loads(described.get("input") or "null") != json.loads(body):
+            if strict_json.loads(described.get("input") or "null") != strict_json.loads(body):
                 raise IdempotencyConflict(f"execution {name} already exists with a different input", execution_arn=arn)
         return StartResult(execution_name=name, execution_arn=arn, status="already_started")
 
@@ -99,7 +118,7 @@ class Starter:
                 execution_arn=response["executionArn"],
                 status=status,
             )
-        output = json.loads(response.get("output") or "null")
+        output = strict_json.loads(response.get("output") or "null")
         return StartResult(
             execution_name=name, execution_arn=response["executionArn"], status="succeeded", output=output
         )

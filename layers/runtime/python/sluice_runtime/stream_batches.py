@@ -2,7 +2,9 @@
 
 1. Each record gets its entry and idempotency key and is claimed (record-level dedupe: a replay after
    a partial failure skips every record whose micro-batch already started). Permanently bad records
-   (poison payload, oversized, conflict) are set aside and count as handled.
+   (poison payload, oversized, conflict, and poison data raised as a plain Python error such as a
+   lone surrogate's `UnicodeEncodeError`: `errors.as_permanent`) are set aside and count as handled:
+   retrying or bisecting them could never succeed.
 2. New records' large payloads are offloaded to S3; the rest are packed, in order, into micro-batches
    (`batching.pack`: `max_records` and the 256 KiB input limit).
 3. Micro-batches start in order. At the first transient failure everything from that record on is
@@ -26,7 +28,7 @@ from typing import Any
 
 from sluice_runtime.batching import pack
 from sluice_runtime.dispatcher import ASYNC_GUARD_MS, Clock, Dispatcher, Outcome, set_aside, summary
-from sluice_runtime.errors import Deferred, InvalidEvent, PermanentError
+from sluice_runtime.errors import Deferred, InvalidEvent, PermanentError, as_permanent
 from sluice_runtime.execution_names import batch_execution_name
 from sluice_runtime.idempotency import ClaimState, IdempotencyKey, key_for
 from sluice_runtime.models import KinesisEnvelope, StreamRecord, parse
@@ -103,10 +105,8 @@ class StreamBatch:
                 entry = self._dispatcher.entry(self._pipeline, record)
                 key = key_for(self._pipeline, record.view())
                 claim = self._dispatcher.ledger.claim(key, self._clock(), self._pipeline.ttl_seconds)
-            except PermanentError as error:
-                self._set_aside(index, error)
-            except Exception as error:  # transient or unexpected: Lambda resumes from this record
-                self._fail(index, error)
+            except Exception as error:
+                self._set_aside_or_fail(index, error)
             else:
                 if claim.state is ClaimState.DUPLICATE:
                     count(Metric.DUPLICATES_SKIPPED)
@@ -126,7 +126,7 @@ class StreamBatch:
             return index, key, self._dispatcher.fit(self._pipeline, self._records[index][0], entry, key.value)
         except Exception as error:
             self._dispatcher.release(self._pipeline, [key], error)
-            self._fail(index, error)
+            self._set_aside_or_fail(index, error)
             return None
 
     def _start(self, batch: list[Claimed]) -> None:
@@ -142,14 +142,12 @@ class StreamBatch:
                 error = failure
         if error is not None:
             self._dispatcher.release(self._pipeline, keys, error)
-            for index in indexes:
-                if isinstance(error, PermanentError):  # e.g. a Standard name reused with other input
-                    self._set_aside(index, error)
-                else:
-                    self._fail(index, error)
+            for index in indexes:  # permanent: e.g. a Standard name reused with other input
+                self._set_aside_or_fail(index, error)
             return
         for index, key in zip(indexes, keys, strict=True):
-            self._dispatcher.ledger.complete(key, summary(result), self._pipeline.ttl_seconds)
+            record_id = self._records[index][0].record_id
+            self._dispatcher.ledger.complete(key, summary(result, record_id), self._pipeline.ttl_seconds)
             self._outcomes[index] = Outcome(
                 status="started",
                 record_id=self._records[index][0].record_id,
@@ -163,6 +161,14 @@ class StreamBatch:
         self._outcomes[index] = set_aside(
             self._sink, error, payload, record_id=record.record_id, pipeline=self._pipeline.name
         )
+
+    def _set_aside_or_fail(self, index: int, error: Exception) -> None:
+        """Set a poison record aside; anything that may be transient fails it (Lambda resumes from it)."""
+        permanent = as_permanent(error)
+        if permanent is None:
+            self._fail(index, error)
+        else:
+            self._set_aside(index, permanent)
 
     def _fail(self, index: int, error: Exception) -> None:
         if self._failed_at is None or index < self._failed_at:

@@ -20,7 +20,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -29,6 +28,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sluice_runtime import strict_json
 from sluice_runtime.datasets.catalog import MODIFIED_DATE, Catalog
 from sluice_runtime.datasets.errors import StepInputError
 from sluice_runtime.datasets.storage import ObjectStore
@@ -168,7 +168,7 @@ def summarize(
         found = RESULT_FILE.search(key)
         if found is None:
             continue
-        for record in json.loads(store.read_bytes(staging_bucket, key)):
+        for record in strict_json.loads(store.read_bytes(staging_bucket, key)):
             if found.group(1) == "SUCCEEDED":
                 counts[_child_status(record)] += 1
             else:
@@ -204,7 +204,7 @@ def _failure(record: Mapping[str, Any]) -> dict[str, Any]:
 def _json_field(value: Any) -> Any:
     if isinstance(value, str):
         try:
-            return json.loads(value)
-        except json.JSONDecodeError:
+            return strict_json.loads(value)
+        except ValueError:  # InvalidJson
             return value
     return value

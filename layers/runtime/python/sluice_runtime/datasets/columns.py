@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -39,6 +39,7 @@ _INTEGER = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _TRUE, _FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no"})
 _SHOWN = 40  # characters of an offending value quoted in a violation
+_LISTED = 10  # names quoted in one violation
 
 
 class ValueViolation(ValueError):
@@ -82,7 +83,7 @@ def validate_record(schema: Schema, record: Mapping[str, Any], *, from_text: boo
             problems.append(f"{column.name}: {violation}")
     extra = [name for name in record if schema.column(name) is None]
     if extra and schema.extra_columns == "reject":
-        problems.append(f"undeclared field(s): {', '.join(sorted(extra))}")
+        problems.append(f"undeclared field(s): {listed(sorted(extra))}")
     elif extra and schema.extra_columns == "keep":
         normalized.update({name: record[name] for name in extra})
     return normalized, problems
@@ -92,6 +93,19 @@ def shown(value: Any) -> str:
     """A short, quoted rendering of an offending value for messages."""
     text = repr(value)
     return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
+def listed(names: Sequence[str], limit: int = _LISTED) -> str:
+    """At most `limit` names, each shortened, and how many there are: a message (a reason, a Task's
+    output) must stay small whatever the input holds - Step Functions fails a state whose output is
+    above 256 KiB with `States.DataLimitExceeded`, which no `Catch` can catch.
+
+    Example:
+        >>> listed(["a", "b", "c"], limit=2)
+        'a, b and 1 more'
+    """
+    shown_names = ", ".join(name if len(name) <= _SHOWN else name[: _SHOWN - 3] + "..." for name in names[:limit])
+    return shown_names if len(names) <= limit else f"{shown_names} and {len(names) - limit} more"
 
 
 def _same(left: Any, right: Any) -> bool:

@@ -23,13 +23,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sluice_runtime import strict_json
 from sluice_runtime.datasets.catalog import CsvFormat, JsonLinesFormat
+from sluice_runtime.errors import InvalidJson
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -221,9 +222,9 @@ def _csv_record(row: list[str], header: tuple[str, ...], row_number: int) -> dic
 
 def _json_record(text: str, row_number: int) -> dict[str, Any]:
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FormatViolation(f"row {row_number}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+        value = strict_json.loads(text)
+    except InvalidJson as exc:  # syntax, NaN/Infinity, duplicate names, lone surrogates (RFC 8259, 7493)
+        raise FormatViolation(f"row {row_number}: invalid JSON ({exc})") from None
     if not isinstance(value, dict):
         raise FormatViolation(f"row {row_number}: expected a JSON object, got {type(value).__name__}")
     return value

@@ -28,9 +28,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from sluice_runtime.aws_errors import transient_errors
 from sluice_runtime.datasets.catalog import Catalog, FileDataset
 from sluice_runtime.datasets.metrics import DatasetMetric, per_dataset
-from sluice_runtime.datasets.storage import ObjectStore, canonical, transient_errors
+from sluice_runtime.datasets.storage import ObjectStore, canonical
 from sluice_runtime.observability import logger
 
 if TYPE_CHECKING:

@@ -22,6 +22,7 @@ from sluice_runtime.datasets.errors import StepInputError
 from sluice_runtime.datasets.layout import RunLayout
 
 M = TypeVar("M", bound=BaseModel)
+SEQUENCER_PATTERN = r"^[0-9A-Fa-f]{1,64}$"  # "a string representation of a hexadecimal value" (S3 event docs)
 
 
 class _Document(BaseModel):
@@ -39,6 +40,9 @@ class SourceObject(_Document):
     size: int | None = None
     last_modified: str | None = None
     sha256: str | None = None
+    # S3's ordering token of this version's event (`versions` compares them); None for runs that were not
+    # started by an S3 event (dataset.ready announcements, replays and backfills).
+    sequencer: str | None = Field(default=None, pattern=SEQUENCER_PATTERN)
 
     @property
     def uri(self) -> str:

@@ -22,6 +22,7 @@ class DatasetMetric(StrEnum):
     FILES_PUBLISHED = "FilesPublished"
     ROWS_PUBLISHED = "RowsPublished"
     FILES_SKIPPED = "FilesSkipped"
+    FILES_SUPERSEDED = "FilesSuperseded"  # a stale version's run that a newer version's publication made a no-op
     PUBLISH_LAG = "PublishLagSeconds"  # from the object's LastModified to the commit
     DATASET_STALE = "DatasetStale"  # 1 stale, 0 fresh: alarm on Maximum >= 1
     DATASET_AGE = "DatasetAgeMinutes"

@@ -22,6 +22,7 @@ import json
 from collections import Counter
 from typing import Any
 
+from sluice_runtime import strict_json
 from sluice_runtime.datasets.catalog import FileDataset
 from sluice_runtime.datasets.columns import conforms
 from sluice_runtime.datasets.jobs import Check, QualityReport, Reason, Reduction
@@ -40,7 +41,7 @@ def check_quality(
     duplicates = 0
     for part in reduction.parts:
         for line in store.read_bytes(staging_bucket, part.key).decode().splitlines():
-            record: dict[str, Any] = json.loads(line)
+            record: dict[str, Any] = strict_json.loads(line)
             rows += 1
             for column in schema.columns:
                 value = record.get(column.name)

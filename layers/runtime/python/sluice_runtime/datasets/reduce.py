@@ -21,12 +21,12 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
+from sluice_runtime import strict_json
 from sluice_runtime.datasets.jobs import Plan, Reason, Reduction, StagedPart
 
 DATA_ERROR = "DataError"
@@ -92,8 +92,8 @@ def _failure(index: int, error: Any) -> dict[str, Any]:
     failure: dict[str, Any] = {"index": index, "error": name, "message": message}
     if name == DATA_ERROR:
         try:
-            details = json.loads(message)
-        except json.JSONDecodeError:
+            details = strict_json.loads(message)
+        except ValueError:  # InvalidJson
             return failure
         if isinstance(details, dict):
             failure["violations"] = list(details.get("violations", []))
@@ -108,8 +108,8 @@ def _error_message(cause: Any) -> str:
     if not isinstance(cause, str):
         return ""
     try:
-        parsed = json.loads(cause)
-    except json.JSONDecodeError:
+        parsed = strict_json.loads(cause)
+    except ValueError:  # InvalidJson
         return cause
     if isinstance(parsed, dict) and isinstance(parsed.get("errorMessage"), str):
         return str(parsed["errorMessage"])

@@ -1,9 +1,6 @@
-"""S3 access for the pipeline steps, with one error policy: transient failures become `TransientError`.
-
-botocore's standard retry mode already retries throttling and 5xx a few times inside the invocation
-(`clients`). What is still failing after that is raised as `sluice_runtime.errors.TransientError`, the
-error name every Task of the pipelines retries with exponential backoff and full jitter. Everything
-else (403, a missing bucket, a bug) propagates unchanged and is *not* retried by the state machine.
+"""S3 access for the pipeline steps, with the runtime's AWS error policy (`aws_errors`): transient
+failures become `TransientError`, which every Task of the pipelines retries with exponential backoff
+and full jitter; everything else (403, a missing bucket, a bug) propagates and is *not* retried.
 
 Conditional writes (`If-Match` / `If-None-Match: *`, S3's compare-and-swap) that lose a race raise
 `PreconditionFailed`; the caller decides what a lost race means.
@@ -18,25 +15,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import ClientError
 
+from sluice_runtime import strict_json
+from sluice_runtime.aws_errors import TRANSIENT_CODES, error_code, transient_errors
 from sluice_runtime.errors import TransientError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
 
-# Error codes AWS documents as retryable, beyond any 5xx status.
-TRANSIENT_CODES = frozenset({
-    "SlowDown", "Throttling", "ThrottlingException", "ThrottledException", "RequestTimeout",
-    "RequestLimitExceeded", "TooManyRequestsException", "ProvisionedThroughputExceededException",
-    "InternalError", "InternalServerError", "ServiceUnavailable", "KMS.ThrottlingException",
-})
 _NOT_FOUND = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchVersion"})
 _PRECONDITION = frozenset({"412", "PreconditionFailed", "ConditionalRequestConflict"})
 BLOCK_SIZE = 1024 * 1024
@@ -45,31 +36,6 @@ DELETE_BATCH = 1000  # DeleteObjects accepts at most 1000 keys per request
 
 class PreconditionFailed(Exception):
     """A conditional write or read found another version than the one it was conditioned on."""
-
-
-def is_transient(error: BaseException) -> bool:
-    """True for throttling, 5xx and connection-level failures."""
-    if isinstance(error, HTTPClientError | BotoConnectionError):
-        return True
-    if isinstance(error, ClientError):
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return status >= 500 or error_code(error) in TRANSIENT_CODES
-    return False
-
-
-def error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
-@contextmanager
-def transient_errors(action: str) -> Iterator[None]:
-    """Re-raise what AWS may fix by itself as `TransientError` naming `action`."""
-    try:
-        yield
-    except (ClientError, HTTPClientError, BotoConnectionError) as error:
-        if is_transient(error):
-            raise TransientError(f"{action}: {error}", action=action) from error
-        raise
 
 
 @dataclass(frozen=True)
@@ -133,7 +99,7 @@ class ObjectStore:
                     return None
                 raise
             body = response["Body"].read()
-        return StoredJson(json.loads(body), response["ETag"])
+        return StoredJson(strict_json.loads(body), response["ETag"])
 
     def read_bytes(self, bucket: str, key: str) -> bytes:
         with transient_errors(f"GetObject s3://{bucket}/{key}"):
@@ -179,6 +145,15 @@ class ObjectStore:
             except ClientError as error:
                 _raise_precondition(error, f"s3://{source_bucket}/{source_key} changed")
                 raise
+
+    def version_ids(self, bucket: str, key: str) -> list[str]:
+        """The version ids of `key`, newest first: S3's own order of an object's versions
+        (ListObjectVersions returns them "in the order they were stored, most recent first")."""
+        found: list[str] = []
+        with transient_errors(f"ListObjectVersions s3://{bucket}/{key}"):
+            for page in self._s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key):
+                found.extend(str(v["VersionId"]) for v in page.get("Versions", []) if v["Key"] == key)
+        return found
 
     def keys(self, bucket: str, prefix: str) -> list[str]:
         """Every key under `prefix`, in S3's (lexicographic) order."""

@@ -29,7 +29,6 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -37,10 +36,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
+from sluice_runtime import strict_json
+from sluice_runtime.aws_errors import error_code, is_transient
 from sluice_runtime.datasets.catalog import Catalog, StreamDataset
 from sluice_runtime.datasets.columns import validate_record
 from sluice_runtime.datasets.metrics import DatasetMetric, count, for_dataset
-from sluice_runtime.datasets.storage import ObjectStore, canonical, error_code, is_transient
+from sluice_runtime.datasets.storage import ObjectStore, canonical
 from sluice_runtime.errors import ConfigurationError, TransientError
 from sluice_runtime.observability import logger
 
@@ -156,7 +157,7 @@ def _payload(record: Any, sink: Sink) -> Any:
             if ref.get("bucket") != sink.staging_bucket or not isinstance(ref.get("key"), str):
                 raise _Rejected("rejected", f"{name}_ref must point into the staging bucket, got {ref.get('bucket')!r}")
             try:
-                return json.loads(sink.store.read_bytes(sink.staging_bucket, str(ref["key"])))
+                return strict_json.loads(sink.store.read_bytes(sink.staging_bucket, str(ref["key"])))
             except ValueError as exc:
                 raise _Rejected("rejected", f"the offloaded {name} is not JSON ({exc})") from None
     raise _Rejected("rejected", f"the entry has none of {', '.join(PAYLOAD_FIELDS)} (or their _ref)")

@@ -11,6 +11,7 @@ Checks, in order (the first failure is the verdict `invalid`, with a `Reason` wh
 | `too_large`          | above the dataset's `max_bytes`                                          |
 | `bad_partition`      | the key does not yield a valid partition value                           |
 | `malformed`          | not UTF-8, broken CSV quoting or field counts, a line that is not a JSON object |
+| `header_too_large`   | the CSV header is above 32 KiB (the job carries it through every state)  |
 | `checksum_mismatch`  | the dataset.ready event's `sha256:` checksum differs from the content    |
 | `missing_columns` / `unexpected_columns` / `duplicate_columns` | the CSV header vs the schema |
 | `schema_violation`   | a sampled row breaks the schema (types, required fields, patterns)      |
@@ -18,7 +19,9 @@ Checks, in order (the first failure is the verdict `invalid`, with a `Reason` wh
 The scan also yields the content digest, the record count and the chunk plan. Then two outcomes skip
 the run without doing anything: `already_published` (the partition's `_SUCCESS` was produced from
 exactly this content - the same file dropped again; a replay never skips) and `superseded` (an
-unversioned key was overwritten after the event: the newer upload has its own run).
+unversioned key was overwritten after the event: the newer upload has its own run; or the partition
+already holds a newer version of this object, in the order of `versions` - replays included, since
+publishing would put older data back; `publish` checks again at commit time).
 
 Example:
     >>> validation = validate(execution_input, run="raw-objects-3f2a", store=store, catalog=catalog,
@@ -29,6 +32,7 @@ Example:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -36,12 +40,17 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from sluice_runtime.datasets.catalog import EVENT_VERSION, MODIFIED_DATE, Catalog, CsvFormat, FileDataset
-from sluice_runtime.datasets.columns import validate_record
+from sluice_runtime.datasets.columns import listed, validate_record
 from sluice_runtime.datasets.formats import FormatViolation, ScanResult, scan
 from sluice_runtime.datasets.jobs import ChunkSpec, Job, Plan, Reason, SourceObject, Validation
 from sluice_runtime.datasets.storage import ObjectStore
+from sluice_runtime.datasets.versions import newer_publication
 
-MAX_LISTED = 10  # violations quoted in a reason
+MAX_LISTED = 10  # violations (and column names) quoted in a reason
+# The job, header included, is in every state of the run; Step Functions caps a state at 256 KiB and fails
+# a larger one with States.DataLimitExceeded, which no Catch catches (the input would be neither published
+# nor quarantined). 32 KiB is a header of well over a thousand columns.
+MAX_HEADER_BYTES = 32 * 1024
 
 
 class Rejected(Exception):
@@ -132,9 +141,15 @@ class _Validator:
         except ValueError as exc:
             raise Rejected("bad_partition", f"{source.uri}: {exc}") from exc
         result = self._scan(dataset, source)
-        self.update(source=source.model_copy(update={"sha256": result.sha256}), header=result.header)
+        self.update(source=source.model_copy(update={"sha256": result.sha256}))
         _check_checksum(checksum, result.sha256)
         self._check_header(dataset, result.header)
+        header_bytes = len(",".join(result.header or ()).encode())
+        if header_bytes > MAX_HEADER_BYTES:
+            raise Rejected("header_too_large", f"{source.uri}: the header row is {header_bytes} bytes "
+                           f"({len(result.header or ())} columns); at most {MAX_HEADER_BYTES} are accepted",
+                           bytes=header_bytes, max_bytes=MAX_HEADER_BYTES)
+        self.update(header=result.header)
         self._check_sample(dataset, result)
         self._skip_if_published(result.sha256)
         plan = Plan(
@@ -178,9 +193,11 @@ class _Validator:
         if not isinstance(dataset.format, CsvFormat) or header is None:
             return
         schema = dataset.schema_
-        repeated = sorted({name for name in header if header.count(name) > 1})
+        counts = Counter(header)
+        repeated = sorted(name for name, times in counts.items() if times > 1)
         if repeated:
-            raise Rejected("duplicate_columns", f"the header repeats {', '.join(repeated)}", columns=repeated)
+            raise Rejected("duplicate_columns", f"the header repeats {listed(repeated)}",
+                           columns=repeated[:MAX_LISTED])
         missing = [name for name in schema.required if name not in header]
         if missing:
             raise Rejected("missing_columns", f"required column(s) missing from the header: {', '.join(missing)}",
@@ -188,7 +205,7 @@ class _Validator:
         unexpected = [name for name in header if schema.column(name) is None]
         if unexpected and schema.extra_columns == "reject":
             raise Rejected("unexpected_columns", f"column(s) not in the {dataset.name} schema: "
-                           f"{', '.join(unexpected)}", columns=unexpected)
+                           f"{listed(unexpected)}", columns=unexpected[:MAX_LISTED])
 
     def _check_sample(self, dataset: FileDataset, result: ScanResult) -> None:
         from_text = isinstance(dataset.format, CsvFormat)
@@ -202,12 +219,18 @@ class _Validator:
                            f"e.g. {violations[0]}", violations=violations[:MAX_LISTED])
 
     def _skip_if_published(self, sha256: str) -> None:
-        if self.job.replay is not None:
-            return  # an explicit replay re-publishes even identical content
         layout = self.job.require_layout()
         marker = self.store.read_json(self.curated_bucket, layout.success_marker)
         if marker is None or not isinstance(marker.value, Mapping):
             return
+        newer = newer_publication(self.job.source, marker.value, self.store.version_ids)
+        if newer is not None:
+            raise Rejected("superseded", f"{self.job.dataset} {layout.partition_name}={layout.partition} already holds "
+                           f"a newer version of {newer.uri} (sequencer {newer.sequencer}, run "
+                           f"{marker.value.get('run')})", verdict="skip", run=marker.value.get("run"),
+                           version_id=newer.version_id, sequencer=newer.sequencer)
+        if self.job.replay is not None:
+            return  # an explicit replay re-publishes even identical content
         published = marker.value.get("source")
         if isinstance(published, Mapping) and published.get("sha256") == sha256:
             raise Rejected("already_published", f"{self.job.dataset} {layout.partition_name}={layout.partition} "
