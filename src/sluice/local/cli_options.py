@@ -34,6 +34,10 @@ def add_stack_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config-env", default="default", help="environment of the SAM config file")
     parser.add_argument("--no-config", action="store_true", help="ignore samconfig.toml")
     parser.add_argument("--strict", action="store_true", help="fail on template constructs sluice does not emulate")
+    parser.add_argument("--faults", metavar="FILE",
+                        help="YAML/JSON faults file: AWS errors, crashes, duplicate deliveries to inject "
+                             "(see docs/local-stack.md, Fault injection)")
+    parser.add_argument("--seed", default="0", help="seed of generated ids and of random faults (default 0)")
 
 
 def template_path(value: str | None) -> Path:
@@ -60,6 +64,8 @@ def stack_from_args(args: argparse.Namespace, *, echo_logs: TextIO | None = None
         use_config=not args.no_config,
         strict=args.strict,
         echo_logs=echo_logs,
+        faults=args.faults,
+        seed=args.seed,
     )
 
 

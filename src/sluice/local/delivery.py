@@ -1,5 +1,6 @@
-"""Deliver to the services the wiring points at: rule targets, asynchronous-invocation
-destinations, dead-letter queues, S3 classic notifications and SNS subscriptions.
+"""Deliver to the services the wiring points at: rule targets, Lambda destinations (asynchronous
+invocations and stream event source mappings), dead-letter queues, S3 classic notifications and
+SNS subscriptions.
 
 Lambda targets are invoked asynchronously (as EventBridge, S3 and SNS invoke), state machines get
 an execution on the local engine, and SQS/SNS/Kinesis/EventBridge targets get a real API call to
@@ -12,6 +13,8 @@ Example:
 from __future__ import annotations
 
 import json
+import random
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +24,9 @@ from sluice.asl import Engine, ExecutionAlreadyExists
 from sluice.asl.execution import Execution
 from sluice.local.errors import StackError
 from sluice.local.eventbridge.rules import Rule, Target
+from sluice.local.lambda_.destinations import DEAD_LETTER, Destination, InvocationRecord, Use, problem
 from sluice.local.lambdas.runtime import FunctionNotFound
-from sluice.local.lambdas.spec import Destination
-from sluice.local.trace import FAILED, OK, RUNNING, Trace
+from sluice.local.trace import FAILED, OK, RUNNING, Activity, Trace
 
 if TYPE_CHECKING:
     from sluice.local.eventbridge.bus import EventRouter
@@ -35,15 +38,22 @@ class DeliveryError(StackError):
 
 
 class Deliverer:
-    """Sends payloads to ARNs of the local stack."""
+    """Sends payloads to ARNs of the local stack.
+
+    Nothing it cannot deliver is dropped quietly: each failure is a FAILED `delivery` activity in
+    the trace and is kept in `failures`; with `strict`, `raise_failures()` (called by the stack once
+    it is idle) turns them into a `DeliveryError`."""
 
     def __init__(self, *, client: Callable[[str], Any], engine: Engine, trace: Trace, region: str,
-                 account: str) -> None:
+                 account: str, seed: int | str = 0, strict: bool = False) -> None:
         self.client = client
         self.engine = engine
         self.trace = trace
         self.region = region
         self.account = account
+        self.strict = strict
+        self.failures: list[str] = []
+        self._random = random.Random(f"{seed}:destinations")
         self.invoker: AsyncInvoker | None = None
         self.router: EventRouter | None = None
 
@@ -55,12 +65,15 @@ class Deliverer:
             self.send(target.arn, payload, group_id=target.sqs_message_group_id, dedup_id=str(event.get("id")),
                       partition_key=self._partition_key(target, event), original_event=event)
         except DeliveryError as error:
-            failure = self.trace.record("delivery", f"target {target.id} failed: {error}", status=FAILED)
+            failure = self.failed(f"target {target.id} failed: {error}")
             if target.dead_letter_arn:
                 with self.trace.within(failure):
-                    self._send_sqs(target.dead_letter_arn, json.dumps(event), attributes={
-                        "RULE_ARN": rule.arn, "TARGET_ARN": target.arn, "ERROR_CODE": "SDK_CLIENT_ERROR",
-                        "ERROR_MESSAGE": str(error)})
+                    try:
+                        self._send_sqs(target.dead_letter_arn, json.dumps(event), attributes={
+                            "RULE_ARN": rule.arn, "TARGET_ARN": target.arn, "ERROR_CODE": "SDK_CLIENT_ERROR",
+                            "ERROR_MESSAGE": str(error)})
+                    except DeliveryError as lost:
+                        self.failed(f"dead-letter queue of target {target.id} failed: {lost}")
 
     def send(self, arn: str, payload: Any, *, group_id: str | None = None, dedup_id: str | None = None,
              partition_key: str | None = None, original_event: dict[str, Any] | None = None) -> None:
@@ -84,8 +97,9 @@ class Deliverer:
                        PartitionKey=partition_key or dedup_id or "sluice")
         elif service == "events":
             assert self.router is not None
-            event = original_event if original_event is not None else payload
-            self.router.publish(event, bus=arn.rsplit("/", 1)[-1])
+            bus = arn.rsplit("/", 1)[-1]
+            self._call("events", "describe_event_bus", Name=bus)  # an unknown bus is a failed delivery
+            self.router.publish(original_event if original_event is not None else payload, bus=bus)
         else:
             raise DeliveryError(f"sluice does not deliver to {arn}")
 
@@ -115,44 +129,81 @@ class Deliverer:
 
             execution.task.add_done_callback(finished)
 
-    # -- Lambda asynchronous invocation results ---------------------------------------------------
+    # -- Lambda destinations ------------------------------------------------------------------
 
-    def destination(self, destination: Destination, record: dict[str, Any], *, success: bool,
-                    function_arn: str) -> None:
-        title = "OnSuccess" if success else "OnFailure"
-        activity = self.trace.record("delivery", f"{title} destination {destination.arn.split(':')[-1]}")
+    def destination(self, destination: Destination, record: InvocationRecord, use: Use) -> bool:
+        """Send an invocation record the way Lambda sends it to each destination type
+        ("Capturing records of Lambda asynchronous invocations"); False when it could not be."""
+        title = "OnSuccess" if record.success else "OnFailure"
+        activity = self.trace.record("delivery", f"{title} destination {destination.name}")
         with self.trace.within(activity):
-            if destination.kind == "eventbridge":
-                assert self.router is not None
-                event = {
-                    "version": "0", "id": record["requestContext"]["requestId"],
-                    "detail-type": f"Lambda Function Invocation Result - {'Success' if success else 'Failure'}",
-                    "source": "lambda", "account": self.account, "time": record["timestamp"][:19] + "Z",
-                    "region": self.region, "resources": [function_arn], "detail": record,
-                }
-                self.router.publish(event, bus=destination.arn.rsplit("/", 1)[-1])
-                return
             try:
-                self.send(destination.arn, record)
+                reason = problem(destination, use)
+                if reason is not None:
+                    raise DeliveryError(reason)
+                self._send_record(destination, record)
             except DeliveryError as error:
-                activity.status = FAILED
-                activity.title += f" failed: {error}"
+                self._fail(activity, str(error))
+                return False
+        return True
 
-    def dead_letter(self, destination: Destination, event: Any, *, request_id: str, error_message: str) -> None:
+    def dead_letter(self, destination: Destination, event: Any, *, request_id: str, error_message: str) -> bool:
         """The dead-letter queue message of a failed asynchronous invocation: the event as the
-        body, and the `RequestID`, `ErrorCode` and `ErrorMessage` attributes."""
-        activity = self.trace.record("delivery", f"dead-letter queue {destination.arn.split(':')[-1]}")
+        body, and the `RequestID`, `ErrorCode` (Number: the HTTP status) and `ErrorMessage` (its
+        first kilobyte) attributes. False when it could not be sent."""
+        activity = self.trace.record("delivery", f"dead-letter queue {destination.name}")
         attributes = {"RequestID": request_id, "ErrorCode": "200", "ErrorMessage": error_message[:1024]}
         with self.trace.within(activity):
             try:
+                reason = problem(destination, DEAD_LETTER)
+                if reason is not None:
+                    raise DeliveryError(reason)
                 if destination.kind == "sns":
                     self._call("sns", "publish", TopicArn=destination.arn, Message=json.dumps(event),
                                MessageAttributes=_attributes(attributes, numbers=("ErrorCode",)))
                 else:
                     self._send_sqs(destination.arn, json.dumps(event), attributes=attributes, numbers=("ErrorCode",))
             except DeliveryError as error:
-                activity.status = FAILED
-                activity.title += f" failed: {error}"
+                self._fail(activity, str(error))
+                return False
+        return True
+
+    # -- failures -------------------------------------------------------------------------------
+
+    def failed(self, title: str, *, parent: Activity | None = None) -> Activity:
+        """Record something that could not be delivered (or was discarded) as a FAILED activity."""
+        self.failures.append(title)
+        return self.trace.record("delivery", title, parent=parent, status=FAILED)
+
+    def raise_failures(self) -> None:
+        """Under `strict`, fail with everything that could not be delivered since the last call."""
+        if self.strict and self.failures:
+            failures, self.failures = self.failures, []
+            raise DeliveryError("not delivered: " + "; ".join(failures))
+
+    def _fail(self, activity: Activity, reason: str) -> None:
+        activity.status = FAILED
+        activity.title += f" failed: {reason}"
+        self.failures.append(activity.title)
+
+    def _send_record(self, destination: Destination, record: InvocationRecord) -> None:
+        if destination.kind == "eventbridge":
+            # The record is the `detail` of a PutEvents call; `resources` names the function and
+            # the destination.
+            response = self._call("events", "put_events", Entries=[{
+                "Source": "aws.lambda",
+                "DetailType": f"Lambda Function Invocation Result - {'Success' if record.success else 'Failure'}",
+                "Detail": json.dumps(record.body), "Resources": [record.function_arn, destination.arn],
+                "EventBusName": destination.arn}])
+            [entry] = response["Entries"]
+            if "EventId" not in entry:
+                raise DeliveryError(f"events PutEvents: {entry.get('ErrorCode')}: {entry.get('ErrorMessage')}")
+        elif destination.kind == "s3":
+            key = record.s3_key(self.trace.clock(), str(uuid.UUID(int=self._random.getrandbits(128), version=4)))
+            self._call("s3", "put_object", Bucket=destination.name, Key=key,
+                       Body=json.dumps(record.s3_body()).encode(), ContentType="application/json")
+        else:
+            self.send(destination.arn, record.body)
 
     # -- helpers ----------------------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from typing import Any, Protocol, cast
 import botocore.handlers
 
 _PARAMS = "sluice.params"
+_ASKED = "sluice.intercept-asked"
 
 
 @dataclass
@@ -80,8 +81,9 @@ def _remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None
 
 
 def _before_call(model: Any, context: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]] | None:
-    if not _listeners:
+    if not _listeners or context.get(_ASKED):
         return None
+    context[_ASKED] = True  # registered twice for Step Functions (below): ask the listener once
     call = ApiCall(model.service_model.service_name, model.name, context.get(_PARAMS) or {})
     return _listeners[-1].intercept(call)
 
@@ -96,6 +98,9 @@ def _after_call(http_response: Any, parsed: dict[str, Any], model: Any, context:
 
 
 _HANDLERS = (("before-parameter-build", _remember), ("before-call", _before_call), ("after-call", _after_call))
+# botocore runs handlers of the more specific `before-call.sfn` (the local Step Functions endpoint,
+# `sluice.api.adapter`) before generic ones: the listener must be asked first there too (faults).
+_FIRST = (("before-call.sfn", _before_call),)
 
 
 def _install() -> None:
@@ -109,12 +114,19 @@ def _install() -> None:
             # The stubs type handlers as returning None; before-call handlers return responses.
             session.events.unregister(event, cast("Callable[..., None]", handler))
             session.events.register(event, cast("Callable[..., None]", handler))
+        for event, handler in _FIRST:
+            session.events.unregister(event, cast("Callable[..., None]", handler))
+            session.events.register_first(event, cast("Callable[..., None]", handler))
 
 
 def _register_builtin() -> None:
     for entry in _HANDLERS:
         if entry not in botocore.handlers.BUILTIN_HANDLERS:
             botocore.handlers.BUILTIN_HANDLERS.append(entry)
+    for event, handler in _FIRST:
+        first = (event, handler, botocore.handlers.REGISTER_FIRST)
+        if first not in botocore.handlers.BUILTIN_HANDLERS:
+            botocore.handlers.BUILTIN_HANDLERS.append(first)
 
 
 _register_builtin()

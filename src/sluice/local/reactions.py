@@ -2,8 +2,9 @@
 
 Every observed write is recorded in the trace (with Powertools idempotency decisions named); then
 the wiring reacts — an object written to a bucket sends its S3 events, `PutEvents` is routed by
-the rules, a `Publish` reaches the topic's Lambda subscribers, a `StartExecution` is followed in
-the trace, and event sources (pollers) wake up. Lambda's `Invoke` is answered in-process.
+the rules, a `Publish` reaches the topic's subscribers (`sluice.local.sns`), a `StartExecution` is followed in
+the trace, and event sources (pollers) wake up. Lambda's `Invoke` and SQS's message operations
+are answered in-process (`sluice.local.sqs`).
 
 Example:
     >>> with listening(Reactions(...)):
@@ -23,7 +24,9 @@ from sluice.local.eventbridge.bus import EventRouter
 from sluice.local.hooks import ApiCall
 from sluice.local.lambda_api import LambdaApi
 from sluice.local.s3_events import ObjectChange, S3Wiring
+from sluice.local.sns import TopicFanout
 from sluice.local.sources import EventSource
+from sluice.local.sqs import SqsApi
 from sluice.local.trace import FAILED, OK, Activity, Trace
 from sluice.local.tracing import task_state
 
@@ -33,7 +36,7 @@ class Reactions:
 
     def __init__(self, *, trace: Trace, loop: asyncio.AbstractEventLoop, engine: Engine, s3: S3Wiring,
                  router: EventRouter, deliverer: Deliverer, lambda_api: LambdaApi,
-                 sns_lambdas: Sequence[tuple[str, str]], sources: Sequence[EventSource],
+                 sns: TopicFanout, sqs: SqsApi, sources: Sequence[EventSource],
                  names: Callable[[str], str | None]) -> None:
         self.trace = trace
         self.loop = loop
@@ -42,7 +45,8 @@ class Reactions:
         self.router = router
         self.deliverer = deliverer
         self.lambda_api = lambda_api
-        self.sns_lambdas = list(sns_lambdas)
+        self.sns = sns
+        self.sqs = sqs
         self.sources = list(sources)
         self.names = names
         self.ledgers: set[str] = set()  # tables holding idempotency records (see sluice.local.calls)
@@ -50,6 +54,8 @@ class Reactions:
     def intercept(self, call: ApiCall) -> tuple[Any, dict[str, Any]] | None:
         if call.service == "lambda" and call.operation == "Invoke":
             return self.lambda_api.invoke(call)
+        if call.service == "sqs":
+            return self.sqs.intercept(call)  # message state is sluice's own (sluice.local.sqs)
         return None
 
     def observe(self, call: ApiCall) -> None:
@@ -68,8 +74,8 @@ class Reactions:
                 self.router.published(call)
             elif call.service == "stepfunctions" and call.operation == "StartExecution":
                 self._watch_execution(str(call.response.get("executionArn", "")))
-            elif call.service == "sns" and call.operation == "Publish":
-                self._published_to_topic(call)
+            elif call.service == "sns":
+                self.sns.observe(call)
             for source in self.sources:
                 source.observe(call)
 
@@ -93,29 +99,7 @@ class Reactions:
         try:
             self.deliverer.send(arn, payload)
         except DeliveryError as error:
-            self.trace.record("delivery", f"delivery to {arn} failed: {error}", parent=activity, status=FAILED)
-
-    def _published_to_topic(self, call: ApiCall) -> None:
-        """The SNS event a Lambda subscriber receives ("Using Lambda with Amazon SNS")."""
-        topic = str(call.params.get("TopicArn") or call.params.get("TargetArn") or "")
-        message_id = str(call.response.get("MessageId", ""))
-        for subscribed_topic, function_arn in self.sns_lambdas:
-            if subscribed_topic != topic:
-                continue
-            attributes = call.params.get("MessageAttributes") or {}
-            record = {
-                "EventSource": "aws:sns", "EventVersion": "1.0",
-                "EventSubscriptionArn": f"{topic}:{message_id[:8]}",
-                "Sns": {
-                    "Type": "Notification", "MessageId": message_id, "TopicArn": topic,
-                    "Subject": call.params.get("Subject"), "Message": call.params.get("Message"),
-                    "Timestamp": self.router.envelope({}, "")["time"], "SignatureVersion": "1",
-                    "Signature": "sluice-local", "SigningCertUrl": "", "UnsubscribeUrl": "",
-                    "MessageAttributes": {name: {"Type": value.get("DataType"), "Value": value.get("StringValue")}
-                                          for name, value in attributes.items()},
-                },
-            }
-            self.loop.call_soon(self._deliver, function_arn, {"Records": [record]}, self.trace.current())
+            self.deliverer.failed(f"delivery to {arn} failed: {error}", parent=activity)
 
     def _watch_execution(self, arn: str) -> None:
         for machine in self.engine.state_machines.values():

@@ -99,7 +99,7 @@ class S3Wiring:
         self.region = region
         self.size_of = size_of
         self._random = random.Random(f"{seed}:s3")
-        self._sequence = 0
+        self._sequencer = 0  # the last one issued
 
     def changes(self, call: ApiCall) -> list[ObjectChange]:
         """The object changes a successful S3 call made in a bucket of the template."""
@@ -131,11 +131,13 @@ class S3Wiring:
                             etag=EMPTY_ETAG if marker else None)
 
     def _change(self, bucket: BucketWiring, key: str, created: bool, reason: str, **fields: Any) -> ObjectChange:
-        self._sequence += 1
         now = self.clock()
+        # Time-based like S3's, and strictly increasing even when many writes share one virtual instant
+        # (a counter modulo 1000 wrapped after 1000 of them, ordering a newer version of a key first).
+        self._sequencer = max(int(now * 1_000_000) * 1000, self._sequencer + 1)
         return ObjectChange(
             bucket=bucket, key=key, created=created, reason=reason, time=now,
-            sequencer=f"{int(now * 1_000_000) * 1000 + self._sequence % 1000:018X}",
+            sequencer=f"{self._sequencer:018X}",
             request_id="".join(self._random.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", k=16)),
             **fields,
         )

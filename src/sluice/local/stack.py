@@ -34,9 +34,14 @@ from sluice.local.delivery import Deliverer, DeliveryError
 from sluice.local.env_vars import apply_env_vars, load_env_vars
 from sluice.local.errors import EventError, StackError
 from sluice.local.eventbridge.bus import EventRouter
+from sluice.local.faults import FaultPlan, Faults, load_plan
+from sluice.local.faults.calls import FaultyCalls
+from sluice.local.faults.events import DeliveryFaults, FaultyInvoker, faulty_targets
+from sluice.local.faults.functions import InvocationGuard
+from sluice.local.faults.states import StateFaults
 from sluice.local.hooks import listening
 from sluice.local.lambda_api import LambdaApi
-from sluice.local.lambdas.async_invoke import AsyncEvent, AsyncInvoker
+from sluice.local.lambdas.async_invoke import AsyncEvent
 from sluice.local.lambdas.invocation import Invocation
 from sluice.local.lambdas.logs import LogCapture
 from sluice.local.lambdas.runtime import LambdaRuntime
@@ -44,16 +49,18 @@ from sluice.local.lambdas.spec import function_specs
 from sluice.local.provision import provision
 from sluice.local.reactions import Reactions
 from sluice.local.s3_events import S3Wiring
+from sluice.local.sns import TopicFanout, content_deduplicated_topics, topic_subscriptions
 from sluice.local.sources import EventSource, build_sources
+from sluice.local.sources.kinesis import virtual_kinesis_time
 from sluice.local.sources.virtual_time import virtual_sqs_time
+from sluice.local.sqs import MotoQueueStore, Queues, SqsApi
 from sluice.local.statemachines import register, state_machine_specs
 from sluice.local.template.model import SamTemplate
-from sluice.local.trace import FAILED, Activity, Trace
+from sluice.local.trace import Activity, Trace
 from sluice.local.tracing import TracingDispatcher, invocation_observer
 from sluice.local.wiring import (
     bucket_wirings,
     event_rules,
-    sns_lambda_subscriptions,
     unsupported_events,
     unsupported_resources,
 )
@@ -89,6 +96,7 @@ class LocalStack:
         real_time: bool = False,
         start_time: float | None = None,
         echo_logs: TextIO | None = None,
+        faults: str | Path | FaultPlan | None = None,
     ) -> None:
         self.template = template
         self.region = template.region
@@ -96,11 +104,15 @@ class LocalStack:
         self.seed = seed
         self.clock = VirtualClock(start=start_time, real_time=real_time)
         self.trace = Trace(self.clock.now)
+        self._names: dict[str, str] = {}
+        # Fault injection (`stack.faults`), with the rules of a faults file or plan if given.
+        self.faults = Faults(seed=seed, clock=self.clock.now, trace=self.trace, loop=self.clock.loop,
+                             resources={logical: decl.type for logical, decl in template.resources.items()},
+                             names=self.logical_id, plan=None if faults is None else load_plan(faults))
         self._env_vars = load_env_vars(env_vars) if env_vars is not None else {}
         self._echo_logs = echo_logs
         self._exit = ExitStack()
         self._clients: dict[str, Any] = {}
-        self._names: dict[str, str] = {}
         self.sources: list[EventSource] = []
         self.started = False
 
@@ -121,16 +133,18 @@ class LocalStack:
         real_time: bool = False,
         start_time: float | None = None,
         echo_logs: TextIO | None = None,
+        faults: str | Path | FaultPlan | None = None,
     ) -> LocalStack:
         """Load a template (with `samconfig.toml` next to it unless `use_config=False`).
 
         `seed` fixes generated ids (request ids, execution names); `start_time` (epoch seconds)
-        fixes the virtual clock's starting point; `real_time=True` waits for real (demos)."""
+        fixes the virtual clock's starting point; `real_time=True` waits for real (demos); `faults`
+        is a faults file or `FaultPlan` whose rules `stack.faults` starts with."""
         template = SamTemplate.load(path, parameters=parameters, stack_name=stack_name, region=region,
                                     config_file=config_file, config_env=config_env, use_config=use_config,
                                     strict=strict)
         return cls(template, env_vars=env_vars, seed=seed, real_time=real_time, start_time=start_time,
-                   echo_logs=echo_logs)
+                   echo_logs=echo_logs, faults=faults)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -164,41 +178,50 @@ class LocalStack:
 
         self._exit.enter_context(mock_aws())
         self._exit.enter_context(virtual_sqs_time(self.clock.now))
+        self._exit.enter_context(virtual_kinesis_time(self.clock.now))
         self._exit.enter_context(_region_default(self.region))
         self.log_capture = self._exit.enter_context(LogCapture())
         provision(self.template, self.client)
 
         specs = function_specs(self.template, inline_dir=self._inline_dir())
         self.template.warnings.extend(apply_env_vars(specs, self._env_vars))
+        guard = InvocationGuard(self.faults, specs)
         self.runtime = LambdaRuntime(specs, region=self.region, account=self.account, log_capture=self.log_capture,
                                      echo_logs=self._echo_logs, observer=invocation_observer(self.trace),
-                                     clock=self.clock.now, seed=self.seed)
+                                     clock=self.clock.now, seed=self.seed, guard=guard)
         self.engine = Engine(lambdas=self.runtime, clock=self.clock, region=self.region, account=self.account,
                              seed=self.seed, integrations=ServiceIntegrations(self))
-        self.engine.dispatcher = TracingDispatcher(self.engine.dispatcher, self.trace)
+        self.engine.dispatcher = StateFaults(TracingDispatcher(self.engine.dispatcher, self.trace), self.faults,
+                                             self.engine)
         self.state_machines = state_machine_specs(self.template)
         register(self.engine, self.state_machines, self.template)
         self._exit.enter_context(serve_boto3(StepFunctionsService(self.engine)))
 
         self.deliverer = Deliverer(client=self.client, engine=self.engine, trace=self.trace, region=self.region,
-                                   account=self.account)
-        self.invoker = AsyncInvoker(self.runtime, loop=self.clock.loop, now=self.clock.now, sender=self.deliverer,
-                                    on_dropped=self._dropped)
+                                   account=self.account, seed=self.seed, strict=self.template.strict)
+        deliveries = DeliveryFaults(self.faults)
+        self.invoker = FaultyInvoker(self.runtime, loop=self.clock.loop, now=self.clock.now, sender=self.deliverer,
+                                     on_dropped=self._dropped, faults=deliveries)
         self.router = EventRouter(event_rules(self.template), loop=self.clock.loop, trace=self.trace,
-                                  deliver=self.deliverer.target, now=self.clock.now, account=self.account,
-                                  region=self.region)
+                                  deliver=faulty_targets(self.deliverer.target, deliveries), now=self.clock.now,
+                                  account=self.account, region=self.region)
         self.deliverer.invoker, self.deliverer.router = self.invoker, self.router
         self.lambda_api = LambdaApi(self.runtime, self.invoker)
         self.s3 = S3Wiring(bucket_wirings(self.template), clock=self.clock.now, account=self.account,
                            region=self.region, size_of=_object_size(self.account), seed=self.seed)
         unsupported_events(self.template, WIRED_EVENTS)
         unsupported_resources(self.template)
+        self.queues = Queues(MotoQueueStore(self.account, self.region), trace=self.trace, now=self.clock.now,
+                             seed=self.seed)
         self.sources = build_sources(self)
+        fanout = TopicFanout(topic_subscriptions(self.template), queues=self.queues, deliverer=self.deliverer,
+                             trace=self.trace, loop=self.clock.loop, now=self.clock.now, names=self.logical_id,
+                             content_deduplicated=content_deduplicated_topics(self.template), region=self.region)
         self.reactions = Reactions(trace=self.trace, loop=self.clock.loop, engine=self.engine, s3=self.s3,
                                    router=self.router, deliverer=self.deliverer, lambda_api=self.lambda_api,
-                                   sns_lambdas=sns_lambda_subscriptions(self.template), sources=self.sources,
+                                   sns=fanout, sqs=SqsApi(self.queues, account=self.account), sources=self.sources,
                                    names=self.logical_id)
-        self._exit.enter_context(listening(self.reactions))
+        self._exit.enter_context(listening(FaultyCalls(self.faults, guard, self.reactions)))
 
     def close(self) -> None:
         """Stop the world: the moto backend is discarded, streams and hooks restored."""
@@ -342,25 +365,26 @@ class LocalStack:
         start = roots[0].at if roots else self.clock.now()
         return render(roots, start=start, logs=logs)
 
-    def run_until_idle(self) -> None:
+    def run_until_idle(self, *, fire_callback_timeouts: bool = False) -> None:
         """Run everything that is scheduled — invocations, retries, executions, deliveries — until
-        no work is left (virtual time jumps over every wait)."""
+        no work is left. Virtual time jumps over every wait the stack controls, but not onto the
+        deadline of a task waiting for its token: that is left waiting for an answer (ADR 0007)
+        unless `fire_callback_timeouts=True` or `advance()` lets its time pass."""
         self._require_open()
         if self.clock.loop.is_running():
             raise StackError("run_until_idle() cannot be called from code the stack is running")
-        self.engine.run_until_idle()
+        self.engine.run_until_idle(fire_callback_timeouts=fire_callback_timeouts)
+        self.deliverer.raise_failures()  # under --strict, nothing undelivered passes unnoticed
 
     def advance(self, seconds: float) -> None:
-        """Let `seconds` of clock time pass, running whatever falls due (schedules included)."""
+        """Let `seconds` of clock time pass, running whatever falls due (schedules included, and
+        the timeouts of tasks waiting for their token)."""
         self._require_open()
-        loop = self.clock.loop
-        handle = loop.call_later(seconds, loop.stop)
         for source in self.sources:
             source.arm(seconds)
         try:
-            loop.run_forever()
+            self.clock.advance(seconds)
         finally:
-            handle.cancel()
             for source in self.sources:
                 source.disarm()
         self.run_until_idle()
@@ -393,14 +417,11 @@ class LocalStack:
         return found
 
     def messages(self, queue: str) -> list[QueueMessage]:
-        """Messages in a queue, without receiving them (receive counts and visibility untouched)."""
-        from moto.sqs.models import sqs_backends  # noqa: PLC0415
-
-        url = self.queue_url(queue)
-        backend = sqs_backends[self.account][self.region]
-        found = backend.get_queue(url.rsplit("/", 1)[-1])
-        return [QueueMessage(message.id, message.body, dict(message.message_attributes or {}),
-                             getattr(message, "group_id", None)) for message in found.messages]
+        """Messages in a queue — visible, in flight or delayed — without receiving them (receive
+        counts and visibility untouched), in send order."""
+        name = self.queue_url(queue).rsplit("/", 1)[-1]
+        return [QueueMessage(message.message_id, message.body, dict(message.attributes), message.group_id)
+                for message in self.queues.peek(name)]
 
     def executions(self, state_machine: str | None = None) -> list[Execution]:
         """Executions of one state machine (logical id, name or ARN), or of all, oldest first."""
@@ -447,8 +468,7 @@ class LocalStack:
             del loop.is_running
 
     def _dropped(self, queued: AsyncEvent, reason: str) -> None:
-        self.trace.record("delivery", f"event for {queued.function.spec.logical_id} dropped: {reason}",
-                          status=FAILED)
+        self.deliverer.failed(f"event for {queued.function.spec.logical_id} dropped: {reason}")
 
     def _physical(self, reference: str, types: tuple[str, ...], what: str) -> str:
         decl = self.template.resources.get(reference)

@@ -19,26 +19,32 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from sluice.local.lambda_.destinations import (
+    ASYNC_ON_FAILURE,
+    ASYNC_ON_SUCCESS,
+    EVENT_AGE_EXCEEDED,
+    RETRIES_EXHAUSTED,
+    SUCCESS,
+    Destination,
+    InvocationRecord,
+    Use,
+    async_record,
+)
 from sluice.local.lambdas.invocation import ASYNC, Invocation
 from sluice.local.lambdas.runtime import FunctionNotRunnable, LambdaRuntime, LocalFunction, Throttled
-from sluice.local.lambdas.spec import Destination
 
 # AWS: "one minute before the first retry, two minutes before the second".
 RETRY_DELAYS = (60.0, 120.0)
 THROTTLE_FIRST_DELAY = 1.0
 THROTTLE_MAX_DELAY = 300.0
-RETRIES_EXHAUSTED = "RetriesExhausted"
-EVENT_AGE_EXCEEDED = "EventAgeExceeded"
 
 
 class DestinationSender(Protocol):
-    def destination(self, destination: Destination, record: dict[str, Any], *, success: bool,
-                    function_arn: str) -> None: ...
+    def destination(self, destination: Destination, record: InvocationRecord, use: Use) -> bool: ...
 
-    def dead_letter(self, destination: Destination, event: Any, *, request_id: str, error_message: str) -> None: ...
+    def dead_letter(self, destination: Destination, event: Any, *, request_id: str, error_message: str) -> bool: ...
 
 
 @dataclass
@@ -55,12 +61,12 @@ class AsyncInvoker:
     """Queues and runs asynchronous invocations on the clock's event loop."""
 
     def __init__(self, runtime: LambdaRuntime, *, loop: asyncio.AbstractEventLoop, now: Callable[[], float],
-                 sender: DestinationSender, on_dropped: Callable[[AsyncEvent, str], None] | None = None) -> None:
+                 sender: DestinationSender, on_dropped: Callable[[AsyncEvent, str], None]) -> None:
         self.runtime = runtime
         self.loop = loop
         self.now = now
         self.sender = sender
-        self.on_dropped = on_dropped or (lambda _event, _reason: None)
+        self.on_dropped = on_dropped  # an event nothing kept: never silent
         self.pending: set[asyncio.Task[None]] = set()
 
     def submit(self, function: str, event: Any, *, request_id: str | None = None) -> str:
@@ -94,8 +100,7 @@ class AsyncInvoker:
             queued.last = invocation
             if invocation.ok:
                 if config.on_success is not None:
-                    self.sender.destination(config.on_success, self._record(queued, "Success"), success=True,
-                                            function_arn=queued.function.spec.arn)
+                    self.sender.destination(config.on_success, self._record(queued, SUCCESS), ASYNC_ON_SUCCESS)
                 return
             if queued.attempts > config.maximum_retry_attempts:
                 self._fail(queued, RETRIES_EXHAUSTED)
@@ -103,34 +108,24 @@ class AsyncInvoker:
             await asyncio.sleep(RETRY_DELAYS[min(queued.attempts - 1, len(RETRY_DELAYS) - 1)])
 
     def _fail(self, queued: AsyncEvent, condition: str) -> None:
+        """Lambda discards the event; it survives only where a destination or the dead-letter queue
+        took it, so an event neither could take is reported as dropped."""
         config = queued.function.spec.async_config
+        kept = False
         if config.on_failure is not None:
-            self.sender.destination(config.on_failure, self._record(queued, condition), success=False,
-                                    function_arn=queued.function.spec.arn)
+            kept = self.sender.destination(config.on_failure, self._record(queued, condition), ASYNC_ON_FAILURE)
         if config.dead_letter is not None:
             message = queued.last.error.message if queued.last is not None and queued.last.error else condition
-            self.sender.dead_letter(config.dead_letter, queued.event, request_id=queued.request_id,
-                                    error_message=message)
-        if config.on_failure is None and config.dead_letter is None:
-            self.on_dropped(queued, condition)
+            kept = self.sender.dead_letter(config.dead_letter, queued.event, request_id=queued.request_id,
+                                           error_message=message) or kept
+        if not kept:
+            self.on_dropped(queued, condition if config.on_failure is None and config.dead_letter is None
+                            else f"{condition}, and no destination took it")
 
-    def _record(self, queued: AsyncEvent, condition: str) -> dict[str, Any]:
-        """The invocation record destinations receive ("Configuring destinations for asynchronous invocation")."""
+    def _record(self, queued: AsyncEvent, condition: str) -> InvocationRecord:
         last = queued.last
-        response: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
-        if last is not None and last.error is not None:
-            response["functionError"] = "Unhandled"
-        moment = datetime.fromtimestamp(self.now(), tz=UTC)
-        return {
-            "version": "1.0",
-            "timestamp": moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z",
-            "requestContext": {
-                "requestId": queued.request_id,
-                "functionArn": f"{queued.function.spec.arn}:$LATEST",
-                "condition": condition,
-                "approximateInvokeCount": queued.attempts,
-            },
-            "requestPayload": queued.event,
-            "responseContext": response,
-            "responsePayload": None if last is None else last.response,
-        }
+        spec = queued.function.spec
+        return async_record(at=self.now(), request_id=queued.request_id, function_arn=spec.arn,
+                            function_name=spec.name, condition=condition, invoke_count=queued.attempts,
+                            event=queued.event, response=None if last is None else last.response,
+                            function_error=last is not None and last.error is not None)

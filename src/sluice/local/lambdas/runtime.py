@@ -32,6 +32,7 @@ from sluice.asl.errors import StatesError
 from sluice.asl.tasks.lambda_ import LambdaFunctionError
 from sluice.local.errors import EventError, StackError
 from sluice.local.lambdas.context import LambdaContext
+from sluice.local.lambdas.handler_time import handler_clock
 from sluice.local.lambdas.invocation import SYNC, FunctionError, Invocation
 from sluice.local.lambdas.logs import InvocationLog, LogCapture
 from sluice.local.lambdas.sandbox import CodeSandbox, HandlerLoadError
@@ -57,6 +58,17 @@ class FunctionNotRunnable(StackError):
 
 class Throttled(StackError):
     """`ReservedConcurrentExecutions` is exhausted (Lambda's TooManyRequestsException)."""
+
+
+class InvocationAborted(BaseException):
+    """Raised inside a handler (by fault injection) to end the invocation with `error`, as a process
+    exit or a timeout would: a `BaseException`, so the handler's `except Exception` cannot catch it.
+    `cold` resets the execution environment (Lambda does after a crash or a timeout)."""
+
+    def __init__(self, error: FunctionError, *, cold: bool) -> None:
+        super().__init__(f"{error.error_type}: {error.message}")
+        self.error = error
+        self.cold = cold
 
 
 class LocalFunction:
@@ -92,12 +104,15 @@ class LambdaRuntime:
         observer: Callable[[Invocation], AbstractContextManager[Any]] | None = None,
         clock: Callable[[], float] = time.time,
         seed: int | str = 0,
+        guard: Callable[[Invocation], AbstractContextManager[Any]] | None = None,
     ) -> None:
         self.region = region
         self.account = account
         self.log_capture = log_capture or LogCapture()
         self.echo_logs = echo_logs
         self.observer = observer or (lambda _invocation: nullcontext())
+        # Around each handler call, inside its Timeout: may raise InvocationAborted (fault injection).
+        self.guard = guard or (lambda _invocation: nullcontext())
         self.clock = clock
         self._random = random.Random(f"{seed}:lambda")
         self.functions = {logical_id: LocalFunction(spec, self._environment(spec))
@@ -226,7 +241,14 @@ class LambdaRuntime:
                     log_group_name=f"/aws/lambda/{spec.name}", log_stream_name=local.log_stream,
                     deadline=deadline.expires_at,
                 )
-                result = handler(invocation.event, context)
+                with self.guard(invocation), handler_clock(self.clock()):
+                    result = handler(invocation.event, context)
+        except InvocationAborted as aborted:
+            invocation.error = aborted.error
+            log.write(f"{_now_iso()} {invocation.request_id} {aborted.error.message}\n")
+            if aborted.cold:
+                local.cold_start()
+            return
         except FunctionTimeout as timeout:
             if timeout.deadline is not deadline:
                 raise  # an outer invocation's time is up, not ours

@@ -16,6 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from sluice.local.errors import TemplateError
+from sluice.local.lambda_.destinations import (
+    ASYNC_ON_FAILURE,
+    ASYNC_ON_SUCCESS,
+    DEAD_LETTER,
+    Destination,
+    configured,
+)
 from sluice.local.template.model import ResourceDecl, SamTemplate
 
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
@@ -25,18 +32,6 @@ DEFAULT_MEMORY = 128
 # AWS: asynchronous invocations are retried twice and kept for up to six hours.
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_MAX_EVENT_AGE = 21_600
-
-
-@dataclass(frozen=True)
-class Destination:
-    """Where a record goes: `kind` is sqs, sns, lambda or eventbridge (from the ARN)."""
-
-    arn: str
-
-    @property
-    def kind(self) -> str:
-        service = self.arn.split(":")[2] if self.arn.count(":") >= 5 else ""
-        return {"events": "eventbridge"}.get(service, service)
 
 
 @dataclass
@@ -217,22 +212,18 @@ def _async_config(template: SamTemplate, decl: ResourceDecl, serverless: bool,
         maximum_event_age=int(settings.get("MaximumEventAgeInSeconds", DEFAULT_MAX_EVENT_AGE)),
     )
     destinations = settings.get("DestinationConfig") or {}
-    for outcome in ("OnSuccess", "OnFailure"):
-        target = destinations.get(outcome) or {}
-        arn = target.get("Destination")
-        if arn is None and target:
-            template.unsupported(f"{outcome} without a Destination ARN (SAM would create one)",
-                                 resource=decl.logical_id, property=f"EventInvokeConfig.DestinationConfig.{outcome}")
-            continue
-        if arn is not None:
-            setattr(config, "on_success" if outcome == "OnSuccess" else "on_failure", Destination(str(arn)))
-    if serverless:
-        dead_letter = template.prop(decl, "DeadLetterQueue") or {}
-        arn = dead_letter.get("TargetArn")
-    else:
-        arn = (template.prop(decl, "DeadLetterConfig") or {}).get("TargetArn")
-    if arn:
-        config.dead_letter = Destination(str(arn))
+    where = "EventInvokeConfig.DestinationConfig"
+    config.on_success = configured(template, destinations.get("OnSuccess") or {}, ASYNC_ON_SUCCESS,
+                                   resource=decl.logical_id, property=f"{where}.OnSuccess")
+    config.on_failure = configured(template, destinations.get("OnFailure") or {}, ASYNC_ON_FAILURE,
+                                   resource=decl.logical_id, property=f"{where}.OnFailure")
+    # SAM's DeadLetterQueue {Type: SQS|SNS, TargetArn}; Lambda's own DeadLetterConfig {TargetArn}.
+    property_name = "DeadLetterQueue" if serverless else "DeadLetterConfig"
+    dead_letter = template.prop(decl, property_name) or {}
+    if dead_letter.get("TargetArn"):
+        target = {"Destination": dead_letter["TargetArn"], "Type": dead_letter.get("Type")}
+        config.dead_letter = configured(template, target, DEAD_LETTER, resource=decl.logical_id,
+                                        property=property_name)
     return config
 
 
@@ -243,8 +234,12 @@ def _event_invoke_configs(template: SamTemplate) -> dict[str, dict[str, Any]]:
     for decl in template.of_type("AWS::Lambda::EventInvokeConfig"):
         target = str(template.prop(decl, "FunctionName"))
         logical_id = names.get(target.rsplit(":function:", maxsplit=1)[-1].split(":", maxsplit=1)[0])
-        if logical_id is not None:
-            configs[logical_id] = {key: template.prop(decl, key) for key in decl.properties}
+        if logical_id is None:
+            template.unsupported(f"FunctionName {target} is not a function of this template: its destinations "
+                                 "and retry settings apply to nothing locally", resource=decl.logical_id,
+                                 property="FunctionName")
+            continue
+        configs[logical_id] = {key: template.prop(decl, key) for key in decl.properties}
     return configs
 
 

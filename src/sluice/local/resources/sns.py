@@ -1,7 +1,8 @@
 """SNS topics and subscriptions, created in moto.
 
-moto delivers to SQS subscriptions itself. Lambda subscriptions are left to the event wiring
-(moto would try to run the function in Docker), so they are not created in moto.
+Lambda and SQS subscriptions are delivered by `sluice.local.sns` (moto would try to run the
+function in Docker, and would put messages into its own SQS store, past sluice's queues), so they
+are not created in moto.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from sluice.local.resources.base import Kind, Provisioner, generated_name, name_
 if TYPE_CHECKING:
     from sluice.local.template.model import ResourceDecl, SamTemplate
 
+#: Subscriptions delivered by sluice (`sluice.local.sns`), not by moto.
+LOCAL_PROTOCOLS = ("lambda", "sqs")
 _SUBSCRIPTION_ATTRIBUTES = ("DeliveryPolicy", "FilterPolicy", "FilterPolicyScope", "RawMessageDelivery",
                             "RedrivePolicy")
 
@@ -51,7 +54,7 @@ class TopicKind(Kind):
         sns = provisioner.client("sns")
         arn = sns.create_topic(Name=template.physical_name(decl.logical_id), Attributes=attributes)["TopicArn"]
         for subscription in template.prop(decl, "Subscription") or []:
-            if subscription.get("Protocol") != "lambda":
+            if subscription.get("Protocol") not in LOCAL_PROTOCOLS:
                 sns.subscribe(TopicArn=arn, Protocol=subscription["Protocol"], Endpoint=subscription["Endpoint"])
 
 
@@ -69,7 +72,7 @@ class SubscriptionKind(Kind):
 
     def provision(self, decl: ResourceDecl, template: SamTemplate, provisioner: Provisioner) -> None:
         protocol = template.prop(decl, "Protocol")
-        if protocol == "lambda":
+        if protocol in LOCAL_PROTOCOLS:
             return
         attributes = {}
         for name in _SUBSCRIPTION_ATTRIBUTES:

@@ -8,6 +8,7 @@ Example:
 from __future__ import annotations
 
 from sluice.local.errors import StackError, TemplateError
+from sluice.local.sns import subscription_mappings
 from sluice.local.sources.base import EventSource, SourceHost
 from sluice.local.sources.kinesis import KinesisPoller
 from sluice.local.sources.schedule import ScheduleSource
@@ -20,7 +21,7 @@ __all__ = ["EventSource", "SourceHost", "build_sources"]
 def build_sources(host: SourceHost) -> list[EventSource]:
     template = host.template
     sources: list[EventSource] = []
-    for mapping in source_mappings(template):
+    for mapping in [*source_mappings(template), *subscription_mappings(template)]:
         try:
             if mapping.kind == "sqs":
                 sources.append(SqsPoller(host, mapping))

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from sluice.local.eventbridge.bus import EventRouter
     from sluice.local.hooks import ApiCall
     from sluice.local.lambdas.runtime import LambdaRuntime
+    from sluice.local.sqs import Queues
     from sluice.local.template.model import SamTemplate
     from sluice.local.trace import Trace
 
@@ -37,6 +38,7 @@ class SourceHost(Protocol):
     runtime: LambdaRuntime
     deliverer: Deliverer
     router: EventRouter
+    queues: Queues
     region: str
     account: str
 

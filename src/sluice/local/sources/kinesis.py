@@ -4,7 +4,12 @@ Semantics, from "Using Lambda with Kinesis": batches of up to `BatchSize` record
 default) from a shard, in sequence order; a shard does not move past a failing batch, which is
 retried (with back-off, on the virtual clock) until it succeeds, `MaximumRetryAttempts` is
 exhausted or the records are older than `MaximumRecordAgeInSeconds`; then the batch is skipped and
-described to the `DestinationConfig.OnFailure` destination (`KinesisBatchInfo`).
+described to the `DestinationConfig.OnFailure` destination (`KinesisBatchInfo`; an SQS queue, an SNS
+topic or an S3 bucket, see `sluice.local.lambda_.destinations`). Records already older than
+`MaximumRecordAgeInSeconds` when their turn comes are discarded the same way without an
+invocation ("Before invocation: ... it retries until the records expire or exceed the maximum
+age"). A batch discarded with no destination is reported as a FAILED delivery, never dropped
+quietly.
 `BisectBatchOnFunctionError` halves a failing batch before retrying. With
 `FunctionResponseTypes: [ReportBatchItemFailures]` the shard resumes from the lowest sequence
 number in `batchItemFailures`.
@@ -18,14 +23,22 @@ from __future__ import annotations
 
 import base64
 import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sluice.local.hooks import ApiCall
+from sluice.local.lambda_.destinations import (
+    RECORD_AGE_EXCEEDED,
+    RETRY_ATTEMPTS_EXHAUSTED,
+    STREAM_ON_FAILURE,
+    StreamBatch,
+    stream_record,
+)
 from sluice.local.lambdas.invocation import Invocation
 from sluice.local.lambdas.runtime import FunctionNotRunnable, Throttled
-from sluice.local.lambdas.spec import Destination
 from sluice.local.sources.base import EventSource, SourceHost, Wakeup
 from sluice.local.trace import FAILED, Activity
 from sluice.local.wiring import SourceMapping
@@ -43,6 +56,8 @@ class _Shard:
     limit: int = 100
     senders: list[Activity] = field(default_factory=list)
     wakeup: Wakeup | None = None
+    #: The last failed invocation of the batch at the checkpoint (described if the batch expires).
+    last: Invocation | None = None
 
 
 class KinesisPoller(EventSource):
@@ -60,8 +75,7 @@ class KinesisPoller(EventSource):
         self.bisect = str(settings.get("BisectBatchOnFunctionError", False)).lower() == "true"
         self.report_failures = "ReportBatchItemFailures" in (settings.get("FunctionResponseTypes") or [])
         self.enabled = str(settings.get("Enabled", True)).lower() != "false"
-        on_failure = ((settings.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
-        self.on_failure = Destination(str(on_failure)) if on_failure else None
+        self.on_failure = mapping.on_failure
         kinesis = host.client("kinesis")
         shards = kinesis.list_shards(StreamName=self.stream)["Shards"]
         self.shards = {shard["ShardId"]: _Shard(shard["ShardId"], limit=self.batch_size) for shard in shards}
@@ -93,6 +107,11 @@ class KinesisPoller(EventSource):
         if not records:
             shard.senders.clear()
             return
+        expired = self._expired(records)
+        if expired:
+            self._give_up(shard, expired, RECORD_AGE_EXCEEDED, shard.last)
+            self._advance(shard, expired[-1])
+            return
         parent = shard.senders[0] if shard.senders else None
         activity = self.host.trace.record(
             "batch", f"Kinesis {self.host.logical_id(self.stream) or self.stream} {shard.shard_id} → {self.function} "
@@ -115,20 +134,19 @@ class KinesisPoller(EventSource):
                 activity: Activity) -> None:
         resume_after = self._resume_point(shard, records, invocation)
         if resume_after == records[-1]["SequenceNumber"]:
-            shard.checkpoint, shard.attempts, shard.limit = resume_after, 0, self.batch_size
             shard.senders = shard.senders[1:]
-            self._wake(shard, 0)
+            self._advance(shard, records[-1])
             return
         activity.status = FAILED
         shard.attempts += 1
+        shard.last = invocation
         if self.bisect and shard.limit > 1 and not invocation.ok:
             shard.limit = max(1, len(records) // 2)
             self._wake(shard, 0)
             return
-        if self._exhausted(shard, records):
-            self._give_up(shard, records, invocation)
-            shard.checkpoint, shard.attempts, shard.limit = records[-1]["SequenceNumber"], 0, self.batch_size
-            self._wake(shard, 0)
+        if self.max_retries >= 0 and shard.attempts > self.max_retries:
+            self._give_up(shard, records, RETRY_ATTEMPTS_EXHAUSTED, invocation)
+            self._advance(shard, records[-1])
             return
         if resume_after is not None:
             shard.checkpoint = resume_after
@@ -149,36 +167,43 @@ class KinesisPoller(EventSource):
         first = min(sequence.index(str(identifier)) for identifier in failed)
         return sequence[first - 1] if first > 0 else shard.checkpoint
 
-    def _exhausted(self, shard: _Shard, records: list[dict[str, Any]]) -> bool:
-        if self.max_retries >= 0 and shard.attempts > self.max_retries:
-            return True
-        age = self.host.clock.now() - float(records[0]["ApproximateArrivalTimestamp"].timestamp())
+    def _expired(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The leading records older than `MaximumRecordAgeInSeconds` (the stream's retention when -1)."""
         limit = self.max_age if self.max_age >= 0 else DEFAULT_RETENTION
-        return age > limit
+        now = self.host.clock.now()
+        expired = []
+        for record in records:
+            if now - float(record["ApproximateArrivalTimestamp"].timestamp()) <= limit:
+                break
+            expired.append(record)
+        return expired
 
-    def _give_up(self, shard: _Shard, records: list[dict[str, Any]], invocation: Invocation) -> None:
-        if self.on_failure is None:
-            return
-        age_exceeded = not (self.max_retries >= 0 and shard.attempts > self.max_retries)
+    def _advance(self, shard: _Shard, last: dict[str, Any]) -> None:
+        """Move past a discarded batch and read on."""
+        shard.checkpoint, shard.attempts, shard.limit = str(last["SequenceNumber"]), 0, self.batch_size
+        shard.last = None
+        self._wake(shard, 0)
+
+    def _give_up(self, shard: _Shard, records: list[dict[str, Any]], condition: str,
+                 invocation: Invocation | None) -> None:
+        """Discard `records` as Lambda does: described to the on-failure destination, if any."""
+        function = self.host.runtime.function(self.function).spec
         first, last = records[0], records[-1]
-        record = {
-            "requestContext": {"requestId": invocation.request_id,
-                               "functionArn": self.host.runtime.function(self.function).spec.arn,
-                               "condition": "RecordAgeExceeded" if age_exceeded else "RetryAttemptsExhausted",
-                               "approximateInvokeCount": shard.attempts},
-            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
-            "version": "1.0",
-            "timestamp": _iso(self.host.clock.now()),
-            "KinesisBatchInfo": {
-                "shardId": shard.shard_id, "startSequenceNumber": first["SequenceNumber"],
-                "endSequenceNumber": last["SequenceNumber"],
-                "approximateArrivalOfFirstRecord": _iso(first["ApproximateArrivalTimestamp"].timestamp()),
-                "approximateArrivalOfLastRecord": _iso(last["ApproximateArrivalTimestamp"].timestamp()),
-                "batchSize": len(records), "streamArn": self.stream_arn,
-            },
-        }
-        self.host.deliverer.destination(self.on_failure, record, success=False,
-                                        function_arn=self.host.runtime.function(self.function).spec.arn)
+        batch = StreamBatch(
+            stream_arn=self.stream_arn, shard_id=shard.shard_id, start_sequence=str(first["SequenceNumber"]),
+            end_sequence=str(last["SequenceNumber"]), first_arrival=first["ApproximateArrivalTimestamp"].timestamp(),
+            last_arrival=last["ApproximateArrivalTimestamp"].timestamp(), size=len(records),
+            event={"Records": [self._record(shard, record) for record in records]})
+        record = stream_record(
+            batch, at=self.host.clock.now(), function_arn=function.arn, condition=condition,
+            request_id=invocation.request_id if invocation is not None else self.host.runtime.new_request_id(),
+            invoke_count=shard.attempts, function_error=invocation is not None and not invocation.ok,
+            mapping_uuid=self.mapping.uuid)
+        if self.on_failure is None or not self.host.deliverer.destination(self.on_failure, record, STREAM_ON_FAILURE):
+            where = "no OnFailure destination" if self.on_failure is None else "its OnFailure destination failed"
+            self.host.deliverer.failed(
+                f"Kinesis {shard.shard_id} records {batch.start_sequence}..{batch.end_sequence} ({batch.size}) "
+                f"discarded ({condition}): {where}")
 
     def _retry_later(self, shard: _Shard) -> None:
         self._wake(shard, min(FIRST_RETRY_DELAY * 2 ** max(shard.attempts - 1, 0), MAX_RETRY_DELAY))
@@ -217,6 +242,19 @@ class KinesisPoller(EventSource):
         }
 
 
-def _iso(epoch: float) -> str:
-    moment = datetime.fromtimestamp(epoch, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+@contextmanager
+def virtual_kinesis_time(now: Callable[[], float]) -> Iterator[None]:
+    """Stamp records on the stack's virtual clock while it is open.
+
+    moto's Kinesis takes `ApproximateArrivalTimestamp` from the wall clock, but record ages
+    (`MaximumRecordAgeInSeconds`, retention) are measured on virtual time: a record must be as old
+    as the virtual seconds that passed since it was put, however far the clock jumped."""
+    from moto.kinesis import models  # noqa: PLC0415 - moto is loaded by the stack already
+
+    namespace = vars(models)  # `utcnow` is moto's import, not part of the module's typed interface
+    saved = namespace["utcnow"]
+    namespace["utcnow"] = lambda: datetime.fromtimestamp(now(), tz=UTC).replace(tzinfo=None)
+    try:
+        yield
+    finally:
+        namespace["utcnow"] = saved

@@ -5,9 +5,19 @@ default), gathered for up to `MaximumBatchingWindowInSeconds`; a successful invo
 batch; a failed one leaves it to reappear after the queue's visibility timeout (and, through the
 queue's redrive policy, reach its dead-letter queue after `maxReceiveCount` receives); with
 `FunctionResponseTypes: [ReportBatchItemFailures]` only the messages named in
-`batchItemFailures` return. FIFO queues keep order within a message group (moto does not hand out
-a group's next message while one is in flight). `FilterCriteria` patterns apply to each record,
-with a JSON body matched as an object, and messages that do not match are deleted, as on AWS.
+`batchItemFailures` return. `FilterCriteria` patterns apply to each record, with a JSON body
+matched as an object, and messages that do not match are deleted, as on AWS.
+
+FIFO queues: the poller receives from sluice's own SQS (`sluice.local.sqs`), which never hands out
+a message of a group while another of that group is in flight — so a group has one batch at a
+time, and a failed batch's messages come back in order when their visibility lapses. With
+`ReportBatchItemFailures`, Lambda deletes what the function did not report; the Lambda guide asks
+a FIFO function to "stop processing messages after the first failure and return all failed and
+unprocessed messages", so a response that reports a message but not a later one of its group
+(which Lambda then deletes: it overtakes the failed one) is recorded as a failure in the trace.
+
+The poller wakes when its queue changes (a message sent by anyone — a client, SNS, a dead-letter
+move — deleted, or made visible) and when the next message in flight or delayed becomes visible.
 
 Example:
     >>> stack.send_message("OrderedQueue", {"id": 1}, group_id="customer-7")
@@ -16,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 from typing import Any
@@ -24,11 +35,12 @@ from sluice.local.eventbridge.patterns import Pattern, PatternError, compile_pat
 from sluice.local.hooks import ApiCall
 from sluice.local.lambdas.runtime import FunctionNotRunnable, Throttled
 from sluice.local.sources.base import EventSource, SourceHost, Wakeup
+from sluice.local.sqs import Message
 from sluice.local.trace import FAILED, Activity
 from sluice.local.wiring import SourceMapping
 
 RECEIVE_LIMIT = 10  # ReceiveMessage returns at most ten messages per call
-THROTTLE_DELAY = 1.0
+THROTTLE_DELAY = 1  # seconds
 
 
 class SqsPoller(EventSource):
@@ -40,32 +52,25 @@ class SqsPoller(EventSource):
         self.queue_arn = mapping.source_arn
         self.queue_url = host.deliverer.queue_url(self.queue_arn)
         self.queue_name = self.queue_arn.rsplit(":", 1)[-1]
+        self.queues = host.queues
+        self.fifo = self.queues.settings(self.queue_name).fifo
         self.batch_size = int(settings.get("BatchSize", 10))
         self.window = float(settings.get("MaximumBatchingWindowInSeconds", 0))
         self.report_failures = "ReportBatchItemFailures" in (settings.get("FunctionResponseTypes") or [])
         self.enabled = str(settings.get("Enabled", True)).lower() != "false"
         self.filters = _filters(settings, mapping.logical_id)
-        attributes = host.client("sqs").get_queue_attributes(QueueUrl=self.queue_url,
-                                                             AttributeNames=["VisibilityTimeout"])["Attributes"]
-        self.visibility = float(attributes.get("VisibilityTimeout", 30))
         self.wakeup = Wakeup(host.clock.loop, self.poll)
-        self._senders: dict[str, Activity] = {}
-        #: Loop time when messages returned by a failed batch become visible again.
-        self._returning_at: float | None = None
+        if self.enabled:
+            self.queues.listen(self.queue_name, self._changed)
 
     def observe(self, call: ApiCall) -> None:
-        if not self.enabled or call.service != "sqs" or call.operation not in ("SendMessage", "SendMessageBatch"):
+        """A client's `SendMessage`: its batch is recorded under that call in the trace."""
+        if call.service != "sqs" or call.operation not in ("SendMessage", "SendMessageBatch") or \
+                str(call.params.get("QueueUrl", "")).rsplit("/", 1)[-1] != self.queue_name:
             return
-        url = str(call.params.get("QueueUrl", ""))
-        if url.rsplit("/", 1)[-1] != self.queue_name:
-            return
-        sender = self.host.trace.current()
         ids = [call.response.get("MessageId")] if call.operation == "SendMessage" else \
             [entry.get("MessageId") for entry in call.response.get("Successful", [])]
-        for message_id in ids:
-            if message_id and sender is not None:
-                self._senders[str(message_id)] = sender
-        self.wakeup.at(self.window)
+        self.queues.sent_by(self.queue_name, {str(found) for found in ids if found}, self.host.trace.current())
 
     def close(self) -> None:
         self.wakeup.cancel()
@@ -74,100 +79,115 @@ class SqsPoller(EventSource):
         """Receive one batch and invoke the function with it."""
         messages = self._receive()
         if not messages:
-            now = self.host.clock.loop.time()
-            if self._returning_at is not None and self._returning_at > now:
-                self.wakeup.at(self._returning_at - now)
-            else:
-                self._returning_at = None
+            self._sleep()
             return
-        records = [self._record(message) for message in messages]
-        kept = [record for record in records if self._wanted(record)]
-        sqs = self.host.client("sqs")
-        dropped = [record for record in records if record not in kept]
-        if dropped:
-            _delete(sqs, self.queue_url, dropped)
+        records = [(message, self._record(message)) for message in messages]
+        kept = [(message, record) for message, record in records if self._wanted(record)]
+        self._delete([message for message, record in records if (message, record) not in kept])
         if kept:
             self._invoke(kept)
         self.wakeup.at(0)  # there may be more
 
-    def _invoke(self, records: list[dict[str, Any]]) -> None:
+    def _changed(self, arrived: bool) -> None:
+        self.wakeup.at(self.window if arrived else 0)
+
+    def _sleep(self) -> None:
+        """Nothing to receive now: wake when the next message in flight or delayed becomes visible."""
+        due = self.queues.next_visible_at(self.queue_name)
+        if due is not None:
+            self.wakeup.at(due - self.host.clock.now())
+
+    def _invoke(self, batch: list[tuple[Message, dict[str, Any]]]) -> None:
         trace = self.host.trace
-        parent = self._senders.get(records[0]["messageId"])
+        parent = batch[0][0].sender
         activity = trace.record("batch", f"SQS {self.host.logical_id(self.queue_url) or self.queue_name} → "
-                                         f"{self.function} ({len(records)} message{'s' if len(records) > 1 else ''})",
+                                         f"{self.function} ({len(batch)} message{'s' if len(batch) > 1 else ''})",
                                 parent=parent, root=parent is None)
-        sqs = self.host.client("sqs")
         with trace.within(activity):
             try:
-                invocation = self.host.runtime.call(self.function, {"Records": records})
+                invocation = self.host.runtime.call(self.function, {"Records": [record for _, record in batch]})
             except Throttled:
-                _release(sqs, self.queue_url, records)
-                self.wakeup.at(THROTTLE_DELAY)
+                # Back off: the batch becomes receivable again in a second (and wakes the poller).
+                for _, record in batch:
+                    self.queues.change_visibility(self.queue_name, record["receiptHandle"], THROTTLE_DELAY)
                 return
             except FunctionNotRunnable as error:
                 activity.status = FAILED
                 activity.title += f": {error}"
                 return
-        failed = self._failed(records, invocation.result) if invocation.ok else records
-        done = [record for record in records if record not in failed]
-        if done:
-            _delete(sqs, self.queue_url, done)
-        for record in done:
-            self._senders.pop(record["messageId"], None)
+        failed = self._failed(batch, invocation.result, activity) if invocation.ok else [m for m, _ in batch]
+        self._delete([message for message, _ in batch if message not in failed])
         if failed:
+            # They come back when their visibility timeout ends (the poller sleeps until then).
             activity.status = FAILED
-            activity.detail["returned"] = [record["messageId"] for record in failed]
-            # They become visible again when the visibility timeout ends (moto runs on our clock).
-            self._returning_at = self.host.clock.loop.time() + self.visibility + 0.001
-            self.wakeup.at(self.visibility + 0.001)
+            activity.detail["returned"] = [message.message_id for message in failed]
 
-    def _failed(self, records: list[dict[str, Any]], result: Any) -> list[dict[str, Any]]:
+    def _failed(self, batch: list[tuple[Message, dict[str, Any]]], result: Any, activity: Activity) -> list[Message]:
         if not self.report_failures or not isinstance(result, dict) or not result.get("batchItemFailures"):
             return []
-        by_id = {record["messageId"]: record for record in records}
+        by_id = {message.message_id: message for message, _ in batch}
         failed = []
         for failure in result["batchItemFailures"]:
             identifier = failure.get("itemIdentifier") if isinstance(failure, dict) else None
             if identifier not in by_id:
-                return records  # an unusable response fails the whole batch, as on AWS
+                return [message for message, _ in batch]  # an unusable response fails the whole batch, as on AWS
             failed.append(by_id[identifier])
+        if self.fifo:
+            self._check_group_order(batch, failed, activity)
         return failed
 
-    def _receive(self) -> list[dict[str, Any]]:
-        sqs = self.host.client("sqs")
-        messages: list[dict[str, Any]] = []
+    def _check_group_order(self, batch: list[tuple[Message, dict[str, Any]]], failed: list[Message],
+                           activity: Activity) -> None:
+        """Name any message Lambda deletes although an earlier one of its group failed."""
+        failed_groups: set[str | None] = set()
+        for message, _ in batch:
+            if message in failed:
+                failed_groups.add(message.group_id)
+            elif message.group_id in failed_groups:
+                self.host.trace.record(
+                    "batch", f"FIFO group {message.group_id}: message {message.message_id} succeeded after a failed "
+                             "one and is deleted, so it overtakes it (a FIFO function must report every message "
+                             "after its first failure)", parent=activity, status=FAILED)
+
+    def _receive(self) -> list[Message]:
+        messages: list[Message] = []
         while len(messages) < self.batch_size:
             wanted = min(RECEIVE_LIMIT, self.batch_size - len(messages))
-            received = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=wanted,
-                                           MessageAttributeNames=["All"], MessageSystemAttributeNames=["All"],
-                                           VisibilityTimeout=int(self.visibility)).get("Messages", [])
+            received = self.queues.receive(self.queue_name, limit=wanted)
             messages.extend(received)
             if len(received) < wanted:
                 break
         return messages
 
-    def _record(self, message: dict[str, Any]) -> dict[str, Any]:
+    def _delete(self, messages: list[Message]) -> None:
+        for message in messages:
+            if message.receipt is not None:
+                self.queues.delete(self.queue_name, message.receipt)
+
+    def _record(self, message: Message) -> dict[str, Any]:
         """A message as the Lambda SQS event shows it."""
-        attributes = {
-            name: {"stringValue": value.get("StringValue"), "binaryValue": value.get("BinaryValue"),
-                   "stringListValues": [], "binaryListValues": [], "dataType": value.get("DataType")}
-            for name, value in (message.get("MessageAttributes") or {}).items()
-        }
-        for value in attributes.values():
-            for key in ("stringValue", "binaryValue"):
-                if value[key] is None:
-                    del value[key]
-        return {
-            "messageId": message["MessageId"],
-            "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"],
-            "attributes": dict(message.get("Attributes") or {}),
+        attributes = {}
+        for name, value in message.attributes.items():
+            shown: dict[str, Any] = {"stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
+            if "BinaryValue" in value:
+                shown["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode()
+            else:
+                shown["stringValue"] = value["StringValue"]
+            attributes[name] = shown
+        record = {
+            "messageId": message.message_id,
+            "receiptHandle": message.receipt,
+            "body": message.body,
+            "attributes": message.system_attributes(),
             "messageAttributes": attributes,
-            "md5OfBody": message.get("MD5OfBody"),
+            "md5OfBody": message.md5_of_body,
             "eventSource": "aws:sqs",
             "eventSourceARN": self.queue_arn,
             "awsRegion": self.host.region,
         }
+        if message.md5_of_attributes is not None:
+            record["md5OfMessageAttributes"] = message.md5_of_attributes
+        return record
 
     def _wanted(self, record: dict[str, Any]) -> bool:
         if not self.filters:
@@ -189,15 +209,3 @@ def _filters(settings: dict[str, Any], owner: str) -> list[Pattern]:
         except (KeyError, PatternError, json.JSONDecodeError) as error:
             raise TemplateError(f"FilterCriteria: {error}", resource=owner, property="FilterCriteria") from None
     return patterns
-
-
-def _delete(sqs: Any, url: str, records: list[dict[str, Any]]) -> None:
-    for start in range(0, len(records), RECEIVE_LIMIT):
-        chunk = records[start:start + RECEIVE_LIMIT]
-        sqs.delete_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(index), "ReceiptHandle": record["receiptHandle"]} for index, record in enumerate(chunk)])
-
-
-def _release(sqs: Any, url: str, records: list[dict[str, Any]]) -> None:
-    for record in records:
-        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=record["receiptHandle"], VisibilityTimeout=0)

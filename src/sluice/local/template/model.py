@@ -312,3 +312,14 @@ def _implicit_resources(resources: Mapping[str, ResourceDecl]) -> Iterator[Resou
         if decl.type in ("AWS::Serverless::Function", "AWS::Serverless::StateMachine") \
                 and "Role" not in decl.properties:
             yield ResourceDecl(f"{decl.logical_id}Role", "AWS::IAM::Role", {}, implicit=True)
+        events = decl.properties.get("Events") if decl.type == "AWS::Serverless::Function" else None
+        for event_name, event in (events.items() if isinstance(events, dict) else []):
+            properties = event.get("Properties") if isinstance(event, dict) and event.get("Type") == "SNS" else None
+            if isinstance(properties, dict) and str(properties.get("SqsSubscription")).lower() == "true":
+                # SAM's SNS event with `SqsSubscription: true` creates the queue (FIFO for a FIFO topic).
+                reference = properties.get("Topic")
+                topic = resources.get(str(reference["Ref"])) if isinstance(reference, dict) and "Ref" in reference \
+                    else None
+                fifo = topic is not None and str(topic.properties.get("FifoTopic")).lower() == "true"
+                yield ResourceDecl(f"{decl.logical_id}{event_name}Queue", "AWS::SQS::Queue",
+                                   {"FifoQueue": True} if fifo else {}, implicit=True)
