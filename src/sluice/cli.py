@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "invoke": ("sluice.commands.invoke", "invoke a template's function in-process (a Docker-free sam local invoke)"),
     "drop": ("sluice.commands.drop", "put a file into a local bucket and show everything that follows"),
     "serve": ("sluice.commands.serve", "serve the Step Functions API over HTTP (a Step Functions Local stand-in)"),
+    "chaos": ("sluice.commands.chaos", "inject random faults into many inputs and check the reliability invariants"),
     "graph": ("sluice.commands.graph", "draw a state machine: Mermaid text, SVG or PNG"),
     "lint": ("sluice.commands.lint", "check the template and state machines against best practices"),
     "cost": ("sluice.commands.cost", "estimate a pipeline's monthly AWS cost, Standard and Express side by side"),
