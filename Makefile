@@ -46,7 +46,11 @@ PIP_INSTALL := -m pip install -qq
 PY_PATHS := $(foreach dir,src layers/runtime/python functions scripts tests benchmarks,\
   $(if $(shell find $(dir) -name '*.py' -print -quit 2>/dev/null),$(dir)))
 
-PYTEST_ARGS ?=
+# Tests run on every core (pytest-xdist); PYTEST_ARGS= (empty) runs them in one process.
+PYTEST_ARGS ?= -n auto
+
+# $(call timed,PHASE,COMMAND): run COMMAND and print how long it took, so a slower phase shows.
+timed = start=$$SECONDS; $(2); echo "make: $(1) took $$((SECONDS - start)) s"
 
 # SAM CLI: no telemetry prompt or upload, no update check.
 export SAM_CLI_TELEMETRY := 0
@@ -80,19 +84,19 @@ $(CHECKOV_STAMP):
 
 # ---------------------------------------------------------------- checks
 lint: venv tools
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy $(PY_PATHS)
-	$(VENV)/bin/python -m scripts.check_template template.yaml
-	$(VENV)/bin/sluice lint --quiet
+	@$(call timed,ruff,$(VENV)/bin/ruff check .)
+	@$(call timed,mypy,$(VENV)/bin/mypy $(PY_PATHS))
+	@$(call timed,template checks,$(VENV)/bin/python -m scripts.check_template template.yaml)
+	@$(call timed,sluice lint,$(VENV)/bin/sluice lint --quiet)
 
 # sam build runs `python3.13 -m pip` for the layer's requirements (arm64 wheels); the SAM
 # venv's own Python 3.13 serves, so the build does not depend on pyenv's global version.
 build: venv tools
-	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(SAM) build --template template.yaml
-	$(VENV)/bin/python -m scripts.check_layer_build template.yaml --build-dir .aws-sam/build
+	@$(call timed,sam build,PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(SAM) build --template template.yaml)
+	@$(call timed,layer check,$(VENV)/bin/python -m scripts.check_layer_build template.yaml --build-dir .aws-sam/build)
 
 test: lint build graphviz
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	@$(call timed,pytest,$(VENV)/bin/pytest $(PYTEST_ARGS))
 
 # Graphviz's `dot` draws `sluice graph`'s SVG and PNG (docs/adr/0006); a Debian package.
 graphviz:

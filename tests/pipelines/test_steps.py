@@ -33,7 +33,7 @@ from sluice_runtime.datasets.setaside import quarantine_input
 from sluice_runtime.datasets.storage import ObjectStore
 from sluice_runtime.datasets.transform import stage_chunk
 from sluice_runtime.datasets.validate import validate
-from sluice_runtime.errors import TransientError
+from sluice_runtime.errors import ObjectNotFound, TransientError
 
 from .conftest import World, context, dataset_entry, file_input, load_app, orders_csv
 
@@ -595,3 +595,15 @@ def test_step_inputs_are_checked_at_the_boundary() -> None:
 def test_staged_part_model_round_trips() -> None:
     part = StagedPart(index=0, key="k", rows=1, bytes=2, sha256="s")
     assert StagedPart.model_validate(part.model_dump()) == part
+
+
+@pytest.mark.parametrize("read", ["read_bytes", "blocks", "read_range"])
+def test_a_missing_object_is_permanent_not_an_unclassified_error(world: World, read: str) -> None:
+    # Found by the bad-input campaign: NoSuchKey escaped as a bare ClientError; a version that is gone
+    # does not come back on a retry.
+    store = ObjectStore(world.s3)
+    calls = {"read_bytes": lambda: store.read_bytes(world.raw, "gone.csv"),
+             "blocks": lambda: list(store.blocks(world.raw, "gone.csv")),
+             "read_range": lambda: store.read_range(world.raw, "gone.csv", 0, 10)}
+    with pytest.raises(ObjectNotFound, match=r"gone\.csv does not exist"):
+        calls[read]()

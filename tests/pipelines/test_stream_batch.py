@@ -144,3 +144,19 @@ def test_a_pipeline_without_a_stream_dataset_fails_loudly(world: World, pipeline
     stored = world.clients["s3"].get_object(Bucket=world.quarantine, Key=key)["Body"].read()
     assert json.loads(stored) == document
     assert alert["message"]["batch"] == f"s3://{world.quarantine}/{key}"
+
+
+def test_a_record_that_cannot_be_encoded_is_set_aside_and_the_rest_is_written(
+    world: World, pipelines: Pipelines
+) -> None:
+    # Found by the bad-input campaign: a lone surrogate passes the schema but fails as the sink item is
+    # encoded (UnicodeEncodeError), which failed - and retried - the whole batch, forever.
+    batch = kinesis_batch([event(1), event(2, customer="\ud800")])
+
+    execution = pipelines.run("StreamBatch", batch, name="events-stream-batch-3")
+
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert statuses(execution.output) == ["written", "rejected"]
+    assert execution.output["outcomes"][1]["reason"].startswith("invalid_unicode: ")
+    [record_key] = [k for k in world.keys(world.quarantine, "stream/page-events/") if k.endswith("record.json")]
+    assert json.loads(world.read(world.quarantine, record_key))["data"]["customer"] == "\ud800"

@@ -25,6 +25,8 @@ from typing import Any, TypeVar, cast
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
+from sluice_runtime.errors import SluiceError
+
 logger = Logger()
 metrics = Metrics()
 
@@ -77,8 +79,8 @@ def instrument(handler: Handler) -> Handler:
             # Every error that leaves a handler gets one structured line naming its class and reason:
             # Lambda's own report only carries errorType/errorMessage, and a retried Task or an
             # event-source retry would otherwise leave no trace in the function's log group.
-            logger.exception("handler failed", extra={"error_type": type(error).__name__,
-                                                      "reason": getattr(error, "reason", "unclassified")})
+            reason = error.reason if isinstance(error, SluiceError) else "unclassified"
+            logger.exception("handler failed", extra={"error_type": type(error).__name__, "reason": reason})
             raise
 
     return cast(Handler, logger.inject_lambda_context(metrics.log_metrics(run), clear_state=True))

@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 
 from sluice_runtime import strict_json
 from sluice_runtime.aws_errors import TRANSIENT_CODES, error_code, transient_errors
-from sluice_runtime.errors import TransientError
+from sluice_runtime.errors import ObjectNotFound, TransientError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -70,6 +70,7 @@ class ObjectStore:
                 body = self._s3.get_object(Bucket=bucket, Key=key, **conditions)["Body"]
             except ClientError as error:
                 _raise_precondition(error, f"s3://{bucket}/{key} changed")
+                _raise_missing(error, f"s3://{bucket}/{key}")
                 raise
             yield from body.iter_chunks(BLOCK_SIZE)
 
@@ -86,6 +87,7 @@ class ObjectStore:
                 response = self._s3.get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{end - 1}", **conditions)
             except ClientError as error:
                 _raise_precondition(error, f"s3://{bucket}/{key} changed")
+                _raise_missing(error, f"s3://{bucket}/{key}")
                 raise
             return response["Body"].read()
 
@@ -103,7 +105,11 @@ class ObjectStore:
 
     def read_bytes(self, bucket: str, key: str) -> bytes:
         with transient_errors(f"GetObject s3://{bucket}/{key}"):
-            return self._s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+            try:
+                return self._s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+            except ClientError as error:
+                _raise_missing(error, f"s3://{bucket}/{key}")
+                raise
 
     def write(
         self, bucket: str, key: str, body: bytes, content_type: str, *, if_match: str | None = None,
@@ -215,6 +221,12 @@ def canonical(value: Any) -> str:
 
 def _version(version_id: str | None) -> dict[str, Any]:
     return {"VersionId": version_id} if version_id and version_id != "null" else {}
+
+
+def _raise_missing(error: ClientError, uri: str) -> None:
+    """A version that is gone will not come back on a retry: `ObjectNotFound` (permanent)."""
+    if error_code(error) in _NOT_FOUND:
+        raise ObjectNotFound(f"{uri} does not exist ({error_code(error)})", uri=uri) from error
 
 
 def _raise_precondition(error: ClientError, message: str) -> None:

@@ -42,8 +42,9 @@ from sluice_runtime.datasets.catalog import Catalog, StreamDataset
 from sluice_runtime.datasets.columns import validate_record
 from sluice_runtime.datasets.metrics import DatasetMetric, count, for_dataset
 from sluice_runtime.datasets.storage import ObjectStore, canonical
-from sluice_runtime.errors import ConfigurationError, TransientError
+from sluice_runtime.errors import ConfigurationError, TransientError, as_permanent
 from sluice_runtime.observability import logger
+from sluice_runtime.quarantine import ascii_json
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -125,6 +126,15 @@ def sink_batch(document: Mapping[str, Any], *, execution: str, sink: Sink, catal
             if isinstance(error, ClientError) and not is_transient(error):
                 raise
             transient.append(f"{transport}: {error}")
+        except Exception as error:
+            # Poison that only shows while writing (a lone surrogate, hostile nesting) would fail the
+            # same way on every retry: set this record aside and carry on with the batch.
+            permanent = as_permanent(error)
+            if permanent is None:
+                raise
+            poison = _Rejected("rejected", f"{permanent.reason}: {permanent}")
+            outcomes.append(RecordOutcome(index=index, id=transport, status="rejected", reason=poison.reason))
+            quarantined.append(_set_aside(record, poison, context, sink))
     if transient:
         raise TransientError(f"{len(transient)} of {len(records)} record(s) not written yet, e.g. {transient[0]}")
     counts = {status: sum(1 for o in outcomes if o.status == status)
@@ -210,9 +220,11 @@ def _write(record: Any, context: _Context, sink: Sink) -> tuple[str, Status]:
 
 def _set_aside(record: Any, rejected: _Rejected, context: _Context, sink: Sink) -> str:
     """`stream/<dataset>/<digest>/record.json` + `reason.json`; the digest makes a retry overwrite, not add."""
-    digest = hashlib.sha256(f"{context.pipeline}\n{context.transport}\n{canonical(record)}".encode()).hexdigest()
+    # ASCII JSON: a rejected record may hold text (a lone surrogate) that cannot be encoded as UTF-8.
+    document = ascii_json(record)
+    digest = hashlib.sha256(f"{context.pipeline}\n{context.transport}\n{document}".encode()).hexdigest()
     prefix = f"stream/{context.dataset.name}/{digest[:32]}/"
-    sink.store.write_json(sink.quarantine_bucket, prefix + "record.json", record)
+    sink.store.write(sink.quarantine_bucket, prefix + "record.json", document.encode(), "application/json")
     sink.store.write_json(sink.quarantine_bucket, prefix + "reason.json", {
         "status": rejected.status, "reason": rejected.reason, "record_id": rejected.record_id,
         "transport_id": context.transport, "pipeline": context.pipeline, "dataset": context.dataset.name,
