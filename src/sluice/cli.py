@@ -32,12 +32,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sluice", description="sluice: run serverless data pipelines locally, exactly as on AWS."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module, help_text) in COMMANDS.items():
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
-        sub.set_defaults(module=module)
+        sub.set_defaults(module=module, parser=sub)
         _configure(module, sub)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+    try:
+        return version("sluice")
+    except PackageNotFoundError:  # run from a source tree that was not installed
+        return "unknown"
 
 
 def _configure(module: str, parser: argparse.ArgumentParser) -> None:
@@ -46,7 +56,9 @@ def _configure(module: str, parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args, unknown = build_parser().parse_known_args(argv)
+    if unknown:  # reported with the sub-command's own usage, not the top-level one (exit code 2)
+        args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     command = importlib.import_module(args.module)
     try:
         return int(command.run(args))
