@@ -18,6 +18,7 @@ BENCHMARKS = [
     ("engine_vs_moto.py", "Step Functions engine vs moto's interpreter"),
     ("invoke_latency.py", "in-process Lambda invoke vs spawning a Python process"),
     ("runtime_costs.py", "AWS calls per event made by the ingestion handlers"),
+    ("kinesis_claims.py", "idempotency-table writes per Kinesis record vs per-record claims"),
     ("cold_start.py", "handler import time vs `import boto3`"),
 ]
 

@@ -1,4 +1,4 @@
-"""stream - Kinesis: micro-batch records into one Express execution per batch; report batchItemFailures.
+"""stream - Kinesis: micro-batch records into one claim and one Express execution per batch; report batchItemFailures.
 
 Powertools' batch processor maps each record's outcome to the partial-batch response: records that
 started, were duplicates or were quarantined succeed; the first transiently failed record and all later

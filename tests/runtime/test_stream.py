@@ -14,14 +14,16 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from sluice_runtime import wiring
-from sluice_runtime.idempotency import Ledger, key_for
-from sluice_runtime.models import KinesisEnvelope, parse
+from sluice_runtime.idempotency import ClaimState, IdempotencyKey, Ledger
+from sluice_runtime.models import KinesisEnvelope, StreamRecord, parse
 from sluice_runtime.registry import PACKAGED_PIPELINES, load_registry
+from sluice_runtime.stream_batches import batch_key
 
 from .moto_stack import REGION, Calls, Invoke, Stack, read_sample
 
 TEMPLATE = read_sample("stream-batch")["Records"][0]
 FIRST_SEQUENCE = 49590338271490256608559692538361571095921575989136500000
+IDEMPOTENCY_WRITES = ("dynamodb.PutItem", "dynamodb.UpdateItem", "dynamodb.DeleteItem")
 
 
 def records(
@@ -40,6 +42,22 @@ def records(
         record["eventID"] = f"shardId-000000000000:{sequence}"
         made.append(record)
     return made
+
+
+def decoded(raw: dict[str, Any]) -> StreamRecord:
+    return parse(KinesisEnvelope, raw, "Kinesis record").decode()
+
+
+def range_key(first: dict[str, Any], last: dict[str, Any]) -> IdempotencyKey:
+    """The claim key of the micro-batch running `first`..`last` (within the `aws` fixture)."""
+    pipeline = load_registry().for_stream("sluice-events")
+    assert pipeline is not None
+    return batch_key(pipeline, decoded(first), decoded(last))
+
+
+def ledger(aws: Stack) -> Ledger:
+    """The idempotency table, as a second invocation would see it."""
+    return Ledger(aws.table, boto3.client("dynamodb", region_name=REGION), 3600)
 
 
 def sequences(batch: list[dict[str, Any]]) -> list[str]:
@@ -140,15 +158,16 @@ def test_oversized_record_is_quarantined(aws: Stack, invoke: Invoke, max_records
     assert len(started_records(aws)) == 2
 
 
-def test_a_record_claimed_by_a_live_invocation_stops_the_batch_there(aws: Stack, invoke: Invoke) -> None:
+def test_a_micro_batch_claimed_by_a_live_invocation_stops_the_batch_there(
+    aws: Stack, invoke: Invoke, max_records: Callable[..., None]
+) -> None:
+    max_records(2)  # micro-batches [0, 1], [2, 3], [4]
     batch_records = records(5)
-    pipeline = load_registry().for_stream("sluice-events")
-    assert pipeline is not None
-    held = key_for(pipeline, parse(KinesisEnvelope, batch_records[3], "record").decode().view())
-    Ledger(aws.table, boto3.client("dynamodb", region_name=REGION), 3600).claim(held, 600_000)
+    held = range_key(batch_records[2], batch_records[3])
+    ledger(aws).claim(held, 600_000)
     response = invoke("stream", {"Records": batch_records})
-    assert [f["itemIdentifier"] for f in response["batchItemFailures"]] == sequences(batch_records[3:])
-    assert started_records(aws) == sequences(batch_records[:3])
+    assert [f["itemIdentifier"] for f in response["batchItemFailures"]] == sequences(batch_records[2:])
+    assert started_records(aws) == sequences(batch_records[:2])
 
 
 def test_a_batch_that_fails_entirely_fails_the_invocation(aws: Stack, invoke: Invoke, calls: Calls) -> None:
@@ -157,3 +176,99 @@ def test_a_batch_that_fails_entirely_fails_the_invocation(aws: Stack, invoke: In
     with pytest.raises(BatchProcessingError):
         invoke("stream", {"Records": records(4)})
     assert aws.ledger_items() == []  # every claim released for the retry
+
+
+# --- one claim per micro-batch ----------------------------------------------------------------------
+
+
+def writes(calls: Calls) -> int:
+    """Idempotency-table writes (the only table the stream function writes)."""
+    return sum(calls.count(operation) for operation in IDEMPOTENCY_WRITES)
+
+
+@pytest.mark.parametrize(("count", "batch"), [(100, 100), (100, 25), (250, 100)])
+def test_each_micro_batch_costs_one_claim_and_one_completion_not_two_writes_per_record(
+    aws: Stack, invoke: Invoke, max_records: Callable[..., None], calls: Calls, *, count: int, batch: int
+) -> None:
+    max_records(batch)
+    assert invoke("stream", {"Records": records(count)}) == {"batchItemFailures": []}
+    micro_batches = math.ceil(count / batch)
+    assert (calls.count("dynamodb.PutItem"), calls.count("dynamodb.UpdateItem")) == (micro_batches, micro_batches)
+    assert writes(calls) == 2 * micro_batches
+    assert [item["status"]["S"] for item in aws.ledger_items()] == ["COMPLETED"] * micro_batches
+
+
+def test_a_redelivered_batch_costs_one_failed_write_and_starts_no_second_run(
+    aws: Stack, invoke: Invoke, calls: Calls
+) -> None:
+    batch_records = records(100)
+    invoke("stream", {"Records": batch_records})
+    (run,) = aws.executions(aws.stream_batch_arn)
+    calls.made.clear()
+
+    assert invoke("stream", {"Records": batch_records}) == {"batchItemFailures": []}
+    assert writes(calls) == 1  # the conditional put that found the batch COMPLETED (ALL_OLD: no read)
+    assert calls.count("states.StartExecution") == 0
+    assert aws.executions(aws.stream_batch_arn) == [run]
+
+
+def test_a_bisected_batch_claims_each_half_under_a_key_naming_its_range(
+    aws: Stack, invoke: Invoke, calls: Calls
+) -> None:
+    batch_records = records(4)
+    calls.fail("states.StartExecution", "ServiceUnavailable")  # the whole batch fails: Lambda bisects it
+    with pytest.raises(BatchProcessingError):
+        invoke("stream", {"Records": batch_records})
+    assert aws.ledger_items() == []  # the whole range's claim was released
+
+    halves = batch_records[:2], batch_records[2:]
+    for half in halves:  # BisectBatchOnFunctionError: each half is retried on its own
+        assert invoke("stream", {"Records": half}) == {"batchItemFailures": []}
+
+    runs = {run["name"]: run for run in aws.executions(aws.stream_batch_arn)}
+    for half in halves:
+        claim = ledger(aws).claim(range_key(half[0], half[-1]), 600_000)
+        assert claim.state is ClaimState.DUPLICATE and claim.result is not None
+        run = runs[claim.result["execution_name"]]
+        assert [r["sequence_number"] for r in run["input"]["records"]] == sequences(half)
+        assert claim.result["record_id"] == f"{half[0]['eventID']}..{half[-1]['kinesis']['sequenceNumber']}"
+    whole = ledger(aws).claim(range_key(batch_records[0], batch_records[-1]), 600_000)
+    assert whole.state is ClaimState.NEW  # never completed: the halves did not claim the whole range
+
+
+def test_a_redelivered_poison_record_is_quarantined_again_and_the_rest_is_not_restarted(
+    aws: Stack, invoke: Invoke, calls: Calls
+) -> None:
+    event = read_sample("stream-poison-record")
+    invoke("stream", event)
+    calls.made.clear()
+
+    assert invoke("stream", event) == {"batchItemFailures": []}
+    assert calls.count("states.StartExecution") == 0 and writes(calls) == 1
+    (quarantined,) = aws.quarantined()  # the redelivery overwrote its own entry
+    assert quarantined["report"]["reason"] == "invalid_json"
+    assert len(aws.executions(aws.stream_batch_arn)) == 1
+
+
+def test_a_started_batch_whose_claim_cannot_be_completed_is_acknowledged(
+    aws: Stack, invoke: Invoke, calls: Calls
+) -> None:
+    """StartExecution succeeded, UpdateItem throttled: the records are in a run, so nothing is retried."""
+    batch_records = records(3)
+    calls.fail("dynamodb.UpdateItem", "ProvisionedThroughputExceededException")
+    assert invoke("stream", {"Records": batch_records}) == {"batchItemFailures": []}
+    (run,) = aws.executions(aws.stream_batch_arn)
+    assert [item["status"]["S"] for item in aws.ledger_items()] == ["INPROGRESS"]
+
+    # A whole-batch retry (say, after a crash in a later batch) waits while the claim is live...
+    with pytest.raises(BatchProcessingError):
+        invoke("stream", {"Records": batch_records})
+    # ...and once it lapsed, starts the run again under the same name. Express does not dedupe names
+    # (AWS starts a second, concurrent run; moto answers ExecutionAlreadyExists, which the starter takes
+    # as started): the sink's conditional writes by record id keep the effects once.
+    assert aws.lapse_claims() == 1
+    calls.made.clear()
+    assert invoke("stream", {"Records": batch_records}) == {"batchItemFailures": []}
+    assert calls.count("states.StartExecution") == 1
+    assert aws.executions(aws.stream_batch_arn) == [run]
+    assert [item["status"]["S"] for item in aws.ledger_items()] == ["COMPLETED"]

@@ -1,15 +1,20 @@
-"""One Kinesis batch (one shard) -> claimed records -> micro-batches -> one Express execution each.
+"""One Kinesis batch (one shard) -> micro-batches -> one claim and one Express execution each.
 
-1. Each record gets its entry and idempotency key and is claimed (record-level dedupe: a replay after
-   a partial failure skips every record whose micro-batch already started). Permanently bad records
-   (poison payload, oversized, conflict, and poison data raised as a plain Python error such as a
-   lone surrogate's `UnicodeEncodeError`: `errors.as_permanent`) are set aside and count as handled:
-   retrying or bisecting them could never succeed.
-2. New records' large payloads are offloaded to S3; the rest are packed, in order, into micro-batches
-   (`batching.pack`: `max_records` and the 256 KiB input limit).
-3. Micro-batches start in order. At the first transient failure everything from that record on is
-   released and reported failed: Lambda resumes the shard at the lowest failed sequence number, so
-   records after a failure would be redelivered anyway, and the shard's order is kept.
+1. Each record gets its entry (permanently bad records - poison payload, oversized, and poison data
+   raised as a plain Python error such as a lone surrogate's `UnicodeEncodeError`: `errors.as_permanent`
+   - are set aside and count as handled: retrying or bisecting them could never succeed); large
+   payloads are offloaded to S3 under a name derived from the record, so a redelivery overwrites them.
+2. The records are packed, in order, into micro-batches (`batching.pack`: `max_records` and the
+   256 KiB input limit).
+3. Micro-batches start in order. Each claims **one** idempotency key naming its range,
+   `<pipeline>|shard_id=..|first_sequence_number=..|last_sequence_number=..` (`batch_key`): a
+   redelivered or retried batch packs to the same ranges and finds them COMPLETED (one failed
+   conditional write, nothing starts); a bisected batch's halves claim keys naming their own ranges.
+   Exactly-once *effects* do not rest on these claims but on the sink's conditional writes by record
+   id (docs/runtime.md, "Kinesis: micro-batches"), so a run that starts twice writes nothing twice.
+4. At the first transient failure everything from that record on is reported failed (a claim already
+   taken is released): Lambda resumes the shard at the lowest failed sequence number, so records after
+   a failure would be redelivered anyway, and the shard's order is kept.
 
 `process_records` is the whole Kinesis flow: decode each record (a record whose payload is not
 base64 JSON is a poison record: quarantined), route the batch (one invocation carries one shard of one
@@ -28,16 +33,36 @@ from typing import Any
 
 from sluice_runtime.batching import pack
 from sluice_runtime.dispatcher import ASYNC_GUARD_MS, Clock, Dispatcher, Outcome, set_aside, summary
-from sluice_runtime.errors import Deferred, InvalidEvent, PermanentError, as_permanent
+from sluice_runtime.errors import Deferred, InvalidEvent, PermanentError, TransientError, as_permanent
 from sluice_runtime.execution_names import batch_execution_name
-from sluice_runtime.idempotency import ClaimState, IdempotencyKey, key_for
+from sluice_runtime.idempotency import ClaimState, IdempotencyKey, key_for, render
 from sluice_runtime.models import KinesisEnvelope, StreamRecord, parse
-from sluice_runtime.observability import Metric, count
+from sluice_runtime.observability import Metric, count, logger
 from sluice_runtime.payloads import ENVELOPE_RESERVE, STATE_PAYLOAD_LIMIT, encoded_size
 from sluice_runtime.quarantine import Sink
 from sluice_runtime.registry import Pipeline
+from sluice_runtime.starter import StartResult
 
-Claimed = tuple[int, IdempotencyKey, dict[str, Any]]  # (position in the batch, key, records[] entry)
+Prepared = tuple[int, IdempotencyKey, dict[str, Any]]  # (position in the batch, record key, records[] entry)
+BATCH_FIELDS = ("shard_id", "first_sequence_number", "last_sequence_number")
+
+
+def batch_key(pipeline: Pipeline, first: StreamRecord, last: StreamRecord) -> IdempotencyKey:
+    """The claim of the micro-batch running `first`..`last` of one shard (in sequence order).
+
+    Kinesis never changes a record under its sequence number, so the range is the batch's content too.
+
+    Example:
+        >>> batch_key(pipeline, records[0], records[99]).value                  # doctest: +SKIP
+        'events-stream|shard_id="shardId-000000000000"|first_sequence_number="4959...00"|last_sequence_number="4959...99"'
+    """
+    view = {
+        "shard_id": first.shard_id,
+        "first_sequence_number": first.sequence_number,
+        "last_sequence_number": last.sequence_number,
+    }
+    identity = render(BATCH_FIELDS, view)
+    return IdempotencyKey(pipeline=pipeline.name, identity=identity, content=identity)
 
 
 def process_records(
@@ -80,8 +105,8 @@ class StreamBatch:
         """`records` pairs each decoded record with the raw record (what a quarantine stores)."""
         self._records, self._outcomes = records, {}
         self._failed_at = self._failure = None
-        fitted = [self._fit(item) for item in self._claim_all()]
-        ready = [item for item in fitted if item is not None]
+        prepared = [self._prepare(index) for index in range(len(records))]
+        ready = [item for item in prepared if item is not None]
         budget = STATE_PAYLOAD_LIMIT - ENVELOPE_RESERVE
         sizes = [encoded_size(entry) for _, _, entry in ready]
         for batch in pack(ready, sizes, self._pipeline.batching.max_records, budget):
@@ -94,60 +119,62 @@ class StreamBatch:
             return self._failure
         return None
 
-    def _claim_all(self) -> list[Claimed]:
-        claimed: list[Claimed] = []
-        for index, (record, _) in enumerate(self._records):
-            earlier = self._stopped_by(index)
-            if earlier is not None:
-                self._fail(index, earlier)
-                continue
-            try:
-                entry = self._dispatcher.entry(self._pipeline, record)
-                key = key_for(self._pipeline, record.view())
-                claim = self._dispatcher.ledger.claim(key, self._clock(), self._pipeline.ttl_seconds)
-            except Exception as error:
-                self._set_aside_or_fail(index, error)
-            else:
-                if claim.state is ClaimState.DUPLICATE:
-                    count(Metric.DUPLICATES_SKIPPED)
-                    self._outcomes[index] = Outcome(
-                        status="duplicate", record_id=record.record_id, pipeline=self._pipeline.name
-                    )
-                else:
-                    claimed.append((index, key, entry))
-        return claimed
-
-    def _fit(self, item: Claimed) -> Claimed | None:
-        index, key, entry = item
+    def _prepare(self, index: int) -> Prepared | None:
+        """The record's key and its `records[]` entry, offloaded if large; None once set aside or failed."""
+        record = self._records[index][0]
         try:
             earlier = self._stopped_by(index)
             if earlier is not None:
                 raise earlier
-            return index, key, self._dispatcher.fit(self._pipeline, self._records[index][0], entry, key.value)
+            entry = self._dispatcher.entry(self._pipeline, record)
+            # Not claimed: it names the offloaded payload and, with its neighbours, the execution.
+            key = key_for(self._pipeline, record.view())
+            return index, key, self._dispatcher.fit(self._pipeline, record, entry, key.value)
         except Exception as error:
-            self._dispatcher.release(self._pipeline, [key], error)
             self._set_aside_or_fail(index, error)
             return None
 
-    def _start(self, batch: list[Claimed]) -> None:
-        indexes, keys = [index for index, _, _ in batch], [key for _, key, _ in batch]
+    def _start(self, batch: list[Prepared]) -> None:
+        indexes = [index for index, _, _ in batch]
         error = self._stopped_by(indexes[0])
         if error is None and self._clock() < ASYNC_GUARD_MS:
             error = Deferred(f"only {self._clock()} ms left before the invocation times out")
-        if error is None:
-            name = batch_execution_name(self._pipeline.name, [key.value for key in keys])
-            try:
-                result = self._dispatcher.start(self._pipeline, name, keys, [entry for _, _, entry in batch], None)
-            except Exception as failure:
-                error = failure
         if error is not None:
-            self._dispatcher.release(self._pipeline, keys, error)
-            for index in indexes:  # permanent: e.g. a Standard name reused with other input
-                self._set_aside_or_fail(index, error)
+            self._fail_all(indexes, error)
             return
-        for index, key in zip(indexes, keys, strict=True):
-            record_id = self._records[index][0].record_id
-            self._dispatcher.ledger.complete(key, summary(result, record_id), self._pipeline.ttl_seconds)
+        first, last = self._records[indexes[0]][0], self._records[indexes[-1]][0]
+        key = batch_key(self._pipeline, first, last)
+        try:
+            claim = self._dispatcher.ledger.claim(key, self._clock(), self._pipeline.ttl_seconds)
+        except Exception as failure:  # ClaimInProgress (a live invocation runs it), throttling: transient
+            self._fail_all(indexes, failure)
+            return
+        if claim.state is ClaimState.DUPLICATE:
+            count(Metric.DUPLICATES_SKIPPED, len(indexes))
+            previous = claim.result or {}
+            for index in indexes:
+                self._outcomes[index] = Outcome(
+                    status="duplicate",
+                    record_id=self._records[index][0].record_id,
+                    pipeline=self._pipeline.name,
+                    execution_name=previous.get("execution_name"),
+                    execution_arn=previous.get("execution_arn"),
+                )
+            return
+        # Deterministic although Express names are no guard: "StartExecution isn't idempotent for EXPRESS
+        # workflows" and the same name twice gives concurrent runs (StartExecution API reference; Step
+        # Functions "Execution guarantees"). A re-run of the same records thus carries the same name,
+        # which the sink's conditional writes take as the same execution: written once, not twice.
+        name = batch_execution_name(self._pipeline.name, [record_key.value for _, record_key, _ in batch])
+        keys = [record_key for _, record_key, _ in batch]
+        try:
+            result = self._dispatcher.start(self._pipeline, name, keys, [entry for _, _, entry in batch], None)
+        except Exception as failure:
+            self._dispatcher.release(self._pipeline, [key], failure)
+            self._fail_all(indexes, failure)  # permanent: e.g. a Standard name reused with other input
+            return
+        self._complete(key, result, f"{first.record_id}..{last.sequence_number}")
+        for index in indexes:
             self._outcomes[index] = Outcome(
                 status="started",
                 record_id=self._records[index][0].record_id,
@@ -155,6 +182,22 @@ class StreamBatch:
                 execution_name=result.execution_name,
                 execution_arn=result.execution_arn,
             )
+
+    def _complete(self, key: IdempotencyKey, result: StartResult, span: str) -> None:
+        """Mark the claim COMPLETED. If DynamoDB refuses for now, the run has started all the same: its
+        records are acknowledged, and the INPROGRESS claim lapses with this invocation's time (a whole
+        -batch retry after that starts the run again, and the sink writes nothing twice)."""
+        try:
+            self._dispatcher.ledger.complete(key, summary(result, span), self._pipeline.ttl_seconds)
+        except TransientError as error:
+            logger.warning(
+                "micro-batch started but its claim was not completed",
+                extra={"idempotency_key": key.value, "execution_name": result.execution_name, "error": str(error)},
+            )
+
+    def _fail_all(self, indexes: Sequence[int], error: Exception) -> None:
+        for index in indexes:
+            self._set_aside_or_fail(index, error)
 
     def _set_aside(self, index: int, error: PermanentError) -> None:
         record, payload = self._records[index]
