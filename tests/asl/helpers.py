@@ -7,6 +7,8 @@ from typing import Any
 
 # Vendored from shared/conformance (see data/CONFORMANCE-README.md): executions recorded against AWS.
 CORPUS = Path(__file__).parent / "data" / "asl-aws-recorded.jsonl"
+# The same for Task states that call Lambda; each case ships its functions' Python source.
+LAMBDA_CORPUS = Path(__file__).parent / "data" / "asl-aws-recorded-lambda.jsonl"
 
 
 def lambda_arn(name: str) -> str:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import re
+import time
 from typing import Any
+
+import pytest
 
 from sluice.asl import Engine
 from tests.asl.helpers import lambda_arn
@@ -119,3 +124,146 @@ def test_heartbeat_seconds_path_times_out_a_silent_callback() -> None:
     assert execution.status == "FAILED"
     assert execution.error == "States.HeartbeatTimeout"
     assert execution.duration_seconds == 45
+
+
+# -- AWS's Lambda semantics, as recorded (tests/asl/data/asl-aws-recorded-lambda.jsonl) ---------
+
+INVOKE = "arn:aws:states:::lambda:invoke"
+
+
+class QuotaExceeded(Exception):
+    pass
+
+
+def _raise_quota(event: Any, context: Any) -> None:
+    raise QuotaExceeded("over quota")
+
+
+def _invoke(function: str, **parameters: Any) -> dict[str, Any]:
+    return _single(INVOKE, Parameters={"FunctionName": function, **parameters})
+
+
+def test_stack_trace_shows_the_handler_frames_as_lambdas_python_runtime_does() -> None:
+    with Engine(functions={"quota": _raise_quota}) as engine:
+        execution = engine.run(_invoke("quota"), {})
+    cause = json.loads(execution.cause or "")
+    line = _raise_quota.__code__.co_firstlineno + 1
+    # awslambdaric: traceback.format_list of (file, line, name, source) — no engine frames, no carets.
+    assert cause["stackTrace"] == [
+        f'  File "/var/task/test_lambda_tasks.py", line {line}, in _raise_quota\n'
+        '    raise QuotaExceeded("over quota")\n'
+    ]
+    assert (execution.error, cause["errorType"], cause["errorMessage"]) == ("QuotaExceeded", "QuotaExceeded",
+                                                                            "over quota")
+
+
+def test_each_resource_form_writes_the_cause_with_its_own_json_separators() -> None:
+    with Engine(functions={"quota": _raise_quota}) as engine:
+        optimised = engine.run(_invoke("quota"), {})
+        legacy = engine.run(_single(lambda_arn("quota")), {})
+    # lambda:invoke re-serialises the error payload compactly (recorded: TestTaskServiceLambda);
+    # a function ARN reports the runtime's payload text as it was written (", " and ": ").
+    assert (optimised.cause or "").startswith('{"errorMessage":"over quota","errorType":"QuotaExceeded","requestId":"')
+    assert (legacy.cause or "").startswith('{"errorMessage": "over quota", "errorType": "QuotaExceeded", ')
+
+
+def test_an_exception_without_message_has_an_empty_error_message() -> None:
+    def handler(event: Any, context: Any) -> None:
+        raise QuotaExceeded
+
+    with Engine(functions={"silent": handler}) as engine:
+        execution = engine.run(_invoke("silent"), {})
+    assert execution.error == "QuotaExceeded"
+    assert json.loads(execution.cause or "")["errorMessage"] == ""
+
+
+def test_invoke_result_carries_the_http_metadata_lambda_sent() -> None:
+    with Engine(functions={"echo": lambda event, context: event}) as engine:
+        execution = engine.run(_invoke("echo", **{"Payload.$": "$"}), {"status": "completed"})
+    output = execution.output
+    headers = output["SdkHttpMetadata"]["HttpHeaders"]
+    # The Python runtime writes `{"status": "completed"}` (23 bytes, default separators).
+    assert headers["Content-Length"] == "23"
+    assert output["SdkHttpMetadata"]["AllHttpHeaders"]["Content-Length"] == ["23"]
+    assert headers["Date"].endswith(" GMT") and headers["X-Amzn-Trace-Id"].startswith("Root=1-")
+    assert headers["x-amzn-RequestId"] == output["SdkResponseMetadata"]["RequestId"]
+    assert "LogResult" not in output
+
+
+def test_log_type_tail_returns_the_log_tail_in_base64() -> None:
+    with Engine(functions={"echo": lambda event, context: event}) as engine:
+        execution = engine.run(_invoke("echo", LogType="Tail"), {})
+    output = execution.output
+    assert list(output) == ["ExecutedVersion", "LogResult", "Payload", "SdkHttpMetadata", "SdkResponseMetadata",
+                            "StatusCode"]
+    request_id = output["SdkResponseMetadata"]["RequestId"]
+    assert base64.b64decode(output["LogResult"]).decode().startswith(f"START RequestId: {request_id} ")
+
+
+def test_bytes_returned_by_a_handler_are_the_response_body() -> None:
+    with Engine(functions={"raw": lambda event, context: b'"HelloWorld!"'}) as engine:
+        execution = engine.run(_invoke("raw"), {})
+    assert execution.output["Payload"] == "HelloWorld!"
+    assert execution.output["SdkHttpMetadata"]["HttpHeaders"]["Content-Length"] == "13"
+
+
+@pytest.mark.parametrize(
+    ("payload", "received"),
+    [("0", 0), ("true", True), ("{}", {}), ("HelloWorld", "HelloWorld"), (None, {})],
+)
+def test_invoke_payload_text_is_sent_as_json_and_null_as_an_empty_object(payload: Any, received: Any) -> None:
+    seen: list[Any] = []
+
+    def handler(event: Any, context: Any) -> Any:
+        seen.append(event)
+        return event
+
+    with Engine(functions={"echo": handler}) as engine:
+        execution = engine.run(_invoke("echo", Payload=payload), {})
+    assert seen == [received]
+    assert execution.output["Payload"] == received
+
+
+def test_a_result_over_256_kib_is_data_limit_exceeded() -> None:
+    with Engine(functions={"big": lambda event, context: {"blob": "x" * 300_000}}) as engine:
+        execution = engine.run(_invoke("big"), {})
+    assert execution.error == "States.DataLimitExceeded"
+
+
+def test_timeout_seconds_stops_a_synchronous_handler() -> None:
+    def slow(event: Any, context: Any) -> str:
+        time.sleep(30)
+        return "late"
+
+    started = time.monotonic()
+    with Engine(functions={"slow": slow}) as engine:
+        execution = engine.run(_single(INVOKE, Parameters={"FunctionName": "slow"}, TimeoutSeconds=1), {})
+    assert time.monotonic() - started < 10
+    assert (execution.status, execution.error) == ("FAILED", "States.Timeout")
+    assert "TaskTimedOut" in execution.history.types()
+
+
+def test_heartbeat_seconds_stops_a_synchronous_handler_that_never_beats() -> None:
+    def slow(event: Any, context: Any) -> str:
+        time.sleep(30)
+        return "late"
+
+    with Engine(functions={"slow": slow}) as engine:
+        execution = engine.run(_single(lambda_arn("slow"), TimeoutSeconds=20, HeartbeatSeconds=1), {})
+    assert execution.error == "States.HeartbeatTimeout"
+
+
+def test_retry_count_is_in_the_context_from_the_first_attempt() -> None:
+    with Engine(functions={"echo": lambda event, context: event}) as engine:
+        execution = engine.run(_invoke("echo", Payload={"attempt.$": "$$.State.RetryCount"}), {})
+    assert execution.output["Payload"] == {"attempt": 0}
+
+
+def test_a_missing_function_reports_lambdas_resource_not_found_text(engine: Engine) -> None:
+    execution = engine.run(_invoke("nope"), {})
+    assert execution.error == "Lambda.ResourceNotFoundException"
+    assert re.fullmatch(
+        r"Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope \(Service: AWSLambda; "
+        r"Status Code: 404; Error Code: ResourceNotFoundException; Request ID: [0-9a-f-]{36}; Proxy: null\)",
+        execution.cause or "",
+    )

@@ -124,7 +124,7 @@ class StepFunctionsService:
         (`VirtualClock.advance`). Does nothing when called from code the clock is already running
         (a Lambda handler or integration calling the API in-process): that clock carries on by itself.
         """
-        if self.engine.clock.loop.is_running():
+        if self.engine.clock.busy():
             return
         if seconds is None:
             self.engine.run_until_idle(fire_callback_timeouts=self.fire_callback_timeouts)

@@ -159,6 +159,7 @@ class VirtualClock:
         # included (math.inf: run_until_idle(fire_callback_timeouts=True)).
         self._horizon: float | None = None
         self._outside: dict[int, OutsideWait] = {}
+        self._held = 0  # see hold()
         self.loop = _SimulationLoop(self)
 
     def monotonic(self) -> float:
@@ -166,6 +167,27 @@ class VirtualClock:
         if self.real_time:
             return time.monotonic() - self._real_origin
         return self._virtual
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Keep the world still while synchronous code runs outside the clock, as if the clock ran it.
+
+        For a handler invoked directly (`LocalStack.invoke`): a StartExecution it makes must be
+        answered at once, as on AWS, and the execution left for the next drive of the clock, not
+        run to its end inside the call (the Step Functions API drives the clock only when not
+        `busy()`). A StartSyncExecution still runs its workflow to the end, nested.
+
+        Example: `with clock.hold(): handler(event, context)`.
+        """
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+
+    def busy(self) -> bool:
+        """True while the clock runs code (a callback of its loop) or is held (`hold()`)."""
+        return self._held > 0 or self.loop.is_running()
 
     # -- waits only an outside party can end ------------------------------------------------
 
@@ -196,7 +218,7 @@ class VirtualClock:
         """
         if seconds < 0:
             raise ValueError(f"advance() needs a duration of zero or more seconds, not {seconds}")
-        if self.loop.is_running():
+        if self.busy():
             raise RuntimeError("advance() cannot be called from code the clock is running")
         if self.real_time:
             stop = self.loop.call_later(seconds, self.loop.stop)

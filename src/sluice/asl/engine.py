@@ -103,6 +103,7 @@ class Engine:
         integrations: ServiceIntegrations | None = None,
         mocks: MockConfig | None = None,
         jsonata_limits: JsonataLimits | None = None,
+        dispatcher: TaskDispatcher | None = None,
     ) -> None:
         self.clock = clock or VirtualClock(real_time=real_time)
         self.region = region
@@ -114,7 +115,9 @@ class Engine:
         self.integrations = integrations
         if integrations is not None:
             integrations.attach(self)
-        self.dispatcher = TaskDispatcher(
+        # A `dispatcher` given (e.g. the local stack's, wrapped for tracing) performs Task states
+        # instead of one made from `lambdas`/`functions` and `resolver`/`integrations`.
+        self.dispatcher = dispatcher or TaskDispatcher(
             lambdas or FunctionTable(functions or {}, region, account), resolver or integrations
         )
         self.state_machines: dict[str, StateMachine] = {}
@@ -202,7 +205,7 @@ class Engine:
                 raise ValueError(f"Test case '{test_case}' asked for, but the engine has no mock configuration")
             execution.runtime.mocks = self.mocks.run(machine.name, test_case)
         machine.executions[name] = execution
-        if blocking and self.clock.loop.is_running():
+        if blocking and self.clock.busy():
             self.clock.run_nested(self._drive(execution, machine.program))
         else:
             execution.task = self.clock.loop.create_task(self._drive(execution, machine.program))
@@ -373,8 +376,10 @@ class Engine:
             history.add("ExecutionTimedOut", executionTimedOutEventDetails={"error": ErrorName.TIMEOUT})
         except StatesError as failure:
             self._close(execution, FAILED, error=failure.error, cause=failure.cause)
-            details = {"error": failure.error} | ({"cause": failure.cause} if failure.cause is not None else {})
-            history.add("ExecutionFailed", executionFailedEventDetails=details)
+            # AWS leaves out what a Fail state did not set (no `error` field, not a null one).
+            details = {key: value for key, value in (("error", failure.error), ("cause", failure.cause))
+                       if value is not None}
+            frame.record("ExecutionFailed", executionFailedEventDetails=details)
         except Exception as crash:  # a bug in sluice or a resolver: fail loudly, never hang RUNNING
             _log.exception("internal error while running %s", execution.arn)
             cause = f"sluice internal error: {type(crash).__name__}: {crash}"
@@ -383,7 +388,7 @@ class Engine:
         else:
             self._close(execution, SUCCEEDED, output=output)
             runtime.redrive.clear()
-            history.add("ExecutionSucceeded", executionSucceededEventDetails={"output": output})
+            frame.record("ExecutionSucceeded", executionSucceededEventDetails={"output": output})
 
     def _close(
         self,

@@ -44,3 +44,8 @@ class StatesError(Exception):
         # its entered event ("An error occurred while executing the state 'X' (entered at the
         # event id #N). ..."), which only the runner knows.
         self.contextual = contextual
+        # History bookkeeping as the failure propagates: its `EvaluationFailed` is recorded once,
+        # by the innermost state; `unstarted` is a Map that failed on its own settings after
+        # `MapStateStarted`, for which AWS records no `MapStateFailed` (docs/engine-map.md).
+        self.evaluation_recorded = False
+        self.unstarted: object | None = None

@@ -84,26 +84,64 @@ class Frame:
     entered_time: float = 0.0
     entered_event_id: int = 0
     retry_count: int = 0
+    # A Task state is running: AWS shows `$$.State.RetryCount` from its first attempt (0).
+    in_task: bool = False
     task_token: str | None = None
     # Where this frame sits (enclosing state names and iteration/branch indexes) and whether it
     # re-runs a unit that failed before a RedriveExecution: see `sluice.asl.redrive`.
     path: tuple[Any, ...] = ()
     replaying: bool = False
+    # The last history event of this thread: what its next event follows from (previousEventId).
+    # 0 for the top level: AWS links the first state's entry to no event at all.
+    last_event_id: int = 0
+    entered_from_id: int = 0  # the event the current state's entry followed from
+    # What the current state assigned (`Assign`), shown on its StateExited event.
+    assigned: dict[str, Any] | None = None
     _extra_context: dict[str, Any] = field(default_factory=dict)
 
     def branch(
-        self, map_item: dict[str, Any] | None = None, path: tuple[Any, ...] = (), replaying: bool = False
+        self,
+        map_item: dict[str, Any] | None = None,
+        path: tuple[Any, ...] = (),
+        replaying: bool = False,
+        *,
+        last_event_id: int = 0,
     ) -> Frame:
-        """A frame for a Parallel branch or Map iteration: inner scope, own Map item."""
+        """A frame for a Parallel branch or Map iteration: inner scope, own Map item, its events
+        following from `last_event_id` (the ParallelStateStarted / MapIterationStarted)."""
         return Frame(
-            runtime=self.runtime, scope=self.scope.child(), map_item=map_item, path=path, replaying=replaying
+            runtime=self.runtime,
+            scope=self.scope.child(),
+            map_item=map_item,
+            path=path,
+            replaying=replaying,
+            last_event_id=last_event_id,
         )
+
+    def assign(self, values: dict[str, Any]) -> None:
+        """Set variables in this frame's scope (a state's or a catcher's `Assign`)."""
+        self.scope.assign(values)
+        self.assigned = values if self.assigned is None else {**self.assigned, **values}
+
+    def record(
+        self, event_type: str, details_key: str | None = None, details: dict[str, Any] | None = None,
+        *, advance: bool = True, **named_details: dict[str, Any],
+    ) -> int:
+        """Add an event that follows from this thread's last one; `advance=False` leaves the
+        thread's last event as it was (AWS links a Map's or Parallel's exit past its
+        `…Succeeded` event, see docs/engine-map.md "History links")."""
+        event_id = self.runtime.history.add(
+            event_type, details_key, details, previous=self.last_event_id, **named_details
+        )
+        if advance:
+            self.last_event_id = event_id
+        return event_id
 
     def context_object(self) -> dict[str, Any]:
         """`$$` as AWS shows it to this state."""
         context = self.runtime.context_base()
         state: dict[str, Any] = {"EnteredTime": iso_timestamp(self.entered_time), "Name": self.state_name}
-        if self.retry_count or self.task_token is not None:
+        if self.in_task or self.retry_count or self.task_token is not None:
             state["RetryCount"] = self.retry_count
         context["State"] = state
         if self.task_token is not None:

@@ -54,10 +54,14 @@ class History:
         event_type: str,
         details_key: str | None = None,
         details: dict[str, Any] | None = None,
+        *,
+        previous: int | None = None,
         **named_details: dict[str, Any],
     ) -> int:
         """Record an event with its `<camelCase>EventDetails` (positionally, or as one keyword).
 
+        `previous` is the event it follows from (`previousEventId`; the event just before it
+        unless given: states link to their own thread's last event, see `Frame.record`).
         Past `limit` events the execution cannot go on (AWS fails it); closing events are
         still recorded so the failure itself is visible.
         """
@@ -71,7 +75,8 @@ class History:
         if self.keep:
             if named_details:
                 details_key, details = next(iter(named_details.items()))
-            self._events.append(_Event(count, count - 1, self.clock(), event_type, details_key, details))
+            link = count - 1 if previous is None else previous
+            self._events.append(_Event(count, link, self.clock(), event_type, details_key, details))
         return count
 
     @property

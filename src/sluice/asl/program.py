@@ -13,7 +13,7 @@ from typing import Any
 
 from sluice.asl.errors import StatesError
 from sluice.asl.frame import Frame
-from sluice.asl.states.base import State, check_size, qualify
+from sluice.asl.states.base import State, check_size, qualify, record_evaluation_failure
 from sluice.asl.states.choice import ChoiceState
 from sluice.asl.states.fail import FailState
 from sluice.asl.states.map import MapState
@@ -47,7 +47,6 @@ def compile_program(definition: Mapping[str, Any], query_language: str = "JSONPa
 async def run_program(program: Program, data: Any, frame: Frame) -> Any:
     """Run from StartAt to a terminal state; return its output or raise its StatesError."""
     runtime = frame.runtime
-    history = runtime.history
     now = runtime.clock.now
     states = program.states
     name: str | None = program.start_at
@@ -57,7 +56,9 @@ async def run_program(program: Program, data: Any, frame: Frame) -> Any:
         frame.entered_time = now()
         frame.retry_count = 0
         frame.task_token = None
-        frame.entered_event_id = history.add(
+        frame.assigned = None
+        frame.entered_from_id = frame.last_event_id
+        frame.entered_event_id = frame.record(
             state.entered_event, "stateEnteredEventDetails", {"name": name, "input": data}
         )
         runtime.transitions += 1
@@ -67,8 +68,17 @@ async def run_program(program: Program, data: Any, frame: Frame) -> Any:
                 check_size(output, state.name)
         except StatesError as failure:
             qualify(failure, frame)
+            record_evaluation_failure(failure, frame, state)
             raise
         if state.exited_event is not None:
-            history.add(state.exited_event, "stateExitedEventDetails", {"name": state.name, "output": output})
+            frame.record(state.exited_event, "stateExitedEventDetails", exited_details(state.name, output, frame))
         data = output
     return data
+
+
+def exited_details(name: str, output: Any, frame: Frame) -> dict[str, Any]:
+    """StateExited details: the output, and the variables the state assigned (AWS shows them
+    as `assignedVariables`, each value as JSON text)."""
+    if frame.assigned is None:
+        return {"name": name, "output": output}
+    return {"name": name, "output": output, "assignedVariables": frame.assigned}

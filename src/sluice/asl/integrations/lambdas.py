@@ -43,5 +43,5 @@ class BotoLambdaInvoker:
         if response.get("FunctionError"):
             details = result if isinstance(result, dict) else {}
             raise LambdaFunctionError(details.get("errorType"), str(details.get("errorMessage", body.decode())),
-                                      list(details.get("stackTrace") or []))
+                                      list(details.get("stackTrace") or []), body=body.decode())
         return result

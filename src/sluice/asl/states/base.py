@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any, ClassVar
 
 from sluice.asl.errors import ErrorName, StatesError
@@ -40,6 +41,11 @@ class State:
 
     TYPE: ClassVar[str]
     HAS_RESULT: ClassVar[bool] = False  # Task/Map/Parallel: ResultSelector, Retry, Catch
+    # Map/Parallel: the event AWS records when the state fails for good (not before a retry).
+    FAILED_EVENT: ClassVar[str | None] = None
+    # AWS links a failed evaluation to the state's entry for a Wait, and to the event the
+    # entry followed from for every other state (recorded histories, docs/engine-map.md).
+    EVALUATION_FOLLOWS_ENTRY: ClassVar[bool] = False
 
     def __init__(self, name: str, spec: dict[str, Any], query_language: str) -> None:
         self.name = name
@@ -63,7 +69,7 @@ class State:
 
     async def run(self, raw: Any, frame: Frame) -> tuple[Any, str | None]:
         """Run the state on `raw` input; return (output, name of the next state or None)."""
-        if not (self.retriers or self.catchers):
+        if not (self.retriers or self.catchers or self.FAILED_EVENT):
             return await self._attempt(raw, frame)
         attempts = [0] * len(self.retriers)
         while True:
@@ -71,6 +77,7 @@ class State:
                 return await self._attempt(raw, frame)
             except StatesError as failure:
                 qualify(failure, frame)
+                record_evaluation_failure(failure, frame, self)
                 retrier = next((r for r in self.retriers if r.matches(failure.error)), None)
                 if retrier is not None:
                     index = self.retriers.index(retrier)
@@ -79,6 +86,8 @@ class State:
                         attempts[index] += 1
                         frame.retry_count += 1
                         continue
+                if self.FAILED_EVENT is not None and failure.unstarted is not self:
+                    frame.record(self.FAILED_EVENT)
                 catcher = next((c for c in self.catchers if c.matches(failure.error)), None)
                 if catcher is None:
                     raise
@@ -92,7 +101,7 @@ class State:
         if self.result_selector is not _DEFAULT:
             result = evaluate_parameters(self.result_selector, result, frame)
         if self.assign is not None:
-            frame.scope.assign(evaluate_parameters(self.assign, result, frame))
+            frame.assign(evaluate_parameters(self.assign, result, frame))
         return self.select_output(self.merge_result(raw, result), frame), next_state
 
     async def _attempt_jsonata(self, raw: Any, frame: Frame) -> tuple[Any, str | None]:
@@ -106,7 +115,7 @@ class State:
         if self.output is not _DEFAULT:
             output = evaluate_jsonata(self.output, states, frame, "Output")
         if self.assign is not None:
-            frame.scope.assign(evaluate_jsonata(self.assign, states, frame, "Assign"))
+            frame.assign(evaluate_jsonata(self.assign, states, frame, "Assign"))
         return output, next_state
 
     async def produce(self, effective: Any, raw: Any, frame: Frame) -> tuple[Any, str | None]:
@@ -150,10 +159,10 @@ class State:
             states = jsonata_states(frame, raw, errorOutput=error)
             output = error if catcher.output is None else evaluate_jsonata(catcher.output, states, frame, "Output")
             if catcher.assign is not None:
-                frame.scope.assign(evaluate_jsonata(catcher.assign, states, frame, "Assign"))
+                frame.assign(evaluate_jsonata(catcher.assign, states, frame, "Assign"))
             return output
         if catcher.assign is not None:
-            frame.scope.assign(evaluate_parameters(catcher.assign, error, frame))
+            frame.assign(evaluate_parameters(catcher.assign, error, frame))
         if catcher.result_path is None:
             return raw
         return set_path(raw, compile_path(catcher.result_path), error)
@@ -167,6 +176,26 @@ def qualify(failure: StatesError, frame: Frame) -> None:
             f"(entered at the event id #{frame.entered_event_id}). {failure.cause}"
         )
         failure.contextual = False
+
+
+_LOCATION = re.compile(r"specified for the field '([^']+)'|^The (\w+) field ")
+
+
+def record_evaluation_failure(failure: StatesError, frame: Frame, state: State) -> None:
+    """AWS records `EvaluationFailed` (error, cause, the field as `location`, the state) when a
+    state's JSONata evaluation fails, before the events of the failure itself; once per failure."""
+    if failure.error != ErrorName.QUERY_EVALUATION_ERROR or failure.evaluation_recorded:
+        return
+    failure.evaluation_recorded = True
+    details: dict[str, Any] = {"error": failure.error, "cause": failure.cause}
+    # The field AWS names in the message is the one it reports as the location.
+    message = (failure.cause or "").split("). ", 1)[-1]
+    if (match := _LOCATION.search(message)) is not None:
+        details["location"] = match.group(1) or match.group(2)
+    details["state"] = state.name
+    if not state.EVALUATION_FOLLOWS_ENTRY:
+        frame.last_event_id = frame.entered_from_id
+    frame.record("EvaluationFailed", "evaluationFailedEventDetails", details)
 
 
 def check_size(value: Any, state_name: str) -> None:

@@ -43,7 +43,7 @@ class ChoiceState(State):
         rule = next((r for r, predicate in self.rules if predicate and predicate(effective, resolve)), None)
         chosen, assign = self._outcome(rule)
         if assign is not None:
-            frame.scope.assign(evaluate_parameters(assign, effective, frame))
+            frame.assign(evaluate_parameters(assign, effective, frame))
         return self.select_output(effective, frame), chosen
 
     def _run_jsonata(self, raw: Any, frame: Frame) -> tuple[Any, str | None]:
@@ -55,7 +55,7 @@ class ChoiceState(State):
         if output_template is not _DEFAULT:
             output = evaluate_jsonata(output_template, states, frame, "Output")
         if assign is not None:
-            frame.scope.assign(evaluate_jsonata(assign, states, frame, "Assign"))
+            frame.assign(evaluate_jsonata(assign, states, frame, "Assign"))
         return output, chosen
 
     def _condition(self, rule: dict[str, Any], states: dict[str, Any], frame: Frame) -> bool:

@@ -41,6 +41,7 @@ DISTRIBUTED_CONCURRENCY_LIMIT = 10_000
 class MapState(State):
     TYPE = "Map"
     HAS_RESULT = True
+    FAILED_EVENT = "MapStateFailed"
 
     def __init__(self, name: str, spec: dict[str, Any], query_language: str) -> None:
         from sluice.asl.program import compile_program  # noqa: PLC0415 - programs contain states
@@ -66,29 +67,34 @@ class MapState(State):
         else:
             items = self._items(effective, raw, frame)
         concurrency = self._max_concurrency(source, raw, frame)
-        tolerated = self._tolerated(source, raw, frame) if self.distributed else None
         inputs = [self._select_item(index, item, effective, raw, frame) for index, item in enumerate(items)]
         if self.distributed:
             inputs = self._batch(inputs, source, frame)
-        runtime.history.add("MapStateStarted", mapStateStartedEventDetails={"length": len(inputs)})
+        started = frame.record("MapStateStarted", mapStateStartedEventDetails={"length": len(inputs)})
+        # AWS reads the tolerated failure settings after MapStateStarted, and a bad one fails the
+        # execution without a MapStateFailed (recorded histories, docs/engine-map.md).
         try:
-            # What succeeded in the run a RedriveExecution redrives (`sluice.asl.redrive`).
-            position = (*frame.path, self.name)
-            done, replaying = runtime.redrive.begin(position, inputs, frame.replaying)
-            if self.distributed:
-                results = await self._run_distributed(inputs, concurrency, frame, tolerated, (source, raw), done=done)
-            else:
-                results = await bounded_map(
-                    lambda index, item: self._iteration(
-                        index, item, frame, position=position, done=done, replaying=replaying
-                    ),
-                    inputs,
-                    concurrency,
-                )
-        except StatesError:
-            runtime.history.add("MapStateFailed")
+            tolerated = self._tolerated(source, raw, frame) if self.distributed else None
+        except StatesError as failure:
+            failure.unstarted = self
             raise
-        runtime.history.add("MapStateSucceeded")
+        # What succeeded in the run a RedriveExecution redrives (`sluice.asl.redrive`).
+        position = (*frame.path, self.name)
+        done, replaying = runtime.redrive.begin(position, inputs, frame.replaying)
+        links = _Links(iteration_from=started, closing=started)
+        if self.distributed:
+            results = await self._run_distributed(
+                inputs, concurrency, frame, tolerated, (source, raw), done=done, links=links
+            )
+        else:
+            results = await bounded_map(
+                lambda index, item: self._iteration(
+                    index, item, frame, position=position, done=done, replaying=replaying, links=links
+                ),
+                inputs,
+                concurrency,
+            )
+        runtime.history.add("MapStateSucceeded", previous=links.closing)
         return results, self.next
 
     # -- items ---------------------------------------------------------------------------
@@ -196,7 +202,15 @@ class MapState(State):
     # -- running -------------------------------------------------------------------------
 
     async def _iteration(
-        self, index: int, item: Any, frame: Frame, *, position: tuple[Any, ...], done: dict[int, Any], replaying: bool
+        self,
+        index: int,
+        item: Any,
+        frame: Frame,
+        *,
+        position: tuple[Any, ...],
+        done: dict[int, Any],
+        replaying: bool,
+        links: _Links,
     ) -> Any:
         from sluice.asl.program import run_program  # noqa: PLC0415
 
@@ -204,13 +218,21 @@ class MapState(State):
             return done[index]
         history = frame.runtime.history
         details = {"name": self.name, "index": index}
-        history.add("MapIterationStarted", "mapIterationStartedEventDetails", details)
+        started = history.add(
+            "MapIterationStarted", "mapIterationStartedEventDetails", details, previous=links.iteration_from
+        )
+        iteration = frame.branch(path=(*position, index), replaying=replaying, last_event_id=started)
         try:
-            result = await run_program(self.program, item, frame.branch(path=(*position, index), replaying=replaying))
+            result = await run_program(self.program, item, iteration)
         except StatesError:
-            history.add("MapIterationFailed", "mapIterationFailedEventDetails", details)
+            history.add("MapIterationFailed", "mapIterationFailedEventDetails", details,
+                        previous=iteration.last_event_id)
+            frame.last_event_id = iteration.last_event_id  # what MapStateFailed follows from
             raise
-        history.add("MapIterationSucceeded", "mapIterationSucceededEventDetails", details)
+        links.closing = frame.last_event_id = history.add(
+            "MapIterationSucceeded", "mapIterationSucceededEventDetails", details, previous=iteration.last_event_id
+        )
+        links.iteration_from = iteration.last_event_id
         done[index] = result
         return result
 
@@ -223,6 +245,7 @@ class MapState(State):
         state_input: tuple[Any, Any],
         *,
         done: dict[int, Any],
+        links: _Links,
     ) -> Any:
         runtime = frame.runtime
         spawn_child = runtime.spawn_child
@@ -230,7 +253,7 @@ class MapState(State):
         # AWS: arn:aws:states:<region>:<account>:mapRun:<machine>/<label>:<map run id>
         run_id = uuid.UUID(int=random.Random(f"{runtime.execution_arn}/{self.label}").getrandbits(128), version=4)
         map_run_arn = f"{runtime.state_machine_arn.replace(':stateMachine:', ':mapRun:')}/{self.label}:{run_id}"
-        runtime.history.add("MapRunStarted", mapRunStartedEventDetails={"mapRunArn": map_run_arn})
+        frame.record("MapRunStarted", mapRunStartedEventDetails={"mapRunArn": map_run_arn})
 
         async def child(index: int, item: Any) -> tuple[bool, Any, float, float]:
             if index in done:  # a child that succeeded before a RedriveExecution: not run again
@@ -255,14 +278,27 @@ class MapState(State):
             results = await write_results(self.spec["ResultWriter"], runs, map_run_arn, state_input, frame,
                                           jsonata=self.jsonata, child_type=self.child_type)
         if failures and _threshold_exceeded(len(failures), len(outcomes), tolerated or (None, None)):
-            runtime.history.add("MapRunFailed", mapRunFailedEventDetails={
+            frame.record("MapRunFailed", mapRunFailedEventDetails={
                 "error": ErrorName.EXCEED_TOLERATED_FAILURE_THRESHOLD})
             raise StatesError(
                 ErrorName.EXCEED_TOLERATED_FAILURE_THRESHOLD,
                 "The specified tolerated failure threshold for the Map Run has been exceeded.",
             )
-        runtime.history.add("MapRunSucceeded")
+        # The Map's exit and its MapStateSucceeded follow from MapRunSucceeded, as most recordings show
+        # (those from November 2024 on link the exit to MapRunStarted: docs/engine-map.md).
+        links.closing = frame.record("MapRunSucceeded")
         return results
+
+
+@dataclass
+class _Links:
+    """Where a Map's events link to (`previousEventId`, docs/engine-map.md "History links"): the
+    next MapIterationStarted follows from the last event of the iteration before it (the first
+    from MapStateStarted), and MapStateSucceeded from the last iteration's (or the Map Run's)
+    `…Succeeded` event."""
+
+    iteration_from: int
+    closing: int
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sluice.asl.concurrency import gather_or_cancel
-from sluice.asl.errors import StatesError
 from sluice.asl.frame import Frame
 from sluice.asl.states.base import State
 
@@ -18,6 +17,7 @@ if TYPE_CHECKING:
 class ParallelState(State):
     TYPE = "Parallel"
     HAS_RESULT = True
+    FAILED_EVENT = "ParallelStateFailed"
 
     def __init__(self, name: str, spec: dict[str, Any], query_language: str) -> None:
         from sluice.asl.program import compile_program  # noqa: PLC0415 - programs contain states
@@ -29,23 +29,22 @@ class ParallelState(State):
     async def produce(self, effective: Any, raw: Any, frame: Frame) -> tuple[Any, str | None]:
         from sluice.asl.program import run_program  # noqa: PLC0415
 
-        history = frame.runtime.history
-        history.add("ParallelStateStarted")
+        started = frame.record("ParallelStateStarted")
         position = (*frame.path, self.name)
         done, replaying = frame.runtime.redrive.begin(position, effective, frame.replaying)
 
         async def run_branch(index: int, branch: Program) -> Any:
             if index in done:
                 return done[index]
-            done[index] = result = await run_program(
-                branch, effective, frame.branch(path=(*position, index), replaying=replaying)
-            )
+            thread = frame.branch(path=(*position, index), replaying=replaying, last_event_id=started)
+            try:
+                done[index] = result = await run_program(branch, effective, thread)
+            finally:
+                # The state's next event (ParallelStateFailed, or its exit) follows from the
+                # last event of the branch that ended last (or failed).
+                frame.last_event_id = thread.last_event_id
             return result
 
-        try:
-            results = await gather_or_cancel([run_branch(index, branch) for index, branch in enumerate(self.branches)])
-        except StatesError:
-            history.add("ParallelStateFailed")
-            raise
-        history.add("ParallelStateSucceeded")
+        results = await gather_or_cancel([run_branch(index, branch) for index, branch in enumerate(self.branches)])
+        frame.record("ParallelStateSucceeded", advance=False)
         return results, self.next

@@ -18,11 +18,10 @@ from sluice.asl.frame import Frame
 from sluice.asl.limits import json_problem
 from sluice.asl.payload import contextual, evaluate_jsonata, jsonata_states, require_path
 from sluice.asl.states.base import State, check_size
-from sluice.asl.tasks.dispatch import TaskRequest
+from sluice.asl.tasks.dispatch import NO_TIMEOUT_SECONDS, TaskRequest
 from sluice.asl.tasks.resources import LAMBDA_FUNCTION, WAIT_FOR_TASK_TOKEN, parse_resource
 
-# ASL: a Task without TimeoutSeconds runs for up to the execution's own limit (99999999 s).
-DEFAULT_TIMEOUT_SECONDS = 99_999_999
+DEFAULT_TIMEOUT_SECONDS = NO_TIMEOUT_SECONDS
 
 
 class TaskState(State):
@@ -33,6 +32,13 @@ class TaskState(State):
         super().__init__(name, spec, query_language)
         self.resource = parse_resource(spec["Resource"])
 
+    async def run(self, raw: Any, frame: Frame) -> tuple[Any, str | None]:
+        frame.in_task = True
+        try:
+            return await super().run(raw, frame)
+        finally:
+            frame.in_task = False
+
     async def _attempt(self, raw: Any, frame: Frame) -> tuple[Any, str | None]:
         if self.resource.pattern == WAIT_FOR_TASK_TOKEN:
             frame.task_token = str(uuid.UUID(int=frame.runtime.rng.getrandbits(128), version=4))
@@ -40,7 +46,6 @@ class TaskState(State):
 
     async def produce(self, effective: Any, raw: Any, frame: Frame) -> tuple[Any, str | None]:
         runtime = frame.runtime
-        history = runtime.history
         timeout = self._seconds("TimeoutSeconds", raw, frame) or DEFAULT_TIMEOUT_SECONDS
         heartbeat = self._seconds("HeartbeatSeconds", raw, frame)
         request = TaskRequest(
@@ -53,6 +58,7 @@ class TaskState(State):
             timeout_seconds=timeout,
             heartbeat_seconds=heartbeat,
             execution_deadline=runtime.deadline,
+            requested_at=runtime.clock.now(),
             context=frame.context_object(),
         )
         legacy_lambda = self.resource.kind == LAMBDA_FUNCTION
@@ -65,11 +71,11 @@ class TaskState(State):
             scheduled["timeoutInSeconds"] = int(timeout)
         if heartbeat is not None:
             scheduled["heartbeatInSeconds"] = int(heartbeat)
-        history.add(f"{prefix}Scheduled", f"{_lower(prefix)}ScheduledEventDetails", scheduled)
-        history.add(f"{prefix}Started", f"{_lower(prefix)}StartedEventDetails" if base else None, base or None)
+        frame.record(f"{prefix}Scheduled", f"{_lower(prefix)}ScheduledEventDetails", scheduled)
+        frame.record(f"{prefix}Started", f"{_lower(prefix)}StartedEventDetails" if base else None, base or None)
 
         def submitted(output: Any) -> None:
-            history.add("TaskSubmitted", "taskSubmittedEventDetails", dict(base, output=output))
+            frame.record("TaskSubmitted", "taskSubmittedEventDetails", dict(base, output=output))
 
         request.on_submitted = submitted
         runtime.task_calls += 1
@@ -79,26 +85,26 @@ class TaskState(State):
             # No timer without TimeoutSeconds: a task waiting for a token must leave the clock idle.
             result = await (call if timeout == DEFAULT_TIMEOUT_SECONDS else asyncio.wait_for(call, timeout))
         except TimeoutError:
-            history.add(f"{prefix}TimedOut", f"{_lower(prefix)}TimedOutEventDetails",
+            frame.record(f"{prefix}TimedOut", f"{_lower(prefix)}TimedOutEventDetails",
                         dict(base, error=ErrorName.TIMEOUT))
             raise StatesError(ErrorName.TIMEOUT, None) from None
         except StatesError as failure:
             if failure.error == ErrorName.HEARTBEAT_TIMEOUT:
-                history.add(f"{prefix}TimedOut", f"{_lower(prefix)}TimedOutEventDetails",
+                frame.record(f"{prefix}TimedOut", f"{_lower(prefix)}TimedOutEventDetails",
                             dict(base, error=ErrorName.HEARTBEAT_TIMEOUT))
                 raise
-            history.add(f"{prefix}Failed", f"{_lower(prefix)}FailedEventDetails",
+            frame.record(f"{prefix}Failed", f"{_lower(prefix)}FailedEventDetails",
                         dict(base, error=failure.error, cause=failure.cause))
             raise
         if (problem := json_problem(result)) is not None:
             # A handler or resolver returned what no AWS service can return: a value JSON has no
             # type for, NaN/Infinity, or nesting past what the engine can walk (sluice.asl.limits).
             invalid = contextual(ErrorName.RUNTIME, f"The task returned a result that is not valid JSON: {problem}")
-            history.add(f"{prefix}Failed", f"{_lower(prefix)}FailedEventDetails",
+            frame.record(f"{prefix}Failed", f"{_lower(prefix)}FailedEventDetails",
                         dict(base, error=invalid.error, cause=invalid.cause))
             raise invalid
         check_size(result, self.name)
-        history.add(f"{prefix}Succeeded", f"{_lower(prefix)}SucceededEventDetails", dict(base, output=result))
+        frame.record(f"{prefix}Succeeded", f"{_lower(prefix)}SucceededEventDetails", dict(base, output=result))
         return result, self.next
 
     def _seconds(self, field_name: str, raw: Any, frame: Frame) -> float | None:

@@ -22,6 +22,7 @@ MAX_WAIT_SECONDS = 99_999_999
 
 class WaitState(State):
     TYPE = "Wait"
+    EVALUATION_FOLLOWS_ENTRY = True
 
     async def produce(self, effective: Any, raw: Any, frame: Frame) -> tuple[Any, str | None]:
         seconds = self._seconds(effective, raw, frame)

@@ -18,12 +18,22 @@ from __future__ import annotations
 
 import inspect
 import math
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sluice.asl.errors import ErrorName, StatesError
-from sluice.asl.tasks.lambda_ import FunctionTable, LambdaFunctionError, function_error, invoke_response
+from sluice.asl.tasks.lambda_ import (
+    FunctionTable,
+    LambdaFunctionError,
+    elapsed_ms,
+    function_error,
+    invoke_payload,
+    invoke_response,
+    request_payload,
+    response_value,
+)
 from sluice.asl.tasks.resources import (
     LAMBDA_FUNCTION,
     OPTIMIZED,
@@ -35,6 +45,9 @@ from sluice.asl.tasks.resources import (
 
 if TYPE_CHECKING:
     from sluice.asl.callbacks import TaskTokens
+
+# ASL: a Task without TimeoutSeconds runs for up to the execution's own limit (99999999 s).
+NO_TIMEOUT_SECONDS = 99_999_999
 
 
 @dataclass
@@ -51,6 +64,8 @@ class TaskRequest:
     heartbeat_seconds: float | None = None
     # Clock time (`VirtualClock.monotonic()`) at which the execution itself times out.
     execution_deadline: float = math.inf
+    # Epoch seconds on the execution's clock when the task was scheduled (the response's `Date`).
+    requested_at: float = 0.0
     context: dict[str, Any] = field(default_factory=dict)
     # Called with the first response of a `.sync` / `.waitForTaskToken` task (AWS's TaskSubmitted).
     on_submitted: Callable[[Any], None] | None = None
@@ -117,19 +132,53 @@ class TaskDispatcher:
 
     def _invoke_lambda(self, request: TaskRequest) -> Any:
         resource = request.resource
-        if resource.kind == LAMBDA_FUNCTION:
-            function, payload = resource.arn, request.parameters
+        legacy = resource.kind == LAMBDA_FUNCTION
+        if legacy:
+            function, payload = resource.arn, request_payload(request.parameters)
         else:
             parameters = request.parameters if isinstance(request.parameters, dict) else {}
             if "FunctionName" not in parameters:
                 raise StatesError(
                     ErrorName.RUNTIME, "The field 'FunctionName' is required for lambda:invoke."
                 )
-            function, payload = parameters["FunctionName"], parameters.get("Payload")
+            function, payload = parameters["FunctionName"], invoke_payload(parameters.get("Payload"))
+        started = time.perf_counter()
         try:
-            result = self.lambdas.invoke(function, payload, request_id=request.request_id)
+            result = self._within_limits(
+                request, lambda: self.lambdas.invoke(function, payload, request_id=request.request_id)
+            )
         except LambdaFunctionError as error:
-            raise function_error(error, request.request_id) from error
-        if resource.kind == LAMBDA_FUNCTION:
-            return result
-        return invoke_response(result, request.request_id)
+            raise function_error(error, request.request_id, legacy=legacy) from error
+        if legacy:
+            return response_value(result)
+        return invoke_response(result, request.request_id, requested_at=request.requested_at,
+                               duration_ms=elapsed_ms(started), log_tail=parameters.get("LogType") == "Tail")
+
+    @staticmethod
+    def _within_limits(request: TaskRequest, invoke: Callable[[], Any]) -> Any:
+        """Run a synchronous invocation under the Task's `TimeoutSeconds` / `HeartbeatSeconds`.
+
+        A handler runs on the caller's thread and blocks the virtual clock, so its limits are
+        enforced in real time, the way the local Lambda runtime enforces a function's `Timeout`
+        (a `SIGALRM` that also interrupts `time.sleep`): `States.Timeout`, or
+        `States.HeartbeatTimeout` when HeartbeatSeconds runs out first — a synchronous
+        invocation never sends a heartbeat.
+        """
+        timeout = request.timeout_seconds if (request.timeout_seconds or math.inf) < NO_TIMEOUT_SECONDS else None
+        heartbeat = request.heartbeat_seconds
+        limits = [seconds for seconds in (timeout, heartbeat) if seconds]
+        if not limits or request.resource.pattern != REQUEST_RESPONSE:
+            return invoke()
+        # The one in-process deadline mechanism sluice has (imported here: only timed tasks need it).
+        from sluice.local.lambda_.timeouts import FunctionTimeout, limit  # noqa: PLC0415
+
+        deadline = None
+        try:
+            with limit(min(limits)) as deadline:
+                return invoke()
+        except FunctionTimeout as expired:
+            if expired.deadline is not deadline:
+                raise  # an enclosing invocation's time is up, not this task's
+            if heartbeat is not None and (timeout is None or heartbeat < timeout):
+                raise StatesError(ErrorName.HEARTBEAT_TIMEOUT, None) from None
+            raise TimeoutError from None

@@ -1,12 +1,19 @@
 """Lambda tasks: invoking a function and turning its outcome into what Step Functions reports.
 
-Two ways to call Lambda from a Task, with different result shapes (AWS docs, "Invoke Lambda"):
-- `Resource: arn:aws:lambda:...:function:NAME` returns the function's payload as the result;
+Two ways to call Lambda from a Task, with different result shapes (AWS docs, "Invoke an AWS Lambda
+function with Step Functions"):
+- `Resource: arn:aws:lambda:...:function:NAME` (legacy) returns the function's payload as the result;
 - `Resource: arn:aws:states:::lambda:invoke` returns the Invoke API response:
-  `{"ExecutedVersion", "Payload", "SdkHttpMetadata", "SdkResponseMetadata", "StatusCode"}`.
-A handler exception becomes an error named after the exception class with the Lambda error
-JSON as cause (`{"errorMessage", "errorType", "requestId", "stackTrace"}`); a function that does
-not exist is `Lambda.ResourceNotFoundException`; a crash without an error type is `Lambda.Unknown`.
+  `{"ExecutedVersion", ["LogResult",] "Payload", "SdkHttpMetadata", "SdkResponseMetadata", "StatusCode"}`
+  with the HTTP headers Lambda sent (`Content-Length` of the body, `Date`, `X-Amzn-Trace-Id` …).
+A `null` request payload reaches the function as `{}`, and a `null` response payload is reported as
+`{}` (both forms; LocalStack's AWS-validated snapshots, `test_lambda_task*.py::test_invoke`).
+
+A handler exception becomes an error named after its `errorType`; the cause is the runtime's error
+payload (`sluice.asl.tasks.lambda_runtime`): verbatim for the legacy form, re-serialised as compact
+JSON by the `lambda:invoke` integration (AWS-recorded corpus, `TestTaskServiceLambda`). A payload
+without an error type is `Lambda.Unknown`; a function that does not exist is
+`Lambda.ResourceNotFoundException` with the Java SDK v1 message Step Functions shows.
 
 Example:
     >>> invoker = FunctionTable({"double": lambda event, context: event * 2})
@@ -16,26 +23,52 @@ Example:
 
 from __future__ import annotations
 
+import base64
+import inspect
 import json
-import traceback
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
 from typing import Any
 
 from sluice.asl.errors import StatesError
+from sluice.asl.tasks.lambda_runtime import (
+    DEFAULT_RUNTIME,
+    TASK_ROOT,
+    MarshalError,
+    error_payload,
+    response_body,
+    to_json,
+)
 from sluice.asl.tasks.resources import function_name
 
 Handler = Callable[[Any, Any], Any]
 
 
 class LambdaFunctionError(Exception):
-    """A function error reported by a Lambda runtime (the `FunctionError` of an Invoke)."""
+    """A function error reported by a Lambda runtime (the `FunctionError` of an Invoke).
 
-    def __init__(self, error_type: str | None, message: str, stack_trace: list[str] | None = None) -> None:
+    `body` is the error payload's text as the runtime sent it, when known.
+    """
+
+    def __init__(self, error_type: str | None, message: str, stack_trace: list[str] | None = None,
+                 body: str | None = None) -> None:
         super().__init__(message)
         self.error_type = error_type
         self.message = message
         self.stack_trace = stack_trace or []
+        self.body = body
+
+
+@dataclass(frozen=True)
+class InProcessFunction:
+    """A handler plus the Lambda runtime it stands for (which changes how its JSON is written)."""
+
+    handler: Handler
+    runtime: str = DEFAULT_RUNTIME
 
 
 @dataclass
@@ -53,71 +86,155 @@ class SimpleLambdaContext:
 
 
 class FunctionTable:
-    """Resolve Lambda invocations to in-process Python callables, by function name."""
+    """Resolve Lambda invocations to in-process Python callables, by function name.
+
+    The directory of a handler's source file is its code root, shown as `/var/task` in stack
+    traces (`functions/ingest/app.py` -> `/var/task/app.py`). A handler's `bytes` are returned
+    as they are: they are the raw response body.
+    """
 
     def __init__(
-        self, handlers: Mapping[str, Handler], region: str = "us-east-1", account: str = "123456789012"
+        self, handlers: Mapping[str, Handler | InProcessFunction], region: str = "us-east-1",
+        account: str = "123456789012",
     ) -> None:
-        self._handlers = dict(handlers)
+        self._functions = {name: f if isinstance(f, InProcessFunction) else InProcessFunction(f)
+                           for name, f in handlers.items()}
         self._region = region
         self._account = account
 
     def invoke(self, function: str, payload: Any, *, request_id: str) -> Any:
         name = function_name(function)
-        handler = self._handlers.get(name)
+        found = self._functions.get(name)
+        if found is None:
+            raise function_not_found(function, self._region, self._account, request_id)
         arn = f"arn:aws:lambda:{self._region}:{self._account}:function:{name}"
-        if handler is None:
-            raise StatesError(
-                "Lambda.ResourceNotFoundException",
-                f"Function not found: {arn} (Service: Lambda, Status Code: 404, Error Code: ResourceNotFoundException)",
-            )
         context = SimpleLambdaContext(name, request_id, arn)
         try:
-            return handler(payload, context)
+            result = found.handler(payload, context)
+            body = response_body(result, found.runtime)
+        except MarshalError as error:
+            raise LambdaFunctionError(error.error_type, str(error)) from error
         except Exception as error:  # a handler may raise anything: AWS reports it by class name
-            raise LambdaFunctionError(
-                type(error).__name__, str(error), traceback.format_tb(error.__traceback__)
-            ) from error
+            details = error_payload(error, request_id, roots={_code_root(found.handler): TASK_ROOT}, skip=1)
+            raise LambdaFunctionError(details["errorType"], details["errorMessage"], details["stackTrace"],
+                                      to_json(details, found.runtime)) from error
+        return body if isinstance(result, bytes) else result
 
 
-def function_error(error: LambdaFunctionError, request_id: str) -> StatesError:
+def _code_root(handler: Handler) -> str:
+    try:
+        source = inspect.getsourcefile(inspect.unwrap(handler))
+    except TypeError:  # a builtin or a callable object without source
+        return "/nonexistent"
+    return str(Path(source).parent) if source else "/nonexistent"
+
+
+def function_not_found(function: str, region: str, account: str, request_id: str) -> StatesError:
+    """`Lambda.ResourceNotFoundException` with the cause Step Functions shows (the Java SDK v1 text)."""
+    if function.startswith("arn:"):
+        arn = function
+    else:
+        name, _, qualifier = function.partition(":")
+        arn = f"arn:aws:lambda:{region}:{account}:function:{name}" + (f":{qualifier}" if qualifier else "")
+    return StatesError(
+        "Lambda.ResourceNotFoundException",
+        f"Function not found: {arn} (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; "
+        f"Request ID: {request_id}; Proxy: null)",
+    )
+
+
+def request_payload(payload: Any) -> Any:
+    """What the function receives: `null` becomes `{}`; a string `Payload` of `lambda:invoke` is
+    sent as JSON text when it is valid JSON (`"0"` arrives as `0`), else as a JSON string."""
+    if payload is None:
+        return {}
+    return payload
+
+
+def invoke_payload(payload: Any) -> Any:
+    """The `Payload` parameter of `lambda:invoke` as the function receives it."""
+    if isinstance(payload, str):
+        try:
+            return request_payload(json.loads(payload))
+        except json.JSONDecodeError:
+            return payload
+    return request_payload(payload)
+
+
+def function_error(error: LambdaFunctionError, request_id: str, *, legacy: bool) -> StatesError:
     """The Step Functions error for a failed invocation."""
-    if error.error_type is None:
-        return StatesError("Lambda.Unknown", error.message)
-    cause = {
-        "errorMessage": error.message,
-        "errorType": error.error_type,
-        "requestId": request_id,
-        "stackTrace": error.stack_trace,
+    if not error.error_type:
+        return StatesError("Lambda.Unknown", error.body or error.message)
+    if error.body is not None:
+        payload = json.loads(error.body)
+        text = error.body
+    else:
+        payload = {"errorMessage": error.message, "errorType": error.error_type, "requestId": request_id,
+                   "stackTrace": error.stack_trace}
+        text = to_json(payload)
+    cause = text if legacy else json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    return StatesError(error.error_type, cause)
+
+
+def response_value(result: Any) -> Any:
+    """The function's payload as Step Functions parses it from the response body."""
+    if isinstance(result, bytes):
+        text = result.decode("utf-8", "replace")
+        try:
+            result = json.loads(text)
+        except json.JSONDecodeError:
+            return text
+    return {} if result is None else result
+
+
+def invoke_response(result: Any, request_id: str, *, requested_at: float, duration_ms: float,
+                    log_tail: bool = False) -> dict[str, Any]:
+    """The `lambda:invoke` optimized-integration result (`result`: the invoker's return value)."""
+    length = str(len(result if isinstance(result, bytes) else to_json(result).encode()))
+    date = format_datetime(datetime.fromtimestamp(requested_at, tz=UTC), usegmt=True)
+    trace = f"Root=1-{int(requested_at):08x}-{request_id.replace('-', '')[:24]};Sampled=0"
+    all_headers: dict[str, Any] = {
+        "X-Amz-Executed-Version": ["$LATEST"],
+        "x-amzn-Remapped-Content-Length": ["0"],
+        "Connection": ["keep-alive"],
+        "x-amzn-RequestId": [request_id],
+        "Content-Length": [length],
+        "Date": [date],
+        "X-Amzn-Trace-Id": [trace],
+        "Content-Type": ["application/json"],
     }
-    return StatesError(error.error_type, json.dumps(cause, separators=(",", ":")))
-
-
-def invoke_response(payload: Any, request_id: str) -> dict[str, Any]:
-    """The `lambda:invoke` optimized-integration result."""
-    body = json.dumps(payload, separators=(",", ":"))
-    return {
-        "ExecutedVersion": "$LATEST",
-        "Payload": payload,
-        "SdkHttpMetadata": {
-            "AllHttpHeaders": {
-                "X-Amz-Executed-Version": ["$LATEST"],
-                "x-amzn-Remapped-Content-Length": ["0"],
-                "Connection": ["keep-alive"],
-                "x-amzn-RequestId": [request_id],
-                "Content-Length": [str(len(body))],
-                "Content-Type": ["application/json"],
-            },
-            "HttpHeaders": {
-                "Connection": "keep-alive",
-                "Content-Length": str(len(body)),
-                "Content-Type": "application/json",
-                "X-Amz-Executed-Version": "$LATEST",
-                "x-amzn-Remapped-Content-Length": "0",
-                "x-amzn-RequestId": request_id,
-            },
-            "HttpStatusCode": 200,
-        },
+    headers: dict[str, Any] = {
+        "Connection": "keep-alive",
+        "Content-Length": length,
+        "Content-Type": "application/json",
+        "Date": date,
+        "X-Amz-Executed-Version": "$LATEST",
+        "x-amzn-Remapped-Content-Length": "0",
+        "x-amzn-RequestId": request_id,
+        "X-Amzn-Trace-Id": trace,
+    }
+    response: dict[str, Any] = {"ExecutedVersion": "$LATEST"}
+    if log_tail:
+        # `LogType: Tail`: the last 4 KB of the invocation's log, base64 (Invoke API reference).
+        log = _tail_log(request_id, duration_ms)
+        all_headers["X-Amz-Log-Result"] = [log]
+        headers["X-Amz-Log-Result"] = log
+        response["LogResult"] = log
+    return response | {
+        "Payload": response_value(result),
+        "SdkHttpMetadata": {"AllHttpHeaders": all_headers, "HttpHeaders": headers, "HttpStatusCode": 200},
         "SdkResponseMetadata": {"RequestId": request_id},
         "StatusCode": 200,
     }
+
+
+def _tail_log(request_id: str, duration_ms: float) -> str:
+    billed = max(1, round(duration_ms + 0.5))
+    text = (f"START RequestId: {request_id} Version: $LATEST\nEND RequestId: {request_id}\n"
+            f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {billed} ms\t"
+            "Memory Size: 128 MB\tMax Memory Used: 40 MB\t\n")
+    return base64.b64encode(text.encode()[-4096:]).decode()
+
+
+def elapsed_ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
