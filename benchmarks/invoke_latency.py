@@ -33,7 +33,7 @@ FIXTURE = ROOT / "tests" / "local" / "fixtures" / "functions" / "template.yaml"
 
 
 def default_target() -> tuple[Path, str, Any]:
-    from sluice.local.lambdas.spec import FUNCTION_TYPES  # noqa: PLC0415
+    from sluice.local.lambda_.spec import FUNCTION_TYPES  # noqa: PLC0415
     from sluice.local.template.model import SamTemplate  # noqa: PLC0415
 
     template = SamTemplate.load(ROOT / "template.yaml")
@@ -70,7 +70,7 @@ def main() -> int:
         event = json.loads(args.event.read_text())
 
     with LocalStack.from_template(template) as stack:
-        spec = stack.runtime.function(function).spec
+        spec = stack.world.runtime.function(function).spec
         sink = io.StringIO()
         with contextlib.redirect_stderr(sink):
             started = time.perf_counter()

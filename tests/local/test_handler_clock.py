@@ -1,4 +1,4 @@
-"""Handlers read the stack's virtual clock (sluice.local.lambdas.handler_time)."""
+"""Handlers read the stack's virtual clock (sluice.local.lambda_.handler_time)."""
 
 from __future__ import annotations
 

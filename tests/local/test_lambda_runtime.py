@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 
 from sluice.asl import Engine
-from sluice.local.lambdas.logs import LogCapture
-from sluice.local.lambdas.runtime import FunctionNotFound, FunctionNotRunnable, LambdaRuntime, Throttled
-from sluice.local.lambdas.spec import function_specs
+from sluice.local.lambda_.logs import LogCapture
+from sluice.local.lambda_.runtime import FunctionNotFound, FunctionNotRunnable, LambdaRuntime, Throttled
+from sluice.local.lambda_.spec import function_specs
 from sluice.local.template.model import SamTemplate
 
 from .conftest import FIXTURES
@@ -79,7 +79,8 @@ def test_handler_exception_is_reported_like_lambda(runtime: LambdaRuntime) -> No
     assert invocation.error is not None
     payload = invocation.response
     assert (payload["errorType"], payload["errorMessage"]) == ("Rejected", "rejected 7")
-    assert any("misc/app.py" in frame for frame in payload["stackTrace"])
+    # As Lambda's Python runtime shows it: the handler's frames, its code directory as /var/task.
+    assert payload["stackTrace"][0].startswith('  File "/var/task/app.py", line ')
     assert "[ERROR] Rejected: rejected 7" in invocation.logs
 
 
@@ -144,4 +145,5 @@ def test_engine_runs_task_states_on_the_handlers(runtime: LambdaRuntime) -> None
     assert execution.status == "SUCCEEDED"
     assert execution.output["echo"] == {"n": 1}
     assert execution.output["error"]["Error"] == "Rejected"
-    assert '"errorMessage":"rejected 9"' in execution.output["error"]["Cause"]
+    # A function ARN Task's cause is the runtime's error payload as the runtime wrote it.
+    assert '"errorMessage": "rejected 9"' in execution.output["error"]["Cause"]

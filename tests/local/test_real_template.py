@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sluice.cli import main
-from sluice.local.lambdas.spec import FUNCTION_TYPES
+from sluice.local.lambda_.spec import FUNCTION_TYPES
 from sluice.local.stack import LocalStack
 from sluice.local.template.model import SamTemplate
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 from sluice.local.hooks import ApiCall
-from sluice.local.s3_events import BucketWiring, S3Wiring
+from sluice.local.s3.events import BucketWiring, S3Wiring
 
 
 def test_sequencers_of_one_key_increase_even_when_many_writes_share_one_virtual_instant() -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from sluice.local.errors import TemplateError
-from sluice.local.sources.schedule import next_fire
+from sluice.local.eventbridge.schedules import next_fire
 
 START = datetime(2024, 6, 1, 0, 0, tzinfo=UTC).timestamp()  # a Saturday
 

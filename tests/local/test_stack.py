@@ -121,7 +121,7 @@ def test_input_transformer_shapes_what_the_function_receives(pipeline: LocalStac
     pipeline.put_event("sluice.test", "flaky", {"fail": False})
     pipeline.run_until_idle()
     [invocation] = pipeline.invocations("FlakyFunction")
-    rule_name = pipeline.router.rules[[rule.logical_id for rule in pipeline.router.rules].index(
+    rule_name = pipeline.world.router.rules[[rule.logical_id for rule in pipeline.world.router.rules].index(
         "FlakyFunctionPing")].name
     assert invocation.event == {"fail": False, "rule": rule_name}
 

@@ -76,7 +76,7 @@ def _event(source: str | None) -> Any:
 def _only_function(stack: Any) -> str:
     from sluice.local.errors import StackError  # noqa: PLC0415
 
-    functions = sorted(stack.runtime.functions)
+    functions = sorted(stack.world.runtime.functions)
     if len(functions) != 1:
         raise StackError(f"name the function to invoke (functions: {', '.join(functions) or 'none'})")
     return str(functions[0])

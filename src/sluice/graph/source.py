@@ -25,7 +25,7 @@ from sluice.asl import STANDARD, DefinitionLoadError, load_definition
 from sluice.asl.program import Program, compile_program
 from sluice.asl.validation import validate_definition
 from sluice.local.errors import TemplateError
-from sluice.local.statemachines import MachineSpec, state_machine_specs
+from sluice.local.stepfunctions.statemachines import MachineSpec, state_machine_specs
 from sluice.local.template.model import SamTemplate
 
 PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sluice.local.errors import EventError, LocalStackError, StackError, TemplateError, UnsupportedFeature
 
 if TYPE_CHECKING:
-    from sluice.local.lambdas.invocation import FunctionError, Invocation
+    from sluice.local.lambda_.invocation import FunctionError, Invocation
     from sluice.local.stack import LocalStack, QueueMessage
     from sluice.local.template.model import SamTemplate
     from sluice.local.trace import Activity, Trace
@@ -48,8 +48,8 @@ _LAZY = {
     "LocalStack": "sluice.local.stack",
     "QueueMessage": "sluice.local.stack",
     "SamTemplate": "sluice.local.template.model",
-    "Invocation": "sluice.local.lambdas.invocation",
-    "FunctionError": "sluice.local.lambdas.invocation",
+    "Invocation": "sluice.local.lambda_.invocation",
+    "FunctionError": "sluice.local.lambda_.invocation",
     "Activity": "sluice.local.trace",
     "Trace": "sluice.local.trace",
 }

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from sluice.commands._io import fresh_seed
 from sluice.local.errors import TemplateError
 
 if TYPE_CHECKING:
@@ -37,7 +38,8 @@ def add_stack_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--faults", metavar="FILE",
                         help="YAML/JSON faults file: AWS errors, crashes, duplicate deliveries to inject "
                              "(see docs/local-stack.md, Fault injection)")
-    parser.add_argument("--seed", default="0", help="seed of generated ids and of random faults (default 0)")
+    parser.add_argument("--seed", help="seed of generated ids (request ids, execution ids) and of random faults: "
+                                       "the same seed gives the same run (default: fresh ids every run)")
 
 
 def template_path(value: str | None) -> Path:
@@ -65,7 +67,7 @@ def stack_from_args(args: argparse.Namespace, *, echo_logs: TextIO | None = None
         strict=args.strict,
         echo_logs=echo_logs,
         faults=args.faults,
-        seed=args.seed,
+        seed=args.seed if args.seed is not None else fresh_seed(),
     )
 
 

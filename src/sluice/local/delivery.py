@@ -25,12 +25,12 @@ from sluice.asl.execution import Execution
 from sluice.local.errors import StackError
 from sluice.local.eventbridge.rules import Rule, Target
 from sluice.local.lambda_.destinations import DEAD_LETTER, Destination, InvocationRecord, Use, problem
-from sluice.local.lambdas.runtime import FunctionNotFound
+from sluice.local.lambda_.runtime import FunctionNotFound
 from sluice.local.trace import FAILED, OK, RUNNING, Activity, Trace
 
 if TYPE_CHECKING:
     from sluice.local.eventbridge.bus import EventRouter
-    from sluice.local.lambdas.async_invoke import AsyncInvoker
+    from sluice.local.lambda_.async_invoke import AsyncInvoker
 
 
 class DeliveryError(StackError):
@@ -45,7 +45,8 @@ class Deliverer:
     it is idle) turns them into a `DeliveryError`."""
 
     def __init__(self, *, client: Callable[[str], Any], engine: Engine, trace: Trace, region: str,
-                 account: str, seed: int | str = 0, strict: bool = False) -> None:
+                 account: str, invoker: Callable[[], AsyncInvoker], router: Callable[[], EventRouter],
+                 seed: int | str = 0, strict: bool = False) -> None:
         self.client = client
         self.engine = engine
         self.trace = trace
@@ -54,8 +55,10 @@ class Deliverer:
         self.strict = strict
         self.failures: list[str] = []
         self._random = random.Random(f"{seed}:destinations")
-        self.invoker: AsyncInvoker | None = None
-        self.router: EventRouter | None = None
+        # Both deliver to us in turn (a Lambda destination, a rule target): built after us, they
+        # reach us through a late binding (`sluice.local.late`).
+        self.invoker = invoker
+        self.router = router
 
     # -- targets --------------------------------------------------------------------------------
 
@@ -81,9 +84,8 @@ class Deliverer:
         service = arn.split(":")[2] if arn.count(":") >= 5 else ""
         body = payload if isinstance(payload, str) else json.dumps(payload)
         if service == "lambda":
-            assert self.invoker is not None
             try:
-                self.invoker.submit(arn, payload)
+                self.invoker().submit(arn, payload)
             except FunctionNotFound as error:
                 raise DeliveryError(str(error)) from None
         elif service == "states":
@@ -96,10 +98,9 @@ class Deliverer:
             self._call("kinesis", "put_record", StreamName=arn.rsplit("/", 1)[-1], Data=body.encode(),
                        PartitionKey=partition_key or dedup_id or "sluice")
         elif service == "events":
-            assert self.router is not None
             bus = arn.rsplit("/", 1)[-1]
             self._call("events", "describe_event_bus", Name=bus)  # an unknown bus is a failed delivery
-            self.router.publish(original_event if original_event is not None else payload, bus=bus)
+            self.router().publish(original_event if original_event is not None else payload, bus=bus)
         else:
             raise DeliveryError(f"sluice does not deliver to {arn}")
 

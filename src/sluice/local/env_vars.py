@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sluice.local.errors import EventError
-from sluice.local.lambdas.spec import FunctionSpec
+from sluice.local.lambda_.spec import FunctionSpec
 
 
 def load_env_vars(source: str | Path | Mapping[str, Any]) -> dict[str, dict[str, str]]:

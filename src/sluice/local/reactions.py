@@ -22,13 +22,13 @@ from sluice.local.calls import describe, is_write
 from sluice.local.delivery import Deliverer, DeliveryError
 from sluice.local.eventbridge.bus import EventRouter
 from sluice.local.hooks import ApiCall
-from sluice.local.lambda_api import LambdaApi
-from sluice.local.s3_events import ObjectChange, S3Wiring
-from sluice.local.sns import TopicFanout
+from sluice.local.lambda_.api import LambdaApi
+from sluice.local.s3.events import ObjectChange, S3Wiring
+from sluice.local.sns.fanout import TopicFanout
 from sluice.local.sources import EventSource
-from sluice.local.sqs import SqsApi
+from sluice.local.sqs.api import SqsApi
+from sluice.local.stepfunctions.tracing import task_state
 from sluice.local.trace import FAILED, OK, Activity, Trace
-from sluice.local.tracing import task_state
 
 
 class Reactions:

@@ -19,55 +19,27 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-from sluice.asl import Engine
 from sluice.asl.clock import VirtualClock
 from sluice.asl.execution import Execution
-from sluice.local.delivery import Deliverer, DeliveryError
-from sluice.local.env_vars import apply_env_vars, load_env_vars
+from sluice.local.builder import World, build_world
+from sluice.local.clients import Clients
+from sluice.local.delivery import DeliveryError
+from sluice.local.env_vars import load_env_vars
 from sluice.local.errors import EventError, StackError
-from sluice.local.eventbridge.bus import EventRouter
 from sluice.local.faults import FaultPlan, Faults, load_plan
-from sluice.local.faults.calls import FaultyCalls
-from sluice.local.faults.events import DeliveryFaults, FaultyInvoker, faulty_targets
-from sluice.local.faults.functions import InvocationGuard
-from sluice.local.faults.states import StateFaults
-from sluice.local.hooks import listening
-from sluice.local.lambda_api import LambdaApi
-from sluice.local.lambdas.async_invoke import AsyncEvent
-from sluice.local.lambdas.invocation import Invocation
-from sluice.local.lambdas.logs import LogCapture
-from sluice.local.lambdas.runtime import LambdaRuntime
-from sluice.local.lambdas.spec import function_specs
-from sluice.local.provision import provision
-from sluice.local.reactions import Reactions
-from sluice.local.s3_events import S3Wiring
-from sluice.local.sns import TopicFanout, content_deduplicated_topics, topic_subscriptions
-from sluice.local.sources import EventSource, build_sources
-from sluice.local.sources.kinesis import virtual_kinesis_time
-from sluice.local.sources.virtual_time import virtual_sqs_time
-from sluice.local.sqs import MotoQueueStore, Queues, SqsApi
-from sluice.local.statemachines import register, state_machine_specs
+from sluice.local.lambda_.invocation import Invocation
 from sluice.local.template.model import SamTemplate
 from sluice.local.trace import Activity, Trace
-from sluice.local.tracing import TracingDispatcher, invocation_observer
-from sluice.local.wiring import (
-    bucket_wirings,
-    event_rules,
-    unsupported_events,
-    unsupported_resources,
-)
 
 _ACTIVE: list[LocalStack] = []
-# Event types of functions and state machines the wiring connects (others are warned about).
-WIRED_EVENTS = ("S3", "EventBridgeRule", "CloudWatchEvent", "Schedule", "ScheduleV2", "SNS", "SQS", "Kinesis")
+_NOT_STARTED = "the stack is not started: use `with LocalStack.from_template(...) as stack:`"
 
 
 @dataclass
@@ -85,7 +57,10 @@ class QueueMessage:
 
 class LocalStack:
     """A template's serverless application, running locally. Use as a context manager, or call
-    `start()` and `close()`."""
+    `start()` and `close()`.
+
+    A facade: `start()` has `sluice.local.builder` build the `world` (runtime, engine, wiring,
+    pollers…), and the methods below act on it as a client or a test would."""
 
     def __init__(
         self,
@@ -112,8 +87,8 @@ class LocalStack:
         self._env_vars = load_env_vars(env_vars) if env_vars is not None else {}
         self._echo_logs = echo_logs
         self._exit = ExitStack()
-        self._clients: dict[str, Any] = {}
-        self.sources: list[EventSource] = []
+        self._clients = Clients(self.region)
+        self._world: World | None = None
         self.started = False
 
     @classmethod
@@ -170,58 +145,9 @@ class LocalStack:
         return self
 
     def _start(self) -> None:
-        from moto import mock_aws  # noqa: PLC0415 - moto costs 0.3 s to import; only stacks need it
-
-        from sluice.api import StepFunctionsService  # noqa: PLC0415
-        from sluice.api.adapter import serve_boto3  # noqa: PLC0415
-        from sluice.asl.integrations import ServiceIntegrations  # noqa: PLC0415
-
-        self._exit.enter_context(mock_aws())
-        self._exit.enter_context(virtual_sqs_time(self.clock.now))
-        self._exit.enter_context(virtual_kinesis_time(self.clock.now))
-        self._exit.enter_context(_region_default(self.region))
-        self.log_capture = self._exit.enter_context(LogCapture())
-        provision(self.template, self.client)
-
-        specs = function_specs(self.template, inline_dir=self._inline_dir())
-        self.template.warnings.extend(apply_env_vars(specs, self._env_vars))
-        guard = InvocationGuard(self.faults, specs)
-        self.runtime = LambdaRuntime(specs, region=self.region, account=self.account, log_capture=self.log_capture,
-                                     echo_logs=self._echo_logs, observer=invocation_observer(self.trace),
-                                     clock=self.clock.now, seed=self.seed, guard=guard)
-        self.engine = Engine(lambdas=self.runtime, clock=self.clock, region=self.region, account=self.account,
-                             seed=self.seed, integrations=ServiceIntegrations(self))
-        self.engine.dispatcher = StateFaults(TracingDispatcher(self.engine.dispatcher, self.trace), self.faults,
-                                             self.engine)
-        self.state_machines = state_machine_specs(self.template)
-        register(self.engine, self.state_machines, self.template)
-        self._exit.enter_context(serve_boto3(StepFunctionsService(self.engine)))
-
-        self.deliverer = Deliverer(client=self.client, engine=self.engine, trace=self.trace, region=self.region,
-                                   account=self.account, seed=self.seed, strict=self.template.strict)
-        deliveries = DeliveryFaults(self.faults)
-        self.invoker = FaultyInvoker(self.runtime, loop=self.clock.loop, now=self.clock.now, sender=self.deliverer,
-                                     on_dropped=self._dropped, faults=deliveries)
-        self.router = EventRouter(event_rules(self.template), loop=self.clock.loop, trace=self.trace,
-                                  deliver=faulty_targets(self.deliverer.target, deliveries), now=self.clock.now,
-                                  account=self.account, region=self.region)
-        self.deliverer.invoker, self.deliverer.router = self.invoker, self.router
-        self.lambda_api = LambdaApi(self.runtime, self.invoker)
-        self.s3 = S3Wiring(bucket_wirings(self.template), clock=self.clock.now, account=self.account,
-                           region=self.region, size_of=_object_size(self.account), seed=self.seed)
-        unsupported_events(self.template, WIRED_EVENTS)
-        unsupported_resources(self.template)
-        self.queues = Queues(MotoQueueStore(self.account, self.region), trace=self.trace, now=self.clock.now,
-                             seed=self.seed)
-        self.sources = build_sources(self)
-        fanout = TopicFanout(topic_subscriptions(self.template), queues=self.queues, deliverer=self.deliverer,
-                             trace=self.trace, loop=self.clock.loop, now=self.clock.now, names=self.logical_id,
-                             content_deduplicated=content_deduplicated_topics(self.template), region=self.region)
-        self.reactions = Reactions(trace=self.trace, loop=self.clock.loop, engine=self.engine, s3=self.s3,
-                                   router=self.router, deliverer=self.deliverer, lambda_api=self.lambda_api,
-                                   sns=fanout, sqs=SqsApi(self.queues, account=self.account), sources=self.sources,
-                                   names=self.logical_id)
-        self._exit.enter_context(listening(FaultyCalls(self.faults, guard, self.reactions)))
+        self._world = build_world(self.template, clock=self.clock, trace=self.trace, faults=self.faults,
+                                  clients=self._clients, names=self.logical_id, exit=self._exit, seed=self.seed,
+                                  env_vars=self._env_vars, echo_logs=self._echo_logs)
 
     def close(self) -> None:
         """Stop the world: the moto backend is discarded, streams and hooks restored."""
@@ -230,7 +156,7 @@ class LocalStack:
             return
         self.started = False
         try:
-            for source in self.sources:
+            for source in self.world.sources:
                 source.close()
             self._cancel_pending()
             self._exit.close()
@@ -241,14 +167,19 @@ class LocalStack:
     # -- resources ---------------------------------------------------------------------------
 
     @property
+    def world(self) -> World:
+        """The collaborators of the running stack (runtime, engine, router, queues…)."""
+        if self._world is None:
+            raise StackError(_NOT_STARTED)
+        return self._world
+
+    @property
     def warnings(self) -> list[str]:
         return self.template.warnings
 
     def client(self, service: str) -> Any:
         """A boto3 client of this stack's region (served by the local backend while open)."""
-        if service not in self._clients:
-            self._clients[service] = _session().client(service, region_name=self.region)
-        return self._clients[service]
+        return self._clients.client(service)
 
     def name(self, logical_id: str) -> str:
         """The physical name of a resource (bucket name, function name, queue name…)."""
@@ -278,7 +209,7 @@ class LocalStack:
         if reference.startswith("https://"):
             return reference
         if reference.startswith("arn:"):
-            return self.deliverer.queue_url(reference)
+            return self.world.deliverer.queue_url(reference)
         logical = reference if reference in self.template.resources else self.logical_id(reference)
         if logical is None or self.template.resources[logical].type != "AWS::SQS::Queue":
             raise StackError(f"no queue {reference!r} in the template (queues: {self._listing('AWS::SQS::Queue')})")
@@ -329,22 +260,23 @@ class LocalStack:
 
         Work the handler starts (executions, events) is left for `run_until_idle()`."""
         self._require_open()
-        with self._clock_held():
-            return self.runtime.call(function, {} if event is None else event)
+        # Work the handler starts is answered at once and left for the clock (`VirtualClock.hold`).
+        with self.clock.hold():
+            return self.world.runtime.call(function, {} if event is None else event)
 
     def invoke_async(self, function: str, event: Any = None) -> str:
         """Queue an asynchronous invocation (retries, destinations, DLQ); returns the request id."""
         self._require_open()
         activity = self.trace.record("event", f"asynchronous invoke of {function}", ref=event)
         with self.trace.within(activity):
-            return self.invoker.submit(function, {} if event is None else event)
+            return self.world.invoker.submit(function, {} if event is None else event)
 
     def start_execution(self, state_machine: str, payload: Any = None, *, name: str | None = None) -> Execution:
         """Start an execution (logical id, name or ARN); it runs when the clock does."""
         self._require_open()
         reference = self.arn(state_machine) if state_machine in self.template.resources else state_machine
         try:
-            return self.deliverer.start_execution(reference, {} if payload is None else payload, name=name)
+            return self.world.deliverer.start_execution(reference, {} if payload is None else payload, name=name)
         except DeliveryError as error:
             raise StackError(str(error)) from None
 
@@ -371,21 +303,21 @@ class LocalStack:
         deadline of a task waiting for its token: that is left waiting for an answer (ADR 0007)
         unless `fire_callback_timeouts=True` or `advance()` lets its time pass."""
         self._require_open()
-        if self.clock.loop.is_running():
+        if self.clock.busy():
             raise StackError("run_until_idle() cannot be called from code the stack is running")
-        self.engine.run_until_idle(fire_callback_timeouts=fire_callback_timeouts)
-        self.deliverer.raise_failures()  # under --strict, nothing undelivered passes unnoticed
+        self.world.engine.run_until_idle(fire_callback_timeouts=fire_callback_timeouts)
+        self.world.deliverer.raise_failures()  # under --strict, nothing undelivered passes unnoticed
 
     def advance(self, seconds: float) -> None:
         """Let `seconds` of clock time pass, running whatever falls due (schedules included, and
         the timeouts of tasks waiting for their token)."""
         self._require_open()
-        for source in self.sources:
+        for source in self.world.sources:
             source.arm(seconds)
         try:
             self.clock.advance(seconds)
         finally:
-            for source in self.sources:
+            for source in self.world.sources:
                 source.disarm()
         self.run_until_idle()
 
@@ -421,22 +353,24 @@ class LocalStack:
         counts and visibility untouched), in send order."""
         name = self.queue_url(queue).rsplit("/", 1)[-1]
         return [QueueMessage(message.message_id, message.body, dict(message.attributes), message.group_id)
-                for message in self.queues.peek(name)]
+                for message in self.world.queues.peek(name)]
 
     def executions(self, state_machine: str | None = None) -> list[Execution]:
         """Executions of one state machine (logical id, name or ARN), or of all, oldest first."""
-        machines = self.engine.state_machines.values() if state_machine is None else \
-            [self.engine.state_machine(self.arn(state_machine) if state_machine in self.template.resources
+        engine = self.world.engine
+        machines = engine.state_machines.values() if state_machine is None else \
+            [engine.state_machine(self.arn(state_machine) if state_machine in self.template.resources
                                        else state_machine)]
         return sorted((execution for machine in machines for execution in machine.executions.values()),
                       key=lambda execution: execution.start_time)
 
     def invocations(self, function: str | None = None) -> list[Invocation]:
         """Invocations so far (of one function: logical id, name or ARN), oldest first."""
+        runtime = self.world.runtime
         if function is None:
-            return list(self.runtime.history)
-        logical = self.runtime.function(function).spec.logical_id
-        return [invocation for invocation in self.runtime.history if invocation.function == logical]
+            return list(runtime.history)
+        logical = runtime.function(function).spec.logical_id
+        return [invocation for invocation in runtime.history if invocation.function == logical]
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -448,27 +382,6 @@ class LocalStack:
             task.cancel()
         if pending and not loop.is_running():
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-
-    @contextmanager
-    def _clock_held(self) -> Iterator[None]:
-        """Keep the world still while a handler runs outside the clock.
-
-        The Step Functions API adapter lets the clock run after each call unless the clock is
-        already running. A handler invoked directly that calls StartExecution must get its answer
-        at once, as on AWS, not after the whole execution: so the loop reports itself running.
-        """
-        loop = self.clock.loop
-        if loop.is_running():
-            yield
-            return
-        loop.is_running = lambda: True  # type: ignore[method-assign]
-        try:
-            yield
-        finally:
-            del loop.is_running
-
-    def _dropped(self, queued: AsyncEvent, reason: str) -> None:
-        self.deliverer.failed(f"event for {queued.function.spec.logical_id} dropped: {reason}")
 
     def _physical(self, reference: str, types: tuple[str, ...], what: str) -> str:
         decl = self.template.resources.get(reference)
@@ -484,52 +397,7 @@ class LocalStack:
 
     def _require_open(self) -> None:
         if not self.started:
-            raise StackError("the stack is not started: use `with LocalStack.from_template(...) as stack:`")
-
-    def _inline_dir(self) -> Path:
-        import tempfile  # noqa: PLC0415
-
-        return Path(self._exit.enter_context(tempfile.TemporaryDirectory(prefix="sluice-inline-")))
-
-
-_SESSION: Any = None
-
-
-def _session() -> Any:
-    """One boto3 session for all stacks: its clients (and their loaded models) are reused."""
-    global _SESSION
-    if _SESSION is None:
-        import boto3  # noqa: PLC0415
-
-        _SESSION = boto3.session.Session(aws_access_key_id="sluice", aws_secret_access_key="sluice")
-    return _SESSION
-
-
-@contextmanager
-def _region_default(region: str) -> Iterator[None]:
-    """Clients created without a region (e.g. in tests) use the stack's region."""
-    previous = os.environ.get("AWS_DEFAULT_REGION")
-    os.environ["AWS_DEFAULT_REGION"] = region
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("AWS_DEFAULT_REGION", None)
-        else:
-            os.environ["AWS_DEFAULT_REGION"] = previous
-
-
-def _object_size(account: str) -> Any:
-    def size_of(bucket: str, key: str, version: str | None) -> int | None:
-        from moto.s3.models import s3_backends  # noqa: PLC0415
-
-        try:
-            found = s3_backends[account]["aws"].get_object(bucket, key, version_id=version)
-        except Exception:
-            return None
-        return None if found is None else int(found.size)
-
-    return size_of
+            raise StackError(_NOT_STARTED)
 
 
 def _identities(template: SamTemplate, logical_id: str) -> Iterator[str]:

@@ -16,7 +16,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from rich.tree import Tree
 
-from sluice.local.lambdas.invocation import Invocation
+from sluice.local.lambda_.invocation import Invocation
 from sluice.local.trace import FAILED, OK, RUNNING, Activity
 
 _ICONS = {

@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from sluice.local.eventbridge.resources import DEFAULT_BUS, bus_name
 from sluice.local.eventbridge.rules import Rule, Target
 from sluice.local.eventbridge.transform import target_input
 from sluice.local.hooks import ApiCall
-from sluice.local.resources.events import DEFAULT_BUS, bus_name
 from sluice.local.trace import Activity, Trace
 
 Deliver = Callable[[Rule, Target, Any, dict[str, Any]], None]

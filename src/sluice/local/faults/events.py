@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sluice.local.lambdas.async_invoke import AsyncInvoker
+from sluice.local.lambda_.async_invoke import AsyncInvoker
 
 if TYPE_CHECKING:
     from sluice.local.eventbridge.bus import Deliver

@@ -24,13 +24,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sluice.local.lambdas.invocation import FunctionError, Invocation
-from sluice.local.lambdas.runtime import InvocationAborted
+from sluice.local.lambda_.invocation import FunctionError, Invocation
+from sluice.local.lambda_.runtime import InvocationAborted
 
 if TYPE_CHECKING:
     from sluice.local.faults.api import Faults
     from sluice.local.faults.rules import FunctionFault
-    from sluice.local.lambdas.spec import FunctionSpec
+    from sluice.local.lambda_.spec import FunctionSpec
 
 
 @dataclass

@@ -2,12 +2,13 @@
 execution midway as `StopExecution` does (status ABORTED, `ExecutionAborted` in its history).
 
 Example:
-    >>> engine.dispatcher = StateFaults(TracingDispatcher(engine.dispatcher, trace), faults, engine)
+    >>> engine = Engine(dispatcher=StateFaults(TracingDispatcher(base, trace), faults, late_engine), ...)
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sluice.asl.errors import StatesError
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
 class StateFaults(TaskDispatcher):
     """Wraps the engine's dispatcher; Task states reach `base` unless a fault fires."""
 
-    def __init__(self, base: TaskDispatcher, faults: Faults, engine: Engine) -> None:
+    def __init__(self, base: TaskDispatcher, faults: Faults, engine: Callable[[], Engine]) -> None:
+        # `engine` is the engine this dispatcher is given to, built after it (`sluice.local.late`).
         super().__init__(base.lambdas, base.resolver)
         self.base = base
         self.faults = faults
@@ -70,12 +72,12 @@ class StateFaults(TaskDispatcher):
         if execution.done:
             return
         self.faults.record("stop", machine, f"{effect}: ABORTED", execution=execution.name)
-        self.engine.stop_execution(execution, error=error, cause=cause)
+        self.engine().stop_execution(execution, error=error, cause=cause)
 
     def _execution(self, arn: str) -> Execution | None:
         # Distributed Map children have ARNs below their parent's: `<execution arn>/<label>`.
         top = arn.split("/", 1)[0]
-        for machine in self.engine.state_machines.values():
+        for machine in self.engine().state_machines.values():
             for execution in machine.executions.values():
                 if execution.arn == top:
                     return execution

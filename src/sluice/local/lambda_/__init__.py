@@ -1,1 +1,12 @@
-"""The local Lambda service, one module per concept (the per-AWS-service layout of `sluice.local`)."""
+"""The local Lambda service: functions run in-process, one module per concept.
+
+- `resources`: functions, layers and event source mappings — names and ARNs;
+- `spec`: a function as the template declares it (handler, code, environment, timeouts…);
+- `sandbox`, `context`, `logs`, `timeouts`, `handler_time`: what a handler runs inside;
+- `runtime`: synchronous invocations (`Invocation` records, `invocation`);
+- `async_invoke`: the asynchronous queue — retries, event age, destinations, dead-letter queue;
+- `destinations`: OnSuccess/OnFailure destinations and invocation records in AWS's shapes;
+- `mappings`: event source mappings read from the template (the pollers are the services':
+  `sluice.local.sqs.poller`, `sluice.local.kinesis.poller`);
+- `api`: the Lambda API's `Invoke`, answered in-process.
+"""

@@ -1,63 +1,8 @@
-"""Resource kinds by CloudFormation type.
+"""Resource kinds: how each CloudFormation type is named, referenced and created locally.
 
-Three groups:
-- emulated: created in moto, run in-process, or wired by the local event router;
-- accepted: no local behaviour, and none is missed (IAM, policies, alarms, permissions…);
-- everything else: accepted with a warning that it is not emulated (`Ref`/`Fn::GetAtt` still
-  answer with placeholder names, so the rest of the template runs).
-
-Example:
-    >>> kind_for("AWS::S3::Bucket").service
-    's3'
+- `base`: `Kind` (physical names, `Ref`, `Fn::GetAtt`, creation in moto) and name generation;
+- `registry`: the kind of every type (`kind_for`), and the types accepted without a warning;
+- the kinds of services without a package of their own: `iam` (roles), `kms` (keys, aliases) and
+  `parameters` (SSM parameters, log groups). Each service package holds its own kinds
+  (`sluice.local.s3.resources`, `sluice.local.sqs.resources`…).
 """
-
-from __future__ import annotations
-
-from sluice.local.resources.base import InertKind, Kind
-from sluice.local.resources.compute import (
-    EventSourceMappingKind,
-    FunctionKind,
-    LayerKind,
-    RoleKind,
-    StateMachineKind,
-)
-from sluice.local.resources.dynamodb import SimpleTableKind, TableKind
-from sluice.local.resources.events import EventBusKind, RuleKind
-from sluice.local.resources.kinesis import StreamKind
-from sluice.local.resources.kms import AliasKind, KeyKind
-from sluice.local.resources.parameters import LogGroupKind, SsmParameterKind
-from sluice.local.resources.s3 import BucketKind
-from sluice.local.resources.sns import SubscriptionKind, TopicKind
-from sluice.local.resources.sqs import QueueKind
-
-_EMULATED: tuple[Kind, ...] = (
-    BucketKind(), TableKind(), SimpleTableKind(), QueueKind(), StreamKind(), TopicKind(), SubscriptionKind(),
-    EventBusKind(), RuleKind(), KeyKind(), AliasKind(), SsmParameterKind(), LogGroupKind(), FunctionKind(),
-    LayerKind(), StateMachineKind(), EventSourceMappingKind(), RoleKind(),
-)
-KINDS: dict[str, Kind] = {resource_type: kind for kind in _EMULATED for resource_type in kind.types}
-
-#: Types with no local behaviour that a pipeline would miss: accepted silently.
-QUIET_PREFIXES = (
-    "AWS::IAM::", "AWS::CloudWatch::", "AWS::Lambda::Permission", "AWS::Lambda::Version", "AWS::Lambda::Alias",
-    "AWS::Lambda::EventInvokeConfig", "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy",
-    "AWS::Logs::MetricFilter", "AWS::Events::Archive", "AWS::XRay::", "AWS::CloudFormation::",
-)
-
-_INERT: dict[str, InertKind] = {}
-
-
-def kind_for(resource_type: str) -> Kind:
-    """The kind for a type; unknown types get an inert kind (see `is_quiet`)."""
-    kind = KINDS.get(resource_type)
-    if kind is None:
-        kind = _INERT.setdefault(resource_type, InertKind(resource_type))
-    return kind
-
-
-def is_quiet(resource_type: str) -> bool:
-    """True for types accepted without a warning."""
-    return resource_type in KINDS or resource_type.startswith(QUIET_PREFIXES)
-
-
-__all__ = ["KINDS", "Kind", "is_quiet", "kind_for"]

@@ -5,18 +5,7 @@ moto keeps the topics and answers `Publish`; what a published message then reach
 here ("Amazon SNS message filtering", "Amazon SNS raw message delivery", "Fanout to Amazon SQS
 queues", "Message ordering and deduplication strategies for FIFO topics").
 
-Example:
-    >>> fanout = TopicFanout(topic_subscriptions(template), queues=queues, deliverer=deliverer, ...)
+- `resources`: topics and subscriptions — names, ARNs, creation in moto;
+- `subscriptions`: the subscriptions a template declares, and the queues SAM generates for them;
+- `filter_policy`: subscription filter policies; `fanout`: delivery of each published message.
 """
-
-from sluice.local.sns.fanout import TopicFanout
-from sluice.local.sns.filter_policy import FilterPolicy
-from sluice.local.sns.subscriptions import (
-    Subscription,
-    content_deduplicated_topics,
-    subscription_mappings,
-    topic_subscriptions,
-)
-
-__all__ = ["FilterPolicy", "Subscription", "TopicFanout", "content_deduplicated_topics", "subscription_mappings",
-           "topic_subscriptions"]

@@ -35,7 +35,7 @@ from sluice.local.delivery import Deliverer, DeliveryError
 from sluice.local.hooks import ApiCall
 from sluice.local.sns.filter_policy import FilterPolicy
 from sluice.local.sns.subscriptions import Subscription
-from sluice.local.sqs import Queues, SqsError
+from sluice.local.sqs.queues import Queues, SqsError
 from sluice.local.trace import Activity, Trace
 
 

@@ -20,10 +20,11 @@ from typing import Any
 
 from sluice.local.errors import TemplateError
 from sluice.local.eventbridge.patterns import PatternError
-from sluice.local.resources.sns import LOCAL_PROTOCOLS
+from sluice.local.lambda_.mappings import SourceMapping
 from sluice.local.sns.filter_policy import FilterPolicy
+from sluice.local.sns.resources import LOCAL_PROTOCOLS
 from sluice.local.template.model import ResourceDecl, SamTemplate
-from sluice.local.wiring import FUNCTION, SourceMapping, _events
+from sluice.local.wiring import FUNCTION, sam_events
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def topic_subscriptions(template: SamTemplate) -> list[Subscription]:
             if subscription.get("Protocol") in LOCAL_PROTOCOLS:
                 found.append(Subscription(decl.logical_id, topic, str(subscription["Protocol"]),
                                           str(subscription["Endpoint"]), f"{topic}:{decl.logical_id}-{index}"))
-    for function, event_name, properties in _events(template, FUNCTION, ("SNS",)):
+    for function, event_name, properties in sam_events(template, FUNCTION, ("SNS",)):
         where = f"Events.{event_name}.Properties"
         resolved = template.resolve(function, properties, where)
         topic = str(resolved.get("Topic"))
@@ -73,7 +74,7 @@ def topic_subscriptions(template: SamTemplate) -> list[Subscription]:
 def subscription_mappings(template: SamTemplate) -> list[SourceMapping]:
     """The SQS event source mappings SAM adds for `SNS` events with `SqsSubscription`."""
     mappings = []
-    for function, event_name, properties in _events(template, FUNCTION, ("SNS",)):
+    for function, event_name, properties in sam_events(template, FUNCTION, ("SNS",)):
         setting = template.resolve(function, properties.get("SqsSubscription"),
                                    f"Events.{event_name}.Properties.SqsSubscription")
         queue = _subscribed_queue(template, function, event_name, setting)

@@ -10,17 +10,13 @@ deduplication, visibility and dead-letter rules are AWS's, not moto's:
 - `fifo`: which messages of a FIFO queue may be received now (group order, blocked groups);
 - `queues`: the queues' message state and operations (send, receive, delete, visibility, purge,
   the redrive policy's dead-letter queue);
-- `store`: the one adapter to moto's SQS backend (queue attributes);
-- `api`: the SQS API operations, answered from `queues` through the botocore hooks.
+- `api`: the SQS API operations, answered from `queues` through the botocore hooks;
+- `resources`: queues — names, attributes, creation in moto;
+- `poller`: Lambda's event source mapping on a queue (batches, partial batch responses, filters).
+
+The queues' configuration is read from moto through `sluice.local.adapters.moto_backends`.
 
 Example:
     >>> queues = Queues(MotoQueueStore(account, region), trace=trace, now=clock.now, seed=0)
     >>> queues.send("orders.fifo", '{"id": 1}', group_id="customer-7", deduplication_id="1")
 """
-
-from sluice.local.sqs.api import SqsApi
-from sluice.local.sqs.messages import Message
-from sluice.local.sqs.queues import Queues, QueueSettings, SqsError
-from sluice.local.sqs.store import MotoQueueStore
-
-__all__ = ["Message", "MotoQueueStore", "QueueSettings", "Queues", "SqsApi", "SqsError"]

@@ -26,10 +26,12 @@ from botocore.compat import HTTPHeaders
 from sluice.local.hooks import ApiCall
 from sluice.local.sqs.messages import Message
 from sluice.local.sqs.queues import Queues, SqsError, invalid
-from sluice.local.sqs.store import COUNT_ATTRIBUTES
 
 Answer = tuple[AWSResponse, dict[str, Any]]
 BATCH_LIMIT = 10
+#: Attributes whose values are counts of messages: sluice's, not moto's.
+COUNT_ATTRIBUTES = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                    "ApproximateNumberOfMessagesDelayed")
 _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sluice.local.errors import TemplateError, UnsupportedFeature
-from sluice.local.resources import kind_for
+from sluice.local.resources.registry import kind_for
 from sluice.local.template.intrinsics import IntrinsicResolver
 from sluice.local.template.parameters import resolve_parameters
 from sluice.local.template.samconfig import find_config, load_samconfig

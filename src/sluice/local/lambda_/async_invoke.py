@@ -32,8 +32,8 @@ from sluice.local.lambda_.destinations import (
     Use,
     async_record,
 )
-from sluice.local.lambdas.invocation import ASYNC, Invocation
-from sluice.local.lambdas.runtime import FunctionNotRunnable, LambdaRuntime, LocalFunction, Throttled
+from sluice.local.lambda_.invocation import ASYNC, Invocation
+from sluice.local.lambda_.runtime import FunctionNotRunnable, LambdaRuntime, LocalFunction, Throttled
 
 # AWS: "one minute before the first retry, two minutes before the second".
 RETRY_DELAYS = (60.0, 120.0)

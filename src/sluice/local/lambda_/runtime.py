@@ -29,15 +29,16 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from sluice.asl.errors import StatesError
-from sluice.asl.tasks.lambda_ import LambdaFunctionError
+from sluice.asl.tasks.lambda_ import LambdaFunctionError, function_not_found
+from sluice.asl.tasks.lambda_runtime import TASK_ROOT, error_payload
 from sluice.local.errors import EventError, StackError
-from sluice.local.lambdas.context import LambdaContext
-from sluice.local.lambdas.handler_time import handler_clock
-from sluice.local.lambdas.invocation import SYNC, FunctionError, Invocation
-from sluice.local.lambdas.logs import InvocationLog, LogCapture
-from sluice.local.lambdas.sandbox import CodeSandbox, HandlerLoadError
-from sluice.local.lambdas.spec import FunctionSpec
-from sluice.local.lambdas.timeouts import FunctionTimeout, limit
+from sluice.local.lambda_.context import LambdaContext
+from sluice.local.lambda_.handler_time import handler_clock
+from sluice.local.lambda_.invocation import SYNC, FunctionError, Invocation
+from sluice.local.lambda_.logs import InvocationLog, LogCapture
+from sluice.local.lambda_.sandbox import CodeSandbox, HandlerLoadError
+from sluice.local.lambda_.spec import FunctionSpec
+from sluice.local.lambda_.timeouts import FunctionTimeout, limit
 
 # Lambda's synchronous request and response payload limit.
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
@@ -145,11 +146,7 @@ class LambdaRuntime:
         try:
             invocation = self.call(function, payload, request_id=request_id)
         except FunctionNotFound as error:
-            arn = function if function.startswith("arn:") else \
-                f"arn:aws:lambda:{self.region}:{self.account}:function:{function}"
-            raise StatesError("Lambda.ResourceNotFoundException",
-                              f"Function not found: {arn} (Service: Lambda, Status Code: 404, Error Code: "
-                              f"ResourceNotFoundException, Request ID: {request_id}) — {error}") from error
+            raise function_not_found(function, self.region, self.account, request_id) from error
         except Throttled as error:
             raise StatesError("Lambda.TooManyRequestsException", f"Rate Exceeded. {error}") from error
         except FunctionNotRunnable as error:
@@ -258,7 +255,9 @@ class LambdaRuntime:
             local.cold_start()  # Lambda resets the execution environment after a timeout
             return
         except Exception as error:
-            frames = traceback.format_tb(error.__traceback__)[1:]  # drop our own frame
+            # The handler's frames only (skip ours), its code directory shown as /var/task.
+            frames = error_payload(error, invocation.request_id, roots={str(spec.code_dir): TASK_ROOT},
+                                   skip=1)["stackTrace"]
             invocation.error = FunctionError(type(error).__name__, str(error), frames)
             log.write(f"[ERROR] {type(error).__name__}: {error}\nTraceback (most recent call last):\n"
                       + "".join(frames))

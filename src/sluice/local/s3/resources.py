@@ -1,7 +1,7 @@
 """S3 buckets: names, attributes, and creation in moto (versioning, default encryption).
 
 Notification settings (EventBridge and classic Lambda/SQS/SNS configurations) are read by the
-event wiring (`sluice.local.s3_events`), not given to moto: moto would deliver them itself,
+event wiring (`sluice.local.s3.events`), not given to moto: moto would deliver them itself,
 with its own event shapes, next to ours.
 """
 

@@ -23,10 +23,7 @@ from __future__ import annotations
 
 import base64
 import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from sluice.local.hooks import ApiCall
@@ -37,11 +34,11 @@ from sluice.local.lambda_.destinations import (
     StreamBatch,
     stream_record,
 )
-from sluice.local.lambdas.invocation import Invocation
-from sluice.local.lambdas.runtime import FunctionNotRunnable, Throttled
-from sluice.local.sources.base import EventSource, SourceHost, Wakeup
+from sluice.local.lambda_.invocation import Invocation
+from sluice.local.lambda_.mappings import SourceMapping
+from sluice.local.lambda_.runtime import FunctionNotRunnable, Throttled
+from sluice.local.sources import EventSource, SourceHost, Wakeup
 from sluice.local.trace import FAILED, Activity
-from sluice.local.wiring import SourceMapping
 
 FIRST_RETRY_DELAY = 1.0
 MAX_RETRY_DELAY = 60.0
@@ -241,20 +238,3 @@ class KinesisPoller(EventSource):
             "eventSourceARN": self.stream_arn,
         }
 
-
-@contextmanager
-def virtual_kinesis_time(now: Callable[[], float]) -> Iterator[None]:
-    """Stamp records on the stack's virtual clock while it is open.
-
-    moto's Kinesis takes `ApproximateArrivalTimestamp` from the wall clock, but record ages
-    (`MaximumRecordAgeInSeconds`, retention) are measured on virtual time: a record must be as old
-    as the virtual seconds that passed since it was put, however far the clock jumped."""
-    from moto.kinesis import models  # noqa: PLC0415 - moto is loaded by the stack already
-
-    namespace = vars(models)  # `utcnow` is moto's import, not part of the module's typed interface
-    saved = namespace["utcnow"]
-    namespace["utcnow"] = lambda: datetime.fromtimestamp(now(), tz=UTC).replace(tzinfo=None)
-    try:
-        yield
-    finally:
-        namespace["utcnow"] = saved

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sluice.local.errors import TemplateError
 from sluice.local.eventbridge.rules import Rule
 from sluice.local.eventbridge.transform import target_input
-from sluice.local.sources.base import EventSource, SourceHost
+from sluice.local.sources import EventSource, SourceHost
 
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _UNITS = {"minute": 60, "hour": 3600, "day": 86400}

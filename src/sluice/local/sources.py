@@ -7,6 +7,9 @@ and when a timer it set falls due (a visibility timeout ending, a batching windo
 back-off). Schedules only run inside `LocalStack.advance()`: `arm(seconds)` plans the firings due
 in that window and `disarm()` cancels the rest, since a recurring schedule is never "done".
 
+The sources are the services': `sluice.local.sqs.poller`, `sluice.local.kinesis.poller` and
+`sluice.local.eventbridge.schedules`; `sluice.local.builder` makes one per mapping and schedule.
+
 Example:
     >>> class Audit(EventSource):
     ...     def observe(self, call): print(call.operation)
@@ -16,20 +19,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sluice.asl.clock import VirtualClock
     from sluice.local.delivery import Deliverer
     from sluice.local.eventbridge.bus import EventRouter
     from sluice.local.hooks import ApiCall
-    from sluice.local.lambdas.runtime import LambdaRuntime
-    from sluice.local.sqs import Queues
+    from sluice.local.lambda_.runtime import LambdaRuntime
+    from sluice.local.sqs.queues import Queues
     from sluice.local.template.model import SamTemplate
     from sluice.local.trace import Trace
 
 
-class SourceHost(Protocol):
+@dataclass(frozen=True)
+class SourceHost:
     """What a source may use of the stack."""
 
     template: SamTemplate
@@ -41,10 +46,10 @@ class SourceHost(Protocol):
     queues: Queues
     region: str
     account: str
-
-    def client(self, service: str) -> Any: ...
-
-    def logical_id(self, physical: str) -> str | None: ...
+    #: A boto3 client of the stack's region, by service name.
+    client: Callable[[str], Any]
+    #: The logical id of a physical name, URL or ARN of the template (see `LocalStack.logical_id`).
+    logical_id: Callable[[str], str | None]
 
 
 class EventSource:

@@ -6,7 +6,7 @@ while a Task is being performed, the trace's current activity is the execution's
 variable names the state.
 
 Example:
-    >>> engine.dispatcher = TracingDispatcher(engine.dispatcher, trace)
+    >>> engine = Engine(dispatcher=TracingDispatcher(TaskDispatcher(runtime, integrations), trace), ...)
     >>> runtime = LambdaRuntime(specs, ..., observer=invocation_observer(trace))
 """
 
@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from sluice.asl.tasks.dispatch import TaskDispatcher, TaskRequest
-from sluice.local.lambdas.invocation import Invocation
+from sluice.local.lambda_.invocation import Invocation
 from sluice.local.trace import FAILED, OK, RUNNING, Activity, Trace
 
 # The Task state whose work is being done, with the execution's activity.

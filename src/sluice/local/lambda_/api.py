@@ -20,8 +20,8 @@ from botocore.response import StreamingBody
 
 from sluice.local.errors import EventError
 from sluice.local.hooks import ApiCall
-from sluice.local.lambdas.async_invoke import AsyncInvoker
-from sluice.local.lambdas.runtime import FunctionNotFound, FunctionNotRunnable, LambdaRuntime, Throttled
+from sluice.local.lambda_.async_invoke import AsyncInvoker
+from sluice.local.lambda_.runtime import FunctionNotFound, FunctionNotRunnable, LambdaRuntime, Throttled
 
 
 class LambdaApi:

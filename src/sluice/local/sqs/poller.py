@@ -33,11 +33,11 @@ from typing import Any
 
 from sluice.local.eventbridge.patterns import Pattern, PatternError, compile_pattern
 from sluice.local.hooks import ApiCall
-from sluice.local.lambdas.runtime import FunctionNotRunnable, Throttled
-from sluice.local.sources.base import EventSource, SourceHost, Wakeup
-from sluice.local.sqs import Message
+from sluice.local.lambda_.mappings import SourceMapping
+from sluice.local.lambda_.runtime import FunctionNotRunnable, Throttled
+from sluice.local.sources import EventSource, SourceHost, Wakeup
+from sluice.local.sqs.messages import Message
 from sluice.local.trace import FAILED, Activity
-from sluice.local.wiring import SourceMapping
 
 RECEIVE_LIMIT = 10  # ReceiveMessage returns at most ten messages per call
 THROTTLE_DELAY = 1  # seconds

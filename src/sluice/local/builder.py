@@ -1,0 +1,200 @@
+"""Build a template's local world: every collaborator through its constructor, in dependency order.
+
+`LocalStack` (`sluice.local.stack`) is a facade over the `World` this returns. The order, each
+step needing only what comes before it:
+
+1. moto's backend (on the virtual clock: `sluice.local.adapters.moto_backends`), the stack's region
+   as the default one, the capture of handlers' logs;
+2. the template's resources, provisioned in moto;
+3. the functions (`LambdaRuntime`); the engine, with its Task dispatcher (tracing, state faults)
+   and the template's state machines, served to boto3's Step Functions clients;
+4. the `Deliverer`, then the asynchronous invoker and the EventBridge router, which deliver
+   through it and which it delivers to (a cycle, closed by `sluice.local.late`);
+5. the Lambda API, the S3 wiring, the SQS queues, the event sources (pollers and schedules) and
+   the SNS fan-out;
+6. the reactions to AWS calls, listening on the botocore hooks.
+
+Every context entered (moto, hooks, patches of moto's clocks) is left by `exit`, in reverse order.
+
+Example:
+    >>> with ExitStack() as exit:
+    ...     world = build_world(template, clock=clock, trace=trace, faults=faults, clients=clients,
+    ...                         names=stack.logical_id, exit=exit)
+    ...     world.runtime.call("IngestFunction", {})
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from sluice.asl import Engine
+from sluice.asl.clock import VirtualClock
+from sluice.asl.tasks.dispatch import TaskDispatcher
+from sluice.local.adapters.moto_backends import MotoQueueStore, object_size, virtual_time
+from sluice.local.clients import Clients
+from sluice.local.delivery import Deliverer
+from sluice.local.env_vars import apply_env_vars
+from sluice.local.errors import StackError, TemplateError
+from sluice.local.eventbridge.bus import EventRouter
+from sluice.local.eventbridge.schedules import ScheduleSource
+from sluice.local.eventbridge.wiring import event_rules
+from sluice.local.faults import Faults
+from sluice.local.faults.calls import FaultyCalls
+from sluice.local.faults.events import DeliveryFaults, FaultyInvoker, faulty_targets
+from sluice.local.faults.functions import InvocationGuard
+from sluice.local.faults.states import StateFaults
+from sluice.local.hooks import listening
+from sluice.local.kinesis.poller import KinesisPoller
+from sluice.local.lambda_.api import LambdaApi
+from sluice.local.lambda_.async_invoke import AsyncEvent, AsyncInvoker
+from sluice.local.lambda_.logs import LogCapture
+from sluice.local.lambda_.mappings import source_mappings
+from sluice.local.lambda_.runtime import LambdaRuntime
+from sluice.local.lambda_.spec import function_specs
+from sluice.local.late import Late
+from sluice.local.provision import provision
+from sluice.local.reactions import Reactions
+from sluice.local.s3.events import S3Wiring
+from sluice.local.s3.wiring import bucket_wirings
+from sluice.local.sns.fanout import TopicFanout
+from sluice.local.sns.subscriptions import content_deduplicated_topics, subscription_mappings, topic_subscriptions
+from sluice.local.sources import EventSource, SourceHost
+from sluice.local.sqs.api import SqsApi
+from sluice.local.sqs.poller import SqsPoller
+from sluice.local.sqs.queues import Queues
+from sluice.local.stepfunctions.statemachines import MachineSpec, register, state_machine_specs
+from sluice.local.stepfunctions.tracing import TracingDispatcher, invocation_observer
+from sluice.local.template.model import SamTemplate
+from sluice.local.trace import Trace
+from sluice.local.wiring import unsupported_events, unsupported_resources
+
+# Event types of functions and state machines the wiring connects (others are warned about).
+WIRED_EVENTS = ("S3", "EventBridgeRule", "CloudWatchEvent", "Schedule", "ScheduleV2", "SNS", "SQS", "Kinesis")
+
+
+@dataclass(frozen=True)
+class World:
+    """The collaborators of a running stack."""
+
+    log_capture: LogCapture
+    runtime: LambdaRuntime
+    engine: Engine
+    state_machines: dict[str, MachineSpec]
+    deliverer: Deliverer
+    invoker: AsyncInvoker
+    router: EventRouter
+    lambda_api: LambdaApi
+    s3: S3Wiring
+    queues: Queues
+    sources: list[EventSource]
+    reactions: Reactions
+
+
+def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, faults: Faults, clients: Clients,
+                names: Callable[[str], str | None], exit: ExitStack, seed: int | str = 0,
+                env_vars: Mapping[str, Any] | None = None, echo_logs: TextIO | None = None) -> World:
+    """Start the template's world inside `exit` (see the module docstring for the order)."""
+    from moto import mock_aws  # noqa: PLC0415 - moto costs 0.3 s to import; only stacks need it
+
+    from sluice.api import StepFunctionsService  # noqa: PLC0415
+    from sluice.api.adapter import serve_boto3  # noqa: PLC0415
+    from sluice.asl.integrations import ServiceIntegrations  # noqa: PLC0415
+
+    region, account = template.region, template.account
+    exit.enter_context(mock_aws())
+    exit.enter_context(virtual_time(clock.now))
+    exit.enter_context(_region_default(region))
+    log_capture = exit.enter_context(LogCapture())
+    provision(template, clients.client)
+
+    inline_dir = Path(exit.enter_context(tempfile.TemporaryDirectory(prefix="sluice-inline-")))
+    specs = function_specs(template, inline_dir=inline_dir)
+    template.warnings.extend(apply_env_vars(specs, env_vars or {}))
+    guard = InvocationGuard(faults, specs)
+    runtime = LambdaRuntime(specs, region=region, account=account, log_capture=log_capture, echo_logs=echo_logs,
+                            observer=invocation_observer(trace), clock=clock.now, seed=seed, guard=guard)
+
+    integrations = ServiceIntegrations(clients)
+    late_engine: Late[Engine] = Late("the engine")
+    dispatcher = StateFaults(TracingDispatcher(TaskDispatcher(runtime, integrations), trace), faults, late_engine)
+    engine = late_engine.bind(Engine(clock=clock, region=region, account=account, seed=seed,
+                                     integrations=integrations, dispatcher=dispatcher))
+    state_machines = state_machine_specs(template)
+    register(engine, state_machines, template)
+    exit.enter_context(serve_boto3(StepFunctionsService(engine)))
+
+    late_invoker: Late[AsyncInvoker] = Late("the asynchronous invoker")
+    late_router: Late[EventRouter] = Late("the event router")
+    deliverer = Deliverer(client=clients.client, engine=engine, trace=trace, region=region, account=account,
+                          invoker=late_invoker, router=late_router, seed=seed, strict=template.strict)
+
+    def dropped(queued: AsyncEvent, reason: str) -> None:
+        deliverer.failed(f"event for {queued.function.spec.logical_id} dropped: {reason}")
+
+    deliveries = DeliveryFaults(faults)
+    invoker = late_invoker.bind(FaultyInvoker(runtime, loop=clock.loop, now=clock.now, sender=deliverer,
+                                              on_dropped=dropped, faults=deliveries))
+    router = late_router.bind(EventRouter(event_rules(template), loop=clock.loop, trace=trace,
+                                          deliver=faulty_targets(deliverer.target, deliveries), now=clock.now,
+                                          account=account, region=region))
+
+    lambda_api = LambdaApi(runtime, invoker)
+    s3 = S3Wiring(bucket_wirings(template), clock=clock.now, account=account, region=region,
+                  size_of=object_size(account), seed=seed)
+    unsupported_events(template, WIRED_EVENTS)
+    unsupported_resources(template)
+    queues = Queues(MotoQueueStore(account, region), trace=trace, now=clock.now, seed=seed)
+    sources = _sources(SourceHost(template=template, clock=clock, trace=trace, runtime=runtime, deliverer=deliverer,
+                                  router=router, queues=queues, region=region, account=account,
+                                  client=clients.client, logical_id=names))
+    fanout = TopicFanout(topic_subscriptions(template), queues=queues, deliverer=deliverer, trace=trace,
+                         loop=clock.loop, now=clock.now, names=names,
+                         content_deduplicated=content_deduplicated_topics(template), region=region)
+    reactions = Reactions(trace=trace, loop=clock.loop, engine=engine, s3=s3, router=router, deliverer=deliverer,
+                          lambda_api=lambda_api, sns=fanout, sqs=SqsApi(queues, account=account), sources=sources,
+                          names=names)
+    exit.enter_context(listening(FaultyCalls(faults, guard, reactions)))
+    return World(log_capture=log_capture, runtime=runtime, engine=engine, state_machines=state_machines,
+                 deliverer=deliverer, invoker=invoker, router=router, lambda_api=lambda_api, s3=s3, queues=queues,
+                 sources=sources, reactions=reactions)
+
+
+def _sources(host: SourceHost) -> list[EventSource]:
+    """A poller per event source mapping (and per SNS subscription of a polled queue), and a
+    source per scheduled rule."""
+    template = host.template
+    sources: list[EventSource] = []
+    for mapping in [*source_mappings(template), *subscription_mappings(template)]:
+        try:
+            if mapping.kind == "sqs":
+                sources.append(SqsPoller(host, mapping))
+            elif mapping.kind == "kinesis":
+                sources.append(KinesisPoller(host, mapping))
+            else:
+                template.unsupported(f"{mapping.kind} event source mappings are not emulated",
+                                     resource=mapping.logical_id)
+        except StackError as error:
+            raise TemplateError(f"event source mapping: {error}", resource=mapping.logical_id,
+                                origin=template.origin) from None
+    sources.extend(ScheduleSource(host, rule) for rule in host.router.rules if rule.schedule)
+    return sources
+
+
+@contextmanager
+def _region_default(region: str) -> Iterator[None]:
+    """Clients created without a region (e.g. in tests) use the stack's region."""
+    previous = os.environ.get("AWS_DEFAULT_REGION")
+    os.environ["AWS_DEFAULT_REGION"] = region
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("AWS_DEFAULT_REGION", None)
+        else:
+            os.environ["AWS_DEFAULT_REGION"] = previous

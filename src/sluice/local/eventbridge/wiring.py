@@ -1,0 +1,145 @@
+"""The EventBridge rules of a template: declared `AWS::Events::Rule`s, and the rules SAM generates
+from `EventBridgeRule`, `CloudWatchEvent`, `Schedule` and `ScheduleV2` events of functions and
+state machines.
+
+Example:
+    >>> [rule.logical_id for rule in event_rules(template)]
+    ['IngestFunctionObjectCreated', 'AuditRule']
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sluice.local.errors import TemplateError
+from sluice.local.eventbridge.patterns import PatternError, compile_pattern
+from sluice.local.eventbridge.resources import bus_name
+from sluice.local.eventbridge.rules import DEFAULT_TARGET_EVENT_AGE, DEFAULT_TARGET_RETRIES, Rule, Target
+from sluice.local.eventbridge.schedules import next_fire
+from sluice.local.eventbridge.transform import check_target
+from sluice.local.resources.base import generated_name
+from sluice.local.template.model import ResourceDecl, SamTemplate
+from sluice.local.wiring import FUNCTION, STATE_MACHINE, event_type, sam_events
+
+RULE_EVENTS = ("EventBridgeRule", "CloudWatchEvent")
+SCHEDULE_EVENTS = ("Schedule", "ScheduleV2")
+TARGET_SERVICES = ("lambda", "states", "sqs", "sns", "events", "kinesis")
+
+
+def event_rules(template: SamTemplate) -> list[Rule]:
+    rules = [_declared_rule(template, decl) for decl in template.of_type("AWS::Events::Rule")]
+    for owner_type, target_suffix in ((FUNCTION, "LambdaTarget"), (STATE_MACHINE, "StepFunctionsTarget")):
+        for owner, event_name, properties in sam_events(template, owner_type, RULE_EVENTS + SCHEDULE_EVENTS):
+            rules.append(_sam_rule(template, owner, event_name, properties, target_suffix))
+    for rule in rules:
+        for target in rule.targets:
+            if target.service not in TARGET_SERVICES:
+                template.unsupported(f"target {target.id} ({target.arn}) is not a service sluice delivers to "
+                                     f"({', '.join(TARGET_SERVICES)})", resource=rule.logical_id, property="Targets")
+    return rules
+
+
+def _declared_rule(template: SamTemplate, decl: ResourceDecl) -> Rule:
+    rule = Rule(
+        logical_id=decl.logical_id,
+        name=template.physical_name(decl.logical_id),
+        arn=template.get_att(decl.logical_id, "Arn"),
+        bus=bus_name(template.prop(decl, "EventBusName")),
+        schedule=template.prop(decl, "ScheduleExpression"),
+        enabled=str(template.prop(decl, "State", "ENABLED")).startswith("ENABLED"),
+    )
+    rule.pattern = _pattern(template, decl.logical_id, template.prop(decl, "EventPattern"), "EventPattern")
+    if rule.schedule is not None:
+        _check_schedule(template, decl.logical_id, rule, "ScheduleExpression")
+    if rule.pattern is None and rule.schedule is None:
+        raise TemplateError("a rule needs an EventPattern or a ScheduleExpression", resource=decl.logical_id,
+                            origin=template.origin)
+    for index, target in enumerate(template.prop(decl, "Targets") or []):
+        rule.targets.append(_target(template, decl.logical_id, target, index))
+    return rule
+
+
+def _target(template: SamTemplate, rule: str, raw: dict[str, Any], index: int) -> Target:
+    if "Arn" not in raw or "Id" not in raw:
+        raise TemplateError(f"Targets[{index}] needs Id and Arn", resource=rule, property="Targets",
+                            origin=template.origin)
+    try:
+        check_target(raw, rule)
+    except TemplateError as error:
+        raise error.located(template.origin) from None
+    retry = raw.get("RetryPolicy") or {}
+    return Target(
+        id=str(raw["Id"]),
+        arn=str(raw["Arn"]),
+        input=raw.get("Input"),
+        input_path=raw.get("InputPath"),
+        input_transformer=raw.get("InputTransformer"),
+        sqs_message_group_id=(raw.get("SqsParameters") or {}).get("MessageGroupId"),
+        kinesis_partition_key_path=(raw.get("KinesisParameters") or {}).get("PartitionKeyPath"),
+        dead_letter_arn=(raw.get("DeadLetterConfig") or {}).get("Arn"),
+        maximum_retry_attempts=int(retry.get("MaximumRetryAttempts", DEFAULT_TARGET_RETRIES)),
+        maximum_event_age=int(retry.get("MaximumEventAgeInSeconds", DEFAULT_TARGET_EVENT_AGE)),
+    )
+
+
+def _sam_rule(template: SamTemplate, owner: ResourceDecl, event_name: str, properties: dict[str, Any],
+              target_suffix: str) -> Rule:
+    """The `AWS::Events::Rule` SAM generates for an EventBridgeRule/Schedule event."""
+    logical_id = f"{owner.logical_id}{event_name}"
+    where = f"Events.{event_name}.Properties"
+    resolved = template.resolve(owner, properties, where)
+    kind = event_type(owner, event_name)
+    name = resolved.get("RuleName") or resolved.get("Name") or \
+        generated_name(template.stack_name, logical_id, max_length=64)
+    bus = bus_name(resolved.get("EventBusName"))
+    path = name if bus == "default" else f"{bus}/{name}"
+    state = resolved.get("State")
+    enabled = str(state).startswith("ENABLED") if state is not None else \
+        str(resolved.get("Enabled", True)).lower() == "true"
+    rule = Rule(logical_id=logical_id, name=str(name),
+                arn=f"arn:{template.partition}:events:{template.region}:{template.account}:rule/{path}",
+                bus=bus, enabled=enabled)
+    if kind in RULE_EVENTS:
+        rule.pattern = _pattern(template, owner.logical_id, resolved.get("Pattern"), f"{where}.Pattern")
+        if rule.pattern is None:
+            raise TemplateError(f"{kind} event {event_name} needs a Pattern", resource=owner.logical_id,
+                                property=f"{where}.Pattern", origin=template.origin)
+    else:
+        rule.schedule = resolved.get("Schedule") or resolved.get("ScheduleExpression")
+        rule.schedule_timezone = resolved.get("ScheduleExpressionTimezone")
+        rule.scheduler = kind == "ScheduleV2"
+        if not rule.schedule:
+            raise TemplateError(f"{kind} event {event_name} needs a schedule expression",
+                                resource=owner.logical_id, property=where, origin=template.origin)
+        field_name = "Schedule" if kind == "Schedule" else "ScheduleExpression"
+        _check_schedule(template, owner.logical_id, rule, f"{where}.{field_name}")
+    target = {key: resolved[key] for key in ("Input", "InputPath", "InputTransformer", "RetryPolicy")
+              if key in resolved}
+    target["Id"] = (resolved.get("Target") or {}).get("Id") or f"{logical_id}{target_suffix}"
+    target["Arn"] = template.get_att(owner.logical_id, "Arn") if owner.type == FUNCTION \
+        else template.ref(owner.logical_id)
+    dead_letter = resolved.get("DeadLetterConfig") or {}
+    if dead_letter.get("Arn"):
+        target["DeadLetterConfig"] = {"Arn": dead_letter["Arn"]}
+    elif dead_letter:
+        template.unsupported("DeadLetterConfig without an Arn (SAM would create a queue)", resource=owner.logical_id,
+                             property=f"{where}.DeadLetterConfig")
+    rule.targets.append(_target(template, logical_id, target, 0))
+    return rule
+
+
+def _check_schedule(template: SamTemplate, owner: str, rule: Rule, where: str) -> None:
+    try:
+        next_fire(str(rule.schedule), after=0.0, created=0.0, timezone=rule.schedule_timezone)
+    except TemplateError as error:
+        raise TemplateError(error.message, resource=owner, property=where, origin=template.origin) from None
+
+
+def _pattern(template: SamTemplate, owner: str, source: Any, where: str) -> Any:
+    if source is None:
+        return None
+    try:
+        return compile_pattern(source if isinstance(source, dict) else json.loads(str(source)))
+    except (PatternError, json.JSONDecodeError) as error:
+        raise TemplateError(str(error), resource=owner, property=where, origin=template.origin) from None

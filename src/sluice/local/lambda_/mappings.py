@@ -1,0 +1,78 @@
+"""The event source mappings of a template: SAM `SQS`, `Kinesis` and `DynamoDB` events of
+functions, and declared `AWS::Lambda::EventSourceMapping`s, with their on-failure destinations.
+SNS subscriptions of SQS queues a function polls are added by `sluice.local.sns.subscriptions`.
+
+Example:
+    >>> [(mapping.kind, mapping.function) for mapping in source_mappings(template)]
+    [('sqs', 'OrderedFunction'), ('kinesis', 'StreamFunction')]
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sluice.local.lambda_.destinations import STREAM_ON_FAILURE, Destination, configured
+from sluice.local.template.model import SamTemplate
+from sluice.local.wiring import FUNCTION, event_type, sam_events
+
+POLLED_EVENTS = ("SQS", "Kinesis", "DynamoDB")
+
+
+@dataclass
+class SourceMapping:
+    """An event source mapping (SAM `SQS`/`Kinesis`/`DynamoDB` event or `AWS::Lambda::EventSourceMapping`)."""
+
+    logical_id: str
+    function: str
+    source_arn: str
+    kind: str  # sqs | kinesis | dynamodb
+    settings: dict[str, Any] = field(default_factory=dict)
+    #: The mapping's UUID (AWS names S3 on-failure objects after it).
+    uuid: str = ""
+    #: `DestinationConfig.OnFailure` of a stream mapping.
+    on_failure: Destination | None = None
+
+
+def source_mappings(template: SamTemplate) -> list[SourceMapping]:
+    mappings = []
+    for function, event_name, properties in sam_events(template, FUNCTION, POLLED_EVENTS):
+        where = f"Events.{event_name}.Properties"
+        resolved = template.resolve(function, properties, where)
+        kind = event_type(function, event_name).lower()
+        source = resolved.get("Queue") if kind == "sqs" else resolved.get("Stream")
+        logical_id = f"{function.logical_id}{event_name}"  # the mapping SAM generates
+        mapping = SourceMapping(logical_id, function.logical_id, str(source), kind, resolved,
+                                uuid=_mapping_uuid(template, logical_id))
+        mapping.on_failure = _on_failure(template, mapping, function.logical_id, f"{where}.DestinationConfig")
+        mappings.append(mapping)
+    for decl in template.of_type("AWS::Lambda::EventSourceMapping"):
+        resolved = {key: template.prop(decl, key) for key in decl.properties}
+        source = str(resolved.get("EventSourceArn", ""))
+        service = source.split(":")[2] if source.count(":") >= 2 else ""
+        mapping = SourceMapping(decl.logical_id, str(resolved.get("FunctionName")), source, service, resolved,
+                                uuid=template.physical_name(decl.logical_id))
+        mapping.on_failure = _on_failure(template, mapping, decl.logical_id, "DestinationConfig")
+        mappings.append(mapping)
+    return mappings
+
+
+def _mapping_uuid(template: SamTemplate, logical_id: str) -> str:
+    """The UUID of a SAM-generated mapping, named as `EventSourceMappingKind` names a declared one."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{template.stack_name}/{logical_id}"))
+
+
+def _on_failure(template: SamTemplate, mapping: SourceMapping, owner: str, where: str) -> Destination | None:
+    """A stream mapping's on-failure destination. An SQS mapping has none: AWS leaves failed messages
+    to the queue's redrive policy ("Using Lambda with Amazon SQS")."""
+    config = mapping.settings.get("DestinationConfig") or {}
+    if not config:
+        return None
+    if mapping.kind == "sqs":
+        template.unsupported("an SQS event source has no on-failure destination: failed messages go to the "
+                             "queue's dead-letter queue (set RedrivePolicy on the queue)", resource=owner,
+                             property=where)
+        return None
+    return configured(template, config.get("OnFailure") or {}, STREAM_ON_FAILURE, resource=owner,
+                      property=f"{where}.OnFailure")

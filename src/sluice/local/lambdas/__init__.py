@@ -1,1 +1,0 @@
-"""The in-process Lambda runtime: specs, sandboxed imports, context, logs, timeouts, async invokes."""

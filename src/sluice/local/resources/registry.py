@@ -1,0 +1,59 @@
+"""Resource kinds by CloudFormation type, gathered from every service package.
+
+Three groups:
+- emulated: created in moto, run in-process, or wired by the local event router;
+- accepted: no local behaviour, and none is missed (IAM, policies, alarms, permissions…);
+- everything else: accepted with a warning that it is not emulated (`Ref`/`Fn::GetAtt` still
+  answer with placeholder names, so the rest of the template runs).
+
+Example:
+    >>> kind_for("AWS::S3::Bucket").service
+    's3'
+"""
+
+from __future__ import annotations
+
+from sluice.local.dynamodb.resources import SimpleTableKind, TableKind
+from sluice.local.eventbridge.resources import EventBusKind, RuleKind
+from sluice.local.kinesis.resources import StreamKind
+from sluice.local.lambda_.resources import EventSourceMappingKind, FunctionKind, LayerKind
+from sluice.local.resources.base import InertKind, Kind
+from sluice.local.resources.iam import RoleKind
+from sluice.local.resources.kms import AliasKind, KeyKind
+from sluice.local.resources.parameters import LogGroupKind, SsmParameterKind
+from sluice.local.s3.resources import BucketKind
+from sluice.local.sns.resources import SubscriptionKind, TopicKind
+from sluice.local.sqs.resources import QueueKind
+from sluice.local.stepfunctions.resources import StateMachineKind
+
+_EMULATED: tuple[Kind, ...] = (
+    BucketKind(), TableKind(), SimpleTableKind(), QueueKind(), StreamKind(), TopicKind(), SubscriptionKind(),
+    EventBusKind(), RuleKind(), KeyKind(), AliasKind(), SsmParameterKind(), LogGroupKind(), FunctionKind(),
+    LayerKind(), StateMachineKind(), EventSourceMappingKind(), RoleKind(),
+)
+KINDS: dict[str, Kind] = {resource_type: kind for kind in _EMULATED for resource_type in kind.types}
+
+#: Types with no local behaviour that a pipeline would miss: accepted silently.
+QUIET_PREFIXES = (
+    "AWS::IAM::", "AWS::CloudWatch::", "AWS::Lambda::Permission", "AWS::Lambda::Version", "AWS::Lambda::Alias",
+    "AWS::Lambda::EventInvokeConfig", "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy",
+    "AWS::Logs::MetricFilter", "AWS::Events::Archive", "AWS::XRay::", "AWS::CloudFormation::",
+)
+
+_INERT: dict[str, InertKind] = {}
+
+
+def kind_for(resource_type: str) -> Kind:
+    """The kind for a type; unknown types get an inert kind (see `is_quiet`)."""
+    kind = KINDS.get(resource_type)
+    if kind is None:
+        kind = _INERT.setdefault(resource_type, InertKind(resource_type))
+    return kind
+
+
+def is_quiet(resource_type: str) -> bool:
+    """True for types accepted without a warning."""
+    return resource_type in KINDS or resource_type.startswith(QUIET_PREFIXES)
+
+
+__all__ = ["KINDS", "Kind", "is_quiet", "kind_for"]

@@ -1,0 +1,36 @@
+"""State machines: names and ARNs. Not created in moto: they run on the ASL engine
+(`sluice.local.stepfunctions.statemachines` registers them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from sluice.local.resources.base import Kind, generated_name
+
+if TYPE_CHECKING:
+    from sluice.local.template.model import ResourceDecl, SamTemplate
+
+
+class StateMachineKind(Kind):
+    types = ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
+    service = "states"
+    max_name_length = 80
+
+    def physical_name(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        explicit = template.prop(decl, "Name" if decl.type.startswith("AWS::Serverless") else "StateMachineName")
+        if explicit is not None:
+            return str(explicit)
+        # CloudFormation names state machines <LogicalId>-<suffix>, without the stack name.
+        return generated_name(template.stack_name, decl.logical_id, max_length=self.max_name_length,
+                              with_stack=False)
+
+    def ref(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        return self.arn(decl, template)
+
+    def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        return (f"arn:{template.partition}:states:{template.region}:{template.account}:stateMachine:"
+                f"{template.physical_name(decl.logical_id)}")
+
+    def attributes(self, decl: ResourceDecl, template: SamTemplate) -> Mapping[str, Callable[[], Any]]:
+        return {"Arn": lambda: self.arn(decl, template), "Name": lambda: template.physical_name(decl.logical_id)}
