@@ -56,7 +56,7 @@ timed = start=$$SECONDS; $(2); echo "make: $(1) took $$((SECONDS - start)) s"
 export SAM_CLI_TELEMETRY := 0
 export SAM_CLI_DISABLE_UPDATE_CHECK := 1
 
-.PHONY: all venv tools lint build test demo bench chaos clean distclean graphviz graphs
+.PHONY: all venv tools lint build test demo bench chaos clean distclean graphviz chromium graphs
 
 all: test
 
@@ -95,13 +95,20 @@ build: venv tools
 	@$(call timed,sam build,PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(SAM) build --template template.yaml)
 	@$(call timed,layer check,$(VENV)/bin/python -m scripts.check_layer_build template.yaml --build-dir .aws-sam/build)
 
-test: lint build graphviz
+test: lint build graphviz chromium
 	@$(call timed,pytest,$(VENV)/bin/pytest $(PYTEST_ARGS))
 
-# Graphviz's `dot` draws `sluice graph`'s SVG and PNG (docs/adr/0006); a Debian package.
+# $(call debian,COMMAND,PACKAGE): install Debian's PACKAGE unless COMMAND is already on the PATH.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+debian = command -v $(1) >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(2); }
+
+# Graphviz's `dot` draws `sluice graph`'s SVG and PNG (docs/adr/0006).
 graphviz:
-	@command -v dot >/dev/null || { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq \
-	  && $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq graphviz; }
+	@$(call debian,dot,graphviz)
+
+# Headless Chromium opens the HTML execution report in tests/report/ (what a browser renders).
+chromium:
+	@$(call debian,chromium,chromium)
 
 # Redraw docs/graphs/ from template.yaml (tests/graph/test_docs_graphs.py checks they are current).
 graphs: venv graphviz

@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "graph": ("sluice.commands.graph", "draw a state machine: Mermaid text, SVG or PNG"),
     "lint": ("sluice.commands.lint", "check the template and state machines against best practices"),
     "cost": ("sluice.commands.cost", "estimate a pipeline's monthly AWS cost, Standard and Express side by side"),
+    "report": ("sluice.commands.report", "write the HTML report of an execution of a running `sluice serve`"),
 }
 
 

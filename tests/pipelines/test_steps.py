@@ -602,8 +602,10 @@ def test_a_missing_object_is_permanent_not_an_unclassified_error(world: World, r
     # Found by the bad-input campaign: NoSuchKey escaped as a bare ClientError; a version that is gone
     # does not come back on a retry.
     store = ObjectStore(world.s3)
-    calls = {"read_bytes": lambda: store.read_bytes(world.raw, "gone.csv"),
-             "blocks": lambda: list(store.blocks(world.raw, "gone.csv")),
-             "read_range": lambda: store.read_range(world.raw, "gone.csv", 0, 10)}
+    calls: dict[str, Callable[[], object]] = {
+        "read_bytes": lambda: store.read_bytes(world.raw, "gone.csv"),
+        "blocks": lambda: list(store.blocks(world.raw, "gone.csv")),
+        "read_range": lambda: store.read_range(world.raw, "gone.csv", 0, 10),
+    }
     with pytest.raises(ObjectNotFound, match=r"gone\.csv does not exist"):
         calls[read]()

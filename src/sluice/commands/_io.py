@@ -36,6 +36,13 @@ def read_json_argument(value: str | None, what: str = "input") -> Any:
         raise UsageError(f"{origin} is nested too deeply to parse") from None
 
 
+def fresh_seed() -> int:
+    """The seed of a run given no `--seed`: request and execution ids differ from run to run, as on AWS."""
+    import secrets  # noqa: PLC0415
+
+    return secrets.randbits(32)
+
+
 def fail(message: str, code: int = 2) -> int:
     print(f"sluice: error: {message}", file=sys.stderr)
     return code

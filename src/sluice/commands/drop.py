@@ -23,6 +23,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="local file(s) to upload")
     parser.add_argument("destination", metavar="s3://BUCKET/KEY", help="bucket (logical id or name) and key")
     parser.add_argument("--logs", action="store_true", help="show each invocation's logs in the tree")
+    parser.add_argument("--report", metavar="FILE.html",
+                        help="also write an HTML report: executions coloured by outcome, where every object ended up")
     add_stack_options(parser)
 
 
@@ -45,8 +47,15 @@ def run(args: argparse.Namespace) -> int:
             stack.run_until_idle()
             roots = stack.trace.since(mark)
             Console(file=sys.stdout).print(render(roots, start=start, logs=args.logs))
+            if args.report:
+                from sluice.report import from_trace, write_report  # noqa: PLC0415
+
+                title = f"sluice drop {' '.join(args.files)} {args.destination}"
+                write_report(from_trace(stack, roots, title), args.report, stack.template)
     except LocalStackError as error:
         return fail(str(error))
+    except OSError as error:  # only the report is written to a local path here
+        return fail(f"cannot write the report {args.report}: {error.strerror}")
     return 0 if all(root.ok for root in roots) else 1
 
 

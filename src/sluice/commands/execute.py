@@ -10,7 +10,7 @@ import json
 import sys
 from typing import Any
 
-from sluice.commands._io import UsageError, fail, read_json_argument
+from sluice.commands._io import UsageError, fail, fresh_seed, read_json_argument
 
 TRACE_LIMIT = 200  # state transitions shown before the trace is summarised
 
@@ -23,7 +23,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.add_argument("--no-trace", action="store_true", help="do not print the state trace")
     parser.add_argument("--real-time", action="store_true", help="really wait (default: virtual clock)")
-    parser.add_argument("--seed", default="0", help="seed for jitter, UUIDs and random intrinsics")
+    parser.add_argument("--seed", help="seed for jitter, UUIDs and random intrinsics: the same seed gives the same "
+                                       "run (default: fresh every run)")
+    parser.add_argument("--report", metavar="FILE.html", help="also write an HTML execution report (works offline)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,9 +35,11 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         data = read_json_argument(args.input)
-        with Engine(real_time=args.real_time, seed=args.seed) as engine:
+        with Engine(real_time=args.real_time, seed=args.seed if args.seed is not None else fresh_seed()) as engine:
             machine = engine.create_state_machine(_name(args.definition), args.definition, type=args.type)
             execution = engine.run(machine, data, name=args.name)
+            if args.report and (problem := _write_report(engine, execution.arn, args)):
+                return problem
     except (UsageError, DefinitionLoadError, InvalidName, InvalidExecutionInput) as error:
         return fail(str(error))
     except DefinitionInvalid as error:
@@ -47,6 +51,17 @@ def run(args: argparse.Namespace) -> int:
             _print_trace(execution)
         _print_result(execution)
     return 0 if execution.status == "SUCCEEDED" else 1
+
+
+def _write_report(engine: Any, arn: str, args: argparse.Namespace) -> int | None:
+    """Write `--report`; an exit code when the file cannot be written."""
+    from sluice.report import from_engine, write_report  # noqa: PLC0415
+
+    try:
+        write_report(from_engine(engine, [arn], f"sluice execute {args.definition}"), args.report)
+    except OSError as error:
+        return fail(f"cannot write the report {args.report}: {error.strerror}")
+    return None
 
 
 def _name(path: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Mapping
 
 from sluice.graph.model import CATCH, CHOICE, DEFAULT, RETRY, Block, Graph, Node
 
@@ -41,14 +42,16 @@ class GraphvizMissing(RuntimeError):
     """`dot` is not installed."""
 
 
-def to_dot(graph: Graph) -> str:
+def to_dot(graph: Graph, extra: Mapping[str, str] | None = None) -> str:
+    """`extra`: more DOT attributes per node or frame id (`class="failed", fillcolor="…"`); they
+    come after the type's style, so they win (the execution report colours states by outcome)."""
     lines = [
         "digraph workflow {",
         f"  label={_quote(graph.title)}; labelloc=t; fontname=Helvetica; fontsize=16;",
         "  compound=true; rankdir=TB; nodesep=0.35; ranksep=0.45;",
         '  node [fontname=Helvetica, fontsize=11]; edge [fontname=Helvetica, fontsize=9, color="#555555"];',
     ]
-    _block(graph.root, lines, 1)
+    _block(graph.root, lines, 1, extra or {})
     frames = graph.block_ids()
     for edge in graph.edges:
         attributes = [_EDGE_STYLE[edge.kind]] if edge.kind in _EDGE_STYLE else []
@@ -66,7 +69,7 @@ def to_dot(graph: Graph) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(graph: Graph, fmt: str) -> bytes:
+def render(graph: Graph, fmt: str, extra: Mapping[str, str] | None = None) -> bytes:
     """SVG or PNG bytes, drawn by Graphviz's `dot` (Debian package `graphviz`)."""
     if fmt not in FORMATS:
         raise ValueError(f"unsupported image format {fmt!r} (supported: {', '.join(FORMATS)})")
@@ -74,21 +77,24 @@ def render(graph: Graph, fmt: str) -> bytes:
     if dot is None:
         raise GraphvizMissing("Graphviz's `dot` is not installed (apt-get install graphviz); "
                               "Mermaid output (.mmd) needs nothing")
-    result = subprocess.run([dot, f"-T{fmt}"], input=to_dot(graph).encode(), capture_output=True, check=False)
+    result = subprocess.run([dot, f"-T{fmt}"], input=to_dot(graph, extra).encode(), capture_output=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"dot failed: {result.stderr.decode(errors='replace').strip()}")
     return result.stdout
 
 
-def _block(block: Block, lines: list[str], depth: int) -> None:
+def _block(block: Block, lines: list[str], depth: int, extra: Mapping[str, str]) -> None:
     indent = "  " * depth
     for node in block.nodes:
-        lines.append(f"{indent}{node.id} [label={_node_label(node)}, {_NODE_STYLE.get(node.type, '')}];")
+        more = f", {extra[node.id]}" if node.id in extra else ""
+        lines.append(f"{indent}{node.id} [label={_node_label(node)}, {_NODE_STYLE.get(node.type, '')}{more}];")
     for inner in block.blocks:
         lines.append(f"{indent}subgraph cluster_{inner.id} {{")
         lines.append(f'{indent}  label={_quote(inner.title)}; style="rounded,dashed"; color="#888888"; '
                      "fontsize=11;")
-        _block(inner, lines, depth + 1)
+        if inner.id in extra:
+            lines.append(f"{indent}  graph [{extra[inner.id]}];")
+        _block(inner, lines, depth + 1, extra)
         lines.append(f"{indent}}}")
 
 
