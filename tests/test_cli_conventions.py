@@ -1,12 +1,16 @@
-"""What every `sluice` command shares: `--version`, and usage errors reported by the sub-command."""
+"""What every `sluice` command shares: `--version`, usage errors reported by the sub-command, stdout
+for the result only, `--json`, and one exit-code convention (0 ok, 1 the run failed, 2 usage or input)."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from sluice.cli import main
+from sluice.cli import COMMANDS, main
 from tests.runtime.moto_stack import ROOT
 
 
@@ -38,3 +42,105 @@ def _execution_arn(capsys: pytest.CaptureFixture[str], *seed: str) -> str:
 def test_unnamed_executions_get_fresh_ids_unless_a_seed_is_given(capsys: pytest.CaptureFixture[str]) -> None:
     assert _execution_arn(capsys) != _execution_arn(capsys)
     assert _execution_arn(capsys, "--seed", "7") == _execution_arn(capsys, "--seed", "7")
+
+
+COUNTER = ROOT / "benchmarks" / "definitions" / "counter_loop.asl.json"
+FILE_PIPELINE = ROOT / "statemachines" / "file_pipeline.asl.json"
+
+
+@pytest.mark.parametrize("flags", [[], ["--json"]])
+def test_execute_stdout_is_only_the_result_so_it_pipes_into_jq(flags: list[str]) -> None:
+    # A real pipe, as `sluice execute … | jq` sees it: the trace and status line go to stderr.
+    sluice = Path(sys.executable).with_name("sluice")
+    result = subprocess.run([str(sluice), "execute", str(COUNTER), "--input", '{"n": 0, "limit": 2}', *flags],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    parsed = json.loads(result.stdout)
+    assert (parsed["output"] if flags else parsed) == {"n": 2, "limit": 2}
+    if not flags:
+        assert "TaskStateEntered" in result.stderr or "PassStateEntered" in result.stderr
+        assert "SUCCEEDED in" in result.stderr
+
+
+def test_execute_with_unresolved_substitutions_is_a_one_line_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["execute", str(FILE_PIPELINE)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1  # one line, no traceback
+    assert "unresolved substitutions ${AlertsTopicArn}, ${FileChunkFunctionArn}" in err
+    assert "sluice run <StateMachineLogicalId>" in err
+
+
+def test_validate_reports_unresolved_substitutions_as_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(FILE_PIPELINE), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["valid"] is False
+    [file] = report["files"]
+    validate = next(d for d in file["diagnostics"] if d["state"] == "Validate")
+    assert validate == {"code": "UNRESOLVED_SUBSTITUTION", "severity": "error", "path": "/States/Validate/Resource",
+                        "state": "Validate", "message": validate["message"]}
+    assert validate["message"].startswith("${FileValidateFunctionArn} is a DefinitionSubstitutions placeholder")
+    assert {d["code"] for d in file["diagnostics"]} == {"UNRESOLVED_SUBSTITUTION"}
+
+
+def test_validate_json_gives_each_files_validity_and_diagnostics(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    good, bad = tmp_path / "good.asl.json", tmp_path / "bad.asl.json"
+    good.write_text(json.dumps({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}))
+    bad.write_text(json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Missing"}}}))
+    assert main(["validate", str(good), str(bad), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["valid"] is False
+    assert report["files"][0] == {"path": str(good), "valid": True, "diagnostics": []}
+    assert report["files"][1]["valid"] is False
+    assert [d["code"] for d in report["files"][1]["diagnostics"]] == ["MISSING_TRANSITION_TARGET", "MISSING_END_STATE"]
+
+
+def test_demo_json_lists_every_check(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--template", str(ROOT / "template.yaml"), "--json"]) == 0
+    out, err = capsys.readouterr()
+    report = json.loads(out)  # the steps' progress went to stderr
+    assert "▶ 1." in err
+    assert report["ok"] is True and len(report["checks"]) >= 10
+    assert set(report["checks"][0]) == {"step", "expectation", "ok", "detail"}
+
+
+# Every command, given a file that is not there: one line on stderr, nothing on stdout, exit code 2.
+MISSING = {
+    "execute": ["execute", "missing.asl.json"],
+    "validate": ["validate", "missing.asl.json"],
+    "validate --json": ["validate", "missing.asl.json", "--json"],
+    "graph": ["graph", "missing.asl.json"],
+    "lint": ["lint", "missing.asl.json"],
+    "cost": ["cost", "missing.asl.json"],
+    "conformance": ["conformance", "missing.jsonl"],
+    "demo": ["demo", "--template", "missing.yaml"],
+    "chaos": ["chaos", "--template", "missing.yaml"],
+    "invoke": ["invoke", "IngestFunction", "--template", "missing.yaml"],
+    "invoke event": ["invoke", "IngestFunction", "-e", "missing.json", "--template", str(ROOT / "template.yaml")],
+    "drop": ["drop", "missing.csv", "s3://RawBucket/in/", "--template", str(ROOT / "template.yaml")],
+    "drop template": ["drop", str(FILE_PIPELINE), "s3://RawBucket/in/", "--template", "missing.yaml"],
+}
+
+
+@pytest.mark.parametrize("case", MISSING)
+def test_a_missing_file_is_one_line_and_exit_code_2_for_every_command(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, case: str
+) -> None:
+    monkeypatch.chdir(tmp_path)  # nothing named missing.* here
+    assert main(MISSING[case]) == 2
+    out, err = capsys.readouterr()
+    if case == "validate --json":
+        assert json.loads(out)["files"][0]["valid"] is False
+    else:
+        assert out == ""
+    assert err.startswith("sluice: error:") and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_commands_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str], command: str) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    help_text = capsys.readouterr().out
+    assert "exit codes:" in help_text
+    for line in ("0  ok", "1  the run or pipeline failed", "2  usage or input error"):
+        assert line in help_text

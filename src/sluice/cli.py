@@ -12,6 +12,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from sluice.commands._io import EXIT_CODES
+
 # name -> (module, one-line help). Modules expose `configure(parser)` and `run(args) -> int`.
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("sluice.commands.demo", "run the whole SAM app locally: the scenario a newcomer should see"),
@@ -20,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "conformance": ("sluice.commands.conformance", "score the engine on a corpus of AWS-recorded executions"),
     "invoke": ("sluice.commands.invoke", "invoke a template's function in-process (a Docker-free sam local invoke)"),
     "drop": ("sluice.commands.drop", "put a file into a local bucket and show everything that follows"),
+    "run": ("sluice.commands.run", "run a template's state machine on the local stack and show everything it did"),
     "serve": ("sluice.commands.serve", "serve the Step Functions API over HTTP (a Step Functions Local stand-in)"),
     "chaos": ("sluice.commands.chaos", "inject random faults into many inputs and check the reliability invariants"),
     "graph": ("sluice.commands.graph", "draw a state machine: Mermaid text, SVG or PNG"),
@@ -31,12 +34,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="sluice", description="sluice: run serverless data pipelines locally, exactly as on AWS."
+        prog="sluice", description="sluice: run serverless data pipelines locally, exactly as on AWS.",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module, help_text) in COMMANDS.items():
-        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        sub = subparsers.add_parser(name, help=help_text, description=help_text, epilog=EXIT_CODES,
+                                    formatter_class=argparse.RawDescriptionHelpFormatter)
         sub.set_defaults(module=module, parser=sub)
         _configure(module, sub)
     return parser

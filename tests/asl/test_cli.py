@@ -25,11 +25,13 @@ def hello(tmp_path: Path) -> Path:
     return path
 
 
-def test_execute_prints_trace_and_output(hello: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_execute_prints_the_trace_to_stderr_and_only_the_output_to_stdout(
+    hello: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["execute", str(hello), "--input", '{"name": "ada"}']) == 0
-    out = capsys.readouterr().out
-    assert "PassStateEntered" in out and "Hi" in out
-    assert '"greeting": "hi ada"' in out
+    out, err = capsys.readouterr()
+    assert "PassStateEntered" in err and "Hi" in err and "SUCCEEDED in" in err
+    assert json.loads(out) == {"greeting": "hi ada"}
 
 
 def test_execute_json_reads_input_from_a_file(hello: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -47,7 +49,8 @@ def test_execute_exits_non_zero_on_failed_execution(tmp_path: Path, capsys: pyte
     path.write_text(json.dumps(BROKEN))
     assert main(["execute", str(path)]) == 1
     captured = capsys.readouterr()
-    assert "FAILED" in captured.out
+    assert captured.out == ""  # no result: what went wrong is on stderr
+    assert "FAILED in" in captured.err
     assert "error: Nope" in captured.err and "on purpose" in captured.err
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sluice.cli import main
+from tests.runtime.moto_stack import ROOT
 
 from .conftest import PIPELINE
 
@@ -98,3 +99,67 @@ def test_drop_exits_1_when_something_fails(capsys: pytest.CaptureFixture[str], t
     data.write_bytes(b"id,amount\n")
     assert main(["drop", str(data), "s3://RawBucket/in/empty.csv", *TEMPLATE]) == 1
     assert "FAILED" in capsys.readouterr().out
+
+
+def test_drop_json_summarises_executions_objects_written_and_inputs_set_aside(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = tmp_path / "orders.csv"
+    data.write_bytes(b"id,amount\n1,9.5\n")
+    assert main(["drop", str(data), "s3://RawBucket/in/", "--json", *TEMPLATE]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["ok"] is True and summary["quarantined"] == []
+    [execution] = summary["executions"]
+    assert execution["status"] == "SUCCEEDED" and execution["error"] is None
+    assert execution["stateMachineArn"].startswith("arn:aws:states:us-east-1:123456789012:stateMachine:Pipeline-")
+    assert summary["written"]["OutBucket"] == ["curated/orders.json"]
+    assert summary["objects"] == [{"bucket": "RawBucket", "key": "in/orders.csv", "outcome": "published",
+                                   "reason": None}]
+
+
+def test_drop_json_reports_a_failed_execution_with_its_error(capsys: pytest.CaptureFixture[str],
+                                                             tmp_path: Path) -> None:
+    data = tmp_path / "empty.csv"
+    data.write_bytes(b"id,amount\n")
+    assert main(["drop", str(data), "s3://RawBucket/in/empty.csv", "--json", *TEMPLATE]) == 1
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["ok"] is False
+    assert [(e["status"], bool(e["error"])) for e in summary["executions"]] == [("FAILED", True)]
+    assert summary["objects"][0]["outcome"] == "failed"
+
+
+def test_a_quarantined_input_is_shown_and_exits_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # Our template's ingest sets aside an object no pipeline claims (unknown_route): the function and
+    # everything it called succeeded, but the input did not go through.
+    data = tmp_path / "stray.csv"
+    data.write_bytes(b"a,b\n1,2\n")
+    drop = ["drop", str(data), "s3://RawBucket/elsewhere/stray.csv", "--template", str(ROOT / "template.yaml")]
+    assert main(drop) == 1
+    out = capsys.readouterr().out
+    assert "✗ quarantined RawBucket/elsewhere/stray.csv: set aside as QuarantineBucket/quarantine/unknown_route/" in out
+    assert main([*drop, "--json"]) == 1
+    summary = json.loads(capsys.readouterr().out)
+    [quarantined] = summary["quarantined"]
+    assert quarantined["key"] == "elsewhere/stray.csv" and "unknown_route" in quarantined["reason"]
+    assert summary["ok"] is False and list(summary["written"]) == ["QuarantineBucket"]
+
+
+def test_piped_output_is_not_wrapped(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    name = "orders-" + "x" * 120 + ".csv"  # far past 80 columns once indented in the tree
+    data = tmp_path / name
+    data.write_bytes(b"id,amount\n1,9.5\n")
+    assert main(["drop", str(data), "s3://RawBucket/in/", *TEMPLATE]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.endswith(f"s3 PutObject RawBucket/in/{name}") for line in lines)
+    assert any(f"OutBucket/curated/{name.removesuffix('.csv')}.json" in line for line in lines)
+
+
+def test_invoke_follow_exits_1_when_the_pipeline_it_started_failed(capsys: pytest.CaptureFixture[str]) -> None:
+    # The event names in/example.csv in a bucket that does not exist: the handler returns (it only
+    # starts the execution), then the execution's Transform fails with NoSuchBucket.
+    assert main(["invoke", "IngestFunction", "-e", str(EVENT), *TEMPLATE]) == 0
+    capsys.readouterr()
+    assert main(["invoke", "IngestFunction", "-e", str(EVENT), "--follow", *TEMPLATE]) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out)["executionArn"]  # the response is still the result on stdout
+    assert "FAILED" in err and "NoSuchBucket" in err

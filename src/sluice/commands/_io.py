@@ -1,11 +1,24 @@
-"""Small helpers shared by commands: reading JSON arguments and reporting errors."""
+"""Small helpers shared by commands: reading JSON arguments, reporting errors, the exit-code
+convention, and a console that does not wrap piped output."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# The one convention every command follows (README "Exit codes"); shown in each command's --help.
+OK, RUN_FAILED, USAGE_ERROR = 0, 1, 2
+EXIT_CODES = """exit codes:
+  0  ok
+  1  the run or pipeline failed (a failed execution, quarantined input, a followed failure)
+  2  usage or input error (bad arguments, a missing or unreadable file, an invalid definition)"""
+# Piped output is not wrapped: a key split across two lines breaks grep, diff and copy-paste.
+UNWRAPPED_WIDTH = 100_000
 
 
 class UsageError(Exception):
@@ -43,6 +56,18 @@ def fresh_seed() -> int:
     return secrets.randbits(32)
 
 
-def fail(message: str, code: int = 2) -> int:
+def fail(message: str, code: int = USAGE_ERROR) -> int:
+    """Print one `sluice: error: …` line to stderr; the exit code to return."""
     print(f"sluice: error: {message}", file=sys.stderr)
     return code
+
+
+def console(file: TextIO) -> Console:
+    """A rich console on `file` that wraps at the terminal's width, and not at all when piped.
+
+    Example:
+        >>> console(sys.stdout).print(tree)
+    """
+    from rich.console import Console  # noqa: PLC0415 - rich is imported only by commands that draw
+
+    return Console(file=file, highlight=False, width=None if file.isatty() else UNWRAPPED_WIDTH)

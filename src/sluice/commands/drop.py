@@ -4,7 +4,8 @@ execution → states → outputs written.
 
 BUCKET is the template's logical id (`RawBucket`) or the bucket's name. A KEY ending in `/` (or
 none) gets each file's name appended. Exit code 0 when everything that ran succeeded, 1 when
-something failed, 2 for a problem with the template or the arguments.
+something failed or an input was quarantined, 2 for a problem with the template or the arguments.
+The tree (or with `--json` one summary object) goes to stdout; warnings and logs to stderr.
 
 Example:
     $ sluice drop orders.csv s3://RawBucket/incoming/
@@ -13,8 +14,13 @@ Example:
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sluice.report import ObjectFate, Report
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -23,18 +29,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="local file(s) to upload")
     parser.add_argument("destination", metavar="s3://BUCKET/KEY", help="bucket (logical id or name) and key")
     parser.add_argument("--logs", action="store_true", help="show each invocation's logs in the tree")
+    parser.add_argument("--json", action="store_true", help="print one JSON object: executions with status and "
+                                                            "error, objects written per bucket, inputs set aside")
     parser.add_argument("--report", metavar="FILE.html",
                         help="also write an HTML report: executions coloured by outcome, where every object ended up")
     add_stack_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console  # noqa: PLC0415
-
-    from sluice.commands._io import fail  # noqa: PLC0415
+    from sluice.commands._io import RUN_FAILED, console, fail  # noqa: PLC0415
     from sluice.local.cli_options import print_warnings, stack_from_args  # noqa: PLC0415
     from sluice.local.errors import LocalStackError  # noqa: PLC0415
     from sluice.local.tree import render  # noqa: PLC0415
+    from sluice.report import from_trace, write_report  # noqa: PLC0415
 
     try:
         bucket, keys = _destination(args.destination, [Path(name) for name in args.files])
@@ -46,17 +53,63 @@ def run(args: argparse.Namespace) -> int:
                 stack.put_object(bucket, key, path)
             stack.run_until_idle()
             roots = stack.trace.since(mark)
-            Console(file=sys.stdout).print(render(roots, start=start, logs=args.logs))
+            # Where each object ended up decides the exit code too: a quarantined input is no success.
+            report = from_trace(stack, roots, f"sluice drop {' '.join(args.files)} {args.destination}")
+            set_aside = _set_aside(report)
+            if args.json:
+                print(json.dumps(_summary(report), ensure_ascii=False, default=str))
+            else:
+                out = console(sys.stdout)
+                out.print(render(roots, start=start, logs=args.logs))
+                for fate in set_aside:
+                    out.print(f"[bold red]✗ {fate.outcome}[/bold red] {fate.bucket}/{fate.key}: {_why(fate)}")
             if args.report:
-                from sluice.report import from_trace, write_report  # noqa: PLC0415
-
-                title = f"sluice drop {' '.join(args.files)} {args.destination}"
-                write_report(from_trace(stack, roots, title), args.report, stack.template)
+                write_report(report, args.report, stack.template)
     except LocalStackError as error:
         return fail(str(error))
     except OSError as error:  # only the report is written to a local path here
         return fail(f"cannot write the report {args.report}: {error.strerror}")
-    return 0 if all(root.ok for root in roots) else 1
+    return RUN_FAILED if set_aside or not all(root.ok for root in roots) else 0
+
+
+def _summary(report: Report) -> dict[str, Any]:
+    """`--json`: the executions, the objects written per bucket, and the inputs set aside."""
+    from sluice.report.model import QUARANTINED  # noqa: PLC0415
+    written: dict[str, list[str]] = {}
+    for fate in report.objects:
+        for write in fate.writes:
+            if not write.operation.startswith("Delete") and write.exists is not False:
+                written.setdefault(write.bucket, []).append(write.key)
+    return {
+        "ok": not _set_aside(report)
+              and all(execution.status in ("SUCCEEDED", "RUNNING") for execution in report.all_executions()),
+        "executions": [
+            {"name": execution.name, "executionArn": execution.arn, "stateMachineArn": execution.state_machine_arn,
+             "status": execution.status, "error": execution.problem.error if execution.problem else None,
+             "cause": execution.problem.cause if execution.problem else None}
+            for execution in report.all_executions()
+        ],
+        "objects": [{"bucket": fate.bucket, "key": fate.key, "outcome": fate.outcome, "reason": fate.reason}
+                    for fate in report.objects],
+        "written": {bucket: sorted(set(keys)) for bucket, keys in written.items()},
+        "quarantined": [{"bucket": fate.bucket, "key": fate.key, "reason": _why(fate)}
+                        for fate in _set_aside(report) if fate.outcome == QUARANTINED],
+    }
+
+
+def _why(fate: ObjectFate) -> str:
+    """The reason on one line, else where the input was set aside."""
+    if fate.reason:
+        return " ".join(fate.reason.split())
+    kept = [f"{write.bucket}/{write.key}" for write in fate.writes if "quarantine" in write.bucket.lower()]
+    return f"set aside as {kept[0]}" if kept else "no reason recorded"
+
+
+def _set_aside(report: Report) -> list[ObjectFate]:
+    """Inputs that did not go through: quarantined or failed. Either makes the drop exit 1."""
+    from sluice.report.model import OBJECT_FAILED, QUARANTINED  # noqa: PLC0415
+
+    return [fate for fate in report.objects if fate.outcome in (QUARANTINED, OBJECT_FAILED)]
 
 
 def _destination(text: str, files: list[Path]) -> tuple[str, list[tuple[Path, str]]]:

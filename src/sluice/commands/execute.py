@@ -1,6 +1,9 @@
 """`sluice execute PATH.asl.json` — run a definition on the local engine and show what happened.
 
-Exit code 0 when the execution SUCCEEDED, 1 when it FAILED / TIMED_OUT / ABORTED, 2 on bad usage.
+stdout carries only the result (the output JSON, or with `--json` one summary object), so it pipes
+into `jq`; the state trace and the status line go to stderr. Exit code 0 when the execution
+SUCCEEDED, 1 when it FAILED / TIMED_OUT / ABORTED, 2 on bad usage or input — including a definition
+that still has SAM `${...}` placeholders (run those through their template with `sluice run`).
 """
 
 from __future__ import annotations
@@ -29,14 +32,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sluice.asl import DefinitionLoadError, Engine, InvalidExecutionInput  # noqa: PLC0415 - lazy start-up
+    from sluice.asl import DefinitionLoadError, Engine, InvalidExecutionInput, load_definition  # noqa: PLC0415
     from sluice.asl.names import InvalidName  # noqa: PLC0415
     from sluice.asl.validation import DefinitionInvalid  # noqa: PLC0415
 
     try:
+        definition = load_definition(args.definition)
+        _ensure_substituted(definition, args.definition)
         data = read_json_argument(args.input)
         with Engine(real_time=args.real_time, seed=args.seed if args.seed is not None else fresh_seed()) as engine:
-            machine = engine.create_state_machine(_name(args.definition), args.definition, type=args.type)
+            machine = engine.create_state_machine(_name(args.definition), definition, type=args.type)
             execution = engine.run(machine, data, name=args.name)
             if args.report and (problem := _write_report(engine, execution.arn, args)):
                 return problem
@@ -51,6 +56,17 @@ def run(args: argparse.Namespace) -> int:
             _print_trace(execution)
         _print_result(execution)
     return 0 if execution.status == "SUCCEEDED" else 1
+
+
+def _ensure_substituted(definition: dict[str, Any], path: str) -> None:
+    """A file with SAM placeholders is only half a definition: say how to run it, in one line."""
+    from sluice.asl.validation.substitutions import placeholders  # noqa: PLC0415
+
+    names = placeholders(definition)
+    if names:
+        listed = ", ".join("${" + name + "}" for name in names)
+        raise UsageError(f"{path} has unresolved substitutions {listed}: its template's DefinitionSubstitutions "
+                         "fill them; run it with `sluice run <StateMachineLogicalId>`")
 
 
 def _write_report(engine: Any, arn: str, args: argparse.Namespace) -> int | None:
@@ -95,20 +111,21 @@ def _print_trace(execution: Any) -> None:
             continue
         if shown == TRACE_LIMIT:
             remaining = execution.transitions - shown
-            print(f"  … {remaining} more transitions (use --json for the result only)")
+            print(f"  … {remaining} more transitions (--no-trace hides the trace)", file=sys.stderr)
             break
         offset = event["timestamp"].timestamp() - start
         details: dict[str, Any] = next(
             (value for key, value in event.items() if key.endswith("EventDetails")), {}
         )
         label = details.get("name") or details.get("error", "")
-        print(f"  +{offset:9.3f}s  {kind:<28} {label}")
+        print(f"  +{offset:9.3f}s  {kind:<28} {label}", file=sys.stderr)
         shown += 1
 
 
 def _print_result(execution: Any) -> None:
     duration = execution.duration_seconds or 0.0
-    print(f"{execution.status} in {duration:.3f}s virtual time, {execution.transitions} transitions")
+    print(f"{execution.status} in {duration:.3f}s virtual time, {execution.transitions} transitions",
+          file=sys.stderr)
     if execution.status == "SUCCEEDED":
         print(json.dumps(execution.output, indent=2, ensure_ascii=False))
     else:

@@ -3,8 +3,8 @@
 The function runs in this process against the local stack built from the template (its tables,
 buckets and queues exist; its environment points at them). The response goes to stdout as one
 line of JSON, the function's logs to stderr. Exit code 0 when the handler returned, 1 when it
-raised (its error payload is printed, as Lambda returns it), 2 for a problem with the template,
-the event or the arguments.
+raised (its error payload is printed, as Lambda returns it) or, with `--follow`, when anything it
+started failed, 2 for a problem with the template, the event or the arguments.
 
 Example:
     $ sluice invoke IngestFunction -e events/ingest-object-created.json --env-vars events/env.json
@@ -33,7 +33,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sluice.local.cli_options import print_warnings, stack_from_args  # noqa: PLC0415
+    from sluice.local.cli_options import print_warnings, show_trace, stack_from_args  # noqa: PLC0415
     from sluice.local.errors import LocalStackError  # noqa: PLC0415
 
     try:
@@ -44,13 +44,16 @@ def run(args: argparse.Namespace) -> int:
             function = args.function or _only_function(stack)
             mark, start = stack.trace.mark(), stack.clock.now()
             invocation = stack.invoke(function, event)
+            followed: list[Any] = []
             if args.follow:
                 stack.run_until_idle()
-                _print_tree(stack, mark, start)
+                followed = stack.trace.since(mark)
+                show_trace(stack, followed, start=start, stream=sys.stderr)
     except LocalStackError as error:
         return fail(str(error))
     print(json.dumps(invocation.response, ensure_ascii=False, default=str))
-    return 0 if invocation.ok else 1
+    # With --follow, a pipeline the invocation started that then failed fails the command too.
+    return 0 if invocation.ok and all(activity.ok for activity in followed) else 1
 
 
 def _event(source: str | None) -> Any:
@@ -80,11 +83,3 @@ def _only_function(stack: Any) -> str:
     if len(functions) != 1:
         raise StackError(f"name the function to invoke (functions: {', '.join(functions) or 'none'})")
     return str(functions[0])
-
-
-def _print_tree(stack: Any, mark: int, start: float) -> None:
-    from rich.console import Console  # noqa: PLC0415
-
-    from sluice.local.tree import render  # noqa: PLC0415
-
-    Console(file=sys.stderr).print(render(stack.trace.since(mark), start=start))

@@ -1,10 +1,15 @@
-"""Command-line options shared by the local-stack commands (`sluice invoke`, `sluice drop`),
-spelled as `sam` spells them.
+"""Command-line options shared by the local-stack commands (`sluice invoke`, `sluice drop`,
+`sluice run`), spelled as `sam` spells them, and how those commands show what ran.
 
 Example:
     >>> parser = argparse.ArgumentParser()
     >>> add_stack_options(parser)
     >>> stack = stack_from_args(parser.parse_args(["--parameter-overrides", "Stage=test"]))
+    >>> with stack:
+    ...     mark, start = stack.trace.mark(), stack.clock.now()
+    ...     stack.start_execution("FilePipelineStateMachine", {})
+    ...     stack.run_until_idle()
+    ...     show_trace(stack, stack.trace.since(mark), start=start, stream=sys.stderr)
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from sluice.commands._io import fresh_seed
+from sluice.commands._io import UsageError, console, fresh_seed
 from sluice.local.errors import TemplateError
 
 if TYPE_CHECKING:
     from sluice.local.stack import LocalStack
+    from sluice.local.trace import Activity
 
 TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
 
@@ -74,3 +80,19 @@ def stack_from_args(args: argparse.Namespace, *, echo_logs: TextIO | None = None
 def print_warnings(warnings: list[str], stream: TextIO | None = None) -> None:
     for warning in warnings:
         print(f"sluice: warning: {warning}", file=stream or sys.stderr)
+
+
+def show_trace(stack: LocalStack, roots: list[Activity], *, start: float, stream: TextIO, logs: bool = False,
+               report: str | None = None, title: str = "") -> None:
+    """Print what ran (trace `roots`) as the tree `sluice drop` prints and, given `report`, also write it
+    as an HTML report titled `title`. A report that cannot be written raises `UsageError`."""
+    from sluice.local.tree import render  # noqa: PLC0415 - rich only when rendering
+
+    console(stream).print(render(roots, start=start, logs=logs))
+    if report:
+        from sluice.report import from_trace, write_report  # noqa: PLC0415
+
+        try:
+            write_report(from_trace(stack, roots, title), report, stack.template)
+        except OSError as error:  # only the report is written to a local path here
+            raise UsageError(f"cannot write the report {report}: {error.strerror}") from None

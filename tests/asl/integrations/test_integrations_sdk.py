@@ -149,3 +149,30 @@ def test_clients_come_from_the_injected_factory() -> None:
         execution = engine.run(task("aws-sdk:secretsmanager:getSecretValue", {"SecretId": "s"}), {})
     assert recorder.asked == ["secretsmanager"]
     assert (execution.error, execution.cause) == ("States.TaskFailed", "ConnectionError: no network in this test")
+
+
+def test_null_members_are_absent_at_any_depth_as_step_functions_builds_sdk_requests(
+    make_engine: Callable[..., Engine], bucket: str, aws: AwsClients
+) -> None:
+    # Step Functions builds the Java SDK v2 request from the JSON, where a null member is an unset
+    # one, so a first page's `"Marker": null` lists from the start (boto3 itself rejects None).
+    aws("s3").put_object(Bucket=bucket, Key="paged.txt", Body=b"x")
+    first_page = make_engine().run(task("aws-sdk:s3:listObjects", {"Bucket": bucket, "Marker": None}), {})
+    assert first_page.status == "SUCCEEDED", first_page.cause
+    assert "paged.txt" in [item["Key"] for item in first_page.output["Contents"]]
+    queue = aws("sqs").create_queue(QueueName="sdk-null-queue")["QueueUrl"]
+    nested = make_engine().run(task("aws-sdk:sqs:sendMessage", {
+        "QueueUrl": queue, "MessageBody": "b", "DelaySeconds": None,
+        "MessageAttributes": {"kind": {"DataType": "String", "StringValue": "k", "BinaryValue": None}},
+    }), {})
+    assert nested.status == "SUCCEEDED", nested.cause
+    received = aws("sqs").receive_message(QueueUrl=queue, MessageAttributeNames=["All"])["Messages"][0]
+    assert received["MessageAttributes"]["kind"] == {"StringValue": "k", "DataType": "String"}
+
+
+def test_nulls_that_are_data_still_reach_validation(make_engine: Callable[..., Engine], bucket: str) -> None:
+    # Only members of modelled structures are dropped; a null list element is not an absent member.
+    execution = make_engine().run(task("aws-sdk:s3:deleteObjects", {
+        "Bucket": bucket, "Delete": {"Objects": [None]}}), {})
+    assert execution.error == "S3.S3Exception"
+    assert "Invalid type for parameter Delete.Objects[0]" in str(execution.cause)

@@ -3,6 +3,10 @@
 Parameters: Step Functions takes member names in PascalCase even where the API is camelCase
 (`StateMachineArn` for Step Functions' own `stateMachineArn`); JSON objects given for string
 members are sent as JSON text (an SQS `MessageBody` object), text for binary members as UTF-8.
+A JSON `null` given for a member of a structure, at any depth, leaves it unset: Step Functions
+builds the Java SDK v2 request from the JSON, where null is "not set" (so `"NextMarker": null` on a
+first page is no marker, while boto3 rejects None). Nulls that are data (list elements, map values)
+are kept, so botocore's validation names them rather than the request silently shrinking.
 Results: member names come back in PascalCase, timestamps as ISO-8601 text (the Java SDK v2
 `Instant` form Step Functions prints), streamed bodies as text (S3 `GetObject`'s `Body`) and other
 binary values as base64. Map keys (DynamoDB attribute names, tags) are data and stay untouched.
@@ -32,6 +36,8 @@ def to_boto(value: Any, shape: Any) -> Any:
         for key, item in value.items():
             # Unknown keys pass through: botocore's validation names them ("Unknown parameter").
             name = key if key in members else by_lower.get(key.lower(), key)
+            if item is None and name in members:
+                continue  # a null member is an unset one, at any depth (see the module docstring)
             converted[name] = to_boto(item, members.get(name))
         return converted
     if kind == "list" and isinstance(value, list):

@@ -30,6 +30,8 @@ class Code:
     INVALID_JSONATA_EXPRESSION = "INVALID_JSONATA_EXPRESSION"
     MISSING_DESCRIPTION = "MISSING_DESCRIPTION"
     TOO_DEEPLY_NESTED = "TOO_DEEPLY_NESTED"
+    # sluice's own: a `${Name}` DefinitionSubstitutions placeholder left in a definition file.
+    UNRESOLVED_SUBSTITUTION = "UNRESOLVED_SUBSTITUTION"
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,12 @@ class MotoQueueStore:
             max_receive_count=int(policy["maxReceiveCount"]) if "maxReceiveCount" in policy else None,
         )
 
+    def names(self) -> list[str]:
+        """Every queue moto has, by name."""
+        from moto.sqs.models import sqs_backends  # noqa: PLC0415
+
+        return list(sqs_backends[self.account][self.region].queues)
+
     def attributes(self, name: str, names: list[str]) -> dict[str, str] | None:
         """`GetQueueAttributes` as moto answers it (its message counts are replaced by the caller),
         or None when moto rejects the request (then moto's own error response is the answer)."""

@@ -10,7 +10,9 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import sys
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,7 +78,11 @@ class FunctionSpec:
 
 
 def function_specs(template: SamTemplate, inline_dir: Path | None = None) -> dict[str, FunctionSpec]:
-    """Specs of every function, by logical id. `inline_dir` receives `InlineCode`/`ZipFile` sources."""
+    """Specs of every function, by logical id.
+
+    `inline_dir` (the stack's temporary directory) receives `InlineCode`/`ZipFile` sources and the
+    contents of `.zip` files given as `CodeUri` or layer `ContentUri`.
+    """
     invoke_configs = _event_invoke_configs(template)
     return {decl.logical_id: _spec(template, decl, invoke_configs.get(decl.logical_id), inline_dir)
             for decl in template.of_type(*FUNCTION_TYPES)}
@@ -111,7 +117,7 @@ def _spec(template: SamTemplate, decl: ResourceDecl, invoke_config: dict[str, An
     if spec.problem is None:
         try:
             spec.code_dir = _code_dir(template, decl, serverless, spec, inline_dir)
-            spec.layer_dirs = _layer_dirs(template, decl)
+            spec.layer_dirs = _layer_dirs(template, decl, inline_dir)
         except TemplateError as error:
             # One broken function must not stop the others from running: it fails when invoked.
             spec.problem = str(error.located(template.origin))
@@ -147,10 +153,7 @@ def _code_dir(template: SamTemplate, decl: ResourceDecl, serverless: bool, spec:
     where = "CodeUri" if serverless else "Code"
     code = template.prop(decl, where)
     if serverless and isinstance(code, str) and not code.startswith("s3://"):
-        directory = (template.base_dir / code).resolve()
-        if not directory.is_dir():
-            raise TemplateError(f"CodeUri {code} is not a directory (looked in {directory})",
-                                resource=decl.logical_id, property="CodeUri", origin=template.origin)
+        directory = _local_content(template, decl, "CodeUri", code, inline_dir)
         module_file = directory / (spec.module.replace(".", "/") + ".py")
         package_init = directory / spec.module.replace(".", "/") / "__init__.py"
         if not module_file.is_file() and not package_init.is_file():
@@ -164,7 +167,41 @@ def _code_dir(template: SamTemplate, decl: ResourceDecl, serverless: bool, spec:
         resource=decl.logical_id, property=where, origin=template.origin)
 
 
-def _layer_dirs(template: SamTemplate, decl: ResourceDecl) -> list[Path]:
+def _local_content(template: SamTemplate, decl: ResourceDecl, where: str, uri: str,
+                   inline_dir: Path | None) -> Path:
+    """The directory a local `CodeUri`/`ContentUri` stands for: itself, or a `.zip` extracted.
+
+    SAM accepts a zip file as well as a directory (`sam deploy` uploads it as it is).
+    """
+    path = (template.base_dir / uri).resolve()
+    if path.is_dir():
+        return path
+    if path.is_file() and path.suffix.lower() == ".zip":
+        if inline_dir is None:
+            raise TemplateError(f"{where} {uri} is a .zip file, which needs a directory to be extracted to",
+                                resource=decl.logical_id, property=where, origin=template.origin)
+        return _extracted(template, decl, where, path, inline_dir)
+    raise TemplateError(f"{where} {uri} is not a directory or a .zip file (looked in {path})",
+                        resource=decl.logical_id, property=where, origin=template.origin)
+
+
+def _extracted(template: SamTemplate, decl: ResourceDecl, where: str, archive: Path, inline_dir: Path) -> Path:
+    """`archive` extracted once per stack: functions (and layers) sharing one zip share one copy."""
+    key = hashlib.sha256(str(archive).encode()).hexdigest()[:12]
+    directory = inline_dir / "zip" / f"{archive.stem}-{key}"
+    if directory.is_dir():
+        return directory
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            # extractall keeps members inside `directory` (it drops `..` and absolute parts).
+            bundle.extractall(directory)
+    except zipfile.BadZipFile as error:
+        raise TemplateError(f"{where} {archive.name} is not a valid zip file: {error}",
+                            resource=decl.logical_id, property=where, origin=template.origin) from None
+    return directory
+
+
+def _layer_dirs(template: SamTemplate, decl: ResourceDecl, inline_dir: Path | None) -> list[Path]:
     """Import roots the function's layers add (`/opt/python` and its site-packages on Lambda)."""
     layers = template.prop(decl, "Layers") or []
     by_arn = {template.ref(layer.logical_id): layer for layer in template.of_type(*LAYER_TYPES)}
@@ -176,28 +213,26 @@ def _layer_dirs(template: SamTemplate, decl: ResourceDecl) -> list[Path]:
                 f"layer {arn} is not part of this template, so sluice cannot load it: install its packages "
                 "into this Python environment instead", resource=decl.logical_id, property=f"Layers[{index}]")
             continue
-        roots.extend(_layer_roots(template, layer))
+        roots.extend(_layer_roots(template, layer, inline_dir))
     return roots
 
 
-def _layer_roots(template: SamTemplate, layer: ResourceDecl) -> list[Path]:
-    if layer.type == "AWS::Serverless::LayerVersion":
-        content = template.prop(layer, "ContentUri")
-        if not isinstance(content, str) or content.startswith("s3://"):
-            raise TemplateError(f"ContentUri must be a local directory (got {content!r})",
-                                resource=layer.logical_id, property="ContentUri", origin=template.origin)
-        directory = (template.base_dir / content).resolve()
-    else:
+def _layer_roots(template: SamTemplate, layer: ResourceDecl, inline_dir: Path | None) -> list[Path]:
+    if layer.type != "AWS::Serverless::LayerVersion":
         raise TemplateError("AWS::Lambda::LayerVersion content lives in S3; use AWS::Serverless::LayerVersion "
                             "with a local ContentUri", resource=layer.logical_id, property="Content",
                             origin=template.origin)
-    if not directory.is_dir():
-        raise TemplateError(f"ContentUri {content} is not a directory", resource=layer.logical_id,
-                            property="ContentUri", origin=template.origin)
+    content = template.prop(layer, "ContentUri")
+    if not isinstance(content, str) or content.startswith("s3://"):
+        raise TemplateError(f"ContentUri must be a local directory or .zip file (got {content!r})",
+                            resource=layer.logical_id, property="ContentUri", origin=template.origin)
+    directory = _local_content(template, layer, "ContentUri", content, inline_dir)
     build_method = str((layer.metadata or {}).get("BuildMethod", ""))
-    # With a python BuildMethod, `sam build` copies ContentUri *into* the layer's python/
-    # folder; without one the directory is zipped as-is and Lambda imports from its python/.
-    base = directory if build_method.startswith("python") else directory / "python"
+    # With a python BuildMethod, `sam build` copies a ContentUri directory *into* the layer's python/
+    # folder; without one (and always for a zip, which is the layer as Lambda gets it) the content
+    # lands in /opt as-is and Lambda imports from its python/.
+    packaged = build_method.startswith("python") and not content.lower().endswith(".zip")
+    base = directory if packaged else directory / "python"
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     return [path for path in (base, base / "lib" / version / "site-packages") if path.is_dir()]
 

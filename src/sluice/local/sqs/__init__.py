@@ -10,6 +10,7 @@ deduplication, visibility and dead-letter rules are AWS's, not moto's:
 - `fifo`: which messages of a FIFO queue may be received now (group order, blocked groups);
 - `queues`: the queues' message state and operations (send, receive, delete, visibility, purge,
   the redrive policy's dead-letter queue);
+- `moves`: dead-letter queue redrive (message move tasks);
 - `api`: the SQS API operations, answered from `queues` through the botocore hooks;
 - `resources`: queues — names, attributes, creation in moto;
 - `poller`: Lambda's event source mapping on a queue (batches, partial batch responses, filters).

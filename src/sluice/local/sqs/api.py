@@ -2,10 +2,12 @@
 
 `SendMessage(Batch)`, `ReceiveMessage`, `DeleteMessage(Batch)`, `ChangeMessageVisibility(Batch)`,
 `PurgeQueue` and the message counts of `GetQueueAttributes`, for every queue the store (moto)
-holds. Answers have the shapes botocore's JSON parser gives for AWS's responses (moto's differ: it
-always returns `Messages`, even empty, and counts its own messages). Errors carry AWS's code and
-its query-compatible code, which botocore turns into the modeled exception (`QueueDoesNotExist`,
-`ReceiptHandleIsInvalid`…). Other SQS operations (queues, attributes, tags) are left to moto.
+holds; and dead-letter queue redrive, `StartMessageMoveTask`, `ListMessageMoveTasks` and
+`CancelMessageMoveTask` (`sluice.local.sqs.moves`), which moto lacks. Answers have the shapes
+botocore's JSON parser gives for AWS's responses (moto's differ: it always returns `Messages`,
+even empty, and counts its own messages). Errors carry AWS's code and its query-compatible code,
+which botocore turns into the modeled exception (`QueueDoesNotExist`, `ReceiptHandleIsInvalid`…).
+Other SQS operations (queues, attributes, tags) are left to moto.
 
 `WaitTimeSeconds` returns at once (the local world cannot block a caller while it waits), and
 `ReceiveRequestAttemptId` is accepted and ignored.
@@ -25,6 +27,7 @@ from botocore.compat import HTTPHeaders
 
 from sluice.local.hooks import ApiCall
 from sluice.local.sqs.messages import Message
+from sluice.local.sqs.moves import MessageMoves
 from sluice.local.sqs.queues import Queues, SqsError, invalid
 
 Answer = tuple[AWSResponse, dict[str, Any]]
@@ -36,9 +39,15 @@ _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 
 
 class SqsApi:
-    def __init__(self, queues: Queues, *, account: str) -> None:
+    def __init__(self, queues: Queues, *, account: str, moves: MessageMoves | None = None) -> None:
         self.queues = queues
         self.account = account
+        self.moves = moves or MessageMoves(queues, account=account)
+        #: Operations on message move tasks, which name queues by ARN (or a task by its handle).
+        self._move_operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "StartMessageMoveTask": self._start_move, "ListMessageMoveTasks": self._list_moves,
+            "CancelMessageMoveTask": self._cancel_move,
+        }
         self._operations: dict[str, Callable[[str, dict[str, Any]], dict[str, Any] | None]] = {
             "SendMessage": self._send, "SendMessageBatch": self._send_batch, "ReceiveMessage": self._receive,
             "DeleteMessage": self._delete, "DeleteMessageBatch": self._delete_batch,
@@ -48,16 +57,14 @@ class SqsApi:
 
     def intercept(self, call: ApiCall) -> Answer | None:
         """The answer to a message operation on a queue of the store; None for anything else."""
+        move = self._move_operations.get(call.operation)
+        if move is not None:
+            return _answered(lambda: move(call.params))
         operation = self._operations.get(call.operation)
         name = self._queue_name(str(call.params.get("QueueUrl", "")))
         if operation is None or name is None:
             return None
-        try:
-            parsed = operation(name, call.params)
-        except SqsError as error:
-            return _answer(error.status, {"Error": {"Code": error.code, "Message": error.message,
-                                                    "QueryErrorCode": error.query_code, "Type": "Sender"}})
-        return None if parsed is None else _answer(200, parsed)
+        return _answered(lambda: operation(name, call.params))
 
     def _queue_name(self, url: str) -> str | None:
         """The queue a URL names, if it is one of ours (same account, known to the store)."""
@@ -141,6 +148,19 @@ class SqsApi:
         attributes.update({count: counts[count] for count in wanted})
         return {"Attributes": attributes}
 
+    def _start_move(self, params: dict[str, Any]) -> dict[str, Any]:
+        rate = params.get("MaxNumberOfMessagesPerSecond")
+        task = self.moves.start(str(params["SourceArn"]), params.get("DestinationArn"),
+                                None if rate is None else int(rate))
+        return {"TaskHandle": task.handle}
+
+    def _list_moves(self, params: dict[str, Any]) -> dict[str, Any]:
+        tasks = self.moves.list(str(params["SourceArn"]), int(params.get("MaxResults", 1)))
+        return {"Results": [task.entry() for task in tasks]}
+
+    def _cancel_move(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ApproximateNumberOfMessagesMoved": self.moves.cancel(str(params["TaskHandle"])).moved}
+
 
 def _sent(message: Message) -> dict[str, Any]:
     sent: dict[str, Any] = {"MD5OfMessageBody": message.md5_of_body, "MessageId": message.message_id}
@@ -201,6 +221,16 @@ def _batch(entries: list[dict[str, Any]], action: Callable[[dict[str, Any]], dic
         except SqsError as error:
             failed.append({"Id": entry["Id"], "SenderFault": True, "Code": error.query_code, "Message": error.message})
     return {"Successful": successful, "Failed": failed}
+
+
+def _answered(operation: Callable[[], dict[str, Any] | None]) -> Answer | None:
+    """The operation's answer, or its `SqsError` as AWS's error response; None: moto answers."""
+    try:
+        parsed = operation()
+    except SqsError as error:
+        return _answer(error.status, {"Error": {"Code": error.code, "Message": error.message,
+                                                "QueryErrorCode": error.query_code, "Type": "Sender"}})
+    return None if parsed is None else _answer(200, parsed)
 
 
 def _answer(status: int, parsed: dict[str, Any]) -> Answer:

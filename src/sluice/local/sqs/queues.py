@@ -97,6 +97,9 @@ class QueueStore(Protocol):
     def attributes(self, name: str, names: list[str]) -> dict[str, str] | None:
         """The queue's attributes, as GetQueueAttributes lists them (None: an invalid request)."""
 
+    def names(self) -> list[str]:
+        """Every queue's name."""
+
 
 @dataclass
 class _State:
@@ -128,6 +131,11 @@ class Queues:
 
     def owns(self, name: str) -> bool:
         return self.store.settings(name) is not None
+
+    def dead_letter_sources(self, arn: str) -> list[str]:
+        """The queues whose redrive policy names the queue `arn` as their dead-letter queue."""
+        found = (self.store.settings(name) for name in self.store.names())
+        return [settings.name for settings in found if settings is not None and settings.dead_letter_arn == arn]
 
     def peek(self, name: str) -> list[Message]:
         """Every message in the queue (visible, in flight or delayed), in send order."""
@@ -264,6 +272,13 @@ class Queues:
         message.visible_at = now + seconds
         self._notify(name, arrived=False)
 
+    def redrive(self, name: str, message: Message, target: str, *, activity: Activity | None) -> None:
+        """Move a message of a dead-letter queue to `target` ("StartMessageMoveTask"): it keeps its
+        ID, body, attributes and group, and arrives as unreceived (its receive count starts again,
+        or the source's redrive policy would dead-letter it at once) and without
+        `DeadLetterQueueSourceArn`."""
+        self._move(name, message, target, dead_letter_source=None, receive_count=0, sender=activity)
+
     def purge(self, name: str) -> None:
         """Delete every message ("PurgeQueue"), at most once every 60 seconds."""
         settings = self.settings(name)
@@ -289,17 +304,21 @@ class Queues:
         if not target or self.store.settings(target) is None:
             activity.title += " failed: the redrive policy's dead-letter queue does not exist; the message stays"
             return False
-        self._state(settings.name).messages.remove(message)
-        now = self.now()
+        self._move(settings.name, message, target, dead_letter_source=settings.arn,
+                   receive_count=message.receive_count, sender=activity)
+        return True
+
+    def _move(self, name: str, message: Message, target: str, *, dead_letter_source: str | None,
+              receive_count: int, sender: Activity | None) -> None:
+        self._state(name).messages.remove(message)
         moved = Message(message.message_id, message.body, message.attributes, sent_at=message.sent_at,
-                        visible_at=now, group_id=message.group_id, deduplication_id=message.deduplication_id,
-                        trace_header=message.trace_header, dead_letter_source=settings.arn,
-                        receive_count=message.receive_count, first_received_at=message.first_received_at,
-                        sender=activity)
+                        visible_at=self.now(), group_id=message.group_id, deduplication_id=message.deduplication_id,
+                        trace_header=message.trace_header, dead_letter_source=dead_letter_source,
+                        receive_count=receive_count,
+                        first_received_at=message.first_received_at if receive_count else None, sender=sender)
         if message.sequence_number is not None:
             moved.sequence_number = self._next_sequence()
         self._arrive(target, moved)
-        return True
 
     def _arrive(self, name: str, message: Message) -> None:
         self._state(name).messages.append(message)
