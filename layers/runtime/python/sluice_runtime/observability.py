@@ -58,10 +58,15 @@ def tracing_enabled() -> bool:
     }
 
 
+# The handlers' only outbound calls are AWS calls, made through botocore: patching X-Ray's other
+# supported modules (requests, httplib, sqlite3, ...) would import them for nothing on a cold start.
+TRACED_MODULES = ("botocore",)
+
+
 @functools.cache
 def tracer() -> Tracer | None:
     """The Powertools Tracer, built on first use (X-Ray SDK import + botocore patching)."""
-    return Tracer() if tracing_enabled() else None
+    return Tracer(patch_modules=TRACED_MODULES) if tracing_enabled() else None
 
 
 def instrument(handler: Handler) -> Handler:
