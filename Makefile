@@ -1,5 +1,5 @@
 # sluice developer entry points. `make test` and `make demo` set everything up from a fresh
-# clone: the project venv (.venv) and the tool venvs (.tools/sam, .tools/checkov) are created
+# clone: the project venv (.venv) and the tool venvs (.tools/sam, .tools/checkov, .tools/awscli) are created
 # on first use and reinstalled only when their inputs change (stamp files).
 #
 #   make test    lint + build + pytest (what CI runs)
@@ -22,6 +22,7 @@ MAKEFLAGS += --no-builtin-rules
 # Pinned tool versions; changing one reinstalls that tool on the next run.
 SAM_CLI_VERSION := 1.170.0
 CHECKOV_VERSION := 3.3.30
+AWSCLI_VERSION := 1.46.2
 
 # Python 3.13 is the Lambda runtime, so every venv uses it: pyenv's newest 3.13.x when pyenv
 # has one (called by path, so pyenv's shims need not be on PATH), else python3.13, else python3.
@@ -38,6 +39,8 @@ SAM := $(SAM_VENV)/bin/sam
 SAM_STAMP := $(SAM_VENV)/.installed-aws-sam-cli-$(SAM_CLI_VERSION)
 CHECKOV_VENV := .tools/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-checkov-$(CHECKOV_VERSION)
+AWSCLI_VENV := .tools/awscli
+AWSCLI_STAMP := $(AWSCLI_VENV)/.installed-awscli-$(AWSCLI_VERSION)
 
 # -qq: pip's per-package warnings about this machine's index configuration drown the log.
 PIP_INSTALL := -m pip install -qq
@@ -68,7 +71,7 @@ $(VENV_STAMP): pyproject.toml
 	$(VENV)/bin/python $(PIP_INSTALL) -e '.[dev]'
 	touch $@
 
-tools: $(SAM_STAMP) $(CHECKOV_STAMP)
+tools: $(SAM_STAMP) $(CHECKOV_STAMP) $(AWSCLI_STAMP)
 
 # Each tool gets its own venv: SAM CLI and checkov pin dependencies (boto3 ...) that clash
 # with each other and with the project's.
@@ -80,6 +83,12 @@ $(SAM_STAMP):
 $(CHECKOV_STAMP):
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON313) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python $(PIP_INSTALL) 'checkov==$(CHECKOV_VERSION)'
+	touch $@
+
+# The AWS CLI a newcomer points at `sluice up` (tests/local/test_cli_up_awscli.py drives it).
+$(AWSCLI_STAMP):
+	test -x $(AWSCLI_VENV)/bin/python || $(PYTHON313) -m venv $(AWSCLI_VENV)
+	$(AWSCLI_VENV)/bin/python $(PIP_INSTALL) 'awscli==$(AWSCLI_VERSION)'
 	touch $@
 
 # ---------------------------------------------------------------- checks

@@ -28,7 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "graph": ("sluice.commands.graph", "draw a state machine: Mermaid text, SVG or PNG"),
     "lint": ("sluice.commands.lint", "check the template and state machines against best practices"),
     "cost": ("sluice.commands.cost", "estimate a pipeline's monthly AWS cost, Standard and Express side by side"),
+    "plan": ("sluice.commands.plan", "plan AWS capacity for a target load: shards, concurrency, quotas, cost"),
     "report": ("sluice.commands.report", "write the HTML report of an execution of a running `sluice serve`"),
+    "up": ("sluice.commands.up", "serve the template's whole world on one endpoint (like LocalStack's edge port)"),
+    "state": ("sluice.commands.state", "show what a running `sluice up` holds: objects, items, queues, executions"),
 }
 
 

@@ -67,6 +67,7 @@ class CaseResult:
     features: list[str]
     passed: bool
     detail: str = ""
+    corpus: str = ""  # the file the case came from
 
 
 @dataclass
@@ -93,8 +94,34 @@ class Report:
                 counts[feature]["passed"] += int(result.passed)
         return dict(sorted(counts.items()))
 
+    def by_corpus(self) -> dict[str, dict[str, int]]:
+        """Totals per corpus file, in the order given."""
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: {"total": 0, "passed": 0})
+        for result in self.results:
+            counts[result.corpus]["total"] += 1
+            counts[result.corpus]["passed"] += int(result.passed)
+        return dict(counts)
+
     def as_json(self) -> dict[str, Any]:
         return {"total": self.total, "passed": self.passed, "by_feature": self.by_feature(), "failed": self.failed}
+
+
+class CorpusError(ValueError):
+    """A corpus file that cannot be read: one line, naming the file."""
+
+
+def check_readable(paths: Iterable[Path]) -> None:
+    """Fail before any case runs when a corpus file is missing or unreadable.
+
+    Example: `check_readable([Path("nope.jsonl")])` raises CorpusError("cannot read corpus file
+    'nope.jsonl': No such file or directory").
+    """
+    for path in paths:
+        try:
+            with path.open("rb"):
+                pass
+        except OSError as error:
+            raise CorpusError(f"cannot read corpus file '{path}': {error.strerror or error}") from None
 
 
 def load_cases(path: Path) -> Iterator[dict[str, Any]]:
@@ -110,12 +137,18 @@ def load_cases(path: Path) -> Iterator[dict[str, Any]]:
 Runner = Callable[[dict[str, Any]], Outcome]
 
 
-def run_corpus(path: Path, ids: Iterable[str] | None = None, runner: Runner | None = None) -> Report:
+def run_corpus(corpus: Path | Iterable[Path], ids: Iterable[str] | None = None, runner: Runner | None = None) -> Report:
+    """Run every case of one corpus file or several (results, Lambda cases…) into one report."""
+    paths = [corpus] if isinstance(corpus, Path) else list(corpus)
+    check_readable(paths)
     wanted = set(ids) if ids else None
     report = Report()
-    for case in load_cases(path):
-        if wanted is None or case["id"] in wanted:
-            report.results.append(run_case(case, runner))
+    for path in paths:
+        for case in load_cases(path):
+            if wanted is None or case["id"] in wanted:
+                result = run_case(case, runner)
+                result.corpus = str(path)
+                report.results.append(result)
     return report
 
 
@@ -327,10 +360,13 @@ def run_histories(histories: Path, corpus: Iterable[Path], ids: Iterable[str] | 
     """Score the recorded histories of the cases found in the `corpus` files.
 
     Example:
-        >>> run_histories(Path("asl-aws-histories.jsonl"), [Path("asl-aws-recorded.jsonl")]).score()
-        {'total': 140, 'types': ..., 'links': ..., 'details': ..., 'identical': ...}
+        >>> corpora = [Path("asl-aws-recorded.jsonl"), Path("asl-aws-recorded-lambda.jsonl")]
+        >>> run_histories(Path("asl-aws-histories.jsonl"), corpora).score()
+        {'total': 172, 'types': ..., 'links': ..., 'details': ..., 'identical': ...}
     """
-    cases = {case["id"]: case for path in corpus for case in load_cases(path)}
+    paths = list(corpus)
+    check_readable([histories, *paths])
+    cases = {case["id"]: case for path in paths for case in load_cases(path)}
     wanted = set(ids) if ids else None
     report = HistoryReport()
     for recorded in load_cases(histories):

@@ -451,4 +451,4 @@ def test_test_state_uses_a_mocked_result_and_its_own_clock(service: StepFunction
 
 
 def test_unknown_actions_are_reported(service: StepFunctionsService) -> None:
-    assert error_code(lambda: service.call("DescribeActivity", {})) == "UnknownOperationException"
+    assert error_code(lambda: service.call("DescribeMapRun", {})) == "UnknownOperationException"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import datetime
 
 from sluice.asl import Engine
+from sluice.asl.clock import VirtualClock
 from tests.asl.helpers import parallel
 
 HOUR = 3600
@@ -119,3 +121,16 @@ def test_real_time_mode_really_waits() -> None:
         elapsed = time.perf_counter() - started
     assert execution.status == "SUCCEEDED"
     assert 1.0 <= elapsed < 3.0
+
+
+def test_real_time_run_until_idle_returns_once_nothing_is_left_to_do() -> None:
+    # The loop's own wake-up pipe is always registered: a drain that blocked on it once no timer
+    # was left would never return (`sluice drop --real-time` hung there).
+    clock = VirtualClock(real_time=True)
+    fired: list[str] = []
+    clock.loop.call_later(0.05, fired.append, "timer")
+    runner = threading.Thread(target=clock.run_until_idle, daemon=True)
+    runner.start()
+    runner.join(timeout=10)
+    assert not runner.is_alive() and fired == ["timer"]
+    clock.close()

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from sluice.asl import Engine
+from sluice.local.lambda_.catalog import FunctionCatalog
 from sluice.local.lambda_.logs import LogCapture
 from sluice.local.lambda_.runtime import FunctionNotFound, FunctionNotRunnable, LambdaRuntime, Throttled
 from sluice.local.lambda_.spec import function_specs
@@ -25,7 +26,8 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LambdaRuntime]
     template = SamTemplate.load(TEMPLATE, use_config=False, stack_name="fns", region="eu-west-1")
     specs = function_specs(template, inline_dir=tmp_path_factory.mktemp("inline"))
     with LogCapture() as capture:
-        yield LambdaRuntime(specs, region="eu-west-1", account="123456789012", log_capture=capture)
+        catalog = FunctionCatalog.from_template(template, specs, last_modified=0.0)
+        yield LambdaRuntime(specs, catalog=catalog, region="eu-west-1", account="123456789012", log_capture=capture)
 
 
 def test_functions_sharing_a_module_name_keep_separate_state(runtime: LambdaRuntime) -> None:

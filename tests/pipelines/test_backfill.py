@@ -9,8 +9,9 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sluice_runtime.datasets.backfill import plan_backfill
+from sluice_runtime.datasets.backfill import BackfillPlan, plan_backfill
 from sluice_runtime.datasets.errors import StepInputError
+from sluice_runtime.datasets.jobs import field
 from sluice_runtime.execution_names import execution_name
 from sluice_runtime.idempotency import key_for
 from sluice_runtime.models import S3Object
@@ -148,3 +149,12 @@ def test_backfill_requests_are_validated(request_: Any, message: str) -> None:
     with pytest.raises(StepInputError, match=message.replace("(", r"\(").replace(")", r"\)")):
         plan_backfill(request_, execution="bf", default_bucket="raw")
 
+
+
+@pytest.mark.parametrize("results_prefix", ["Á", "datasets/orders", "backfills/", "backfills/a/b", "backfills/a b"])
+def test_summarize_refuses_a_results_prefix_outside_backfills(results_prefix: str) -> None:
+    # Found by the bad-input campaign: summarize trusted the plan carried in the execution's state,
+    # so a forged `results_prefix` made it write summary.json anywhere in the staging bucket.
+    plan = plan_backfill({"token": "t"}, execution="bf", default_bucket="raw").model_dump(by_alias=True)
+    with pytest.raises(StepInputError, match="results_prefix"):
+        field({"plan": {**plan, "results_prefix": results_prefix}}, "plan", BackfillPlan, "backfill summarize")

@@ -45,6 +45,7 @@ from sluice.asl.engine import (
 )
 from sluice.asl.execution import RUNNING, SUCCEEDED, Execution
 from sluice.asl.history import to_json
+from sluice.asl.tasks.activities import Activity, ActivityDoesNotExist, ActivityTask
 
 Request = Mapping[str, Any]
 Response = dict[str, Any]
@@ -95,6 +96,11 @@ class StepFunctionsService:
             "SendTaskSuccess": self.send_task_success,
             "SendTaskFailure": self.send_task_failure,
             "SendTaskHeartbeat": self.send_task_heartbeat,
+            "CreateActivity": self.create_activity,
+            "DescribeActivity": self.describe_activity,
+            "ListActivities": self.list_activities,
+            "DeleteActivity": self.delete_activity,
+            "GetActivityTask": self.get_activity_task,
             "ValidateStateMachineDefinition": self.validate_state_machine_definition,
             "TestState": self.test_state,
         }
@@ -113,6 +119,13 @@ class StepFunctionsService:
             execution = self._start_sync(request)
             await self.engine.finished(execution)
             return _sync_view(execution)
+        if action == "GetActivityTask":
+            # A real-time clock runs by itself: the worker's poll waits for a task, as on AWS.
+            activity = self._activity(request.get("activityArn"))
+            try:
+                return _activity_task(await self.engine.activities.poll(activity.arn, request.get("workerName")))
+            except ActivityDoesNotExist as error:  # deleted while the worker was polling
+                raise ServiceError("ActivityDoesNotExist", str(error)) from None
         return self.call(action, request)
 
     def drive(self, seconds: float | None = None) -> None:
@@ -301,6 +314,34 @@ class StepFunctionsService:
         self._answer(lambda tokens: tokens.heartbeat(str(request.get("taskToken"))))
         return {}
 
+    # -- activities ----------------------------------------------------------------------
+
+    def create_activity(self, request: Request) -> Response:
+        activity = self.engine.create_activity(check_name(request.get("name")))
+        return {"activityArn": activity.arn, "creationDate": activity.creation_date}
+
+    def describe_activity(self, request: Request) -> Response:
+        activity = self._activity(request.get("activityArn"))
+        return {"activityArn": activity.arn, "name": activity.name, "creationDate": activity.creation_date}
+
+    def list_activities(self, request: Request) -> Response:
+        activities = [{"activityArn": a.arn, "name": a.name, "creationDate": a.creation_date}
+                      for a in self.engine.activities.all()]
+        page, token = _page(activities, request)
+        return {"activities": page} | ({"nextToken": token} if token else {})
+
+    def delete_activity(self, request: Request) -> Response:
+        arn = request.get("activityArn")
+        split_arn(arn, ("activity",))
+        self.engine.activities.delete(str(arn))  # AWS: idempotent
+        return {}
+
+    def get_activity_task(self, request: Request) -> Response:
+        """No task queued: an empty answer at once, where AWS would hold the poll for 60 s first
+        (on the virtual clock nothing can be queued while the poll blocks: `sluice.asl.tasks.activities`)."""
+        activity = self._activity(request.get("activityArn"))
+        return _activity_task(self.engine.activities.take(activity.arn, request.get("workerName")))
+
     # -- definitions ---------------------------------------------------------------------
 
     def validate_state_machine_definition(self, request: Request) -> Response:
@@ -352,6 +393,13 @@ class StepFunctionsService:
         if execution is None or execution.arn != arn:
             raise ServiceError("ExecutionDoesNotExist", f"Execution Does Not Exist: '{arn}'")
         return execution
+
+    def _activity(self, arn: object) -> Activity:
+        split_arn(arn, ("activity",))
+        try:
+            return self.engine.activities.get(str(arn))
+        except ActivityDoesNotExist as error:
+            raise ServiceError("ActivityDoesNotExist", str(error)) from None
 
     def _info(self, machine: StateMachine) -> _MachineInfo:
         """Metadata, created on first sight for machines made directly on the engine."""
@@ -418,6 +466,11 @@ def _execution_view(execution: Execution) -> Response:
     if execution.cause is not None:
         view["cause"] = execution.cause
     return view
+
+
+def _activity_task(task: ActivityTask | None) -> Response:
+    """GetActivityTask's answer: the token and input (JSON text), or nothing when no task came."""
+    return {} if task is None else {"taskToken": task.token, "input": to_json(task.input)}
 
 
 def _sync_view(execution: Execution) -> Response:

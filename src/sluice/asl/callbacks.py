@@ -12,6 +12,10 @@ task waiting; `clock.advance()` or `run_until_idle(fire_callback_timeouts=True)`
 runs out the task fails with `States.HeartbeatTimeout`. A token is only good while its task waits:
 afterwards (answered, timed out, execution stopped) AWS answers `TaskTimedOut`.
 
+An activity task (`sluice.asl.tasks.activities`) waits here too, but *held* until a worker takes it
+with GetActivityTask (`release`): until then nobody outside knows its token, so it cannot be
+answered, and its HeartbeatSeconds do not run yet (only TimeoutSeconds, from the scheduling).
+
 Example:
     >>> tokens = TaskTokens()
     >>> tokens.succeed("not a token", {})
@@ -64,6 +68,8 @@ class PendingTask:
     execution_deadline: float = math.inf
     # Set by SendTaskHeartbeat: wakes the heartbeat wait so that its timer moves with the beat.
     beat: asyncio.Future[None] | None = field(default=None, repr=False)
+    # An activity task no worker has taken yet (see the module docstring).
+    held: bool = False
 
     def deadline(self) -> float:
         """When time alone ends the wait: TimeoutSeconds counts from the start whatever the
@@ -71,7 +77,7 @@ class PendingTask:
         ends = [self.execution_deadline]
         if self.timeout_seconds is not None:
             ends.append(self.started + self.timeout_seconds)
-        if self.heartbeat_seconds is not None:
+        if self.heartbeat_seconds is not None and not self.held:
             ends.append(self.last_beat + self.heartbeat_seconds)
         return min(ends)
 
@@ -84,18 +90,23 @@ class TaskTokens:
         self._closed: set[str] = set()
 
     def pending(self) -> list[PendingTask]:
-        """Tasks waiting for a callback right now, oldest first (handy in tests)."""
-        return list(self._pending.values())
+        """Tasks waiting for a callback right now, oldest first (handy in tests); held activity
+        tasks are not listed: nobody can answer them yet."""
+        return [waiting for waiting in self._pending.values() if not waiting.held]
 
-    async def run(self, request: TaskRequest, call: Callable[[TaskRequest], Awaitable[Any]]) -> Any:
-        """Make the task's call, report it submitted, then wait for its token to be answered."""
+    async def run(self, request: TaskRequest, call: Callable[[TaskRequest], Awaitable[Any]], *,
+                  held: bool = False) -> Any:
+        """Make the task's call, report it submitted, then wait for its token to be answered.
+
+        `held=True`: the token cannot be answered, nor its heartbeat run out, before `release`.
+        """
         token = request.task_token
         assert token is not None, "waitForTaskToken tasks always carry a token"
         loop = asyncio.get_running_loop()
         waiting = PendingTask(token, request.execution_arn, request.state_name, request.heartbeat_seconds,
                               loop.create_future(), started=loop.time(), last_beat=loop.time(),
                               timeout_seconds=request.timeout_seconds,
-                              execution_deadline=request.execution_deadline)
+                              execution_deadline=request.execution_deadline, held=held)
         # Registered before the call: an in-process Lambda may answer while it is being invoked.
         self._pending[token] = waiting
         try:
@@ -109,6 +120,12 @@ class TaskTokens:
             self._closed.add(token)
             if not waiting.future.done():
                 waiting.future.cancel()
+
+    def release(self, token: str) -> None:
+        """A worker took the held task: its token is answerable and its heartbeat runs from now."""
+        waiting = self._pending[token]
+        waiting.held = False
+        waiting.last_beat = waiting.future.get_loop().time()
 
     # -- SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat ----------------------------
 
@@ -131,7 +148,9 @@ class TaskTokens:
 
     def _waiting(self, token: str) -> PendingTask:
         waiting = self._pending.get(token)
-        if waiting is not None and not waiting.future.done():
+        if waiting is not None and waiting.held:
+            waiting = None  # known to no worker yet: answered as an unknown token
+        elif waiting is not None and not waiting.future.done():
             return waiting
         if waiting is not None or token in self._closed:
             raise TaskTokenError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")

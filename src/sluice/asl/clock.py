@@ -87,11 +87,14 @@ class _SimulationSelector(selectors.BaseSelector):
         clock = self._clock
         assert self.owner is not None
         if clock.real_time or clock.external_work:
-            # Something outside the loop (a real sleep, a thread) will wake us: block for real.
-            events = self._real.select(timeout)
-            if timeout is None and not events and not clock.external_work:
+            if timeout is None and clock._draining and not clock.external_work:
+                # run_until_idle() in real time: nothing is ready and no timer is pending, so
+                # nothing can happen any more — blocking would wait forever on the loop's own
+                # wake-up pipe. (A server's run_forever() does block: its threads schedule work.)
                 self.owner.stop()
-            return events
+                return self._real.select(0)
+            # Something outside the loop (a real sleep, a thread) will wake us: block for real.
+            return self._real.select(timeout)
         events = self._real.select(0)
         if events or timeout == 0:
             return events
@@ -160,6 +163,7 @@ class VirtualClock:
         self._horizon: float | None = None
         self._outside: dict[int, OutsideWait] = {}
         self._held = 0  # see hold()
+        self._draining = False  # inside run_until_idle()
         self.loop = _SimulationLoop(self)
 
     def monotonic(self) -> float:
@@ -284,13 +288,13 @@ class VirtualClock:
         `fire_callback_timeouts=True` drops that wall — "nobody will answer": such deadlines fire
         like any other timer, and the call returns only when no timer is pending at all.
         """
-        if not fire_callback_timeouts:
-            self.loop.run_forever()
-            return
-        self._horizon = math.inf
+        self._draining = True
+        if fire_callback_timeouts:
+            self._horizon = math.inf
         try:
             self.loop.run_forever()
         finally:
+            self._draining = False
             self._horizon = None
 
     def close(self) -> None:

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from sluice.asl.callbacks import TaskTokens
     from sluice.asl.integrations import ServiceIntegrations
     from sluice.asl.mocks import MockConfig
+    from sluice.asl.tasks.activities import Activities, Activity
 
 _log = logging.getLogger(__name__)
 
@@ -122,6 +123,7 @@ class Engine:
         )
         self.state_machines: dict[str, StateMachine] = {}
         self._names = random.Random(f"{seed}:names")
+        self._express_ids = random.Random(f"{seed}:express")
 
     # -- state machines ------------------------------------------------------------------
 
@@ -165,11 +167,23 @@ class Engine:
                 return machine
         raise KeyError(f"State machine does not exist: {reference}")
 
+    # -- activities ----------------------------------------------------------------------
+
+    @property
+    def activities(self) -> Activities:
+        """Activities and the tasks queued on them for workers (`sluice.asl.tasks.activities`)."""
+        return self.dispatcher.activities
+
+    def create_activity(self, name: str) -> Activity:
+        """CreateActivity: register `name` (idempotent) so Task states can schedule work on its ARN."""
+        arn = f"arn:aws:states:{self.region}:{self.account}:activity:{check_name(name)}"
+        return self.activities.create(name, arn, created=self.clock.now())
+
     # -- executions ----------------------------------------------------------------------
 
     @property
     def task_tokens(self) -> TaskTokens:
-        """Tasks waiting for SendTaskSuccess/Failure/Heartbeat (`.waitForTaskToken`)."""
+        """Tasks waiting for SendTaskSuccess/Failure/Heartbeat (`.waitForTaskToken`, activities)."""
         return self.dispatcher.tokens
 
     def start_execution(
@@ -326,8 +340,11 @@ class Engine:
     # -- internals -----------------------------------------------------------------------
 
     def _new_execution(self, machine: StateMachine, data: Any, name: str) -> Execution:
-        kind = "express" if machine.type == EXPRESS else "execution"
-        arn = f"arn:aws:states:{self.region}:{self.account}:{kind}:{machine.name}:{name}"
+        arn = f"arn:aws:states:{self.region}:{self.account}:execution:{machine.name}:{name}"
+        if machine.type == EXPRESS:
+            # AWS: `…:express:<machine>:<name>:<uuid>` (recorded test_express_sync): names repeat.
+            run_id = uuid.UUID(int=self._express_ids.getrandbits(128), version=4)
+            arn = f"arn:aws:states:{self.region}:{self.account}:express:{machine.name}:{name}:{run_id}"
         start = self.clock.now()
         history = History(
             clock=self.clock.now, keep=True, limit=MAX_HISTORY_EVENTS if machine.type == STANDARD else None

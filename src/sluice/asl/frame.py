@@ -60,15 +60,19 @@ class ExecutionRuntime:
     jsonata_limits: JsonataLimits = field(default_factory=JsonataLimits)
 
     def context_base(self) -> dict[str, Any]:
+        execution = {
+            "Id": self.execution_arn,
+            "Input": self.execution_input,
+            "StartTime": iso_timestamp(self.start_time),
+            "Name": self.execution_name,
+            "RoleArn": self.role_arn,
+        }
+        # Express runs cannot be redriven: AWS leaves RedriveCount out of their context object
+        # (recorded test_express_sync::test_query_runtime_memory).
+        if self.execution_type != "EXPRESS":
+            execution["RedriveCount"] = self.redrive_count
         return {
-            "Execution": {
-                "Id": self.execution_arn,
-                "Input": self.execution_input,
-                "StartTime": iso_timestamp(self.start_time),
-                "Name": self.execution_name,
-                "RoleArn": self.role_arn,
-                "RedriveCount": self.redrive_count,
-            },
+            "Execution": execution,
             "StateMachine": {"Id": self.state_machine_arn, "Name": self.state_machine_name},
         }
 

@@ -130,6 +130,7 @@ def _from_sequence(value: Any) -> Any:
 
 def _aws_functions(rng: random.Random) -> dict[str, Any]:
     from jsonata import Jsonata  # noqa: PLC0415
+    from jsonata.utils import Utils  # noqa: PLC0415
 
     def partition(array: list[Any], size: int) -> list[list[Any]]:
         if not isinstance(array, list) or not isinstance(size, int | float) or size <= 0:
@@ -139,13 +140,16 @@ def _aws_functions(rng: random.Random) -> dict[str, Any]:
 
     def range_(start: float, end: float, step: float) -> list[Any]:
         # Inclusive of `end`, like States.ArrayRange: $range(0, 10, 2) -> [0, 2, 4, 6, 8, 10].
+        # AWS returns a JSONata *sequence*, which JSONata unwraps when it holds one value:
+        # $range(1, 9, 9) is 1, not [1] (recorded test_array_jsonata.py::test_array_range), while
+        # $partition returns a plain array ($partition([0], 1) is [[0]], test_array_partition).
         if step == 0:
             raise StatesError(ErrorName.QUERY_EVALUATION_ERROR, "$range step must not be 0")
         if (end - start) / step >= MAX_RANGE_ITEMS:
             # A plain Python loop: the evaluation bounds cannot interrupt it, so bound it here, as
             # AWS bounds the memory one expression holds (it accepts [1..873782], not [1..873783]).
             raise StatesError(ErrorName.QUERY_EVALUATION_ERROR, _MEMORY_LIMIT)
-        values: list[Any] = []
+        values: list[Any] = Utils.create_sequence()
         current = start
         while (step > 0 and current <= end) or (step < 0 and current >= end):
             values.append(current)

@@ -31,7 +31,9 @@ ROOT_CONTEXT = "$$"
 
 
 class PathNotFound(LookupError):
-    """The path is well formed but does not exist in the data."""
+    """The path is well formed but does not exist in the data; `str()` says why, in the words
+    of Jayway JsonPath (the library AWS's messages come from): "No results for path: $['a']['b']"
+    when the last step is missing, "Missing property in path $['a']" when an earlier one is."""
 
 
 class PathSyntaxError(ValueError):
@@ -98,28 +100,37 @@ class Path:
         """Evaluate against `data` (the value of the root); raise PathNotFound when absent."""
         if self.definite:
             current = data
-            for step in self.steps:
+            for position, step in enumerate(self.steps):
                 if isinstance(step, _Field):
                     if not isinstance(current, dict) or step.name not in current:
-                        raise PathNotFound(self.text)
+                        raise PathNotFound(self._miss(position, current))
                     current = current[step.name]
                 else:
                     assert isinstance(step, _Index)
-                    if not isinstance(current, list):
-                        raise PathNotFound(self.text)
-                    try:
-                        current = current[step.index]
-                    except IndexError:
-                        raise PathNotFound(self.text) from None
+                    if not isinstance(current, list) or not -len(current) <= step.index < len(current):
+                        raise PathNotFound(self._miss(position, current))
+                    current = current[step.index]
             return current
         return _query(data, self.steps)
+
+    def _miss(self, position: int, node: Any) -> str:
+        """Why step `position` found nothing in `node`, as Jayway words it (AWS recordings:
+        `$.no.such.result.path` on `{}` is "Missing property in path $['no']", `$.NoSuchInputPath`
+        "No results for path: $['NoSuchInputPath']")."""
+        last = position == len(self.steps) - 1
+        if isinstance(node, dict) and not last:
+            return f"Missing property in path {self._normalized(self.steps[: position + 1])}"
+        return f"No results for path: {self.normalized()}"
 
     def normalized(self) -> str:
         """The path as Jayway JsonPath (the library AWS's messages come from) prints it:
         `$.a[0]` is `$['a'][0]`."""
+        return self._normalized(self.steps)
+
+    def _normalized(self, steps: tuple[_Step, ...]) -> str:
         return self.root + "".join(
             f"['{step.name}']" if isinstance(step, _Field) else f"[{step.index}]"
-            for step in self.steps
+            for step in steps
             if isinstance(step, _Field | _Index)
         )
 

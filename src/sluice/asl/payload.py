@@ -48,18 +48,17 @@ def resolve_path(text: str, data: Any, frame: Frame) -> Any:
 
 
 def require_path(text: str, data: Any, frame: Frame) -> Any:
-    """`resolve_path` for a field whose path must match (`ItemsPath`, `SecondsPath`,
+    """`resolve_path` for a field whose path must match (`InputPath`, `OutputPath`, `ItemsPath`,
     `MaxConcurrencyPath`…): a miss is AWS's `States.Runtime`, worded as AWS words it.
 
     Example: ItemsPath `$.items` on `{}` fails with "Invalid path '$.items' : No results for path:
-    $['items']" (after the "An error occurred while executing the state" prefix).
+    $['items']"; OutputPath `$.a.b` on `{}` with "Invalid path '$.a.b' : Missing property in path
+    $['a']" (after the "An error occurred while executing the state" prefix).
     """
     try:
         return resolve_path(text, data, frame)
-    except PathNotFound:
-        raise contextual(
-            ErrorName.RUNTIME, f"Invalid path '{text}' : No results for path: {compile_path(text).normalized()}"
-        ) from None
+    except PathNotFound as miss:
+        raise contextual(ErrorName.RUNTIME, f"Invalid path '{text}' : {miss}") from None
 
 
 def evaluate_parameters(template: Any, data: Any, frame: Frame) -> Any:
@@ -103,7 +102,12 @@ def _intrinsic_argument(path: str, data: Any, frame: Frame) -> Any:
 
 
 def evaluate_jsonata(template: Any, states: dict[str, Any], frame: Frame, field_name: str) -> Any:
-    """Evaluate every `{% %}` string inside a JSONata field (`Arguments`, `Output`, `Assign`…)."""
+    """Evaluate every `{% %}` string inside a JSONata field (`Arguments`, `Output`, `Assign`…).
+
+    A failing expression is named by where it sits in the field, as AWS names it (recorded
+    `test_undefined_reference`: `Output/result`, `Assign/result`, `Arguments/FunctionName`): `/key`
+    per object key and `[i]` per array index.
+    """
     if is_jsonata_template(template):
         expression = template_body(template)
         try:
@@ -125,9 +129,9 @@ def evaluate_jsonata(template: Any, states: dict[str, Any], frame: Frame, field_
                 "returned nothing (undefined).",
             ) from None
     if isinstance(template, dict):
-        return {key: evaluate_jsonata(value, states, frame, field_name) for key, value in template.items()}
+        return {key: evaluate_jsonata(value, states, frame, f"{field_name}/{key}") for key, value in template.items()}
     if isinstance(template, list):
-        return [evaluate_jsonata(item, states, frame, field_name) for item in template]
+        return [evaluate_jsonata(item, states, frame, f"{field_name}[{index}]") for index, item in enumerate(template)]
     return template
 
 

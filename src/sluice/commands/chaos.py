@@ -37,12 +37,15 @@ def run(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     print(f"sluice chaos: seed {seed}, {args.runs} run(s) on {args.template}", file=sys.stderr)
 
-    def progress(run_seed: int, report: ChaosReport) -> None:
-        print(f"  run {report.runs}/{args.runs} (seed {run_seed}): {report.faults_injected} faults so far, "
-              f"{len(report.violations)} violation(s)", file=sys.stderr)
+    from sluice.commands.progress import live_progress  # noqa: PLC0415
 
     try:
-        report = run_campaign(args.template, seed=seed, runs=args.runs, on_run=progress)
+        with live_progress("sluice chaos", total=args.runs) as tick:
+            def progress(run_seed: int, report: ChaosReport) -> None:
+                tick(f"run {report.runs}/{args.runs} (seed {run_seed}): {report.faults_injected} faults so far, "
+                     f"{len(report.violations)} violation(s)")
+
+            report = run_campaign(args.template, seed=seed, runs=args.runs, on_run=progress)
     except StackError as error:
         return fail(str(error))
     if args.json:

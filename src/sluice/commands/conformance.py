@@ -1,5 +1,10 @@
-"""`sluice conformance CASES.jsonl [--json] [--histories FILE]` — fidelity score against AWS-recorded
-executions and, with `--histories`, their recorded execution histories."""
+"""`sluice conformance CASES.jsonl [MORE.jsonl …] [--json] [--histories FILE]` — fidelity score against
+AWS-recorded executions (several corpora at once: results and Lambda cases) and, with `--histories`,
+their recorded execution histories.
+
+Example:
+    sluice conformance asl-aws-recorded.jsonl asl-aws-recorded-lambda.jsonl --histories asl-aws-histories.jsonl
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,9 @@ if TYPE_CHECKING:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("cases", type=Path, help="corpus file, one JSON case per line")
+    parser.add_argument(
+        "cases", type=Path, nargs="+", help="corpus files, one JSON case per line (results, Lambda cases…)"
+    )
     parser.add_argument("--json", action="store_true", help="print {total, passed, by_feature, failed}")
     parser.add_argument("--case", action="append", dest="ids", help="run only this case id (repeatable)")
     parser.add_argument(
@@ -29,12 +36,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="FILE",
         help="also score sluice's execution histories against the AWS-recorded ones in FILE "
-        "(types, id/previousEventId links, details) for the cases in CASES",
+        "(types, id/previousEventId links, details) for the cases in the corpus files given",
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    from sluice.conformance import run_corpus, run_histories  # noqa: PLC0415
+    from sluice.conformance import CorpusError, check_readable, run_corpus, run_histories  # noqa: PLC0415
 
     runner = None
     if args.engine == "moto":
@@ -42,14 +49,22 @@ def run(args: argparse.Namespace) -> int:
 
         runner = run_on_moto
     try:
-        report = run_corpus(args.cases, args.ids, runner)
-        histories = run_histories(args.histories, [args.cases], args.ids) if args.histories else None
-    except (OSError, ValueError) as error:
+        # Every file is checked before the first case runs: a typo fails at once, in one line.
+        check_readable([*args.cases, *([args.histories] if args.histories else [])])
+        from sluice.commands.progress import counted, live_progress  # noqa: PLC0415 - minutes on moto
+
+        with live_progress(f"conformance --engine {args.engine}") as tick:
+            report = run_corpus(args.cases, args.ids, runner and counted(runner, tick, lambda case: str(case["id"])))
+        histories = run_histories(args.histories, args.cases, args.ids) if args.histories else None
+    except (CorpusError, OSError, ValueError) as error:
         return fail(str(error))
     if args.json:
         print(json.dumps(report.as_json() | ({"histories": histories.as_json()} if histories else {}), indent=2))
     else:
         print(f"{report.passed}/{report.total} cases pass")
+        if len(args.cases) > 1:
+            for corpus, counts in report.by_corpus().items():
+                print(f"  {corpus}: {counts['passed']}/{counts['total']}")
         for feature, counts in report.by_feature().items():
             print(f"  {feature:<44} {counts['passed']:>4}/{counts['total']}")
         for result in report.results:

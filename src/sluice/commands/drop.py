@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sluice.local.stack import LocalStack
     from sluice.report import ObjectFate, Report
 
 
@@ -33,47 +34,72 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                                             "error, objects written per bucket, inputs set aside")
     parser.add_argument("--report", metavar="FILE.html",
                         help="also write an HTML report: executions coloured by outcome, where every object ended up")
+    parser.add_argument("--real-time", action="store_true",
+                        help="really wait through waits and back-off (demos); progress is shown on stderr")
     add_stack_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from sluice.commands._io import RUN_FAILED, console, fail  # noqa: PLC0415
-    from sluice.local.cli_options import print_warnings, stack_from_args  # noqa: PLC0415
+    from sluice.commands._io import RUN_FAILED, UsageError, fail  # noqa: PLC0415
+    from sluice.local.cli_options import print_warnings, show_trace, stack_from_args  # noqa: PLC0415
     from sluice.local.errors import LocalStackError  # noqa: PLC0415
-    from sluice.local.tree import render  # noqa: PLC0415
-    from sluice.report import from_trace, write_report  # noqa: PLC0415
+    from sluice.report import from_trace  # noqa: PLC0415
 
     try:
         bucket, keys = _destination(args.destination, [Path(name) for name in args.files])
-        stack = stack_from_args(args)
+        stack = stack_from_args(args, real_time=args.real_time)
         with stack:
             print_warnings(stack.warnings)
             mark, start = stack.trace.mark(), stack.clock.now()
             for path, key in keys:
                 stack.put_object(bucket, key, path)
-            stack.run_until_idle()
+            _run(stack, real_time=args.real_time)
             roots = stack.trace.since(mark)
             # Where each object ended up decides the exit code too: a quarantined input is no success.
-            report = from_trace(stack, roots, f"sluice drop {' '.join(args.files)} {args.destination}")
+            title = f"sluice drop {' '.join(args.files)} {args.destination}"
+            report = from_trace(stack, roots, title)
             set_aside = _set_aside(report)
             if args.json:
-                print(json.dumps(_summary(report), ensure_ascii=False, default=str))
-            else:
-                out = console(sys.stdout)
-                out.print(render(roots, start=start, logs=args.logs))
+                transitions = {execution.arn: execution.transitions for execution in stack.executions()}
+                print(json.dumps(_summary(report, transitions), ensure_ascii=False, default=str))
+            show_trace(stack, roots, start=start, stream=sys.stderr if args.json else sys.stdout, logs=args.logs,
+                       report=args.report, title=title,
+                       set_aside={f"s3 PutObject {fate.bucket}/{fate.key}": fate.outcome for fate in set_aside})
+            if not args.json:
                 for fate in set_aside:
-                    out.print(f"[bold red]✗ {fate.outcome}[/bold red] {fate.bucket}/{fate.key}: {_why(fate)}")
-            if args.report:
-                write_report(report, args.report, stack.template)
-    except LocalStackError as error:
+                    print(f"✗ {fate.outcome} {fate.bucket}/{fate.key}: {_why(fate)}")
+    except (LocalStackError, UsageError) as error:
         return fail(str(error))
-    except OSError as error:  # only the report is written to a local path here
-        return fail(f"cannot write the report {args.report}: {error.strerror}")
     return RUN_FAILED if set_aside or not all(root.ok for root in roots) else 0
 
 
-def _summary(report: Report) -> dict[str, Any]:
-    """`--json`: the executions, the objects written per bucket, and the inputs set aside."""
+def _run(stack: LocalStack, *, real_time: bool) -> None:
+    """Run until idle; in real time, with a live line on stderr saying what has run so far."""
+    if not real_time:
+        stack.run_until_idle()
+        return
+    import threading  # noqa: PLC0415
+
+    from sluice.commands.progress import live_progress  # noqa: PLC0415
+
+    done = threading.Event()
+    with live_progress("running in real time") as tick:
+        def watch() -> None:
+            while not done.wait(1.0):
+                tick(f"{len(stack.invocations())} invocation(s), {len(stack.executions())} execution(s)")
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        try:
+            stack.run_until_idle()
+        finally:
+            done.set()
+            watcher.join()
+
+
+def _summary(report: Report, transitions: dict[str, int]) -> dict[str, Any]:
+    """`--json`: the executions (with the state transitions each took, which `sluice cost --from-run`
+    prices), the objects written per bucket, and the inputs set aside."""
     from sluice.report.model import QUARANTINED  # noqa: PLC0415
     written: dict[str, list[str]] = {}
     for fate in report.objects:
@@ -85,7 +111,9 @@ def _summary(report: Report) -> dict[str, Any]:
               and all(execution.status in ("SUCCEEDED", "RUNNING") for execution in report.all_executions()),
         "executions": [
             {"name": execution.name, "executionArn": execution.arn, "stateMachineArn": execution.state_machine_arn,
-             "status": execution.status, "error": execution.problem.error if execution.problem else None,
+             "type": execution.type, "status": execution.status, "transitions": transitions.get(execution.arn),
+             "seconds": None if execution.stop is None else execution.stop - execution.start,
+             "error": execution.problem.error if execution.problem else None,
              "cause": execution.problem.cause if execution.problem else None}
             for execution in report.all_executions()
         ],

@@ -9,7 +9,9 @@ As of 2026-12-01, from the public pricing pages:
 * DynamoDB on-demand — https://aws.amazon.com/dynamodb/pricing/on-demand/ : $0.625 per million
   write request units;
 * S3 Standard — https://aws.amazon.com/s3/pricing/ : $0.005 per 1,000 PUT, COPY, POST, LIST
-  requests; $0.0004 per 1,000 GET, SELECT and other requests.
+  requests; $0.0004 per 1,000 GET, SELECT and other requests;
+* Kinesis Data Streams, provisioned — https://aws.amazon.com/kinesis/data-streams/pricing/ : $0.015
+  per shard-hour; $0.014 per million PUT payload units (25 KB each).
 Update the figures and AS_OF together.
 
 Example:
@@ -38,6 +40,8 @@ class Prices:
     dynamodb_write_unit: float = 0.625 / 1_000_000
     s3_put_request: float = 0.005 / 1_000
     s3_get_request: float = 0.0004 / 1_000
+    kinesis_shard_hour: float = 0.015
+    kinesis_put_payload_unit: float = 0.014 / 1_000_000  # 25 KB of a record's payload
     as_of: str = AS_OF
     region: str = REGION
 

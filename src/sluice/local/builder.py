@@ -6,12 +6,14 @@ step needing only what comes before it:
 1. moto's backend (on the virtual clock: `sluice.local.adapters.moto_backends`), the stack's region
    as the default one, the capture of handlers' logs;
 2. the template's resources, provisioned in moto;
-3. the functions (`LambdaRuntime`); the engine, with its Task dispatcher (tracing, state faults)
-   and the template's state machines, served to boto3's Step Functions clients;
+3. the function catalog (versions, aliases) and the functions (`LambdaRuntime`); the engine, with
+   its Task dispatcher (tracing, state faults), the template's activities and state machines,
+   served to boto3's Step Functions clients;
 4. the `Deliverer`, then the asynchronous invoker and the EventBridge router, which deliver
    through it and which it delivers to (a cycle, closed by `sluice.local.late`);
-5. the Lambda API, the S3 wiring, the SQS queues, the event sources (pollers and schedules) and
-   the SNS fan-out;
+5. the Lambda API, the S3 wiring, the SQS queues, the DynamoDB stream store, the event sources
+   (pollers of queues and streams, rule schedules, EventBridge Scheduler, Pipes) and the SNS
+   fan-out;
 6. the reactions to AWS calls, listening on the botocore hooks.
 
 Every context entered (moto, hooks, patches of moto's clocks) is left by `exit`, in reverse order.
@@ -39,9 +41,13 @@ from sluice.asl.tasks.dispatch import TaskDispatcher
 from sluice.local.adapters.moto_backends import MotoQueueStore, object_size, virtual_time
 from sluice.local.clients import Clients
 from sluice.local.delivery import Deliverer
+from sluice.local.dynamodb.poller import DynamoDBStreamPoller
+from sluice.local.dynamodb.streams import DynamoDBStreams
 from sluice.local.env_vars import apply_env_vars
 from sluice.local.errors import StackError, TemplateError
 from sluice.local.eventbridge.bus import EventRouter
+from sluice.local.eventbridge.pipes.sources import pipe_sources
+from sluice.local.eventbridge.scheduler.source import SchedulerSource
 from sluice.local.eventbridge.schedules import ScheduleSource
 from sluice.local.eventbridge.wiring import event_rules
 from sluice.local.faults import Faults
@@ -53,6 +59,7 @@ from sluice.local.hooks import listening
 from sluice.local.kinesis.poller import KinesisPoller
 from sluice.local.lambda_.api import LambdaApi
 from sluice.local.lambda_.async_invoke import AsyncEvent, AsyncInvoker
+from sluice.local.lambda_.catalog import FunctionCatalog
 from sluice.local.lambda_.logs import LogCapture
 from sluice.local.lambda_.mappings import source_mappings
 from sluice.local.lambda_.runtime import LambdaRuntime
@@ -68,6 +75,7 @@ from sluice.local.sources import EventSource, SourceHost
 from sluice.local.sqs.api import SqsApi
 from sluice.local.sqs.poller import SqsPoller
 from sluice.local.sqs.queues import Queues
+from sluice.local.stepfunctions.activities import register_activities
 from sluice.local.stepfunctions.statemachines import MachineSpec, register, state_machine_specs
 from sluice.local.stepfunctions.tracing import TracingDispatcher, invocation_observer
 from sluice.local.template.model import SamTemplate
@@ -75,7 +83,8 @@ from sluice.local.trace import Trace
 from sluice.local.wiring import unsupported_events, unsupported_resources
 
 # Event types of functions and state machines the wiring connects (others are warned about).
-WIRED_EVENTS = ("S3", "EventBridgeRule", "CloudWatchEvent", "Schedule", "ScheduleV2", "SNS", "SQS", "Kinesis")
+WIRED_EVENTS = ("S3", "EventBridgeRule", "CloudWatchEvent", "Schedule", "ScheduleV2", "SNS", "SQS", "Kinesis",
+                "DynamoDB")
 
 
 @dataclass(frozen=True)
@@ -117,14 +126,17 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
     specs = function_specs(template, inline_dir=inline_dir)
     template.warnings.extend(apply_env_vars(specs, env_vars or {}))
     guard = InvocationGuard(faults, specs)
-    runtime = LambdaRuntime(specs, region=region, account=account, log_capture=log_capture, echo_logs=echo_logs,
-                            observer=invocation_observer(trace), clock=clock.now, seed=seed, guard=guard)
+    catalog = FunctionCatalog.from_template(template, specs, last_modified=clock.now())
+    runtime = LambdaRuntime(specs, catalog=catalog, region=region, account=account, log_capture=log_capture,
+                            echo_logs=echo_logs, observer=invocation_observer(trace), clock=clock.now, seed=seed,
+                            guard=guard)
 
     integrations = ServiceIntegrations(clients)
     late_engine: Late[Engine] = Late("the engine")
     dispatcher = StateFaults(TracingDispatcher(TaskDispatcher(runtime, integrations), trace), faults, late_engine)
     engine = late_engine.bind(Engine(clock=clock, region=region, account=account, seed=seed,
                                      integrations=integrations, dispatcher=dispatcher))
+    register_activities(engine, template)
     state_machines = state_machine_specs(template)
     register(engine, state_machines, template)
     exit.enter_context(serve_boto3(StepFunctionsService(engine)))
@@ -144,15 +156,18 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
                                           deliver=faulty_targets(deliverer.target, deliveries), now=clock.now,
                                           account=account, region=region))
 
-    lambda_api = LambdaApi(runtime, invoker)
+    lambda_api = LambdaApi(catalog, runtime, invoker)
     s3 = S3Wiring(bucket_wirings(template), clock=clock.now, account=account, region=region,
                   size_of=object_size(account), seed=seed)
     unsupported_events(template, WIRED_EVENTS)
     unsupported_resources(template)
     queues = Queues(MotoQueueStore(account, region), trace=trace, now=clock.now, seed=seed)
-    sources = _sources(SourceHost(template=template, clock=clock, trace=trace, runtime=runtime, deliverer=deliverer,
-                                  router=router, queues=queues, region=region, account=account,
-                                  client=clients.client, logical_id=names))
+    host = SourceHost(template=template, clock=clock, trace=trace, runtime=runtime, deliverer=deliverer,
+                      router=router, queues=queues, region=region, account=account, client=clients.client,
+                      logical_id=names)
+    streams = DynamoDBStreams(account=account, region=region, now=clock.now)
+    exit.enter_context(streams.recording())
+    sources = [*_sources(host, streams), SchedulerSource(host, seed=seed)]
     fanout = TopicFanout(topic_subscriptions(template), queues=queues, deliverer=deliverer, trace=trace,
                          loop=clock.loop, now=clock.now, names=names,
                          content_deduplicated=content_deduplicated_topics(template), region=region)
@@ -165,17 +180,19 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
                  sources=sources, reactions=reactions)
 
 
-def _sources(host: SourceHost) -> list[EventSource]:
-    """A poller per event source mapping (and per SNS subscription of a polled queue), and a
-    source per scheduled rule."""
+def _sources(host: SourceHost, streams: DynamoDBStreams) -> list[EventSource]:
+    """The DynamoDB streams (first: they wake their pollers), a poller per event source mapping (and
+    per SNS subscription of a polled queue), and a source per scheduled rule."""
     template = host.template
-    sources: list[EventSource] = []
+    sources: list[EventSource] = [streams]
     for mapping in [*source_mappings(template), *subscription_mappings(template)]:
         try:
             if mapping.kind == "sqs":
                 sources.append(SqsPoller(host, mapping))
             elif mapping.kind == "kinesis":
                 sources.append(KinesisPoller(host, mapping))
+            elif mapping.kind == "dynamodb":
+                sources.append(DynamoDBStreamPoller(host, mapping, streams))
             else:
                 template.unsupported(f"{mapping.kind} event source mappings are not emulated",
                                      resource=mapping.logical_id)
@@ -183,6 +200,7 @@ def _sources(host: SourceHost) -> list[EventSource]:
             raise TemplateError(f"event source mapping: {error}", resource=mapping.logical_id,
                                 origin=template.origin) from None
     sources.extend(ScheduleSource(host, rule) for rule in host.router.rules if rule.schedule)
+    sources.extend(pipe_sources(host, streams))
     return sources
 
 

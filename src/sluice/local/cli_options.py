@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -57,8 +58,9 @@ def template_path(value: str | None) -> Path:
     raise TemplateError("no template.yaml here: pass --template PATH")
 
 
-def stack_from_args(args: argparse.Namespace, *, echo_logs: TextIO | None = None) -> LocalStack:
-    """A (not yet started) LocalStack for the parsed options."""
+def stack_from_args(args: argparse.Namespace, *, echo_logs: TextIO | None = None,
+                    real_time: bool = False) -> LocalStack:
+    """A (not yet started) LocalStack for the parsed options; `real_time=True` really waits."""
     from sluice.local.stack import LocalStack  # noqa: PLC0415 - heavy; only once the command runs
     from sluice.local.template.samconfig import parse_parameter_overrides  # noqa: PLC0415
 
@@ -74,6 +76,7 @@ def stack_from_args(args: argparse.Namespace, *, echo_logs: TextIO | None = None
         echo_logs=echo_logs,
         faults=args.faults,
         seed=args.seed if args.seed is not None else fresh_seed(),
+        real_time=real_time,
     )
 
 
@@ -83,12 +86,13 @@ def print_warnings(warnings: list[str], stream: TextIO | None = None) -> None:
 
 
 def show_trace(stack: LocalStack, roots: list[Activity], *, start: float, stream: TextIO, logs: bool = False,
-               report: str | None = None, title: str = "") -> None:
+               report: str | None = None, title: str = "", set_aside: Mapping[str, str] | None = None) -> None:
     """Print what ran (trace `roots`) as the tree `sluice drop` prints and, given `report`, also write it
-    as an HTML report titled `title`. A report that cannot be written raises `UsageError`."""
+    as an HTML report titled `title`. A report that cannot be written raises `UsageError`. `set_aside`:
+    see `sluice.local.tree.render`."""
     from sluice.local.tree import render  # noqa: PLC0415 - rich only when rendering
 
-    console(stream).print(render(roots, start=start, logs=logs))
+    console(stream).print(render(roots, start=start, logs=logs, set_aside=set_aside))
     if report:
         from sluice.report import from_trace, write_report  # noqa: PLC0415
 

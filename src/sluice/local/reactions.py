@@ -3,8 +3,8 @@
 Every observed write is recorded in the trace (with Powertools idempotency decisions named); then
 the wiring reacts — an object written to a bucket sends its S3 events, `PutEvents` is routed by
 the rules, a `Publish` reaches the topic's subscribers (`sluice.local.sns`), a `StartExecution` is followed in
-the trace, and event sources (pollers) wake up. Lambda's `Invoke` and SQS's message operations
-are answered in-process (`sluice.local.sqs`).
+the trace, and event sources (pollers) wake up. Lambda's API over the template's functions
+(`sluice.local.lambda_.api`) and SQS's message operations (`sluice.local.sqs`) are answered in-process.
 
 Example:
     >>> with listening(Reactions(...)):
@@ -52,8 +52,8 @@ class Reactions:
         self.ledgers: set[str] = set()  # tables holding idempotency records (see sluice.local.calls)
 
     def intercept(self, call: ApiCall) -> tuple[Any, dict[str, Any]] | None:
-        if call.service == "lambda" and call.operation == "Invoke":
-            return self.lambda_api.invoke(call)
+        if call.service == "lambda":
+            return self.lambda_api.intercept(call)  # the template's functions (others: moto)
         if call.service == "sqs":
             return self.sqs.intercept(call)  # message state is sluice's own (sluice.local.sqs)
         return None

@@ -9,7 +9,7 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -29,12 +29,20 @@ MAX_VALUE_CHARS = 160
 OUTPUT_SERVICES = ("s3", "dynamodb", "sqs", "sns", "kinesis", "firehose")
 
 
-def render(activities: Iterable[Activity], *, start: float, logs: bool = False) -> RenderableType:
-    """The activities (trace roots) as trees, with outputs written listed at the end."""
+def render(activities: Iterable[Activity], *, start: float, logs: bool = False,
+           set_aside: Mapping[str, str] | None = None) -> RenderableType:
+    """The activities (trace roots) as trees, with outputs written listed at the end.
+
+    `set_aside` maps the title of a root (`s3 PutObject Bucket/key`) to why its input did not go
+    through (`quarantined`): that root is drawn ✗ in yellow even though everything it ran succeeded."""
     roots = list(activities)
     trees: list[RenderableType] = []
     for root in roots:
-        tree = Tree(_label(root, start))
+        label = _label(root, start)
+        outcome = (set_aside or {}).get(root.title)
+        if outcome is not None:
+            label = Text("✗ ", style="bold yellow") + label[2:] + Text(f"  {outcome}", style="bold yellow")
+        tree = Tree(label)
         _children(tree, root, start, logs)
         trees.append(tree)
     outputs = [activity for root in roots for activity in root.walk()

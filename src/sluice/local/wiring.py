@@ -67,3 +67,13 @@ def sam_events(template: SamTemplate, owner_type: str, types: tuple[str, ...]) -
 def event_type(owner: ResourceDecl, event_name: str) -> str:
     """The `Type` of a function's or state machine's event, e.g. `S3` or `SQS`."""
     return str(owner.properties["Events"][event_name]["Type"])
+
+
+def event_target(template: SamTemplate, function: ResourceDecl) -> str:
+    """The ARN SAM connects a function's `Events` to: with `AutoPublishAlias`, the alias ("When Alias
+    is provided, connect all event sources to the alias and *not* the function", aws-sam-translator's
+    `SamFunction._generate_event_resources`), so the handler runs the published version; otherwise the
+    function itself."""
+    if function.properties.get("AutoPublishAlias"):
+        return str(template.ref(f"{function.logical_id}.Alias"))
+    return str(template.get_att(function.logical_id, "Arn"))

@@ -25,7 +25,7 @@ from sluice.asl.integrations.clients import BotoClients, ClientFactory
 from sluice.asl.integrations.jobs import JobFakes
 from sluice.asl.integrations.optimized import OPTIMIZED
 from sluice.asl.integrations.sdk import SdkIntegration
-from sluice.asl.tasks.resources import ACTIVITY, REQUEST_RESPONSE, SDK, SYNC, SYNC_2, WAIT_FOR_TASK_TOKEN
+from sluice.asl.tasks.resources import REQUEST_RESPONSE, SDK, SYNC, SYNC_2, WAIT_FOR_TASK_TOKEN
 
 if TYPE_CHECKING:
     from sluice.asl.engine import Engine
@@ -75,8 +75,6 @@ class ServiceIntegrations:
     async def _perform(self, request: TaskRequest) -> Any:
         resource = request.resource
         pattern = resource.pattern
-        if resource.kind == ACTIVITY:
-            raise StatesError(ErrorName.RUNTIME, f"Activities are not supported by sluice: '{resource.arn}'")
         if resource.kind == SDK:
             _require(pattern in _CALLBACK_PATTERNS, request)
             client = self._sfn() if resource.service == "sfn" else None

@@ -20,13 +20,12 @@ from typing import Any, ClassVar
 
 from sluice.asl.errors import ErrorName, StatesError
 from sluice.asl.frame import Frame
-from sluice.asl.paths import PathNotFound, compile_path, set_path
+from sluice.asl.paths import compile_path, set_path
 from sluice.asl.payload import (
-    contextual,
     evaluate_jsonata,
     evaluate_parameters,
     jsonata_states,
-    resolve_path,
+    require_path,
 )
 from sluice.asl.retry import Catcher, Retrier, error_output
 
@@ -139,17 +138,16 @@ class State:
         return self._select(self.output_path, data, frame, "OutputPath")
 
     def _select(self, path: str | None, data: Any, frame: Frame, field_name: str) -> Any:
+        # `field_name` ("InputPath"/"OutputPath") is not part of AWS's wording; it stays because
+        # `sluice.api.state_tester` calls this with it (TestState's inspection data).
+        del field_name
         if path is None:
             return {}  # ASL: a null InputPath/OutputPath yields an empty object
         if path == "$":
             return data
-        try:
-            return resolve_path(path, data, frame)
-        except PathNotFound:
-            raise contextual(
-                ErrorName.RUNTIME,
-                f"Invalid path '{path}' : No results for path: {path} in {field_name} on input '{_compact(data)}'",
-            ) from None
+        # AWS words a miss like any path that must match (recorded `test_invalid_jsonpath`:
+        # "Invalid path '$.NoSuchInputPath' : No results for path: $['NoSuchInputPath']").
+        return require_path(path, data, frame)
 
     # -- Catch ---------------------------------------------------------------------------
 

@@ -190,10 +190,11 @@ class MapState(State):
             raise contextual(ErrorName.RUNTIME, "ToleratedFailureCount cannot be negative.")
         percentage = _coerce(self._number(self.spec, "ToleratedFailurePercentage", source, frame), float)
         if isinstance(percentage, _Invalid):
+            # AWS reads it as a Java float (recorded `test_map_state_tolerated_failure_percentage_path`).
             raise contextual(
                 ErrorName.RUNTIME,
                 f'The ToleratedFailurePercentagePath field refers to value "{_shown(percentage.value)}" '
-                f"which is not a valid number: {self.spec.get('ToleratedFailurePercentagePath')}",
+                f"which is not a valid float: {self.spec.get('ToleratedFailurePercentagePath')}",
             )
         if percentage is not None and not 0 <= percentage <= 100:
             raise contextual(ErrorName.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100.")

@@ -19,7 +19,7 @@ from sluice.asl.limits import json_problem
 from sluice.asl.payload import contextual, evaluate_jsonata, jsonata_states, require_path
 from sluice.asl.states.base import State, check_size
 from sluice.asl.tasks.dispatch import NO_TIMEOUT_SECONDS, TaskRequest
-from sluice.asl.tasks.resources import LAMBDA_FUNCTION, WAIT_FOR_TASK_TOKEN, parse_resource
+from sluice.asl.tasks.resources import ACTIVITY, LAMBDA_FUNCTION, WAIT_FOR_TASK_TOKEN, parse_resource
 
 DEFAULT_TIMEOUT_SECONDS = NO_TIMEOUT_SECONDS
 
@@ -61,8 +61,10 @@ class TaskState(State):
             requested_at=runtime.clock.now(),
             context=frame.context_object(),
         )
-        legacy_lambda = self.resource.kind == LAMBDA_FUNCTION
-        prefix = "LambdaFunction" if legacy_lambda else "Task"
+        activity = self.resource.kind == ACTIVITY
+        # Lambda ARNs and activities show the resource ARN and the input (sluice.asl.tasks.activities).
+        legacy_lambda = activity or self.resource.kind == LAMBDA_FUNCTION
+        prefix = "Activity" if activity else "LambdaFunction" if legacy_lambda else "Task"
         base = {} if legacy_lambda else {"resourceType": self.resource.resource_type,
                                           "resource": self.resource.action_name}
         scheduled = dict(base, **({"resource": self.resource.arn, "input": effective} if legacy_lambda
@@ -71,8 +73,13 @@ class TaskState(State):
             scheduled["timeoutInSeconds"] = int(timeout)
         if heartbeat is not None:
             scheduled["heartbeatInSeconds"] = int(heartbeat)
+        if activity:
+            runtime.dispatcher.activities.check(self.resource.arn)
+            request.on_started = lambda worker: frame.record(
+                "ActivityStarted", "activityStartedEventDetails", {} if worker is None else {"workerName": worker})
         frame.record(f"{prefix}Scheduled", f"{_lower(prefix)}ScheduledEventDetails", scheduled)
-        frame.record(f"{prefix}Started", f"{_lower(prefix)}StartedEventDetails" if base else None, base or None)
+        if not activity:  # an activity starts when a worker takes it
+            frame.record(f"{prefix}Started", f"{_lower(prefix)}StartedEventDetails" if base else None, base or None)
 
         def submitted(output: Any) -> None:
             frame.record("TaskSubmitted", "taskSubmittedEventDetails", dict(base, output=output))

@@ -6,14 +6,18 @@ The pause is an `asyncio.sleep` on the execution's clock: instant in virtual tim
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from datetime import datetime
 from typing import Any
 
 from sluice.asl.errors import ErrorName
 from sluice.asl.frame import Frame
-from sluice.asl.payload import contextual, evaluate_jsonata, jsonata_states, require_path
+from sluice.asl.paths import PathNotFound
+from sluice.asl.payload import contextual, evaluate_jsonata, jsonata_states, require_path, resolve_path
 from sluice.asl.states.base import State
+
+_JAVA_LONG_MIN, _JAVA_LONG_MAX = -(2**63), 2**63 - 1
 
 # AWS rejects waits beyond the maximum execution duration of a Standard workflow (1 year);
 # the recorded boundary case (24,856 days) fails with this message.
@@ -43,7 +47,7 @@ class WaitState(State):
         if "Seconds" in spec:
             return float(spec["Seconds"])
         if "SecondsPath" in spec:
-            return _as_seconds(require_path(spec["SecondsPath"], effective, frame), "SecondsPath")
+            return _seconds_at(spec["SecondsPath"], effective, frame)
         if "Timestamp" in spec:
             return self._until(spec["Timestamp"], frame, error=ErrorName.RUNTIME, source=None)
         path = spec["TimestampPath"]
@@ -65,6 +69,32 @@ class WaitState(State):
                 f"date-time format string: {source} == {value}",
             )
         return moment.timestamp() - frame.runtime.clock.now()
+
+
+def _seconds_at(path: str, effective: Any, frame: Frame) -> float:
+    """`SecondsPath`: AWS reads the value as a Java long, and words each failure its own way
+    (recorded `test_base_wait_seconds_path` and `test_base[wait_seconds_path…]`): a miss is "does
+    not reference an input value: $.x", `1.5` "cannot be parsed as a long value: $.x == 1.5", `-1`
+    "references a negative value: $.x == -1"."""
+    try:
+        value = resolve_path(path, effective, frame)
+    except PathNotFound:
+        raise contextual(
+            ErrorName.RUNTIME, f"The SecondsPath parameter does not reference an input value: {path}"
+        ) from None
+    if isinstance(value, bool) or not isinstance(value, int) or not _JAVA_LONG_MIN <= value <= _JAVA_LONG_MAX:
+        raise contextual(
+            ErrorName.RUNTIME, f"The SecondsPath parameter cannot be parsed as a long value: {path} == {_shown(value)}"
+        )
+    if value < 0:
+        raise contextual(ErrorName.RUNTIME, f"The SecondsPath parameter references a negative value: {path} == {value}")
+    return float(value)
+
+
+def _shown(value: Any) -> str:
+    """A value in a cause: text as is (AWS shows `$.TimestampValue == 05-12-2016T21:29:29Z`),
+    anything else as compact JSON."""
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _as_seconds(value: Any, field_name: str) -> float:

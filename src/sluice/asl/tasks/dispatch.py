@@ -3,11 +3,12 @@
 The engine never talks to AWS itself. A `TaskDispatcher` is given
 - a *Lambda invoker* (`FunctionTable` of Python callables in tests; the local stack's in-process
   Lambda runtime later), used for Lambda ARNs and `arn:aws:states:::lambda:invoke`;
-- an optional *resolver* for every other resource (service integrations, activities): any callable
+- an optional *resolver* for every other resource (service integrations): any callable
   taking a `TaskRequest` and returning the result (or an awaitable of it).
 
 `.waitForTaskToken` resources make their call and then wait for the token (`TaskTokens`, created
-on first use); `api_call` lets the engine itself call AWS (Distributed Map's ItemReader and
+on first use); activity ARNs wait for a worker of the activity (`Activities`, on the same tokens);
+`api_call` lets the engine itself call AWS (Distributed Map's ItemReader and
 ResultWriter) through the same resolver.
 
 Example:
@@ -35,6 +36,7 @@ from sluice.asl.tasks.lambda_ import (
     response_value,
 )
 from sluice.asl.tasks.resources import (
+    ACTIVITY,
     LAMBDA_FUNCTION,
     OPTIMIZED,
     REQUEST_RESPONSE,
@@ -45,6 +47,7 @@ from sluice.asl.tasks.resources import (
 
 if TYPE_CHECKING:
     from sluice.asl.callbacks import TaskTokens
+    from sluice.asl.tasks.activities import Activities
 
 # ASL: a Task without TimeoutSeconds runs for up to the execution's own limit (99999999 s).
 NO_TIMEOUT_SECONDS = 99_999_999
@@ -69,6 +72,8 @@ class TaskRequest:
     context: dict[str, Any] = field(default_factory=dict)
     # Called with the first response of a `.sync` / `.waitForTaskToken` task (AWS's TaskSubmitted).
     on_submitted: Callable[[Any], None] | None = None
+    # Called with the worker's name (if it gave one) when a worker takes an activity task.
+    on_started: Callable[[str | None], object] | None = None
 
 
 class LambdaInvoker(Protocol):
@@ -85,6 +90,7 @@ class TaskDispatcher:
         self.lambdas: LambdaInvoker = lambdas or FunctionTable({})
         self.resolver = resolver
         self._tokens: TaskTokens | None = None
+        self._activities: Activities | None = None
 
     @property
     def tokens(self) -> TaskTokens:
@@ -95,6 +101,15 @@ class TaskDispatcher:
             self._tokens = TaskTokens()
         return self._tokens
 
+    @property
+    def activities(self) -> Activities:
+        """The activities Task states can be scheduled on, and their queued tasks (created on first use)."""
+        if self._activities is None:
+            from sluice.asl.tasks.activities import Activities  # noqa: PLC0415 - only activity users pay
+
+            self._activities = Activities(self.tokens)
+        return self._activities
+
     def is_lambda(self, resource: Resource) -> bool:
         return resource.kind == LAMBDA_FUNCTION or (
             resource.kind == OPTIMIZED and resource.service == "lambda" and resource.action == "invoke"
@@ -102,6 +117,8 @@ class TaskDispatcher:
         )
 
     async def perform(self, request: TaskRequest) -> Any:
+        if request.resource.kind == ACTIVITY:
+            return await self.activities.perform(request)
         if request.resource.pattern == WAIT_FOR_TASK_TOKEN and request.task_token is not None:
             return await self.tokens.run(request, self._call)
         return await self._call(request)

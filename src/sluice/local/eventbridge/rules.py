@@ -49,8 +49,5 @@ class Rule:
     bus: str = "default"
     pattern: Pattern | None = None
     schedule: str | None = None
-    schedule_timezone: str | None = None
-    #: EventBridge Scheduler (SAM `ScheduleV2`): targets get only their Input, not an event.
-    scheduler: bool = False
     enabled: bool = True
     targets: list[Target] = field(default_factory=list)

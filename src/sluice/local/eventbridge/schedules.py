@@ -1,9 +1,13 @@
-"""Scheduled rules (`Schedule`, `ScheduleV2`, `ScheduleExpression`): `rate(...)`, `cron(...)` and
-`at(...)` expressions, fired on the virtual clock during `LocalStack.advance()`.
+"""Scheduled rules (`Schedule`, `ScheduleExpression`), fired on the virtual clock during
+`LocalStack.advance()`, and the `rate(...)`, `cron(...)` and `at(...)` expressions they share with
+EventBridge Scheduler (`sluice.local.eventbridge.scheduler`).
 
 Cron follows EventBridge's six fields — minutes, hours, day of month, month, day of week (1-7 =
 SUN-SAT, or names), year — with `*`, `?`, lists, ranges and steps, in UTC (or the schedule's
-`ScheduleExpressionTimezone`). `L`, `W` and `#` are not supported and say so.
+`ScheduleExpressionTimezone`). `L`, `W` and `#` are not supported and say so. In a time zone,
+daylight saving time is handled as Scheduler documents it ("Daylight saving time"): a cron time
+that does not exist when clocks spring forward is skipped, and a time that occurs twice when they
+fall back runs once.
 
 Example:
     >>> next_fire("rate(5 minutes)", after=0.0, created=0.0)
@@ -14,7 +18,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -124,11 +127,19 @@ def _next_cron(fields: list[set[int] | None], after: float, zone: Any) -> float 
             moment = moment.replace(hour=0, minute=0) + timedelta(days=1)
         elif hours is not None and moment.hour not in hours:
             moment = moment.replace(minute=0) + timedelta(hours=1)
-        elif minutes is not None and moment.minute not in minutes:
+        elif (minutes is not None and moment.minute not in minutes) or not _exists_once_after(moment, after):
             moment += timedelta(minutes=1)
         else:
             return moment.timestamp()
     return None
+
+
+def _exists_once_after(moment: datetime, after: float) -> bool:
+    """False for a wall-clock time skipped by a spring-forward (it does not round-trip), or one
+    repeated by a fall-back that maps to `after` or before (its first occurrence already ran)."""
+    instant = moment.timestamp()
+    return instant > after and datetime.fromtimestamp(instant, tz=moment.tzinfo).replace(tzinfo=None) == \
+        moment.replace(tzinfo=None)
 
 
 class ScheduleSource(EventSource):
@@ -138,7 +149,7 @@ class ScheduleSource(EventSource):
         self.host = host
         self.rule = rule
         self.created = host.clock.now()
-        next_fire(str(rule.schedule), after=self.created, created=self.created, timezone=rule.schedule_timezone)
+        next_fire(str(rule.schedule), after=self.created, created=self.created)
         self._handles: list[Any] = []
 
     def arm(self, seconds: float) -> None:
@@ -146,12 +157,10 @@ class ScheduleSource(EventSource):
             return
         clock = self.host.clock
         start, end = clock.now(), clock.now() + seconds
-        moment = next_fire(str(self.rule.schedule), after=start, created=self.created,
-                           timezone=self.rule.schedule_timezone)
+        moment = next_fire(str(self.rule.schedule), after=start, created=self.created)
         while moment is not None and moment <= end:
             self._handles.append(clock.loop.call_later(moment - start, self.fire, moment))
-            moment = next_fire(str(self.rule.schedule), after=moment, created=self.created,
-                               timezone=self.rule.schedule_timezone)
+            moment = next_fire(str(self.rule.schedule), after=moment, created=self.created)
 
     def disarm(self) -> None:
         for handle in self._handles:
@@ -171,19 +180,6 @@ class ScheduleSource(EventSource):
                                           root=True, ref=event)
         with self.host.trace.within(activity):
             for target in self.rule.targets:
-                if self.rule.scheduler:
-                    # EventBridge Scheduler sends only the target's Input (an empty object without one).
-                    payload = _parse(target.input) if target.input is not None else {}
-                else:
-                    payload = target_input(event, target.input_settings(), rule_name=self.rule.name,
-                                           rule_arn=self.rule.arn, ingestion_time=stamp)
+                payload = target_input(event, target.input_settings(), rule_name=self.rule.name,
+                                       rule_arn=self.rule.arn, ingestion_time=stamp)
                 self.host.deliverer.target(self.rule, target, payload, event)
-
-
-def _parse(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value)
-    except json.JSONDecodeError:
-        return value

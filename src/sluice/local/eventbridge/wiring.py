@@ -1,6 +1,6 @@
 """The EventBridge rules of a template: declared `AWS::Events::Rule`s, and the rules SAM generates
-from `EventBridgeRule`, `CloudWatchEvent`, `Schedule` and `ScheduleV2` events of functions and
-state machines.
+from `EventBridgeRule`, `CloudWatchEvent` and `Schedule` events of functions and state machines
+(`ScheduleV2` events are EventBridge Scheduler schedules: `sluice.local.eventbridge.scheduler`).
 
 Example:
     >>> [rule.logical_id for rule in event_rules(template)]
@@ -20,10 +20,10 @@ from sluice.local.eventbridge.schedules import next_fire
 from sluice.local.eventbridge.transform import check_target
 from sluice.local.resources.base import generated_name
 from sluice.local.template.model import ResourceDecl, SamTemplate
-from sluice.local.wiring import FUNCTION, STATE_MACHINE, event_type, sam_events
+from sluice.local.wiring import FUNCTION, STATE_MACHINE, event_target, event_type, sam_events
 
 RULE_EVENTS = ("EventBridgeRule", "CloudWatchEvent")
-SCHEDULE_EVENTS = ("Schedule", "ScheduleV2")
+SCHEDULE_EVENTS = ("Schedule",)
 TARGET_SERVICES = ("lambda", "states", "sqs", "sns", "events", "kinesis")
 
 
@@ -106,18 +106,15 @@ def _sam_rule(template: SamTemplate, owner: ResourceDecl, event_name: str, prope
             raise TemplateError(f"{kind} event {event_name} needs a Pattern", resource=owner.logical_id,
                                 property=f"{where}.Pattern", origin=template.origin)
     else:
-        rule.schedule = resolved.get("Schedule") or resolved.get("ScheduleExpression")
-        rule.schedule_timezone = resolved.get("ScheduleExpressionTimezone")
-        rule.scheduler = kind == "ScheduleV2"
+        rule.schedule = resolved.get("Schedule")
         if not rule.schedule:
             raise TemplateError(f"{kind} event {event_name} needs a schedule expression",
                                 resource=owner.logical_id, property=where, origin=template.origin)
-        field_name = "Schedule" if kind == "Schedule" else "ScheduleExpression"
-        _check_schedule(template, owner.logical_id, rule, f"{where}.{field_name}")
+        _check_schedule(template, owner.logical_id, rule, f"{where}.Schedule")
     target = {key: resolved[key] for key in ("Input", "InputPath", "InputTransformer", "RetryPolicy")
               if key in resolved}
     target["Id"] = (resolved.get("Target") or {}).get("Id") or f"{logical_id}{target_suffix}"
-    target["Arn"] = template.get_att(owner.logical_id, "Arn") if owner.type == FUNCTION \
+    target["Arn"] = event_target(template, owner) if owner.type == FUNCTION \
         else template.ref(owner.logical_id)
     dead_letter = resolved.get("DeadLetterConfig") or {}
     if dead_letter.get("Arn"):
@@ -131,7 +128,7 @@ def _sam_rule(template: SamTemplate, owner: ResourceDecl, event_name: str, prope
 
 def _check_schedule(template: SamTemplate, owner: str, rule: Rule, where: str) -> None:
     try:
-        next_fire(str(rule.schedule), after=0.0, created=0.0, timezone=rule.schedule_timezone)
+        next_fire(str(rule.schedule), after=0.0, created=0.0)
     except TemplateError as error:
         raise TemplateError(error.message, resource=owner, property=where, origin=template.origin) from None
 

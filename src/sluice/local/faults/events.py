@@ -89,14 +89,16 @@ class FaultyInvoker(AsyncInvoker):
         super().__init__(*args, **kwargs)
         self.delivery_faults = faults
 
-    def submit(self, function: str, event: Any, *, request_id: str | None = None) -> str:
+    def submit(self, function: str, event: Any, *, request_id: str | None = None, version: str | None = None,
+               invoked_arn: str | None = None) -> str:
         """Queue an event; returns the request id of the original (copies get their own)."""
         local = self.runtime.function(function)  # FunctionNotFound at once, as the Invoke API
         first = request_id or self.runtime.new_request_id()
 
         def send(copy: int) -> None:
-            super(FaultyInvoker, self).submit(local.spec.logical_id, event,
-                                              request_id=first if copy == 0 else self.runtime.new_request_id())
+            super(FaultyInvoker, self).submit(function, event,
+                                              request_id=first if copy == 0 else self.runtime.new_request_id(),
+                                              version=version, invoked_arn=invoked_arn)
 
         self.delivery_faults.deliver(local.spec.arn, send)
         return first

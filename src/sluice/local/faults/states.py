@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from sluice.asl import Engine
     from sluice.asl.callbacks import TaskTokens
     from sluice.asl.execution import Execution
+    from sluice.asl.tasks.activities import Activities
     from sluice.local.faults.api import Faults
 
 
@@ -36,6 +37,11 @@ class StateFaults(TaskDispatcher):
     def tokens(self) -> TaskTokens:
         # `.waitForTaskToken` tasks wait on the base's tokens: SendTaskSuccess must find them there.
         return self.base.tokens
+
+    @property
+    def activities(self) -> Activities:
+        # Activity tasks queue on the base's activities: GetActivityTask must find them there.
+        return self.base.activities
 
     async def perform(self, request: TaskRequest) -> Any:
         execution = self._execution(request.execution_arn)

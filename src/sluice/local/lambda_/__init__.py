@@ -7,6 +7,8 @@
 - `async_invoke`: the asynchronous queue — retries, event age, destinations, dead-letter queue;
 - `destinations`: OnSuccess/OnFailure destinations and invocation records in AWS's shapes;
 - `mappings`: event source mappings read from the template (the pollers are the services':
-  `sluice.local.sqs.poller`, `sluice.local.kinesis.poller`);
-- `api`: the Lambda API's `Invoke`, answered in-process.
+  `sluice.local.sqs.poller`, `sluice.local.kinesis.poller`, `sluice.local.dynamodb.poller`);
+- `stream_poller`: the shard poller Kinesis and DynamoDB Streams mappings share;
+- `catalog`: the functions as the Lambda API describes them — configurations, versions, aliases;
+- `api`: the Lambda API over them (`ListFunctions`, `GetFunction`, `Invoke`…), answered in-process.
 """

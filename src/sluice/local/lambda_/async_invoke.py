@@ -32,7 +32,7 @@ from sluice.local.lambda_.destinations import (
     Use,
     async_record,
 )
-from sluice.local.lambda_.invocation import ASYNC, Invocation
+from sluice.local.lambda_.invocation import ASYNC, LATEST, Invocation
 from sluice.local.lambda_.runtime import FunctionNotRunnable, LambdaRuntime, LocalFunction, Throttled
 
 # AWS: "one minute before the first retry, two minutes before the second".
@@ -55,6 +55,8 @@ class AsyncEvent:
     received: float
     attempts: int = 0
     last: Invocation | None = None
+    version: str = LATEST  # what an `Invoke` by version or alias runs (see `LambdaRuntime.call`)
+    invoked_arn: str = ""  # the (qualified) ARN it was invoked by
 
 
 class AsyncInvoker:
@@ -69,10 +71,14 @@ class AsyncInvoker:
         self.on_dropped = on_dropped  # an event nothing kept: never silent
         self.pending: set[asyncio.Task[None]] = set()
 
-    def submit(self, function: str, event: Any, *, request_id: str | None = None) -> str:
-        """Queue an event (raises FunctionNotFound at once, as the Invoke API would)."""
-        local = self.runtime.function(function)
-        queued = AsyncEvent(local, event, request_id or self.runtime.new_request_id(), self.now())
+    def submit(self, function: str, event: Any, *, request_id: str | None = None, version: str | None = None,
+               invoked_arn: str | None = None) -> str:
+        """Queue an event (raises FunctionNotFound at once, as the Invoke API would). It runs the
+        version `function` names (an alias ARN: the alias's version), unless `version` and
+        `invoked_arn` say (a caller that resolved `FunctionName` + `Qualifier`)."""
+        local, target = self.runtime.target(function)
+        queued = AsyncEvent(local, event, request_id or self.runtime.new_request_id(), self.now(),
+                            version=version or target.version, invoked_arn=invoked_arn or target.arn)
         task = self.loop.create_task(self._process(queued))
         self.pending.add(task)
         task.add_done_callback(self.pending.discard)
@@ -88,7 +94,8 @@ class AsyncInvoker:
             try:
                 invocation = self.runtime.call(queued.function.spec.logical_id, queued.event,
                                                request_id=queued.request_id, invocation_type=ASYNC,
-                                               attempt=queued.attempts + 1)
+                                               attempt=queued.attempts + 1, version=queued.version,
+                                               invoked_arn=queued.invoked_arn)
             except Throttled:
                 await asyncio.sleep(throttle_delay)
                 throttle_delay = min(throttle_delay * 2, THROTTLE_MAX_DELAY)
@@ -126,6 +133,7 @@ class AsyncInvoker:
         last = queued.last
         spec = queued.function.spec
         return async_record(at=self.now(), request_id=queued.request_id, function_arn=spec.arn,
-                            function_name=spec.name, condition=condition, invoke_count=queued.attempts,
+                            invoked_arn=queued.invoked_arn, version=queued.version, function_name=spec.name,
+                            condition=condition, invoke_count=queued.attempts,
                             event=queued.event, response=None if last is None else last.response,
                             function_error=last is not None and last.error is not None)

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sluice.asl.clock import iso_timestamp
+from sluice.local.lambda_.invocation import LATEST
 
 if TYPE_CHECKING:
     from sluice.local.template.model import SamTemplate
@@ -167,22 +168,25 @@ def _request_context(request_id: str, function_arn: str, condition: str, invoke_
             "approximateInvokeCount": invoke_count}
 
 
-def _response_context(function_error: bool) -> dict[str, Any]:
-    context: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
+def _response_context(function_error: bool, version: str) -> dict[str, Any]:
+    context: dict[str, Any] = {"statusCode": 200, "executedVersion": version}
     if function_error:
         context["functionError"] = "Unhandled"
     return context
 
 
-def async_record(*, at: float, request_id: str, function_arn: str, function_name: str, condition: str,
-                 invoke_count: int, event: Any, response: Any, function_error: bool) -> InvocationRecord:
-    """The record of an asynchronous invocation ("Example invocation record" in the AWS guide)."""
+def async_record(*, at: float, request_id: str, function_arn: str, invoked_arn: str, version: str,
+                 function_name: str, condition: str, invoke_count: int, event: Any, response: Any,
+                 function_error: bool) -> InvocationRecord:
+    """The record of an asynchronous invocation ("Example invocation record" in the AWS guide): the
+    function ARN qualified as it was invoked (`:$LATEST` when it was not) and the version that ran."""
+    qualified = invoked_arn if invoked_arn != function_arn else f"{function_arn}:{LATEST}"
     body = {
         "version": "1.0",
         "timestamp": iso_timestamp(at),
-        "requestContext": _request_context(request_id, f"{function_arn}:$LATEST", condition, invoke_count),
+        "requestContext": _request_context(request_id, qualified, condition, invoke_count),
         "requestPayload": event,
-        "responseContext": _response_context(function_error),
+        "responseContext": _response_context(function_error, version),
         "responsePayload": response,
     }
     return InvocationRecord(body, function_arn, f"aws/lambda/async/{function_name}")
@@ -205,11 +209,13 @@ class StreamBatch:
 
 
 def stream_record(batch: StreamBatch, *, at: float, request_id: str, function_arn: str, condition: str,
-                  invoke_count: int, function_error: bool, mapping_uuid: str) -> InvocationRecord:
-    """The record of a discarded stream batch (the Kinesis and DynamoDB on-failure examples)."""
+                  invoke_count: int, function_error: bool, mapping_uuid: str,
+                  version: str = LATEST) -> InvocationRecord:
+    """The record of a discarded stream batch (the Kinesis and DynamoDB on-failure examples):
+    `function_arn` is what the mapping's `FunctionName` names, `version` the version it ran."""
     body = {
         "requestContext": _request_context(request_id, function_arn, condition, invoke_count),
-        "responseContext": _response_context(function_error),
+        "responseContext": _response_context(function_error, version),
         "version": "1.0",
         "timestamp": iso_timestamp(at),
         batch.info_field: {

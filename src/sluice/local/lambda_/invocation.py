@@ -7,6 +7,7 @@ from typing import Any
 
 SYNC = "RequestResponse"
 ASYNC = "Event"
+LATEST = "$LATEST"
 
 
 @dataclass
@@ -33,6 +34,10 @@ class Invocation:
     event: Any
     invocation_type: str = SYNC
     attempt: int = 1
+    #: The version that ran (`$LATEST`, or a published version's number when called by version or alias).
+    version: str = LATEST
+    #: The ARN the caller used (qualified when it named a version or alias); the function's ARN if None.
+    invoked_arn: str | None = None
     started_at: float = 0.0
     result: Any = None
     error: FunctionError | None = None

@@ -9,13 +9,16 @@ Example:
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from sluice.local.errors import TemplateError
+from sluice.local.eventbridge.patterns import Pattern, PatternError, compile_pattern
 from sluice.local.lambda_.destinations import STREAM_ON_FAILURE, Destination, configured
 from sluice.local.template.model import SamTemplate
-from sluice.local.wiring import FUNCTION, event_type, sam_events
+from sluice.local.wiring import FUNCTION, event_target, event_type, sam_events
 
 POLLED_EVENTS = ("SQS", "Kinesis", "DynamoDB")
 
@@ -43,7 +46,7 @@ def source_mappings(template: SamTemplate) -> list[SourceMapping]:
         kind = event_type(function, event_name).lower()
         source = resolved.get("Queue") if kind == "sqs" else resolved.get("Stream")
         logical_id = f"{function.logical_id}{event_name}"  # the mapping SAM generates
-        mapping = SourceMapping(logical_id, function.logical_id, str(source), kind, resolved,
+        mapping = SourceMapping(logical_id, event_target(template, function), str(source), kind, resolved,
                                 uuid=_mapping_uuid(template, logical_id))
         mapping.on_failure = _on_failure(template, mapping, function.logical_id, f"{where}.DestinationConfig")
         mappings.append(mapping)
@@ -76,3 +79,16 @@ def _on_failure(template: SamTemplate, mapping: SourceMapping, owner: str, where
         return None
     return configured(template, config.get("OnFailure") or {}, STREAM_ON_FAILURE, resource=owner,
                       property=f"{where}.OnFailure")
+
+
+def filter_patterns(settings: dict[str, Any], owner: str) -> list[Pattern]:
+    """The mapping's `FilterCriteria.Filters`, compiled: each `Pattern` (a JSON string, or a mapping)
+    uses the EventBridge pattern syntax ("Lambda event filtering"); a record is sent when any matches."""
+    patterns = []
+    for entry in ((settings.get("FilterCriteria") or {}).get("Filters") or []):
+        try:
+            source = entry["Pattern"]
+            patterns.append(compile_pattern(source if isinstance(source, dict) else json.loads(source)))
+        except (KeyError, TypeError, PatternError, json.JSONDecodeError) as error:
+            raise TemplateError(f"FilterCriteria: {error}", resource=owner, property="FilterCriteria") from None
+    return patterns

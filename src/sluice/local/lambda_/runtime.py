@@ -8,11 +8,19 @@ respected, and a JSON round trip of event and result (as the real runtime serial
 `LambdaRuntime` implements the engine's `LambdaInvoker` protocol, so
 `Engine(lambdas=runtime)` runs Task states on the real handlers.
 
+A function is named by logical id, name or ARN, optionally qualified by a version or alias
+(`orders-api:live`, an alias ARN): the `FunctionCatalog` resolves the qualifier, so whoever holds a
+reference — a rule target, an event source mapping, a destination, a state machine — runs the
+version it names and the handler sees that version (`context.function_version`,
+`AWS_LAMBDA_FUNCTION_VERSION`, the `START` line).
+
 Example:
-    >>> runtime = LambdaRuntime(function_specs(template), region="us-east-1", account="123456789012")
-    >>> invocation = runtime.call("IngestFunction", {"detail": {}})
-    >>> invocation.ok, invocation.result, invocation.logs
-    (True, {...}, 'START RequestId: … END RequestId: …')
+    >>> specs = function_specs(template)
+    >>> catalog = FunctionCatalog.from_template(template, specs, last_modified=clock.now())
+    >>> runtime = LambdaRuntime(specs, catalog=catalog, region="us-east-1", account="123456789012")
+    >>> invocation = runtime.call("IngestFunction:live", {"detail": {}})
+    >>> invocation.ok, invocation.version, invocation.logs
+    (True, '1', 'START RequestId: … Version: 1 … END RequestId: …')
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from sluice.asl.errors import StatesError
 from sluice.asl.tasks.lambda_ import LambdaFunctionError, function_not_found
 from sluice.asl.tasks.lambda_runtime import TASK_ROOT, error_payload
 from sluice.local.errors import EventError, StackError
+from sluice.local.lambda_.catalog import FunctionCatalog, LambdaApiError, Target
 from sluice.local.lambda_.context import LambdaContext
 from sluice.local.lambda_.handler_time import handler_clock
 from sluice.local.lambda_.invocation import SYNC, FunctionError, Invocation
@@ -82,8 +91,11 @@ class LocalFunction:
         self.handler: Callable[[Any, Any], Any] | None = None
         self.in_flight = 0
         self.invocations = 0
-        stamp = datetime.now(tz=UTC).strftime("%Y/%m/%d")
-        self.log_stream = f"{stamp}/[$LATEST]{uuid.uuid5(uuid.NAMESPACE_URL, spec.arn).hex}"
+        self._instance = uuid.uuid5(uuid.NAMESPACE_URL, spec.arn).hex
+
+    def log_stream(self, version: str) -> str:
+        """`YYYY/MM/DD/[version]instance`, as Lambda names an execution environment's log stream."""
+        return f"{datetime.now(tz=UTC):%Y/%m/%d}/[{version}]{self._instance}"
 
     def cold_start(self) -> None:
         """Forget the loaded handler and its modules (as after a timeout on Lambda)."""
@@ -98,6 +110,7 @@ class LambdaRuntime:
         self,
         specs: Mapping[str, FunctionSpec],
         *,
+        catalog: FunctionCatalog,
         region: str,
         account: str,
         log_capture: LogCapture | None = None,
@@ -107,6 +120,7 @@ class LambdaRuntime:
         seed: int | str = 0,
         guard: Callable[[Invocation], AbstractContextManager[Any]] | None = None,
     ) -> None:
+        self.catalog = catalog
         self.region = region
         self.account = account
         self.log_capture = log_capture or LogCapture()
@@ -118,23 +132,28 @@ class LambdaRuntime:
         self._random = random.Random(f"{seed}:lambda")
         self.functions = {logical_id: LocalFunction(spec, self._environment(spec))
                           for logical_id, spec in specs.items()}
-        self._by_name = {function.spec.name: function for function in self.functions.values()}
         self.history: list[Invocation] = []
 
     # -- lookup -----------------------------------------------------------------------------
 
     def function(self, reference: str) -> LocalFunction:
         """By logical id, function name, or (partial or qualified) ARN."""
-        if reference in self.functions:
-            return self.functions[reference]
-        name = reference.split(":function:", 1)[1].split(":", maxsplit=1)[0] if ":function:" in reference \
-            else reference.split(":", maxsplit=1)[0]
-        if name in self._by_name:
-            return self._by_name[name]
-        if name in self.functions:
-            return self.functions[name]
-        known = ", ".join(sorted(self.functions)) or "none"
-        raise FunctionNotFound(f"function {reference!r} is not in the template (functions: {known})")
+        return self.target(reference)[0]
+
+    def target(self, reference: str) -> tuple[LocalFunction, Target]:
+        """The function a reference names and the version it runs (`FunctionCatalog.target`): a
+        version or alias qualifier is kept, and one the function does not have is refused (as
+        Lambda refuses it: "Cannot find alias arn")."""
+        try:
+            target = self.catalog.target(reference)
+        except LambdaApiError as error:
+            known = ", ".join(sorted(self.functions)) or "none"
+            # A name the template does not declare is said in the template's terms; a qualifier the
+            # function lacks keeps Lambda's own wording ("Cannot find alias arn: ...").
+            missing = str(error).startswith("Function not found") and ":" not in reference
+            reason = "is not in the template" if missing else f"cannot be invoked: {error}"
+            raise FunctionNotFound(f"function {reference!r} {reason} (functions: {known})") from None
+        return self.functions[target.entry.spec.logical_id], target
 
     def new_request_id(self) -> str:
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
@@ -159,10 +178,13 @@ class LambdaRuntime:
     # -- invoking -------------------------------------------------------------------------------
 
     def call(self, function: str, event: Any, *, request_id: str | None = None,
-             invocation_type: str = SYNC, attempt: int = 1) -> Invocation:
+             invocation_type: str = SYNC, attempt: int = 1, version: str | None = None,
+             invoked_arn: str | None = None) -> Invocation:
         """Run the handler once. Handler failures are in the returned `Invocation`; a missing,
-        unrunnable or throttled function raises."""
-        local = self.function(function)
+        unrunnable or throttled function raises. The version that runs and the ARN the handler
+        sees (`context.function_version`, `invoked_function_arn`) are those `function` names, unless
+        `version` and `invoked_arn` say (a caller that resolved `FunctionName` + `Qualifier`)."""
+        local, target = self.target(function)
         spec = local.spec
         if spec.problem is not None:
             raise FunctionNotRunnable(f"function {spec.logical_id} cannot run locally: {spec.problem}")
@@ -175,6 +197,7 @@ class LambdaRuntime:
         invocation = Invocation(
             function=spec.logical_id, function_name=spec.name, request_id=request_id or self.new_request_id(),
             event=payload, invocation_type=invocation_type, attempt=attempt, started_at=self.clock(),
+            version=version or target.version, invoked_arn=invoked_arn or target.arn,
         )
         local.in_flight += 1
         local.invocations += 1
@@ -190,10 +213,11 @@ class LambdaRuntime:
         spec = local.spec
         log = InvocationLog(invocation.request_id, log_format=spec.log_format, echo=self.echo_logs)
         started = time.perf_counter()
-        with self.log_capture.recording(log), _applied_environment(local.environment), local.sandbox.active():
+        environment = {**local.environment, "AWS_LAMBDA_FUNCTION_VERSION": invocation.version}
+        with self.log_capture.recording(log), _applied_environment(environment), local.sandbox.active():
             if local.handler is None:
                 self._load(local, invocation)
-            log.write(f"START RequestId: {invocation.request_id} Version: $LATEST\n")
+            log.write(f"START RequestId: {invocation.request_id} Version: {invocation.version}\n")
             if local.handler is not None:
                 self._execute(local, invocation, log)
         invocation.duration_ms = (time.perf_counter() - started) * 1000 - (invocation.init_duration_ms or 0.0)
@@ -233,9 +257,10 @@ class LambdaRuntime:
         try:
             with limit(spec.timeout) as deadline:
                 context = LambdaContext(
-                    function_name=spec.name, function_version="$LATEST", invoked_function_arn=spec.arn,
+                    function_name=spec.name, function_version=invocation.version,
+                    invoked_function_arn=invocation.invoked_arn or spec.arn,
                     memory_limit_in_mb=spec.memory, aws_request_id=invocation.request_id,
-                    log_group_name=f"/aws/lambda/{spec.name}", log_stream_name=local.log_stream,
+                    log_group_name=f"/aws/lambda/{spec.name}", log_stream_name=local.log_stream(invocation.version),
                     deadline=deadline.expires_at,
                 )
                 with self.guard(invocation), handler_clock(self.clock()):
@@ -279,7 +304,6 @@ class LambdaRuntime:
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
             "AWS_LAMBDA_FUNCTION_NAME": spec.name,
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory),
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",

@@ -11,6 +11,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import shutil
 import sys
 import zipfile
 from dataclasses import dataclass, field
@@ -151,7 +152,9 @@ def _code_dir(template: SamTemplate, decl: ResourceDecl, serverless: bool, spec:
         module_path.write_text(str(inline), encoding="utf-8")
         return directory
     where = "CodeUri" if serverless else "Code"
-    code = template.prop(decl, where)
+    # `sam package`/`sam deploy` package the template's own directory when CodeUri is left out
+    # (SAM CLI's artifact exporter: PACKAGE_NULL_PROPERTY), and so does `sam local invoke`.
+    code = template.prop(decl, where, "." if serverless else None)
     if serverless and isinstance(code, str) and not code.startswith("s3://"):
         directory = _local_content(template, decl, "CodeUri", code, inline_dir)
         module_file = directory / (spec.module.replace(".", "/") + ".py")
@@ -169,20 +172,33 @@ def _code_dir(template: SamTemplate, decl: ResourceDecl, serverless: bool, spec:
 
 def _local_content(template: SamTemplate, decl: ResourceDecl, where: str, uri: str,
                    inline_dir: Path | None) -> Path:
-    """The directory a local `CodeUri`/`ContentUri` stands for: itself, or a `.zip` extracted.
+    """The directory a local `CodeUri`/`ContentUri` stands for: itself, a `.zip` extracted, or a
+    directory holding just the one file it names.
 
-    SAM accepts a zip file as well as a directory (`sam deploy` uploads it as it is).
+    SAM accepts a zip file as well as a directory (`sam deploy` uploads it as it is), and zips any
+    other single file on its own (SAM CLI's artifact exporter: FORCE_ZIP).
     """
     path = (template.base_dir / uri).resolve()
     if path.is_dir():
         return path
-    if path.is_file() and path.suffix.lower() == ".zip":
+    if path.is_file():
         if inline_dir is None:
-            raise TemplateError(f"{where} {uri} is a .zip file, which needs a directory to be extracted to",
+            raise TemplateError(f"{where} {uri} is a file, which needs a directory to be unpacked to",
                                 resource=decl.logical_id, property=where, origin=template.origin)
-        return _extracted(template, decl, where, path, inline_dir)
-    raise TemplateError(f"{where} {uri} is not a directory or a .zip file (looked in {path})",
+        if path.suffix.lower() == ".zip":
+            return _extracted(template, decl, where, path, inline_dir)
+        return _alone(path, inline_dir)
+    raise TemplateError(f"{where} {uri} is not a directory or a file: nothing exists at {path}",
                         resource=decl.logical_id, property=where, origin=template.origin)
+
+
+def _alone(source: Path, inline_dir: Path) -> Path:
+    """A directory holding only `source`: what Lambda gets when SAM zips a single file."""
+    key = hashlib.sha256(str(source).encode()).hexdigest()[:12]
+    directory = inline_dir / "file" / f"{source.stem}-{key}"
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, directory / source.name)
+    return directory
 
 
 def _extracted(template: SamTemplate, decl: ResourceDecl, where: str, archive: Path, inline_dir: Path) -> Path:

@@ -14,9 +14,17 @@ Example:
 from __future__ import annotations
 
 from sluice.local.dynamodb.resources import SimpleTableKind, TableKind
+from sluice.local.eventbridge.pipes.resources import PipeKind
 from sluice.local.eventbridge.resources import EventBusKind, RuleKind
+from sluice.local.eventbridge.scheduler.resources import ScheduleGroupKind, ScheduleKind
 from sluice.local.kinesis.resources import StreamKind
-from sluice.local.lambda_.resources import EventSourceMappingKind, FunctionKind, LayerKind
+from sluice.local.lambda_.resources import (
+    EventSourceMappingKind,
+    FunctionAliasKind,
+    FunctionKind,
+    FunctionVersionKind,
+    LayerKind,
+)
 from sluice.local.resources.base import InertKind, Kind
 from sluice.local.resources.iam import RoleKind
 from sluice.local.resources.kms import AliasKind, KeyKind
@@ -24,20 +32,23 @@ from sluice.local.resources.parameters import LogGroupKind, SsmParameterKind
 from sluice.local.s3.resources import BucketKind
 from sluice.local.sns.resources import SubscriptionKind, TopicKind
 from sluice.local.sqs.resources import QueueKind
-from sluice.local.stepfunctions.resources import StateMachineKind
+from sluice.local.stepfunctions.resources import ActivityKind, StateMachineKind
 
 _EMULATED: tuple[Kind, ...] = (
     BucketKind(), TableKind(), SimpleTableKind(), QueueKind(), StreamKind(), TopicKind(), SubscriptionKind(),
     EventBusKind(), RuleKind(), KeyKind(), AliasKind(), SsmParameterKind(), LogGroupKind(), FunctionKind(),
-    LayerKind(), StateMachineKind(), EventSourceMappingKind(), RoleKind(),
+    LayerKind(), StateMachineKind(), ActivityKind(), EventSourceMappingKind(), RoleKind(), FunctionVersionKind(),
+    FunctionAliasKind(), ScheduleKind(), ScheduleGroupKind(), PipeKind(),
 )
 KINDS: dict[str, Kind] = {resource_type: kind for kind in _EMULATED for resource_type in kind.types}
 
 #: Types with no local behaviour that a pipeline would miss: accepted silently.
 QUIET_PREFIXES = (
-    "AWS::IAM::", "AWS::CloudWatch::", "AWS::Lambda::Permission", "AWS::Lambda::Version", "AWS::Lambda::Alias",
-    "AWS::Lambda::EventInvokeConfig", "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy",
+    "AWS::IAM::", "AWS::CloudWatch::", "AWS::Lambda::Permission", "AWS::Lambda::EventInvokeConfig",
+    "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy",
     "AWS::Logs::MetricFilter", "AWS::Events::Archive", "AWS::XRay::", "AWS::CloudFormation::",
+    # SAM connectors only generate IAM policies (AWS SAM docs: "Managing permissions with connectors").
+    "AWS::Serverless::Connector",
 )
 
 _INERT: dict[str, InertKind] = {}

@@ -14,7 +14,7 @@ from sluice.local.errors import TemplateError
 from sluice.local.resources.base import name_suffix
 from sluice.local.s3.events import BucketWiring, Notification
 from sluice.local.template.model import ResourceDecl, SamTemplate
-from sluice.local.wiring import FUNCTION, sam_events
+from sluice.local.wiring import FUNCTION, event_target, sam_events
 
 
 def bucket_wirings(template: SamTemplate) -> list[BucketWiring]:
@@ -31,7 +31,7 @@ def bucket_wirings(template: SamTemplate) -> list[BucketWiring]:
         filters = template.resolve(function, properties.get("Filter") or {}, f"Events.{event_name}.Properties.Filter")
         bucket.notifications.append(_notification(
             f"{function.logical_id}{event_name}", events, filters, kind="lambda",
-            arn=template.get_att(function.logical_id, "Arn"), template=template, owner=function.logical_id))
+            arn=event_target(template, function), template=template, owner=function.logical_id))
     return list(buckets.values())
 
 

@@ -24,7 +24,7 @@ from sluice.local.lambda_.mappings import SourceMapping
 from sluice.local.sns.filter_policy import FilterPolicy
 from sluice.local.sns.resources import LOCAL_PROTOCOLS
 from sluice.local.template.model import ResourceDecl, SamTemplate
-from sluice.local.wiring import FUNCTION, sam_events
+from sluice.local.wiring import FUNCTION, event_target, sam_events
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def topic_subscriptions(template: SamTemplate) -> list[Subscription]:
                          resolved.get("FilterPolicyScope"), f"{where}.FilterPolicy")
         queue = _subscribed_queue(template, function, event_name, resolved.get("SqsSubscription"))
         if queue is None:
-            endpoint, protocol = str(template.get_att(function.logical_id, "Arn")), "lambda"
+            endpoint, protocol = event_target(template, function), "lambda"
         else:
             endpoint, protocol = queue, "sqs"
         found.append(Subscription(function.logical_id, topic, protocol, endpoint,
@@ -80,7 +80,8 @@ def subscription_mappings(template: SamTemplate) -> list[SourceMapping]:
         queue = _subscribed_queue(template, function, event_name, setting)
         if queue is not None:
             options = setting if isinstance(setting, dict) else {}
-            mappings.append(SourceMapping(f"{function.logical_id}{event_name}EventSourceMapping", function.logical_id,
+            mappings.append(SourceMapping(f"{function.logical_id}{event_name}EventSourceMapping",
+                                          event_target(template, function),
                                           queue, "sqs", {"BatchSize": options.get("BatchSize", 10),
                                                          "Enabled": options.get("Enabled", True)}))
     return mappings

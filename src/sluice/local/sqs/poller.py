@@ -31,12 +31,12 @@ import contextlib
 import json
 from typing import Any
 
-from sluice.local.eventbridge.patterns import Pattern, PatternError, compile_pattern
 from sluice.local.hooks import ApiCall
-from sluice.local.lambda_.mappings import SourceMapping
+from sluice.local.lambda_.mappings import SourceMapping, filter_patterns
 from sluice.local.lambda_.runtime import FunctionNotRunnable, Throttled
 from sluice.local.sources import EventSource, SourceHost, Wakeup
 from sluice.local.sqs.messages import Message
+from sluice.local.sqs.queues import Queues
 from sluice.local.trace import FAILED, Activity
 
 RECEIVE_LIMIT = 10  # ReceiveMessage returns at most ten messages per call
@@ -49,6 +49,7 @@ class SqsPoller(EventSource):
         self.mapping = mapping
         settings = mapping.settings
         self.function = host.runtime.function(mapping.function).spec.logical_id
+        self.reference = mapping.function  # its version or alias qualifier says what runs
         self.queue_arn = mapping.source_arn
         self.queue_url = host.deliverer.queue_url(self.queue_arn)
         self.queue_name = self.queue_arn.rsplit(":", 1)[-1]
@@ -58,7 +59,7 @@ class SqsPoller(EventSource):
         self.window = float(settings.get("MaximumBatchingWindowInSeconds", 0))
         self.report_failures = "ReportBatchItemFailures" in (settings.get("FunctionResponseTypes") or [])
         self.enabled = str(settings.get("Enabled", True)).lower() != "false"
-        self.filters = _filters(settings, mapping.logical_id)
+        self.filters = filter_patterns(settings, mapping.logical_id)
         self.wakeup = Wakeup(host.clock.loop, self.poll)
         if self.enabled:
             self.queues.listen(self.queue_name, self._changed)
@@ -105,7 +106,7 @@ class SqsPoller(EventSource):
                                 parent=parent, root=parent is None)
         with trace.within(activity):
             try:
-                invocation = self.host.runtime.call(self.function, {"Records": [record for _, record in batch]})
+                invocation = self.host.runtime.call(self.reference, {"Records": [record for _, record in batch]})
             except Throttled:
                 # Back off: the batch becomes receivable again in a second (and wakes the poller).
                 for _, record in batch:
@@ -150,14 +151,7 @@ class SqsPoller(EventSource):
                              "after its first failure)", parent=activity, status=FAILED)
 
     def _receive(self) -> list[Message]:
-        messages: list[Message] = []
-        while len(messages) < self.batch_size:
-            wanted = min(RECEIVE_LIMIT, self.batch_size - len(messages))
-            received = self.queues.receive(self.queue_name, limit=wanted)
-            messages.extend(received)
-            if len(received) < wanted:
-                break
-        return messages
+        return receive_batch(self.queues, self.queue_name, self.batch_size)
 
     def _delete(self, messages: list[Message]) -> None:
         for message in messages:
@@ -165,29 +159,7 @@ class SqsPoller(EventSource):
                 self.queues.delete(self.queue_name, message.receipt)
 
     def _record(self, message: Message) -> dict[str, Any]:
-        """A message as the Lambda SQS event shows it."""
-        attributes = {}
-        for name, value in message.attributes.items():
-            shown: dict[str, Any] = {"stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
-            if "BinaryValue" in value:
-                shown["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode()
-            else:
-                shown["stringValue"] = value["StringValue"]
-            attributes[name] = shown
-        record = {
-            "messageId": message.message_id,
-            "receiptHandle": message.receipt,
-            "body": message.body,
-            "attributes": message.system_attributes(),
-            "messageAttributes": attributes,
-            "md5OfBody": message.md5_of_body,
-            "eventSource": "aws:sqs",
-            "eventSourceARN": self.queue_arn,
-            "awsRegion": self.host.region,
-        }
-        if message.md5_of_attributes is not None:
-            record["md5OfMessageAttributes"] = message.md5_of_attributes
-        return record
+        return sqs_record(message, queue_arn=self.queue_arn, region=self.host.region)
 
     def _wanted(self, record: dict[str, Any]) -> bool:
         if not self.filters:
@@ -198,14 +170,40 @@ class SqsPoller(EventSource):
         return any(pattern.matches(candidate) for pattern in self.filters)
 
 
-def _filters(settings: dict[str, Any], owner: str) -> list[Pattern]:
-    from sluice.local.errors import TemplateError  # noqa: PLC0415
+def receive_batch(queues: Queues, queue: str, size: int) -> list[Message]:
+    """Up to `size` messages, in as many receives of ten as it takes (what a poller hands over at once)."""
+    messages: list[Message] = []
+    while len(messages) < size:
+        wanted = min(RECEIVE_LIMIT, size - len(messages))
+        received = queues.receive(queue, limit=wanted)
+        messages.extend(received)
+        if len(received) < wanted:
+            break
+    return messages
 
-    patterns = []
-    for entry in ((settings.get("FilterCriteria") or {}).get("Filters") or []):
-        try:
-            source = entry["Pattern"]
-            patterns.append(compile_pattern(source if isinstance(source, dict) else json.loads(source)))
-        except (KeyError, PatternError, json.JSONDecodeError) as error:
-            raise TemplateError(f"FilterCriteria: {error}", resource=owner, property="FilterCriteria") from None
-    return patterns
+
+def sqs_record(message: Message, *, queue_arn: str, region: str) -> dict[str, Any]:
+    """A received message as Lambda's SQS event and EventBridge Pipes' SQS source show it (the same
+    record: "Using Lambda with Amazon SQS", "Amazon SQS as a source" of the Pipes guide)."""
+    attributes = {}
+    for name, value in message.attributes.items():
+        shown: dict[str, Any] = {"stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
+        if "BinaryValue" in value:
+            shown["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode()
+        else:
+            shown["stringValue"] = value["StringValue"]
+        attributes[name] = shown
+    record = {
+        "messageId": message.message_id,
+        "receiptHandle": message.receipt,
+        "body": message.body,
+        "attributes": message.system_attributes(),
+        "messageAttributes": attributes,
+        "md5OfBody": message.md5_of_body,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+    if message.md5_of_attributes is not None:
+        record["md5OfMessageAttributes"] = message.md5_of_attributes
+    return record

@@ -1,5 +1,5 @@
-"""State machines: names and ARNs. Not created in moto: they run on the ASL engine
-(`sluice.local.stepfunctions.statemachines` registers them)."""
+"""State machines and activities: names and ARNs. Not created in moto: they live on the ASL engine
+(`sluice.local.stepfunctions.statemachines` and `.activities` register them)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,26 @@ class StateMachineKind(Kind):
 
     def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
         return (f"arn:{template.partition}:states:{template.region}:{template.account}:stateMachine:"
+                f"{template.physical_name(decl.logical_id)}")
+
+    def attributes(self, decl: ResourceDecl, template: SamTemplate) -> Mapping[str, Callable[[], Any]]:
+        return {"Arn": lambda: self.arn(decl, template), "Name": lambda: template.physical_name(decl.logical_id)}
+
+
+class ActivityKind(Kind):
+    """`AWS::StepFunctions::Activity`: `Ref` and `Fn::GetAtt .Arn` are the activity's ARN, `.Name`
+    its name (CloudFormation resource reference); `Name` is required, at most 80 characters."""
+
+    types = ("AWS::StepFunctions::Activity",)
+    service = "states"
+    name_property = "Name"
+    max_name_length = 80
+
+    def ref(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        return self.arn(decl, template)
+
+    def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        return (f"arn:{template.partition}:states:{template.region}:{template.account}:activity:"
                 f"{template.physical_name(decl.logical_id)}")
 
     def attributes(self, decl: ResourceDecl, template: SamTemplate) -> Mapping[str, Callable[[], Any]]:

@@ -3,8 +3,9 @@
 Supported: `Ref`, `Fn::GetAtt` (list and dotted forms), `Fn::Sub` (string and `[template, vars]`,
 `${!Literal}`), `Fn::Join`, `Fn::Select`, `Fn::Split`, `Fn::If` (with `AWS::NoValue`),
 `Fn::Equals`/`And`/`Or`/`Not`, `Condition`, `Fn::FindInMap`, `Fn::Base64`, `Fn::GetAZs`,
-`Fn::ToJsonString`, `Fn::Length`. Names (parameters, pseudo parameters, resources, attributes)
-come from a `References` object, so this module knows nothing about resource types.
+`Fn::ToJsonString`, `Fn::Length`, `Fn::ImportValue` and `Fn::Transform` with `AWS::Include`.
+Names (parameters, pseudo parameters, resources, attributes, exports, included files) come from a
+`References` object, so this module knows nothing about resource types or files.
 
 Example:
     >>> class Names:
@@ -37,11 +38,13 @@ NO_VALUE: Any = _NoValue()
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _UNSUPPORTED = {
-    "Fn::ImportValue": "cross-stack imports need a deployed exporting stack",
     "Fn::Cidr": "CIDR blocks belong to networking, which sluice does not emulate",
-    "Fn::Transform": "macros run in the CloudFormation service",
     "Fn::GetStackOutput": "cross-stack outputs need a deployed stack",
 }
+#: `{{resolve:ssm:…}}`, `{{resolve:secretsmanager:…}}`: CloudFormation reads the value at deploy time.
+_DYNAMIC_REFERENCE = "{{resolve:"
+#: The one macro CloudFormation itself provides; any other `Fn::Transform` runs a deployed Lambda.
+INCLUDE_TRANSFORM = "AWS::Include"
 
 
 class References(Protocol):
@@ -52,6 +55,18 @@ class References(Protocol):
     def get_att(self, name: str, attribute: str) -> Any: ...
 
     def condition(self, name: str) -> bool: ...
+
+    def import_value(self, export: str, resource: str | None, property: str | None) -> Any:
+        """The value another stack exports as `export`."""
+        ...
+
+    def include(self, location: str, resource: str | None, property: str | None) -> Any:
+        """The parsed snippet an `AWS::Include` transform's `Location` points at."""
+        ...
+
+    def dynamic_reference(self, text: str, resource: str | None, property: str | None) -> Any:
+        """`text` (holding a `{{resolve:…}}` dynamic reference) as CloudFormation would pass it on."""
+        ...
 
 
 class IntrinsicResolver:
@@ -84,6 +99,8 @@ class IntrinsicResolver:
             "Fn::GetAZs": self._get_azs,
             "Fn::ToJsonString": self._to_json_string,
             "Fn::Length": self._length,
+            "Fn::ImportValue": self._import_value,
+            "Fn::Transform": self._transform,
         }
 
     def for_resource(self, resource: str | None) -> IntrinsicResolver:
@@ -110,6 +127,8 @@ class IntrinsicResolver:
         if isinstance(value, list):
             items = [self.resolve(item, f"{path}[{index}]") for index, item in enumerate(value)]
             return [item for item in items if item is not NO_VALUE]
+        if isinstance(value, str) and _DYNAMIC_REFERENCE in value:
+            return self.references.dynamic_reference(value, self.resource, path or None)
         return value
 
     def evaluate_condition(self, expression: Any, path: str) -> bool:
@@ -150,7 +169,8 @@ class IntrinsicResolver:
         if isinstance(argument, str):
             name, _, attribute = argument.partition(".")
         elif isinstance(argument, list) and len(argument) == 2:
-            name, attribute = argument[0], self.resolve(argument[1], path)
+            # `[!Sub "Bucket${Id}", !Ref Property]`: AWS::LanguageExtensions allows intrinsics in both.
+            name, attribute = self.resolve(argument[0], path), self.resolve(argument[1], path)
         else:
             raise self._error(f"Fn::GetAtt takes [resource, attribute] or 'resource.attribute', not {argument!r}",
                               path)
@@ -185,7 +205,7 @@ class IntrinsicResolver:
                                   path)
             return _scalar_text(value)
 
-        return _SUB_VARIABLE.sub(replace, template)
+        return str(self.resolve(_SUB_VARIABLE.sub(replace, template), path))
 
     def _join(self, argument: Any, path: str) -> str:
         delimiter, items = self._arguments("Fn::Join", argument, path, 2)
@@ -254,6 +274,26 @@ class IntrinsicResolver:
         if not isinstance(value, list):
             raise self._error("Fn::Length takes a list", path)
         return len(value)
+
+    def _import_value(self, argument: Any, path: str) -> Any:
+        export = self.resolve(argument, path)
+        if not isinstance(export, str) or not export:
+            raise self._error(f"Fn::ImportValue takes an export name, not {export!r}", path)
+        return self.references.import_value(export, self.resource, path or None)
+
+    def _transform(self, argument: Any, path: str) -> Any:
+        if not isinstance(argument, dict) or not isinstance(argument.get("Name"), str):
+            raise self._error("Fn::Transform takes {Name: macro, Parameters: {...}}", path)
+        name = argument["Name"]
+        if name != INCLUDE_TRANSFORM:
+            raise UnsupportedFeature(f"Fn::Transform {name} is not supported: macros other than "
+                                     f"{INCLUDE_TRANSFORM} run a Lambda function in the CloudFormation service",
+                                     resource=self.resource, property=path or None)
+        location = self.resolve((argument.get("Parameters") or {}).get("Location"), path)
+        if not isinstance(location, str) or not location:
+            raise self._error(f"{INCLUDE_TRANSFORM} needs Parameters.Location (a file path)", path)
+        # The included snippet may itself hold intrinsics: CloudFormation resolves them in place.
+        return self.resolve(self.references.include(location, self.resource, path or None), path)
 
     # -- helpers --------------------------------------------------------------------------
 

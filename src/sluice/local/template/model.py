@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,10 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 from sluice.local.errors import TemplateError, UnsupportedFeature
 from sluice.local.resources.registry import kind_for
-from sluice.local.template.intrinsics import IntrinsicResolver
-from sluice.local.template.parameters import resolve_parameters
+from sluice.local.template.intrinsics import NO_VALUE, IntrinsicResolver
+from sluice.local.template.language_extensions import expand_document
+from sluice.local.template.parameters import missing_parameters, resolve_parameters
 from sluice.local.template.samconfig import find_config, load_samconfig
-from sluice.local.template.yaml_loader import load_template_file
+from sluice.local.template.yaml_loader import load_snippet_file, load_template_file
 
 if TYPE_CHECKING:
     from sluice.local.resources.base import Kind
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_STACK_NAME = "sluice-local"
+_ALIAS_NAME = re.compile(r"(?!^[0-9]+$)[a-zA-Z0-9\-_]+")
 _MISSING = object()
 
 
@@ -79,12 +82,15 @@ class SamTemplate:
         self._names: dict[str, str] = {}
         self._recorded: dict[tuple[str, str], Any] = {}
         self._computing: set[str] = set()
+        # SAM's `!Ref Function.Alias` / `Function.Version` → the logical ids its transform generates.
+        self._sam_references: dict[str, str] = {}
         try:
-            self.parameters = resolve_parameters(_section(document, "Parameters"), parameters or {})
+            self.parameters = self._parameters(_section(document, "Parameters"), parameters or {})
             self.mappings = _section(document, "Mappings")
             self.resolver = IntrinsicResolver(self, self.mappings)
+            self.document = expand_document(document, self.resolver.resolve)
             self.resources: dict[str, ResourceDecl] = {}
-            self._condition_expressions = _section(document, "Conditions")
+            self._condition_expressions = _section(self.document, "Conditions")
             self._conditions: dict[str, bool] = {}
             self.conditions = {name: self.condition(name) for name in self._condition_expressions}
             self.resources = self._declare_resources()
@@ -130,6 +136,8 @@ class SamTemplate:
         pseudo = self._pseudo(name)
         if pseudo is not _MISSING:
             return pseudo
+        if name in self._sam_references:
+            return self.ref(self._sam_references[name])
         decl = self.resource(name)
         recorded = self._recorded.get((name, "Ref"), _MISSING)
         if recorded is not _MISSING:
@@ -137,6 +145,8 @@ class SamTemplate:
         return self.kind(decl).ref(decl, self)
 
     def get_att(self, name: str, attribute: str) -> Any:
+        if f"{name}.{attribute}" in self._sam_references:  # `${Function.Alias}` in a Fn::Sub
+            return self.ref(f"{name}.{attribute}")
         decl = self.resource(name)
         recorded = self._recorded.get((name, attribute), _MISSING)
         if recorded is not _MISSING:
@@ -157,6 +167,32 @@ class SamTemplate:
             self._computing.discard(name)
         self._conditions[name] = value
         return value
+
+    def import_value(self, export: str, resource: str | None, property: str | None) -> Any:
+        # No exporting stack runs locally. SAM CLI leaves the import unresolved (an environment
+        # variable becomes ""); the export's name is a more useful placeholder, and says what it is.
+        self.unsupported(f"Fn::ImportValue {export}: no other stack exports values locally, so its value is "
+                         f"the placeholder {export!r} (give a function the real value with --env-vars)",
+                         resource=resource, property=property)
+        return export
+
+    def dynamic_reference(self, text: str, resource: str | None, property: str | None) -> Any:
+        # The value lives in SSM Parameter Store or Secrets Manager of a real account.
+        self.unsupported(f"{text} is a dynamic reference, resolved by CloudFormation from a real account: "
+                         "sluice passes the text on as it is (give a function the real value with --env-vars)",
+                         resource=resource, property=property)
+        return text
+
+    def include(self, location: str, resource: str | None, property: str | None) -> Any:
+        # `sam package`/`sam deploy` upload a local Location and rewrite it; an S3 one is already deployed.
+        if location.startswith(("s3://", "https://")):
+            raise UnsupportedFeature(f"AWS::Include Location {location} is in S3: point it at the local file",
+                                     resource=resource, property=property)
+        try:
+            return load_snippet_file(self.base_dir / location)
+        except TemplateError as error:
+            raise TemplateError(f"AWS::Include {location}: {error.message}", resource=resource,
+                                property=property) from None
 
     # -- resources ---------------------------------------------------------------------------
 
@@ -208,7 +244,9 @@ class SamTemplate:
         resource = self.resource(decl) if isinstance(decl, str) else decl
         if name not in resource.properties:
             return default
-        return self.resolve(resource, resource.properties[name], name)
+        value = self.resolve(resource, resource.properties[name], name)
+        # `!If [Cond, x, !Ref AWS::NoValue]` removes the property: CloudFormation then uses its default.
+        return default if value is NO_VALUE else value
 
     def outputs(self) -> dict[str, Any]:
         """The template's Outputs whose condition holds, resolved."""
@@ -246,6 +284,20 @@ class SamTemplate:
             "AWS::NotificationARNs": [],
         }.get(name, _MISSING)
 
+    def _parameters(self, declared: dict[str, Any], overrides: Mapping[str, str]) -> dict[str, Any]:
+        # Like `sam local invoke`, run a template whose required parameters were not given (strict
+        # mode refuses, as `sam deploy` would): each gets a placeholder, all named in one warning.
+        values = resolve_parameters(declared, overrides, placeholders=not self.strict)
+        missing = missing_parameters(declared, overrides)
+        if missing:
+            used = " ".join(f"{name}={values[name]}" for name in missing)
+            self.unsupported(f"parameter{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                             f"{'have' if len(missing) > 1 else 'has'} no Default: running with the placeholder "
+                             f"value{'s' if len(missing) > 1 else ''} {used}; pass real ones with "
+                             f"--parameter-overrides '{' '.join(f'{name}=VALUE' for name in missing)}'",
+                             property="Parameters")
+        return values
+
     def _declare_resources(self) -> dict[str, ResourceDecl]:
         declared = _section(self.document, "Resources")
         global_settings = self._globals()
@@ -273,6 +325,10 @@ class SamTemplate:
             )
         for implicit in list(_implicit_resources(resources)):
             resources.setdefault(implicit.logical_id, implicit)
+        for function in list(resources.values()):
+            for reference, implicit in _auto_published(function, self.parameters):
+                resources.setdefault(implicit.logical_id, implicit)
+                self._sam_references[f"{function.logical_id}.{reference}"] = implicit.logical_id
         return resources
 
     def _globals(self) -> Any:
@@ -323,3 +379,34 @@ def _implicit_resources(resources: Mapping[str, ResourceDecl]) -> Iterator[Resou
                 fifo = topic is not None and str(topic.properties.get("FifoTopic")).lower() == "true"
                 yield ResourceDecl(f"{decl.logical_id}{event_name}Queue", "AWS::SQS::Queue",
                                    {"FifoQueue": True} if fifo else {}, implicit=True)
+
+
+def _auto_published(function: ResourceDecl, parameters: Mapping[str, Any]) -> Iterator[tuple[str, ResourceDecl]]:
+    """The `AWS::Lambda::Version` and `AWS::Lambda::Alias` SAM's transform adds for `AutoPublishAlias`,
+    named as SAM names them (`<Function>Version<hash>`, `<Function>Alias<name>`), with the property
+    reference (`Version`, `Alias`) each answers."""
+    alias = function.properties.get("AutoPublishAlias") if function.type == "AWS::Serverless::Function" else None
+    if isinstance(alias, dict) and set(alias) == {"Ref"}:  # SAM resolves parameter references here
+        alias = parameters.get(str(alias["Ref"]), alias)
+    if not alias:
+        return
+    if not isinstance(alias, str) or not _ALIAS_NAME.fullmatch(alias):  # SAM's own check and wording
+        raise TemplateError(f"AutoPublishAlias name ('{alias}') must contain only alphanumeric characters, "
+                            "hyphens, or underscores matching (?!^[0-9]+$)([a-zA-Z0-9-_]+) pattern.",
+                            resource=function.logical_id, property="AutoPublishAlias")
+    from samtranslator.translator.logical_id_generator import LogicalIdGenerator  # noqa: PLC0415
+
+    # SAM hashes the packaged code location (plus Environment and MemorySize) into the version's id.
+    changes = {key: function.properties[key] for key in ("CodeUri", "InlineCode", "Environment", "MemorySize")
+               if key in function.properties}
+    code_sha256 = function.properties.get("AutoPublishCodeSha256")
+    version_id = LogicalIdGenerator(f"{function.logical_id}Version", changes,
+                                    str(code_sha256) if code_sha256 else None).gen()
+    version: dict[str, Any] = {"FunctionName": {"Ref": function.logical_id}}
+    if "VersionDescription" in function.properties:
+        version["Description"] = function.properties["VersionDescription"]
+    yield "Version", ResourceDecl(version_id, "AWS::Lambda::Version", version, implicit=True)
+    alias_id = f"{function.logical_id}Alias{str(alias).replace('-', 'D').replace('_', 'U')}"
+    yield "Alias", ResourceDecl(alias_id, "AWS::Lambda::Alias", {
+        "Name": str(alias), "FunctionName": {"Ref": function.logical_id},
+        "FunctionVersion": {"Fn::GetAtt": [version_id, "Version"]}}, implicit=True)

@@ -3,6 +3,11 @@
 Values are kept as CloudFormation passes them around: strings (`Number` parameters too — `Ref`
 to a Number is a string in a property), and lists of strings for list types.
 
+A parameter with neither a `Default` nor an override (what `sam deploy --guided` would prompt
+for) gets a placeholder, as `sam local invoke` runs such templates too: its first `AllowedValues`
+entry, else `MinValue` (or 0) for numbers, else its name in lower case without punctuation (a
+valid bucket, queue or table name). `missing_parameters()` names them so the caller can warn.
+
 Example:
     >>> declared = {"Stage": {"Type": "String", "Default": "dev", "AllowedValues": ["dev", "prod"]}}
     >>> resolve_parameters(declared, {"Stage": "prod"})
@@ -20,8 +25,18 @@ from sluice.local.errors import TemplateError
 _LIST_TYPES = ("CommaDelimitedList", "List<")
 
 
-def resolve_parameters(declared: Mapping[str, Any], overrides: Mapping[str, str]) -> dict[str, Any]:
-    """Every declared parameter's value; unknown overrides and invalid values are errors."""
+def missing_parameters(declared: Mapping[str, Any], overrides: Mapping[str, str]) -> list[str]:
+    """Declared parameters with neither a `Default` nor an override."""
+    return [name for name, declaration in declared.items()
+            if name not in overrides and isinstance(declaration, Mapping) and "Default" not in declaration]
+
+
+def resolve_parameters(declared: Mapping[str, Any], overrides: Mapping[str, str], *,
+                       placeholders: bool = False) -> dict[str, Any]:
+    """Every declared parameter's value; unknown overrides and invalid values are errors.
+
+    A parameter without a value is an error, or with `placeholders=True` gets a placeholder.
+    """
     unknown = sorted(set(overrides) - set(declared))
     if unknown:
         raise TemplateError(
@@ -36,13 +51,35 @@ def resolve_parameters(declared: Mapping[str, Any], overrides: Mapping[str, str]
             raw: Any = overrides[name]
         elif "Default" in declaration:
             raw = declaration["Default"]
+        elif placeholders:
+            raw = _placeholder(name, declaration)
         else:
+            missing = missing_parameters(declared, overrides)
             raise TemplateError(
-                f"parameter {name} has no Default: pass it with --parameter-overrides {name}=VALUE "
+                f"parameter{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                f"{'have' if len(missing) > 1 else 'has'} no Default: pass "
+                f"--parameter-overrides '{' '.join(f'{item}=VALUE' for item in missing)}' "
                 "(or parameters={...} in Python)"
             )
-        values[name] = _coerce(name, raw, declaration)
+        try:
+            values[name] = _coerce(name, raw, declaration)
+        except TemplateError as error:
+            if name in overrides or "Default" in declaration:
+                raise
+            raise TemplateError(f"parameter {name} has no Default, and the placeholder {raw!r} does not fit it "
+                                f"({error.message}): pass --parameter-overrides {name}=VALUE",
+                                property=error.property) from None
     return values
+
+
+def _placeholder(name: str, declaration: Mapping[str, Any]) -> Any:
+    allowed = declaration.get("AllowedValues")
+    if isinstance(allowed, list) and allowed:
+        return allowed[0]
+    kind = str(declaration.get("Type", "String"))
+    if kind in ("Number", "List<Number>"):
+        return _text(declaration.get("MinValue", 0))
+    return re.sub(r"[^a-z0-9]", "", name.lower()) or "placeholder"
 
 
 def _coerce(name: str, raw: Any, declaration: Mapping[str, Any]) -> Any:

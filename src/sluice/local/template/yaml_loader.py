@@ -38,7 +38,25 @@ def load_template_file(path: Path) -> dict[str, Any]:
     return parse_template_text(text, origin=str(path))
 
 
+def load_snippet_file(path: Path) -> Any:
+    """Read and parse a template fragment (an `AWS::Include` file): any YAML or JSON value."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise TemplateError(f"cannot read {path}: {error.strerror}") from error
+    return _parse(text, origin=str(path))
+
+
 def parse_template_text(text: str, origin: str = "template") -> dict[str, Any]:
+    document = _parse(text, origin)
+    if not isinstance(document, dict):
+        raise TemplateError("a template must be a mapping with a Resources section", origin=origin)
+    if not isinstance(document.get("Resources"), dict) or not document["Resources"]:
+        raise TemplateError("the template has no Resources mapping", origin=origin)
+    return document
+
+
+def _parse(text: str, origin: str) -> Any:
     if text.lstrip().startswith("{"):
         try:
             document = json.loads(text)
@@ -55,8 +73,4 @@ def parse_template_text(text: str, origin: str = "template") -> dict[str, Any]:
             raise TemplateError(f"not valid YAML: {error.problem}{position}", origin=origin) from error
         except yaml.YAMLError as error:
             raise TemplateError(f"not valid YAML: {error}", origin=origin) from error
-    if not isinstance(document, dict):
-        raise TemplateError("a template must be a mapping with a Resources section", origin=origin)
-    if not isinstance(document.get("Resources"), dict) or not document["Resources"]:
-        raise TemplateError("the template has no Resources mapping", origin=origin)
     return document

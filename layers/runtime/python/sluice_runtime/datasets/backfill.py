@@ -42,6 +42,8 @@ RESULT_FILE = re.compile(r"(SUCCEEDED|FAILED|PENDING)_\d+\.json$")
 MAX_LISTED_FAILURES = 50
 
 
+RESULTS_PREFIX_PATTERN = r"^backfills/[^/\s]{1,80}$"
+
 class BackfillPlan(BaseModel):
     """The validated backfill request (what the Distributed Map and each child read)."""
 
@@ -55,7 +57,9 @@ class BackfillPlan(BaseModel):
     to: str | None = None
     max_concurrency: int = Field(default=10, ge=1, le=1000)
     tolerated_failure_percentage: float = Field(default=10.0, ge=0.0, le=100.0)
-    results_prefix: str
+    # Set by plan_backfill, then carried in the execution's state: a later step (summarize) trusts
+    # it only inside backfills/, one level deep (an execution name has no "/" and no blanks).
+    results_prefix: str = Field(pattern=RESULTS_PREFIX_PATTERN)
 
     @model_validator(mode="after")
     def _range(self) -> BackfillPlan:

@@ -1,0 +1,174 @@
+"""`sluice up`'s endpoint: one HTTP port for every service of the template's world, in real time.
+
+HTTP requests arrive on server threads; the world (moto, the engine, the wiring, the pollers) is
+single-threaded asyncio on the stack's clock. As `sluice serve --real-time` does, one thread owns
+that clock and runs its loop for good; each request is scheduled onto the loop and answered when
+the gateway is done with it, so a call from outside is one more callback among the pollers',
+schedules' and executions' work. Scheduled rules fire as real time passes: their firings are
+planned an hour ahead and re-planned before that hour ends (`EventSource.arm`). Every second the
+trace is looked at and what settled is printed (`TraceLog`).
+
+`GET /_sluice/state` answers the world's state (`sluice.local.edge.state`) for `sluice state`.
+
+Example:
+    >>> with LocalStack.from_template("template.yaml", real_time=True) as stack:
+    ...     server = EdgeServer(stack, port=0, log=sys.stderr)
+    ...     server.start()
+    ...     boto3.client("s3", endpoint_url=server.url).list_buckets()
+    ...     server.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from concurrent.futures import Future
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import urlsplit
+
+from sluice.local.edge.gateway import EdgeClients, Gateway
+from sluice.local.edge.log import TraceLog
+from sluice.local.edge.messages import HttpAnswer, HttpRequest
+from sluice.local.edge.responses import error_answer
+from sluice.local.edge.state import STATE_PATH, snapshot
+
+if TYPE_CHECKING:
+    from sluice.local.stack import LocalStack
+
+LOG = logging.getLogger("sluice.up")
+DEFAULT_HOST = "127.0.0.1"
+#: LocalStack's edge port, which users' scripts and `--endpoint-url`s already name.
+DEFAULT_PORT = 4566
+#: How far ahead scheduled rules are planned, and how long before that horizon they are re-planned.
+SCHEDULE_WINDOW = 3600.0
+SCHEDULE_MARGIN = 60.0
+LOG_INTERVAL = 1.0
+
+
+class EdgeServer:
+    """Serves a started real-time `LocalStack`; `start()` returns once it listens."""
+
+    def __init__(self, stack: LocalStack, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+                 log: TextIO, logs: bool = False) -> None:
+        if not stack.clock.real_time:
+            raise ValueError("sluice up serves a stack on the real-time clock (LocalStack(..., real_time=True))")
+        self.stack = stack
+        self.gateway = Gateway(EdgeClients(stack.region))
+        self.log = TraceLog(stack.trace, log, logs=logs)
+        self._http = ThreadingHTTPServer((host, port), _Handler)
+        self._http.daemon_threads = True
+        self._http.edge = self  # type: ignore[attr-defined]  # how the handler finds us
+        self._clock_thread = threading.Thread(target=self._run_clock, name="sluice-clock", daemon=True)
+        self._http_thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05},
+                                             name="sluice-http", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._http.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self.stack.clock.loop
+
+    def start(self) -> None:
+        self._clock_thread.start()
+        self._http_thread.start()
+
+    def serve_forever(self) -> None:
+        """Block until interrupted (Ctrl-C, or SIGTERM turned into KeyboardInterrupt), then stop."""
+        self.start()
+        try:
+            self._http_thread.join()
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        """Stop listening, then stop the clock's loop; print what is left of the log."""
+        self._http.shutdown()
+        self._http.server_close()
+        if self._clock_thread.is_alive():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._clock_thread.join(timeout=10)
+        for source in self.stack.world.sources:
+            source.disarm()
+        self.log.flush(final=True)
+
+    def call(self, request: HttpRequest) -> HttpAnswer:
+        """Answer `request` on the clock's thread; block the asking thread until it is answered."""
+        answer: Future[HttpAnswer] = Future()
+        self.loop.call_soon_threadsafe(self._perform, request, answer)
+        return answer.result()
+
+    # -- the clock's thread -----------------------------------------------------------------
+
+    def _run_clock(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self._plan_schedules()
+        self._print_log()
+        self.loop.run_forever()
+
+    def _perform(self, request: HttpRequest, answer: Future[HttpAnswer]) -> None:
+        try:
+            if request.method == "GET" and request.path == STATE_PATH:
+                state = snapshot(self.stack, endpoint=self.url)
+                result = HttpAnswer(200, {"Content-Type": "application/json"}, state.model_dump_json().encode())
+            else:
+                result = self.gateway.handle(request)
+        except Exception as error:  # a sluice bug: answered and logged, and the world carries on
+            LOG.exception("%s %s failed", request.method, request.path)
+            result = error_answer(None, "InternalFailure", f"{type(error).__name__}: {error}", status=500)
+        answer.set_result(result)
+
+    def _plan_schedules(self) -> None:
+        # Re-planned before the horizon: `disarm` drops firings not yet due, `arm` plans them again
+        # from now on, so none is lost or doubled between two windows.
+        for source in self.stack.world.sources:
+            source.disarm()
+            source.arm(SCHEDULE_WINDOW)
+        self.loop.call_later(SCHEDULE_WINDOW - SCHEDULE_MARGIN, self._plan_schedules)
+
+    def _print_log(self) -> None:
+        self.log.flush()
+        self.loop.call_later(LOG_INTERVAL, self._print_log)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "sluice"
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = do_GET
+
+    def _serve(self) -> None:
+        url = urlsplit(self.path)
+        request = HttpRequest(self.command, url.path or "/", url.query, dict(self.headers.items()), self._body())
+        edge: EdgeServer = self.server.edge  # type: ignore[attr-defined]
+        answer = edge.call(request)
+        self.send_response(answer.status)
+        headers = {key.lower(): (key, value) for key, value in answer.headers.items()}
+        if self.command != "HEAD" or "content-length" not in headers:
+            headers["content-length"] = ("Content-Length", str(len(answer.body)))
+        for key, value in headers.values():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(answer.body)
+
+    def _body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            data = bytearray()
+            while size := int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16):
+                data += self.rfile.read(size)
+                self.rfile.readline()
+            while self.rfile.readline().strip():  # trailers
+                pass
+            return bytes(data)
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def log_message(self, format: str, *args: Any) -> None:
+        LOG.debug("%s %s", self.address_string(), format % args)

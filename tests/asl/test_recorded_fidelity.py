@@ -1,0 +1,313 @@
+"""Error causes, context objects and JSONata results exactly as AWS records them.
+
+Each expectation is quoted from an AWS recording: LocalStack's AWS-validated snapshot tests
+(`tests/aws/services/stepfunctions/v2/**/*.snapshot.json` in localstack/localstack, recorded
+against AWS); the test's id is named next to each case. Where no recording exists the source is
+named too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from sluice.asl import Engine
+from sluice.asl.engine import EXPRESS
+from sluice.conformance import run_case
+from tests.asl.helpers import lambda_arn
+
+PREFIX = "An error occurred while executing the state '{state}' (entered at the event id #{event}). "
+
+
+def _failure(definition: dict[str, Any], data: Any, **engine: Any) -> tuple[str | None, str | None]:
+    with Engine(seed=0, **engine) as instance:
+        execution = instance.run(definition, data)
+    assert execution.status == "FAILED", execution.output
+    return execution.error, execution.cause
+
+
+def _single(state: dict[str, Any], *, jsonata: bool = False) -> dict[str, Any]:
+    definition: dict[str, Any] = {"StartAt": "S", "States": {"S": {**state, "End": True}}}
+    if jsonata:
+        definition["QueryLanguage"] = "JSONata"
+    return definition
+
+
+# -- InputPath / OutputPath that match nothing (Jayway JsonPath's words) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "path", "data", "reason"),
+    [
+        # test_invalid_jsonpath[ST.INVALID_JSONPATH_IN_INPUTPATH]
+        ("InputPath", "$.NoSuchInputPath", {"a": 1}, "No results for path: $['NoSuchInputPath']"),
+        # test_invalid_jsonpath[ST.INVALID_JSONPATH_IN_OUTPUTPATH]
+        ("OutputPath", "$.NoSuchOutputPath", {"a": 1}, "No results for path: $['NoSuchOutputPath']"),
+        # test_catch_states_runtime: an earlier step that is missing is a "Missing property".
+        ("OutputPath", "$.no.such.result.path", {}, "Missing property in path $['no']"),
+        ("InputPath", "$.a.b.c", {"a": {}}, "Missing property in path $['a']['b']"),
+        ("InputPath", "$.a[3]", {"a": [1]}, "No results for path: $['a'][3]"),
+    ],
+)
+def test_a_path_that_matches_nothing_is_worded_as_aws(field: str, path: str, data: Any, reason: str) -> None:
+    error, cause = _failure(_single({"Type": "Pass", field: path}), data)
+    assert error == "States.Runtime"
+    assert cause == PREFIX.format(state="S", event=2) + f"Invalid path '{path}' : {reason}"
+
+
+def test_an_output_path_failure_is_not_caught_even_by_a_states_runtime_catcher() -> None:
+    # test_catch_states_runtime: AWS records LambdaFunctionSucceeded then ExecutionFailed.
+    definition = {
+        "StartAt": "RaiseRuntime",
+        "States": {
+            "RaiseRuntime": {
+                "Type": "Task",
+                "Resource": lambda_arn("identity"),
+                "OutputPath": "$.no.such.result.path",
+                "Catch": [{"ErrorEquals": ["States.Runtime"], "Next": "CaughtRuntime"}],
+                "End": True,
+            },
+            "CaughtRuntime": {"Type": "Pass", "End": True},
+        },
+    }
+    with Engine(seed=0, functions={"identity": lambda event, context: event}) as engine:
+        execution = engine.run(definition, {})
+    assert (execution.status, execution.error) == ("FAILED", "States.Runtime")
+    assert execution.cause is not None and execution.cause.endswith("Missing property in path $['no']")
+    assert execution.history.types()[-2:] == ["LambdaFunctionSucceeded", "ExecutionFailed"]
+
+
+# -- JSONata expressions that return nothing name their place in the field -----------------------
+
+
+@pytest.mark.parametrize(
+    ("state", "location"),
+    [
+        # test_undefined_reference[BASE_UNDEFINED_OUTPUT]
+        ({"Type": "Pass", "Output": "{% $doesNotExist %}"}, "Output"),
+        # test_undefined_reference[BASE_UNDEFINED_OUTPUT_FIELD]
+        ({"Type": "Pass", "Output": {"result": "{% $doesNotExist %}"}}, "Output/result"),
+        # test_undefined_reference[BASE_UNDEFINED_ASSIGN]
+        ({"Type": "Pass", "Assign": {"result": "{% $doesNotExist %}"}}, "Assign/result"),
+        # test_undefined_reference[BASE_UNDEFINED_ARGUMENTS_FIELD]
+        (
+            {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+             "Arguments": {"FunctionName": "{% $doesNotExist %}"}},
+            "Arguments/FunctionName",
+        ),
+        # Array items by index (floci-io/floci#2689, checked against AWS there: "[i] per array index").
+        ({"Type": "Pass", "Output": {"a": [1, {"b": "{% $doesNotExist %}"}]}}, "Output/a[1]/b"),
+    ],
+)
+def test_jsonata_that_returns_nothing_names_the_field_as_aws(state: dict[str, Any], location: str) -> None:
+    with Engine(seed=0) as engine:
+        execution = engine.run(_single(state, jsonata=True), {})
+    expected = (
+        PREFIX.format(state="S", event=2)
+        + f"The JSONata expression '$doesNotExist' specified for the field '{location}' returned nothing (undefined)."
+    )
+    assert (execution.error, execution.cause) == ("States.QueryEvaluationError", expected)
+    # The EvaluationFailed event reports the same place as its location.
+    failed = next(event for event in execution.history if event["type"] == "EvaluationFailed")
+    assert failed["evaluationFailedEventDetails"]["location"] == location
+
+
+def test_a_jsonata_error_inside_an_object_names_the_key() -> None:
+    # test_math_operations_jsonata.py::test_math_random_seeded: the key's place names the field of
+    # an expression that throws too.
+    state = {"Type": "Pass", "Output": {"FunctionResult": "{% $randomSeeded($states.input.fst) %}"}}
+    error, cause = _failure(_single(state, jsonata=True), {"fst": 1})
+    assert error == "States.QueryEvaluationError"
+    assert cause == PREFIX.format(state="S", event=2) + (
+        "The JSONata expression '$randomSeeded($states.input.fst)' specified for the field "
+        "'Output/FunctionResult' threw an error during evaluation. T1006: Attempted to invoke a non-function"
+    )
+
+
+# -- Wait SecondsPath: a Java long, not negative -------------------------------------------------
+
+WAIT = _single({"Type": "Wait", "SecondsPath": "$.input.waitSeconds"})
+
+
+@pytest.mark.parametrize(
+    ("seconds", "reason"),
+    [
+        # test_base_wait_seconds_path[-1]
+        (-1, "The SecondsPath parameter references a negative value: $.input.waitSeconds == -1"),
+        # test_base_wait_seconds_path[1.5] — AWS rejects a fraction, it does not round it
+        (1.5, "The SecondsPath parameter cannot be parsed as a long value: $.input.waitSeconds == 1.5"),
+        # test_base_wait_seconds_path[-1.5]
+        (-1.5, "The SecondsPath parameter cannot be parsed as a long value: $.input.waitSeconds == -1.5"),
+        (True, "The SecondsPath parameter cannot be parsed as a long value: $.input.waitSeconds == true"),
+        (2**63, f"The SecondsPath parameter cannot be parsed as a long value: $.input.waitSeconds == {2**63}"),
+    ],
+)
+def test_wait_seconds_path_rejects_what_aws_rejects(seconds: Any, reason: str) -> None:
+    error, cause = _failure(WAIT, {"input": {"waitSeconds": seconds}})
+    assert (error, cause) == ("States.Runtime", PREFIX.format(state="S", event=2) + reason)
+
+
+def test_wait_seconds_path_that_matches_nothing() -> None:
+    # test_base[wait_seconds_path.json5_ALL_False] (test_wait.py)
+    error, cause = _failure(WAIT, {"input": {}})
+    expected = "The SecondsPath parameter does not reference an input value: $.input.waitSeconds"
+    assert (error, cause) == ("States.Runtime", PREFIX.format(state="S", event=2) + expected)
+
+
+@pytest.mark.parametrize("seconds", [0, 1])  # test_base_wait_seconds_path[0] / [1] succeed
+def test_wait_seconds_path_accepts_whole_seconds(engine: Engine, seconds: int) -> None:
+    execution = engine.run(WAIT, {"input": {"waitSeconds": seconds}})
+    assert execution.status == "SUCCEEDED"
+
+
+# -- Map knobs read from the input ---------------------------------------------------------------
+
+
+def _map(**knobs: Any) -> dict[str, Any]:
+    return _single({
+        "Type": "Map",
+        "ItemsPath": "$.Values",
+        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+        **knobs,
+    })
+
+
+@pytest.mark.parametrize(("value", "shown"), [("NoNumber", "NoNumber"), ({}, "{}")])
+def test_tolerated_failure_percentage_path_is_read_as_a_float(value: Any, shown: str) -> None:
+    # test_map_state_tolerated_failure_percentage_path[NoNumber] / [tolerated_failure_percentage_value0]
+    definition = _map(
+        ToleratedFailurePercentagePath="$.Percentage",
+        ItemProcessor={"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                       "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+    )
+    error, cause = _failure(definition, {"Values": [0], "Percentage": value})
+    assert (error, cause) == ("States.Runtime", PREFIX.format(state="S", event=2) + (
+        f'The ToleratedFailurePercentagePath field refers to value "{shown}" which is not a valid float: $.Percentage'
+    ))
+
+
+@pytest.mark.parametrize(("value", "shown"), [("NoNumber", "NoNumber"), ({}, "{}")])
+def test_max_concurrency_path_rejects_what_is_not_an_integer(value: Any, shown: str) -> None:
+    # test_max_concurrency_path[NoNumber] / [max_concurrency_value0]: `{}` is refused, not read as 0.
+    error, cause = _failure(_map(MaxConcurrencyPath="$.MaxConcurrencyValue"),
+                            {"Values": ["HelloWorld"], "MaxConcurrencyValue": value})
+    assert (error, cause) == ("States.Runtime", PREFIX.format(state="S", event=2) + (
+        f'The MaxConcurrencyPath field refers to value "{shown}" which is not a valid integer: $.MaxConcurrencyValue'
+    ))
+
+
+# -- the context object of Express runs ----------------------------------------------------------
+
+CONTEXT = _single({"Type": "Pass", "Parameters": {"Execution.$": "$$.Execution"}})
+
+
+def test_an_express_run_has_an_express_execution_id_and_no_redrive_count(engine: Engine) -> None:
+    # test_express_sync.py::test_query_runtime_memory: `Execution.Id` is
+    # arn:aws:states:<region>:<account>:express:<machine>:<name>:<uuid>, and there is no RedriveCount.
+    machine = engine.create_state_machine("Fast", CONTEXT, type=EXPRESS)
+    execution = engine.run(machine, {}, name="run-1")
+    context = execution.output["Execution"]
+    assert re.fullmatch(
+        r"arn:aws:states:[a-z0-9-]+:\d{12}:express:Fast:run-1:[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", context["Id"]
+    )
+    assert context["Id"] == execution.arn and context["Name"] == "run-1"
+    assert set(context) == {"Id", "Input", "Name", "RoleArn", "StartTime"}
+    # Express names may repeat: each run still has its own ARN.
+    assert engine.run(machine, {}, name="run-1").arn != execution.arn
+
+
+def test_a_standard_run_keeps_its_redrive_count(engine: Engine) -> None:
+    execution = engine.run(CONTEXT, {}, name="run-1")
+    assert execution.output["Execution"]["RedriveCount"] == 0
+    assert execution.output["Execution"]["Id"].endswith(":execution:" + execution.runtime.state_machine_name + ":run-1")
+
+
+RECORDED_EXPRESS_CONTEXT = {
+    # test_express_sync.py::test_query_runtime_memory, the first of the two states it records.
+    "Id": "arn:<partition>:states:<region>:111111111111:express:"
+    "<ArnPart_0idx>:<SyncExecArn_Part1_0idx>:<SyncExecArn_Part2_0idx>",
+    "Input": {"message": "TestMessage"},
+    "Name": "<SyncExecArn_Part1_0idx>",
+    "RoleArn": "sfn_role_arn",
+    "StartTime": "start-time",
+}
+
+
+def test_the_express_context_object_matches_the_aws_recording() -> None:
+    case = {
+        "id": "test_query_runtime_memory",
+        "state_machine_type": EXPRESS,
+        "sync_execution": True,
+        "definition": CONTEXT,
+        "input": {"message": "TestMessage"},
+        "expected": {"status": "SUCCEEDED", "output": {"Execution": RECORDED_EXPRESS_CONTEXT}},
+        "snapshot_transformers": [
+            {"kind": "jsonpath", "path": "$..StartTime", "replacement": "start-time", "replace_reference": False},
+            {"kind": "role_arn", "replacement": "sfn_role_arn"},
+        ],
+    }
+    result = run_case(case)
+    assert result.passed, result.detail
+
+
+# -- the legacy Lambda resource keeps the runtime's own JSON spacing in causes -------------------
+
+RAISE = 'def handler(event, context):\n    raise Exception("Some exception was raised.")\n'
+
+
+def test_a_legacy_lambda_cause_keeps_the_python_runtime_spacing() -> None:
+    # test_express_sync.py::test_retry (Resource: the function's ARN, retried then caught): AWS
+    # passes the runtime's error text through as is, `", "` and `": "` separators included.
+    cause = (
+        '{"errorMessage": "Some exception was raised.", "errorType": "Exception", "requestId": "<request-id>", '
+        '"stackTrace": ["  File \\"/var/task/handler.py\\", line 2, in handler\\n    '
+        'raise Exception(\\"Some exception was raised.\\")\\n"]}'
+    )
+    case = {
+        "id": "test_retry",
+        "state_machine_type": EXPRESS,
+        "sync_execution": True,
+        "definition": {
+            "StartAt": "Invoke",
+            "States": {
+                "Invoke": {
+                    "Type": "Task",
+                    "Resource": lambda_arn("raiser"),
+                    "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 3}],
+                    "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "HandleError"}],
+                    "End": True,
+                },
+                "HandleError": {"Type": "Pass", "End": True},
+            },
+        },
+        "input": {},
+        "lambdas": {"raiser": {"function_name": "raiser", "handler": "handler.handler", "code": RAISE}},
+        "expected": {"status": "SUCCEEDED", "output": {"Error": "Exception", "Cause": cause}},
+    }
+    result = run_case(case)
+    assert result.passed, result.detail
+
+
+# -- JSONata sequences: a singleton is unwrapped where AWS's functions return sequences ----------
+
+
+@pytest.mark.parametrize(
+    ("expression", "output"),
+    [
+        # test_array_jsonata.py::test_array_range: AWS's $range returns a sequence, so one value
+        # comes back as that value ...
+        ("$range(1, 9, 9)", 1),
+        ("$range(0, 10, 3)", [0, 3, 6, 9]),
+        # ... and `[]` keeps it an array, as for any JSONata sequence.
+        ("$range(1, 9, 9)[]", [1]),
+        # test_array_jsonata.py::test_array_partition: $partition returns a plain array of chunks.
+        ("$partition([0], 1)", [[0]]),
+        ("$partition([0, 1], 5)", [[0, 1]]),
+    ],
+)
+def test_singleton_sequences_unwrap_as_aws_functions_return_them(engine: Engine, expression: str, output: Any) -> None:
+    execution = engine.run(_single({"Type": "Pass", "Output": "{% " + expression + " %}"}, jsonata=True), {})
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.output == output

@@ -1,0 +1,183 @@
+"""`sluice up` and `sluice state` end to end: our own template.yaml served on one endpoint by a
+real `sluice up` process, driven by boto3 clients pointed at it (`endpoint_url`, as the AWS CLI's
+`--endpoint-url`). A file put into the raw bucket runs the pipeline as on AWS ("Amazon S3 Event
+Notifications with EventBridge" → rule → ingest function → StartExecution), and Step Functions
+through the same endpoint lists the execution."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.runtime.moto_stack import ROOT
+
+STARTUP_SECONDS = 120
+ORDERS = (ROOT / "samples" / "orders.csv").read_bytes()
+
+
+class Up:
+    """A running `sluice up` and boto3 clients pointed at it."""
+
+    def __init__(self, process: subprocess.Popen[str], url: str, resources: dict[str, str]) -> None:
+        self.process = process
+        self.url = url
+        self.resources = resources
+        self.session: Any = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test",
+                                             region_name="us-east-1")
+
+    def client(self, service: str) -> Any:
+        return self.session.client(service, endpoint_url=self.url)
+
+    def state(self) -> dict[str, Any]:
+        result = subprocess.run([sys.executable, "-m", "sluice.cli", "state", "--endpoint", self.url, "--json"],
+                                capture_output=True, text=True, timeout=60, check=False)
+        assert result.returncode == 0, result.stderr
+        parsed: dict[str, Any] = json.loads(result.stdout)
+        return parsed
+
+
+def start_up(*arguments: str) -> Up:
+    process = subprocess.Popen([sys.executable, "-m", "sluice.cli", "up", "--port", "0", *arguments],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    banner = process.stdout.readline()
+    assert banner.startswith("sluice up: http://"), banner + (process.stderr.read() if process.stderr else "")
+    resources = {}
+    while line := process.stdout.readline().strip():  # the resource table ends with an empty line
+        logical, _, name = line.split(None, 2)
+        resources[logical] = name
+    return Up(process, banner.split()[2], resources)
+
+
+def stop(up: Up, sig: signal.Signals) -> tuple[int, str]:
+    up.process.send_signal(sig)
+    _, err = up.process.communicate(timeout=30)
+    return up.process.returncode, err
+
+
+@pytest.fixture(scope="module")
+def up() -> Iterator[Up]:
+    running = start_up("--template", str(ROOT / "template.yaml"), "--seed", "7")
+    yield running
+    # SIGTERM (a test runner's terminate(), `kill`) stops it as cleanly as Ctrl-C.
+    code, err = stop(running, signal.SIGTERM)
+    assert code == 0, err
+    assert "sluice up: stopped" in err
+
+
+def wait_for(condition: Any, what: str, seconds: float = 60) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_the_banner_names_the_physical_resources(up: Up) -> None:
+    assert up.resources["RawBucket"].startswith("sluice-dev-rawbucket-")
+    assert up.resources["FilePipelineStateMachine"].startswith("arn:aws:states:us-east-1:")
+    buckets = {bucket["Name"] for bucket in up.client("s3").list_buckets()["Buckets"]}
+    assert up.resources["RawBucket"] in buckets and up.resources["CuratedBucket"] in buckets
+
+
+def test_a_file_put_through_the_endpoint_runs_the_pipeline(up: Up) -> None:
+    s3, sfn = up.client("s3"), up.client("stepfunctions")
+    s3.put_object(Bucket=up.resources["RawBucket"], Key="incoming/2024/06/11/orders.csv", Body=ORDERS)
+    machine = up.resources["FilePipelineStateMachine"]
+
+    def finished() -> list[dict[str, Any]]:
+        executions: list[dict[str, Any]] = sfn.list_executions(stateMachineArn=machine)["executions"]
+        return [execution for execution in executions if execution["status"] != "RUNNING"]
+
+    [execution] = wait_for(finished, "the file pipeline's execution to end")
+    assert execution["status"] == "SUCCEEDED"
+    curated = s3.list_objects_v2(Bucket=up.resources["CuratedBucket"], Prefix="orders/dt=2024-06-11/")
+    assert "orders/dt=2024-06-11/_SUCCESS" in [entry["Key"] for entry in curated["Contents"]]
+    # The raw object stays, byte for byte (a streamed GetObject through the endpoint).
+    assert s3.get_object(Bucket=up.resources["RawBucket"], Key="incoming/2024/06/11/orders.csv")["Body"].read() \
+        == ORDERS
+    # The ingest function's idempotency claim is in DynamoDB, readable through the endpoint too.
+    dynamodb = up.client("dynamodb")
+    [item] = dynamodb.scan(TableName=up.resources["IdempotencyTable"])["Items"]
+    key = {"id": item["id"]}
+    assert dynamodb.get_item(TableName=up.resources["IdempotencyTable"], Key=key)["Item"]["status"] == \
+        {"S": "COMPLETED"}
+
+
+def test_sqs_messages_sent_through_the_endpoint_are_received_there(up: Up) -> None:
+    sqs = up.client("sqs")
+    queue = up.resources["FailureQueue"]
+    sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"hello": "edge"}))
+    [message] = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0)["Messages"]
+    assert json.loads(message["Body"]) == {"hello": "edge"}
+    sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist):
+        sqs.send_message(QueueUrl=queue + "-missing", MessageBody="x")
+
+
+def test_sluice_state_shows_queue_depths_dead_letter_queues_and_executions(up: Up) -> None:
+    sqs = up.client("sqs")
+    sqs.send_message(QueueUrl=up.resources["FailureQueue"], MessageBody="waiting")
+    state = up.state()
+    queues = {queue["logical_id"]: queue for queue in state["queues"]}
+    assert queues["FailureQueue"]["visible"] == 1
+    assert queues["OrderedDeadLetterQueue"]["dead_letter_queue"] is True
+    assert queues["OrderedQueue"]["dead_letter_target"] == up.resources["OrderedDeadLetterQueue"].rsplit("/", 1)[-1]
+    [stream] = state["streams"]
+    assert stream["logical_id"] == "EventStream" and stream["readers"][0]["function"] == "StreamFunction"
+    buckets = {bucket["logical_id"]: bucket for bucket in state["buckets"]}
+    assert "incoming/2024/06/11/orders.csv" in [entry["key"] for entry in buckets["RawBucket"]["objects"]]
+    assert [execution["status"] for execution in state["executions"]
+            if execution["state_machine"] == "FilePipelineStateMachine"] == ["SUCCEEDED"]
+
+
+MINIMAL = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  UploadsBucket:
+    Type: AWS::S3::Bucket
+"""
+
+
+def test_ctrl_c_stops_cleanly_with_exit_code_0(write_template: Any) -> None:
+    running = start_up("--template", str(write_template(MINIMAL)), "--no-config")
+    running.client("s3").put_object(Bucket=running.resources["UploadsBucket"], Key="a.txt", Body=b"a")
+    code, err = stop(running, signal.SIGINT)
+    assert code == 0, err
+    assert "s3 PutObject UploadsBucket/a.txt" in err  # the log printed what ran
+    assert err.rstrip().endswith("sluice up: stopped")
+
+
+def test_sluice_state_without_a_running_up_is_a_one_line_error() -> None:
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    result = subprocess.run([sys.executable, "-m", "sluice.cli", "state", "--endpoint", f"http://127.0.0.1:{port}"],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "no `sluice up` answers at" in result.stderr
+
+
+def test_a_port_in_use_is_a_one_line_error(tmp_path: Path, write_template: Any) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "sluice.cli", "up", "--port", str(port), "--template",
+                                 str(write_template(MINIMAL)), "--no-config"],
+                                capture_output=True, text=True, timeout=STARTUP_SECONDS, check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith(f"sluice: error: cannot listen on 127.0.0.1:{port}")
