@@ -20,6 +20,7 @@ BENCHMARKS = [
     ("runtime_costs.py", "AWS calls per event made by the ingestion handlers"),
     ("kinesis_claims.py", "idempotency-table writes per Kinesis record vs per-record claims"),
     ("cold_start.py", "handler import time vs `import boto3`"),
+    ("first_end_to_end.py", "a first end-to-end test process vs a bare moto process"),
 ]
 
 

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import json
 import re
 import time
 from typing import Any
 
+import boto3
 import pytest
+from botocore.response import StreamingBody
+from botocore.stub import Stubber
 
 from sluice.asl import Engine
+from sluice.asl.integrations import BotoLambdaInvoker
 from tests.asl.helpers import lambda_arn
 
 
@@ -267,3 +272,41 @@ def test_a_missing_function_reports_lambdas_resource_not_found_text(engine: Engi
         r"Status Code: 404; Error Code: ResourceNotFoundException; Request ID: [0-9a-f-]{36}; Proxy: null\)",
         execution.cause or "",
     )
+
+
+class _StubbedLambda:
+    """A `ClientFactory` whose Lambda client answers from a botocore `Stubber`."""
+
+    def __init__(self) -> None:
+        self.lambda_client = boto3.client("lambda", region_name="us-east-1", aws_access_key_id="x",
+                                          aws_secret_access_key="x")
+        self.stubber = Stubber(self.lambda_client)
+
+    def client(self, service_name: str) -> Any:
+        assert service_name == "lambda"
+        return self.lambda_client
+
+
+def test_lambda_invoke_passes_qualifier_and_reports_the_executed_version() -> None:
+    # The optimized integration passes Invoke's `Qualifier` on (AWS docs, "Invoke an AWS Lambda
+    # function with Step Functions"), and Invoke answers with the version the alias resolved to
+    # (`ExecutedVersion`, Invoke API reference): the task result says that version, not $LATEST.
+    clients = _StubbedLambda()
+    body = b'{"ok": true}'
+    clients.stubber.add_response(
+        "invoke",
+        {"StatusCode": 200, "ExecutedVersion": "3", "Payload": StreamingBody(io.BytesIO(body), len(body))},
+        {"FunctionName": "orders", "Qualifier": "live", "Payload": b'{"id": 1}'},
+    )
+    definition = _single("arn:aws:states:::lambda:invoke",
+                         Parameters={"FunctionName": "orders", "Qualifier": "live", "Payload.$": "$",
+                                     "LogType": "Tail"})
+    with clients.stubber, Engine(lambdas=BotoLambdaInvoker(clients)) as engine:
+        execution = engine.run(definition, {"id": 1})
+        clients.stubber.assert_no_pending_responses()
+    output = execution.output
+    assert output["Payload"] == {"ok": True}
+    assert output["ExecutedVersion"] == "3"
+    assert output["SdkHttpMetadata"]["HttpHeaders"]["X-Amz-Executed-Version"] == "3"
+    assert output["SdkHttpMetadata"]["AllHttpHeaders"]["X-Amz-Executed-Version"] == ["3"]
+    assert " Version: 3\n" in base64.b64decode(output["LogResult"]).decode()

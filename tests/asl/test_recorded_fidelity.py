@@ -114,6 +114,55 @@ def test_jsonata_that_returns_nothing_names_the_field_as_aws(state: dict[str, An
     assert failed["evaluationFailedEventDetails"]["location"] == location
 
 
+MISSING = "{% $doesNotExist %}"
+DONE = {"Done": {"Type": "Succeed"}}
+
+
+def _choice(*rules: dict[str, Any], **state: Any) -> dict[str, Any]:
+    choices = [{"Next": "Done"} | rule for rule in rules]
+    return {"QueryLanguage": "JSONata", "StartAt": "S",
+            "States": {"S": {"Type": "Choice", "Choices": choices, **state}, **DONE}}
+
+
+def _caught(*catchers: dict[str, Any]) -> dict[str, Any]:
+    branch = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Boom", "Cause": "boom"}}}
+    catch = [{"Next": "Done"} | catcher for catcher in catchers]
+    return {"QueryLanguage": "JSONata", "StartAt": "S",
+            "States": {"S": {"Type": "Parallel", "Branches": [branch], "Catch": catch, "End": True}, **DONE}}
+
+
+@pytest.mark.parametrize(
+    ("definition", "location"),
+    [
+        # floci-io/floci#2689 measured these against AWS (LocalStack's recordings hold no Choice or
+        # Catch case): a rule's and a clause's fields are named under their index.
+        (_choice({"Condition": MISSING}), "Choices[0]/Condition"),
+        (_choice({"Condition": "{% false %}"}, {"Condition": MISSING}), "Choices[1]/Condition"),
+        (_choice({"Condition": "{% false %}"}, {"Condition": "{% true %}", "Output": {"v": MISSING}}),
+         "Choices[1]/Output/v"),
+        (_choice({"Condition": "{% true %}", "Assign": {"x": MISSING}}), "Choices[0]/Assign/x"),
+        (_caught({"ErrorEquals": ["Other"]}, {"ErrorEquals": ["States.ALL"], "Output": {"v": MISSING}}),
+         "Catch[1]/Output/v"),
+        (_caught({"ErrorEquals": ["Boom"], "Assign": {"x": MISSING}}), "Catch[0]/Assign/x"),
+        # The state's own Output, taken with Default, is not under a rule.
+        (_choice({"Condition": "{% false %}"}, Default="Done", Output={"v": MISSING}), "Output/v"),
+    ],
+)
+def test_jsonata_in_a_choice_rule_or_catch_clause_is_named_under_its_index(
+    definition: dict[str, Any], location: str
+) -> None:
+    error, cause = _failure(definition, {})
+    assert (error, cause) == ("States.QueryEvaluationError", PREFIX.format(state="S", event=2) + (
+        f"The JSONata expression '$doesNotExist' specified for the field '{location}' returned nothing (undefined)."
+    ))
+
+
+def test_a_choice_condition_that_is_not_boolean_is_named_under_its_rule() -> None:
+    # Same field name as above (floci-io/floci#2689) in the wrong-type sentence.
+    _, cause = _failure(_choice({"Condition": "{% false %}"}, {"Condition": "{% 1 %}"}), {})
+    assert cause is not None and "specified for the field 'Choices[1]/Condition' returned an unexpected" in cause
+
+
 def test_a_jsonata_error_inside_an_object_names_the_key() -> None:
     # test_math_operations_jsonata.py::test_math_random_seeded: the key's place names the field of
     # an expression that throws too.
@@ -195,6 +244,17 @@ def test_max_concurrency_path_rejects_what_is_not_an_integer(value: Any, shown: 
                             {"Values": ["HelloWorld"], "MaxConcurrencyValue": value})
     assert (error, cause) == ("States.Runtime", PREFIX.format(state="S", event=2) + (
         f'The MaxConcurrencyPath field refers to value "{shown}" which is not a valid integer: $.MaxConcurrencyValue'
+    ))
+
+
+def test_a_negative_max_concurrency_path_fails_loudly_where_aws_stalls() -> None:
+    # test_max_concurrency_path_negative: AWS records only ExecutionStarted and leaves the execution
+    # RUNNING. sluice reports the bad input instead (a documented divergence: never silently stuck).
+    definition = _map(MaxConcurrencyPath="$.MaxConcurrencyValue")
+    error, cause = _failure(definition, {"Values": ["HelloWorld"], "MaxConcurrencyValue": -1})
+    assert (error, cause) == ("States.Runtime", PREFIX.format(state="S", event=2) + (
+        'The MaxConcurrencyPath field refers to value "-1" which is negative: $.MaxConcurrencyValue. '
+        "(On AWS the execution stalls RUNNING without entering the state.)"
     ))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,3 +43,22 @@ def write_template(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def start_stack(write_template: Callable[..., Path],
+                sluice_stack_factory: Callable[..., LocalStack]) -> Callable[..., LocalStack]:
+    """Write a template (and handler files), start its local stack, close it after the test.
+
+    `start_stack(text, files=None, **options)`: options are those of `LocalStack.from_template`;
+    a project's samconfig.toml is never read (`use_config=False`), so the template is all there is.
+    Starting another stack closes the previous one (one world at a time).
+
+    Example:
+        >>> stack = start_stack(TEMPLATE, {"src/app.py": HANDLER}, start_time=MIDNIGHT)
+    """
+
+    def start(text: str, files: dict[str, str] | None = None, **options: Any) -> LocalStack:
+        return sluice_stack_factory(write_template(text, files), use_config=False, **options)
+
+    return start

@@ -9,19 +9,17 @@ later handler) answers with `SendTaskSuccess`. `stack.advance()` or
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from botocore.exceptions import ClientError
 
 from sluice.local.stack import LocalStack
+from tests.local.templates import sam_template
 
 DAY = 86_400
 
-TEMPLATE = """
-Transform: AWS::Serverless-2016-10-31
-Resources:
+TEMPLATE = sam_template() + """\
   Approvals:
     Type: AWS::SQS::Queue
     Properties:
@@ -86,10 +84,8 @@ def handler(event, context):
 
 
 @pytest.fixture
-def stack(write_template: Callable[..., Path]) -> Iterator[LocalStack]:
-    path = write_template(TEMPLATE, {"functions/approver.py": APPROVER})
-    with LocalStack.from_template(path, use_config=False, start_time=1_700_000_000) as running:
-        yield running
+def stack(start_stack: Callable[..., LocalStack]) -> LocalStack:
+    return start_stack(TEMPLATE, {"functions/approver.py": APPROVER}, start_time=1_700_000_000)
 
 
 def _kept_token(stack: LocalStack, order: str) -> str:

@@ -65,14 +65,20 @@ def stop(up: Up, sig: signal.Signals) -> tuple[int, str]:
     return up.process.returncode, err
 
 
-@pytest.fixture(scope="module")
-def up() -> Iterator[Up]:
-    running = start_up("--template", str(ROOT / "template.yaml"), "--seed", "7")
+def serving_up(seed: int) -> Iterator[Up]:
+    """`sluice up` of our template.yaml for a module-scoped fixture (`yield from serving_up(7)`),
+    stopped after the module's tests."""
+    running = start_up("--template", str(ROOT / "template.yaml"), "--seed", str(seed))
     yield running
     # SIGTERM (a test runner's terminate(), `kill`) stops it as cleanly as Ctrl-C.
     code, err = stop(running, signal.SIGTERM)
     assert code == 0, err
     assert "sluice up: stopped" in err
+
+
+@pytest.fixture(scope="module")
+def up() -> Iterator[Up]:
+    yield from serving_up(7)
 
 
 def wait_for(condition: Any, what: str, seconds: float = 60) -> Any:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.local.test_cli_up import Up, start_up, stop, wait_for
+from tests.local.test_cli_up import Up, serving_up, wait_for
 from tests.runtime.moto_stack import ROOT
 
 AWS = ROOT / ".tools" / "awscli" / "bin" / "aws"
@@ -24,10 +23,7 @@ AWS = ROOT / ".tools" / "awscli" / "bin" / "aws"
 
 @pytest.fixture(scope="module")
 def up() -> Iterator[Up]:
-    running = start_up("--template", str(ROOT / "template.yaml"), "--seed", "11")
-    yield running
-    code, err = stop(running, signal.SIGTERM)
-    assert code == 0, err
+    yield from serving_up(11)
 
 
 def aws(up: Up, *arguments: str) -> str:

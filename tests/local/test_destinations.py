@@ -14,9 +14,9 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
+from functools import partial
 from typing import Any
 
 import pytest
@@ -25,8 +25,8 @@ from sluice.local.delivery import DeliveryError
 from sluice.local.errors import StackError, UnsupportedFeature
 from sluice.local.stack import LocalStack
 from sluice.local.trace import FAILED
+from tests.local.templates import function, kinesis_event, kinesis_stream, sam_template
 
-Writer = Callable[..., Path]
 MIDNIGHT = datetime(2024, 6, 1, tzinfo=UTC).timestamp()
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 HANDLERS = {"src/app.py": '''
@@ -44,36 +44,10 @@ def record(event, context):
     return {"recorded": True}
 '''}
 
-HEADER = """AWSTemplateFormatVersion: "2010-09-09"
-Transform: AWS::Serverless-2016-10-31
-Description: Lambda destinations for sluice's local-stack tests.
+HEADER = sam_template("Lambda destinations for sluice's local-stack tests.",
+                      Runtime="python3.13", CodeUri="src/", Handler="app.handler", Timeout=10)
 
-Globals:
-  Function:
-    Runtime: python3.13
-    CodeUri: src/
-    Handler: app.handler
-    Timeout: 10
-
-Resources:
-"""
-
-STREAMS = HEADER + """
-  Events:
-    Type: AWS::Kinesis::Stream
-    Properties:
-      ShardCount: 1
-
-  Orders:
-    Type: AWS::Kinesis::Stream
-    Properties:
-      ShardCount: 1
-
-  Clicks:
-    Type: AWS::Kinesis::Stream
-    Properties:
-      ShardCount: 1
-
+STREAMS = HEADER + kinesis_stream("Events") + kinesis_stream("Orders") + kinesis_stream("Clicks") + """
   FailedBatches:
     Type: AWS::S3::Bucket
 
@@ -97,18 +71,8 @@ STREAMS = HEADER + """
   EventsFunction:
     Type: AWS::Serverless::Function
     Properties:
-      Events:
-        Stream:
-          Type: Kinesis
-          Properties:
-            Stream: !GetAtt Events.Arn
-            StartingPosition: TRIM_HORIZON
-            BatchSize: 10
-            MaximumRetryAttempts: 1
-            DestinationConfig:
-              OnFailure:
-                Type: S3
-                Destination: !GetAtt FailedBatches.Arn
+""" + kinesis_event("Events", BatchSize=10, MaximumRetryAttempts=1, DestinationConfig={
+    "OnFailure": {"Type": "S3", "Destination": "!GetAtt FailedBatches.Arn"}}) + """
 
   OrdersFunction:
     Type: AWS::Serverless::Function
@@ -127,27 +91,12 @@ STREAMS = HEADER + """
   ClicksFunction:
     Type: AWS::Serverless::Function
     Properties:
-      Events:
-        Stream:
-          Type: Kinesis
-          Properties:
-            Stream: !GetAtt Clicks.Arn
-            StartingPosition: TRIM_HORIZON
-            MaximumRetryAttempts: 0
-            DestinationConfig:
-              OnFailure:
-                Type: SNS
-                Destination: !Ref FailedClicksTopic
-"""
+""" + kinesis_event("Clicks", MaximumRetryAttempts=0, DestinationConfig={
+    "OnFailure": {"Type": "SNS", "Destination": "!Ref FailedClicksTopic"}})
 
 
 def async_function(name: str, config: str, *, handler: str = "app.handler") -> str:
-    return f"""
-  {name}:
-    Type: AWS::Serverless::Function
-    Properties:
-      Handler: {handler}
-{config}"""
+    return "\n" + function(name, handler=handler, properties=config)
 
 
 def on_failure(kind: str, destination: str, *, outcome: str = "OnFailure") -> str:
@@ -239,19 +188,9 @@ ASYNC = HEADER + """
 
 
 @pytest.fixture
-def open_stack(write_template: Writer) -> Iterator[Callable[..., LocalStack]]:
+def open_stack(start_stack: Callable[..., LocalStack]) -> Callable[..., LocalStack]:
     """Start a stack from template text (with the handlers); closed after the test."""
-    opened: list[LocalStack] = []
-
-    def start(text: str, **options: Any) -> LocalStack:
-        stack = LocalStack.from_template(write_template(text, HANDLERS), use_config=False, start_time=MIDNIGHT,
-                                         **options)
-        opened.append(stack)
-        return stack.start()
-
-    yield start
-    for stack in opened:
-        stack.close()
+    return partial(start_stack, files=HANDLERS, start_time=MIDNIGHT)
 
 
 def failed_deliveries(stack: LocalStack) -> list[str]:
@@ -465,17 +404,8 @@ def test_an_sns_dead_letter_topic_gets_the_event(async_stack: LocalStack) -> Non
          "EventInvokeConfig.DestinationConfig.OnFailure", "Type SNS does not match the destination"),
         (async_function("Fn", "      DeadLetterQueue:\n        Type: SQS\n        TargetArn: !GetAtt Jobs.Arn\n"),
          "DeadLetterQueue", "does not send failed asynchronous events (DeadLetterQueue) to FIFO queues"),
-        (async_function("Fn", """      Events:
-        Stream:
-          Type: Kinesis
-          Properties:
-            Stream: !GetAtt Stream.Arn
-            StartingPosition: LATEST
-            DestinationConfig:
-              OnFailure:
-                Type: Lambda
-                Destination: !GetAtt Other.Arn
-""") + async_function("Other", ""),
+        (async_function("Fn", kinesis_event("Stream", StartingPosition="LATEST", DestinationConfig={
+            "OnFailure": {"Type": "Lambda", "Destination": "!GetAtt Other.Arn"}})) + async_function("Other", ""),
          "Events.Stream.Properties.DestinationConfig.OnFailure",
          "sends OnFailure records of Kinesis and DynamoDB event source mappings to SQS, SNS or S3, not to Lambda"),
         (async_function("Fn", "") + """
@@ -511,11 +441,7 @@ def test_a_destination_aws_would_not_deliver_to_is_a_warning_and_strict_fails(
     Type: AWS::SQS::Queue
     Properties:
       FifoQueue: true
-  Stream:
-    Type: AWS::Kinesis::Stream
-    Properties:
-      ShardCount: 1
-""" + resources
+""" + kinesis_stream("Stream") + resources
     stack = open_stack(template)
     [warning] = [warning for warning in stack.warnings if message in warning]
     assert f"property {where}:" in warning

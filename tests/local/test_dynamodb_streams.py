@@ -13,9 +13,8 @@ DynamoDB event source".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,21 +23,12 @@ from botocore.exceptions import ClientError
 from sluice.local.errors import TemplateError
 from sluice.local.stack import LocalStack
 from sluice.local.trace import FAILED
+from tests.local.templates import sam_template, stream_table
 
 MIDNIGHT = datetime(2024, 6, 1, tzinfo=UTC).timestamp()
 
-TEMPLATE = """\
-AWSTemplateFormatVersion: '2010-09-09'
-Transform: AWS::Serverless-2016-10-31
-Description: Order changes flow from a DynamoDB stream into running totals
-
-Globals:
-  Function:
-    Runtime: python3.13
-    Handler: app.lambda_handler
-    Timeout: 10
-
-Resources:
+TEMPLATE = sam_template("Order changes flow from a DynamoDB stream into running totals",
+                        Runtime="python3.13", Handler="app.lambda_handler", Timeout=10) + """\
   OrdersTable:
     Type: AWS::DynamoDB::Table
     Properties:
@@ -86,14 +76,7 @@ Resources:
               Filters:
                 - Pattern: '{"eventName": ["INSERT"], "dynamodb": {"NewImage": {"status": {"S": ["open"]}}}}'
 
-  LedgerTable:
-    Type: AWS::DynamoDB::Table
-    Properties:
-      BillingMode: PAY_PER_REQUEST
-      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
-      KeySchema: [{AttributeName: id, KeyType: HASH}]
-      StreamSpecification: {StreamViewType: NEW_IMAGE}
-
+""" + stream_table("LedgerTable", "NEW_IMAGE") + """
   LedgerFailures:
     Type: AWS::SQS::Queue
 
@@ -116,14 +99,7 @@ Resources:
                 Type: SQS
                 Destination: !GetAtt LedgerFailures.Arn
 
-  PaymentsTable:
-    Type: AWS::DynamoDB::Table
-    Properties:
-      BillingMode: PAY_PER_REQUEST
-      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
-      KeySchema: [{AttributeName: id, KeyType: HASH}]
-      StreamSpecification: {StreamViewType: NEW_IMAGE}
-
+""" + stream_table("PaymentsTable", "NEW_IMAGE") + """
   PaymentsFunction:
     Type: AWS::Serverless::Function
     Properties:
@@ -139,22 +115,7 @@ Resources:
       MaximumRetryAttempts: 2
       FunctionResponseTypes: [ReportBatchItemFailures]
 
-  KeysOnlyTable:
-    Type: AWS::DynamoDB::Table
-    Properties:
-      BillingMode: PAY_PER_REQUEST
-      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
-      KeySchema: [{AttributeName: id, KeyType: HASH}]
-      StreamSpecification: {StreamViewType: KEYS_ONLY}
-
-  OldImageTable:
-    Type: AWS::DynamoDB::Table
-    Properties:
-      BillingMode: PAY_PER_REQUEST
-      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
-      KeySchema: [{AttributeName: id, KeyType: HASH}]
-      StreamSpecification: {StreamViewType: OLD_IMAGE}
-
+""" + stream_table("KeysOnlyTable", "KEYS_ONLY") + "\n" + stream_table("OldImageTable", "OLD_IMAGE") + """
 Outputs:
   OrdersStreamArn:
     Value: !GetAtt OrdersTable.StreamArn
@@ -203,14 +164,21 @@ def lambda_handler(event, context):
 
 
 @pytest.fixture
-def stack(write_template: Callable[..., Path]) -> Iterator[LocalStack]:
-    path = write_template(TEMPLATE, HANDLERS)
-    with LocalStack.from_template(path, use_config=False, start_time=MIDNIGHT) as started:
-        yield started
+def stack(start_stack: Callable[..., LocalStack]) -> LocalStack:
+    return start_stack(TEMPLATE, HANDLERS, start_time=MIDNIGHT)
 
 
 def stream_arn(stack: LocalStack, table: str) -> str:
     return str(stack.client("dynamodb").describe_table(TableName=stack.name(table))["Table"]["LatestStreamArn"])
+
+
+def shard_records(stack: LocalStack, table: str) -> list[dict[str, Any]]:
+    """The records of the table's one stream shard, read through the DynamoDB Streams API."""
+    streams, arn = stack.client("dynamodbstreams"), stream_arn(stack, table)
+    [shard] = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    return list(streams.get_records(ShardIterator=iterator)["Records"])
 
 
 def received(stack: LocalStack, function: str) -> list[dict[str, Any]]:
@@ -361,14 +329,7 @@ def test_the_streams_api_returns_the_records_of_each_view_type(stack: LocalStack
         put(stack, table, {"id": {"S": "a"}, "n": {"N": "2"}})
         dynamodb.delete_item(TableName=stack.name(table), Key={"id": {"S": "a"}})
 
-    def read(table: str) -> list[dict[str, Any]]:
-        arn = stream_arn(stack, table)
-        [shard] = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
-        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
-                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-        return list(streams.get_records(ShardIterator=iterator)["Records"])
-
-    keys_only, old_image = read("KeysOnlyTable"), read("OldImageTable")
+    keys_only, old_image = shard_records(stack, "KeysOnlyTable"), shard_records(stack, "OldImageTable")
     assert [record["eventName"] for record in keys_only] == ["INSERT", "MODIFY", "REMOVE"]
     assert all(set(record["dynamodb"]) == {"ApproximateCreationDateTime", "Keys", "SequenceNumber", "SizeBytes",
                                            "StreamViewType"} for record in keys_only)
@@ -383,12 +344,7 @@ def test_the_streams_api_and_the_function_see_the_same_records(stack: LocalStack
     put(stack, "OrdersTable", order("c-1", "o-1", 5))
     put(stack, "OrdersTable", order("c-1", "o-1", 6))
     stack.run_until_idle()
-    streams = stack.client("dynamodbstreams")
-    arn = stream_arn(stack, "OrdersTable")
-    [shard] = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
-    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
-                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-    api = streams.get_records(ShardIterator=iterator)["Records"]
+    api = shard_records(stack, "OrdersTable")
     function = received(stack, "TotalsFunction")
     assert [record["eventID"] for record in api] == [record["eventID"] for record in function]
     assert [record["dynamodb"]["NewImage"] for record in api] == [record["dynamodb"]["NewImage"] for record in function]
@@ -403,43 +359,42 @@ def test_the_batch_is_traced_under_the_write_that_caused_it(stack: LocalStack) -
     assert batches[0].parent is not None and "PutItem" in batches[0].parent.title
 
 
-def test_records_older_than_the_maximum_age_go_to_the_destination(write_template: Callable[..., Path]) -> None:
+def ledger_poison_condition(stack: LocalStack) -> str:
+    """Write a poison ledger entry, let the world run: why its one on-failure record says it was dropped."""
+    put(stack, "LedgerTable", {"id": {"S": "e0"}, "poison": {"BOOL": True}})
+    stack.run_until_idle()
+    [failure] = stack.messages("LedgerFailures")
+    return str(failure.json()["requestContext"]["condition"])
+
+
+def test_records_older_than_the_maximum_age_go_to_the_destination(start_stack: Callable[..., LocalStack]) -> None:
     template = TEMPLATE.replace("            MaximumRetryAttempts: 1\n", "            MaximumRecordAgeInSeconds: 60\n")
-    with LocalStack.from_template(write_template(template, HANDLERS), use_config=False,
-                                  start_time=MIDNIGHT) as stack:
-        put(stack, "LedgerTable", {"id": {"S": "e0"}, "poison": {"BOOL": True}})
-        stack.run_until_idle()
-        [failure] = stack.messages("LedgerFailures")
-        assert failure.json()["requestContext"]["condition"] == "RecordAgeExceeded"
-        assert stack.clock.now() - MIDNIGHT > 60
+    stack = start_stack(template, HANDLERS, start_time=MIDNIGHT)
+    assert ledger_poison_condition(stack) == "RecordAgeExceeded"
+    assert stack.clock.now() - MIDNIGHT > 60
 
 
 def test_a_record_retried_without_limit_expires_with_the_stream_retention(
-        write_template: Callable[..., Path]) -> None:
+        start_stack: Callable[..., LocalStack]) -> None:
     # MaximumRetryAttempts and MaximumRecordAgeInSeconds -1 (the defaults): Lambda retries until
     # the record leaves the stream (24 hours), a retry a minute — over a thousand retries.
-    template = TEMPLATE.replace("            MaximumRetryAttempts: 1\n", "")
-    with LocalStack.from_template(write_template(template, HANDLERS), use_config=False,
-                                  start_time=MIDNIGHT) as stack:
-        put(stack, "LedgerTable", {"id": {"S": "e0"}, "poison": {"BOOL": True}})
-        stack.run_until_idle()
-        [failure] = stack.messages("LedgerFailures")
-        assert failure.json()["requestContext"]["condition"] == "RecordAgeExceeded"
-        assert 1400 < len(stack.invocations("LedgerFunction")) < 1500
-        assert 86_400 < stack.clock.now() - MIDNIGHT < 86_400 + 120
+    stack = start_stack(TEMPLATE.replace("            MaximumRetryAttempts: 1\n", ""), HANDLERS, start_time=MIDNIGHT)
+    assert ledger_poison_condition(stack) == "RecordAgeExceeded"
+    assert 1400 < len(stack.invocations("LedgerFunction")) < 1500
+    assert 86_400 < stack.clock.now() - MIDNIGHT < 86_400 + 120
 
 
-def test_a_starting_position_dynamodb_does_not_have_is_refused(write_template: Callable[..., Path]) -> None:
+def test_a_starting_position_dynamodb_does_not_have_is_refused(start_stack: Callable[..., LocalStack]) -> None:
     template = TEMPLATE.replace("StartingPosition: LATEST", "StartingPosition: AT_TIMESTAMP")
     with pytest.raises(TemplateError, match=r"NewOrdersFunctionNewOrders.*StartingPosition must be TRIM_HORIZON or "
                                             "LATEST for DynamoDB stream OrdersTable"):
-        LocalStack.from_template(write_template(template, HANDLERS), use_config=False).start()
+        start_stack(template, HANDLERS)
 
 
-def test_a_mapping_on_a_table_without_a_stream_is_refused(write_template: Callable[..., Path]) -> None:
+def test_a_mapping_on_a_table_without_a_stream_is_refused(start_stack: Callable[..., LocalStack]) -> None:
     template = TEMPLATE.replace("Stream: !GetAtt OrdersTable.StreamArn", "Stream: !GetAtt TotalsTable.Arn")
     with pytest.raises(TemplateError, match=r"TotalsFunctionOrderChanges.*is not the stream of a DynamoDB table"):
-        LocalStack.from_template(write_template(template, HANDLERS), use_config=False).start()
+        start_stack(template, HANDLERS)
 
 
 def test_get_att_stream_arn_is_the_stream_moto_created(stack: LocalStack) -> None:

@@ -7,7 +7,14 @@ AWS behaviour under test:
   connect all event sources to the alias"), so the handler runs the published version: its
   `context.function_version`, `AWS_LAMBDA_FUNCTION_VERSION` and `START … Version:` line say `1`;
 - a rule target, an event source mapping or a `lambda:invoke` task that names an alias or version
-  ARN (`!Ref Function.Alias`, `!Ref Function.Version`) runs that version;
+  ARN (`!Ref Function.Alias`, `!Ref Function.Version`) runs that version; so does a `lambda:invoke`
+  task naming the function and, separately, a `Qualifier` (Step Functions passes Invoke's
+  parameters on; a qualifier that contradicts the name's own is Lambda's
+  `InvalidParameterValueException`, "The derived qualifier from the function name does not match
+  the specified qualifier.", recorded in LocalStack's AWS-validated `test_lambda_api.snapshot.json`);
+- the task result reports the version that ran as `ExecutedVersion` and the
+  `X-Amz-Executed-Version` header (Invoke API reference: "When you invoke a function with an alias,
+  this indicates which version the alias resolved to");
 - an invocation record ("Capturing records of Lambda asynchronous invocations", the Kinesis
   on-failure example) carries the version that ran as `responseContext.executedVersion` and the
   function ARN qualified as it was invoked as `requestContext.functionArn`;
@@ -18,8 +25,7 @@ AWS behaviour under test:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,20 +33,10 @@ import pytest
 from sluice.local.delivery import DeliveryError
 from sluice.local.lambda_.invocation import Invocation
 from sluice.local.stack import LocalStack
+from tests.local.templates import kinesis_stream, sam_template
 
-TEMPLATE = """\
-AWSTemplateFormatVersion: '2010-09-09'
-Transform: AWS::Serverless-2016-10-31
-Description: Orders are processed by the live alias of each function
-
-Globals:
-  Function:
-    Runtime: python3.13
-    Handler: app.lambda_handler
-    CodeUri: src/
-    AutoPublishAlias: live
-
-Resources:
+TEMPLATE = sam_template("Orders are processed by the live alias of each function", Runtime="python3.13",
+                        Handler="app.lambda_handler", CodeUri="src/", AutoPublishAlias="live") + """\
   UploadsBucket:
     Type: AWS::S3::Bucket
 
@@ -53,11 +49,7 @@ Resources:
   FailuresQueue:
     Type: AWS::SQS::Queue
 
-  AuditStream:
-    Type: AWS::Kinesis::Stream
-    Properties:
-      ShardCount: 1
-
+""" + kinesis_stream("AuditStream") + """
   ProcessFunction:
     Type: AWS::Serverless::Function
     Properties:
@@ -122,6 +114,21 @@ Resources:
               Payload.$: $
             OutputPath: $.Payload
             End: true
+
+  PinnedReportStateMachine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition:
+        StartAt: Report
+        States:
+          Report:
+            Type: Task
+            Resource: arn:aws:states:::lambda:invoke
+            Parameters:
+              FunctionName.$: $.function
+              Qualifier: prod
+              Payload: {}
+            End: true
 """
 
 HANDLER = '''\
@@ -139,10 +146,8 @@ def lambda_handler(event, context):
 
 
 @pytest.fixture
-def stack(write_template: Callable[..., Path]) -> Iterator[LocalStack]:
-    path = write_template(TEMPLATE, {"src/app.py": HANDLER})
-    with LocalStack.from_template(path, use_config=False) as started:
-        yield started
+def stack(start_stack: Callable[..., LocalStack]) -> LocalStack:
+    return start_stack(TEMPLATE, {"src/app.py": HANDLER})
 
 
 def function_arn(stack: LocalStack, function: str, qualifier: str) -> str:
@@ -156,35 +161,44 @@ def assert_ran_version_1(invocation: Invocation, arn: str) -> None:
     assert f"START RequestId: {invocation.request_id} Version: 1\n" in invocation.logs
 
 
+def only_run(stack: LocalStack, function: str) -> Invocation:
+    """Let the world run until idle: the one invocation of `function` it made."""
+    stack.run_until_idle()
+    [invocation] = stack.invocations(function)
+    return invocation
+
+
+def only_result_record(stack: LocalStack) -> dict[str, Any]:
+    """Let the world run until idle: the one invocation record sent to the ResultsQueue destination."""
+    stack.run_until_idle()
+    [message] = stack.messages("ResultsQueue")
+    return dict(json.loads(message.body))
+
+
 def test_an_s3_event_runs_the_published_version_behind_the_alias(stack: LocalStack) -> None:
     stack.put_object("UploadsBucket", "orders/1.json", b"{}")
-    stack.run_until_idle()
-    [invocation] = stack.invocations("ProcessFunction")
+    invocation = only_run(stack, "ProcessFunction")
     assert invocation.event["Records"][0]["eventSource"] == "aws:s3"
     assert_ran_version_1(invocation, function_arn(stack, "ProcessFunction", "live"))
 
 
 def test_an_eventbridge_rule_event_runs_the_published_version_behind_the_alias(stack: LocalStack) -> None:
     stack.put_event("orders", "OrderPlaced", {"id": 7})
-    stack.run_until_idle()
-    [invocation] = stack.invocations("ProcessFunction")
+    invocation = only_run(stack, "ProcessFunction")
     assert invocation.event["detail"] == {"id": 7}
     assert_ran_version_1(invocation, function_arn(stack, "ProcessFunction", "live"))
 
 
 def test_an_sqs_event_source_runs_the_published_version_behind_the_alias(stack: LocalStack) -> None:
     stack.send_message("OrdersQueue", {"id": 8})
-    stack.run_until_idle()
-    [invocation] = stack.invocations("ProcessFunction")
+    invocation = only_run(stack, "ProcessFunction")
     assert invocation.event["Records"][0]["eventSource"] == "aws:sqs"
     assert_ran_version_1(invocation, function_arn(stack, "ProcessFunction", "live"))
 
 
 def test_the_async_destination_record_names_the_alias_and_the_executed_version(stack: LocalStack) -> None:
     stack.put_event("orders", "OrderPlaced", {"id": 9})
-    stack.run_until_idle()
-    [message] = stack.messages("ResultsQueue")
-    record = json.loads(message.body)
+    record = only_result_record(stack)
     assert record["requestContext"]["functionArn"] == function_arn(stack, "ProcessFunction", "live")
     assert record["requestContext"]["condition"] == "Success"
     assert record["responseContext"] == {"statusCode": 200, "executedVersion": "1"}
@@ -193,17 +207,14 @@ def test_the_async_destination_record_names_the_alias_and_the_executed_version(s
 
 def test_an_unqualified_async_invoke_still_records_latest(stack: LocalStack) -> None:
     stack.invoke_async("ProcessFunction", {"id": 10})
-    stack.run_until_idle()
-    [message] = stack.messages("ResultsQueue")
-    record = json.loads(message.body)
+    record = only_result_record(stack)
     assert record["requestContext"]["functionArn"] == function_arn(stack, "ProcessFunction", "$LATEST")
     assert record["responseContext"]["executedVersion"] == "$LATEST"
 
 
 def test_a_rule_target_naming_an_alias_runs_its_version(stack: LocalStack) -> None:
     stack.put_event("reports", "Daily", {"day": "monday"})
-    stack.run_until_idle()
-    [invocation] = stack.invocations("ReportFunction")
+    invocation = only_run(stack, "ReportFunction")
     assert_ran_version_1(invocation, function_arn(stack, "ReportFunction", "prod"))
 
 
@@ -215,10 +226,43 @@ def test_a_state_machine_invoking_an_alias_runs_its_version(stack: LocalStack) -
     assert_ran_version_1(invocation, function_arn(stack, "ReportFunction", "prod"))
 
 
+def executed_versions(result: dict[str, Any]) -> tuple[str, str, str]:
+    """What a `lambda:invoke` task result says ran: ExecutedVersion and both header maps."""
+    metadata = result["SdkHttpMetadata"]
+    return (result["ExecutedVersion"], metadata["HttpHeaders"]["X-Amz-Executed-Version"],
+            metadata["AllHttpHeaders"]["X-Amz-Executed-Version"][0])
+
+
+def test_a_lambda_invoke_task_result_reports_the_version_its_alias_ran(stack: LocalStack) -> None:
+    execution = stack.start_execution("ReportStateMachine", {"day": "wednesday"})
+    stack.run_until_idle()
+    succeeded = next(event for event in execution.history if event["type"] == "TaskSucceeded")
+    assert executed_versions(json.loads(succeeded["taskSucceededEventDetails"]["output"])) == ("1", "1", "1")
+
+
+def test_a_lambda_invoke_task_with_a_separate_qualifier_runs_that_alias(stack: LocalStack) -> None:
+    execution = stack.start_execution("PinnedReportStateMachine", {"function": stack.name("ReportFunction")})
+    stack.run_until_idle()
+    assert execution.status == "SUCCEEDED", execution.cause
+    [invocation] = stack.invocations("ReportFunction")
+    assert_ran_version_1(invocation, function_arn(stack, "ReportFunction", "prod"))
+    assert executed_versions(execution.output) == ("1", "1", "1")
+
+
+def test_a_qualifier_contradicting_the_function_names_own_is_refused(stack: LocalStack) -> None:
+    qualified = function_arn(stack, "ReportFunction", "1")
+    execution = stack.start_execution("PinnedReportStateMachine", {"function": qualified})
+    stack.run_until_idle()
+    assert (execution.status, execution.error) == ("FAILED", "Lambda.InvalidParameterValueException")
+    assert execution.cause is not None and execution.cause.startswith(
+        "The derived qualifier from the function name does not match the specified qualifier. "
+        "(Service: AWSLambda; Status Code: 400; Error Code: InvalidParameterValueException;")
+    assert stack.invocations("ReportFunction") == []
+
+
 def test_a_stream_mapping_on_a_version_runs_it_and_its_failure_record_says_so(stack: LocalStack) -> None:
     stack.put_record("AuditStream", {"audit": 1}, partition_key="a")
-    stack.run_until_idle()
-    [invocation] = stack.invocations("ReportFunction")
+    invocation = only_run(stack, "ReportFunction")
     assert invocation.version == "1" and invocation.invoked_arn == function_arn(stack, "ReportFunction", "1")
     [message] = stack.messages("FailuresQueue")
     record: dict[str, Any] = json.loads(message.body)

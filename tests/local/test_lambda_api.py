@@ -14,8 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,25 +22,12 @@ from botocore.exceptions import ClientError
 
 from sluice.local.errors import TemplateError
 from sluice.local.stack import LocalStack
+from tests.local.templates import sam_template
 
-TEMPLATE = """\
-AWSTemplateFormatVersion: '2010-09-09'
-Transform: AWS::Serverless-2016-10-31
-Description: Orders API with a live alias, and an audit function pinned to a published version
-
-Globals:
-  Function:
-    Runtime: python3.13
-    Handler: app.lambda_handler
-    CodeUri: src/
-    Timeout: 10
-    MemorySize: 256
-    Tracing: Active
-    Environment:
-      Variables:
-        STAGE: dev
-
-Resources:
+TEMPLATE = sam_template(
+    "Orders API with a live alias, and an audit function pinned to a published version",
+    Runtime="python3.13", Handler="app.lambda_handler", CodeUri="src/", Timeout=10, MemorySize=256,
+    Tracing="Active", Environment={"Variables": {"STAGE": "dev"}}) + """\
   OrdersFunction:
     Type: AWS::Serverless::Function
     Properties:
@@ -87,10 +73,8 @@ def lambda_handler(event, context):
 
 
 @pytest.fixture
-def stack(write_template: Callable[..., Path]) -> Iterator[LocalStack]:
-    path = write_template(TEMPLATE, {"src/app.py": HANDLER})
-    with LocalStack.from_template(path, use_config=False) as started:
-        yield started
+def stack(start_stack: Callable[..., LocalStack]) -> LocalStack:
+    return start_stack(TEMPLATE, {"src/app.py": HANDLER})
 
 
 def invoke(stack: LocalStack, **params: Any) -> tuple[dict[str, Any], Any]:
@@ -243,7 +227,7 @@ def test_a_marker_from_nowhere_is_refused(stack: LocalStack) -> None:
 
 
 def test_a_second_version_of_unchanged_code_is_version_1_and_warned_about(
-        write_template: Callable[..., Path]) -> None:
+        start_stack: Callable[..., LocalStack]) -> None:
     # CloudFormation's PublishVersion of unchanged code returns the existing version, and refuses to
     # create a second AWS::Lambda::Version from it ("A version for this Lambda function exists ( 1 )").
     template = TEMPLATE.replace("Outputs:", """  AuditVersionAgain:
@@ -252,17 +236,15 @@ def test_a_second_version_of_unchanged_code_is_version_1_and_warned_about(
       FunctionName: !GetAtt AuditFunction.Arn
 
 Outputs:""")
-    path = write_template(template, {"src/app.py": HANDLER})
-    with LocalStack.from_template(path, use_config=False) as stack:
-        [warning] = stack.warnings
-        assert warning.startswith("AuditVersionAgain: A version for this Lambda function exists ( 1 )")
-        versions = stack.client("lambda").list_versions_by_function(FunctionName="orders-audit")["Versions"]
-        assert [version["Version"] for version in versions] == ["$LATEST", "1"]
-        assert stack.template.ref("AuditVersionAgain") == f"{stack.arn('AuditFunction')}:1"
+    stack = start_stack(template, {"src/app.py": HANDLER})
+    [warning] = stack.warnings
+    assert warning.startswith("AuditVersionAgain: A version for this Lambda function exists ( 1 )")
+    versions = stack.client("lambda").list_versions_by_function(FunctionName="orders-audit")["Versions"]
+    assert [version["Version"] for version in versions] == ["$LATEST", "1"]
+    assert stack.template.ref("AuditVersionAgain") == f"{stack.arn('AuditFunction')}:1"
 
 
-def test_an_invalid_auto_publish_alias_is_refused_as_sam_refuses_it(write_template: Callable[..., Path]) -> None:
-    path = write_template(TEMPLATE.replace("AutoPublishAlias: live", "AutoPublishAlias: live!"),
-                          {"src/app.py": HANDLER})
+def test_an_invalid_auto_publish_alias_is_refused_as_sam_refuses_it(start_stack: Callable[..., LocalStack]) -> None:
+    template = TEMPLATE.replace("AutoPublishAlias: live", "AutoPublishAlias: live!")
     with pytest.raises(TemplateError, match=r"OrdersFunction.*AutoPublishAlias name \('live!'\) must contain only"):
-        LocalStack.from_template(path, use_config=False)
+        start_stack(template, {"src/app.py": HANDLER})

@@ -14,36 +14,17 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from sluice.local.errors import UnsupportedFeature
 from sluice.local.stack import LocalStack
+from tests.local.templates import function, kinesis_stream, sam_template, service_role
 
-TEMPLATE = """\
-AWSTemplateFormatVersion: '2010-09-09'
-Transform: AWS::Serverless-2016-10-31
-Description: Orders flow through EventBridge Pipes
-
-Globals:
-  Function:
-    Runtime: python3.13
-    CodeUri: src/
-
-Resources:
-  PipeRole:
-    Type: AWS::IAM::Role
-    Properties:
-      AssumeRolePolicyDocument:
-        Version: '2012-10-17'
-        Statement:
-          - Effect: Allow
-            Principal: {Service: pipes.amazonaws.com}
-            Action: sts:AssumeRole
-
+TEMPLATE = sam_template("Orders flow through EventBridge Pipes", Runtime="python3.13", CodeUri="src/") + service_role(
+    "PipeRole", "pipes.amazonaws.com") + """
   # SQS -> filter -> Step Functions (FIRE_AND_FORGET)
   OrdersQueue:
     Type: AWS::SQS::Queue
@@ -86,14 +67,8 @@ Resources:
     Type: AWS::Events::EventBus
     Properties:
       Name: app-bus
-  EnrichFunction:
-    Type: AWS::Serverless::Function
-    Properties:
-      Handler: app.enrich
-  ConsumerFunction:
-    Type: AWS::Serverless::Function
-    Properties:
-      Handler: app.consume
+""" + function("EnrichFunction", handler="app.enrich") + function(
+    "ConsumerFunction", handler="app.consume", properties="""\
       Events:
         Enriched:
           Type: EventBridgeRule
@@ -102,6 +77,7 @@ Resources:
             Pattern:
               source: [myapp.orders]
               detail-type: [OrderEnriched]
+""") + """\
   EnrichPipe:
     Type: AWS::Pipes::Pipe
     Properties:
@@ -117,10 +93,7 @@ Resources:
           DetailType: OrderEnriched
 
   # Kinesis -> SQS FIFO, with dynamic target parameters
-  ClicksStream:
-    Type: AWS::Kinesis::Stream
-    Properties:
-      ShardCount: 1
+""" + kinesis_stream("ClicksStream") + """\
   ClicksQueue:
     Type: AWS::SQS::Queue
     Properties:
@@ -151,10 +124,7 @@ Resources:
         maxReceiveCount: 3
   JobsDeadLetterQueue:
     Type: AWS::SQS::Queue
-  JobsFunction:
-    Type: AWS::Serverless::Function
-    Properties:
-      Handler: app.jobs
+""" + function("JobsFunction", handler="app.jobs") + """\
   JobsPipe:
     Type: AWS::Pipes::Pipe
     Properties:
@@ -167,16 +137,10 @@ Resources:
       Target: !GetAtt JobsFunction.Arn
 
   # Kinesis -> Lambda that fails, one retry, then the pipe's dead-letter queue
-  MetricsStream:
-    Type: AWS::Kinesis::Stream
-    Properties:
-      ShardCount: 1
+""" + kinesis_stream("MetricsStream") + """\
   MetricsDeadLetterQueue:
     Type: AWS::SQS::Queue
-  BrokenFunction:
-    Type: AWS::Serverless::Function
-    Properties:
-      Handler: app.broken
+""" + function("BrokenFunction", handler="app.broken") + """\
   MetricsPipe:
     Type: AWS::Pipes::Pipe
     Properties:
@@ -224,10 +188,8 @@ def broken(event, context):
 
 
 @pytest.fixture
-def stack(write_template: Callable[..., Path]) -> Iterator[LocalStack]:
-    path = write_template(TEMPLATE, {"src/app.py": HANDLERS})
-    with LocalStack.from_template(path, use_config=False) as started:
-        yield started
+def stack(start_stack: Callable[..., LocalStack]) -> LocalStack:
+    return start_stack(TEMPLATE, {"src/app.py": HANDLERS})
 
 
 def bodies(stack: LocalStack, queue: str) -> list[str]:
@@ -327,9 +289,7 @@ def test_a_stopped_pipe_does_not_poll(stack: LocalStack) -> None:
     assert stack.client("pipes").describe_pipe(Name=stack.name("PausedPipe"))["DesiredState"] == "STOPPED"
 
 
-STANDARD_TARGET = """\
-Transform: AWS::Serverless-2016-10-31
-Resources:
+STANDARD_TARGET = sam_template() + """\
   Queue:
     Type: AWS::SQS::Queue
   Workflow:
@@ -346,7 +306,6 @@ Resources:
 
 
 def test_a_standard_workflow_invoked_synchronously_stops_the_pipe_with_a_reason(
-        write_template: Callable[..., Path]) -> None:
-    path = write_template(STANDARD_TARGET)
+        start_stack: Callable[..., LocalStack]) -> None:
     with pytest.raises(UnsupportedFeature, match="Standard workflow"):
-        LocalStack.from_template(path, use_config=False, strict=True).start()
+        start_stack(STANDARD_TARGET, strict=True)

@@ -14,29 +14,20 @@ retried until they expire from the stream, the dead-letter queue), and CloudForm
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sluice.local.errors import TemplateError
 from sluice.local.stack import LocalStack
+from tests.local.templates import function, sam_template, service_role
 
 MIDNIGHT = datetime(2024, 6, 1, tzinfo=UTC).timestamp()
 
-TEMPLATE = """\
-AWSTemplateFormatVersion: '2010-09-09'
-Transform: AWS::Serverless-2016-10-31
-Description: Order changes flow from a DynamoDB stream through EventBridge Pipes
-
-Globals:
-  Function:
-    Runtime: python3.13
-    CodeUri: src/
-
-Resources:
+TEMPLATE = sam_template("Order changes flow from a DynamoDB stream through EventBridge Pipes",
+                        Runtime="python3.13", CodeUri="src/") + """\
   OrdersTable:
     Type: AWS::DynamoDB::Table
     Properties:
@@ -51,15 +42,7 @@ Resources:
       StreamSpecification:
         StreamViewType: NEW_AND_OLD_IMAGES
 
-  PipeRole:
-    Type: AWS::IAM::Role
-    Properties:
-      AssumeRolePolicyDocument:
-        Version: '2012-10-17'
-        Statement:
-          - Effect: Allow
-            Principal: {Service: pipes.amazonaws.com}
-            Action: sts:AssumeRole
+""" + service_role("PipeRole", "pipes.amazonaws.com", properties="""\
       Policies:
         - PolicyName: source
           PolicyDocument:
@@ -69,7 +52,7 @@ Resources:
                 Action: [dynamodb:DescribeStream, dynamodb:GetRecords, dynamodb:GetShardIterator,
                          dynamodb:ListStreams]
                 Resource: !GetAtt OrdersTable.StreamArn
-
+""") + """
   # INSERTs -> custom event bus -> rule -> function
   OrdersBus:
     Type: AWS::Events::EventBus
@@ -113,10 +96,7 @@ Resources:
   # shipped orders -> Lambda enrichment -> SQS
   ShipmentsQueue:
     Type: AWS::SQS::Queue
-  EnrichFunction:
-    Type: AWS::Serverless::Function
-    Properties:
-      Handler: app.enrich
+""" + function("EnrichFunction", handler="app.enrich") + """\
   OrderShippedPipe:
     Type: AWS::Pipes::Pipe
     Properties:
@@ -138,10 +118,7 @@ Resources:
   # every change -> a function that fails, one retry, then the dead-letter queue
   AuditFailures:
     Type: AWS::SQS::Queue
-  AuditFunction:
-    Type: AWS::Serverless::Function
-    Properties:
-      Handler: app.audit
+""" + function("AuditFunction", handler="app.audit") + """\
   AuditPipe:
     Type: AWS::Pipes::Pipe
     Properties:
@@ -174,10 +151,8 @@ def audit(event, context):
 
 
 @pytest.fixture
-def stack(write_template: Callable[..., Path]) -> Iterator[LocalStack]:
-    path = write_template(TEMPLATE, HANDLERS)
-    with LocalStack.from_template(path, use_config=False, start_time=MIDNIGHT) as started:
-        yield started
+def stack(start_stack: Callable[..., LocalStack]) -> LocalStack:
+    return start_stack(TEMPLATE, HANDLERS, start_time=MIDNIGHT)
 
 
 def put(stack: LocalStack, order_id: str, status: str) -> None:
@@ -252,28 +227,26 @@ def test_a_failing_batch_is_retried_then_described_to_the_dead_letter_queue(stac
 
 
 def test_a_record_retried_without_limit_expires_with_the_stream_retention(
-        write_template: Callable[..., Path]) -> None:
+        start_stack: Callable[..., LocalStack]) -> None:
     # MaximumRetryAttempts and MaximumRecordAgeInSeconds -1 (the defaults): "EventBridge retries
     # failed records until the record expires in the event source" (24 hours for DynamoDB Streams),
     # backing off to a retry a minute — over a thousand retries.
-    template = TEMPLATE.replace("          MaximumRetryAttempts: 1\n", "")
-    with LocalStack.from_template(write_template(template, HANDLERS), use_config=False,
-                                  start_time=MIDNIGHT) as stack:
-        put(stack, "o-9", "POISON")
-        stack.run_until_idle()
-        [dead] = stack.messages("AuditFailures")
-        assert dead.json()["requestContext"]["condition"] == "RecordAgeExceeded"
-        assert 1400 < len(stack.invocations("AuditFunction")) < 1500
-        assert 86_400 < stack.clock.now() - MIDNIGHT < 86_400 + 120
+    stack = start_stack(TEMPLATE.replace("          MaximumRetryAttempts: 1\n", ""), HANDLERS, start_time=MIDNIGHT)
+    put(stack, "o-9", "POISON")
+    stack.run_until_idle()
+    [dead] = stack.messages("AuditFailures")
+    assert dead.json()["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert 1400 < len(stack.invocations("AuditFunction")) < 1500
+    assert 86_400 < stack.clock.now() - MIDNIGHT < 86_400 + 120
 
 
-def test_a_starting_position_dynamodb_does_not_have_is_refused(write_template: Callable[..., Path]) -> None:
+def test_a_starting_position_dynamodb_does_not_have_is_refused(start_stack: Callable[..., LocalStack]) -> None:
     template = TEMPLATE.replace("StartingPosition: LATEST", "StartingPosition: AT_TIMESTAMP")
     with pytest.raises(TemplateError, match=r"OrderCreatedPipe.*DynamoDBStreamParameters\.StartingPosition"):
-        LocalStack.from_template(write_template(template, HANDLERS), use_config=False).start()
+        start_stack(template, HANDLERS)
 
 
-def test_a_stream_pipe_without_its_stream_parameters_is_refused(write_template: Callable[..., Path]) -> None:
+def test_a_stream_pipe_without_its_stream_parameters_is_refused(start_stack: Callable[..., LocalStack]) -> None:
     template = TEMPLATE.replace("""      SourceParameters:
         DynamoDBStreamParameters:
           StartingPosition: TRIM_HORIZON
@@ -283,14 +256,14 @@ def test_a_stream_pipe_without_its_stream_parameters_is_refused(write_template: 
 """, "")
     assert template != TEMPLATE
     with pytest.raises(TemplateError, match=r"AuditPipe.*needs DynamoDBStreamParameters"):
-        LocalStack.from_template(write_template(template, HANDLERS), use_config=False).start()
+        start_stack(template, HANDLERS)
 
 
-def test_a_pipe_from_a_stream_not_in_the_stack_is_refused(write_template: Callable[..., Path]) -> None:
+def test_a_pipe_from_a_stream_not_in_the_stack_is_refused(start_stack: Callable[..., LocalStack]) -> None:
     template = TEMPLATE.replace(
         "      Source: !GetAtt OrdersTable.StreamArn\n      SourceParameters:\n        DynamoDBStreamParameters:",
         "      Source: arn:aws:dynamodb:us-east-1:123456789012:table/gone/stream/2024-01-01T00:00:00.000\n"
         "      SourceParameters:\n        DynamoDBStreamParameters:")
     assert template != TEMPLATE
     with pytest.raises(TemplateError, match=r"AuditPipe.*is not the stream of a DynamoDB table of this stack"):
-        LocalStack.from_template(write_template(template, HANDLERS), use_config=False).start()
+        start_stack(template, HANDLERS)

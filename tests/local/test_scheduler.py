@@ -12,9 +12,8 @@ targets", "Configuring flexible time windows", "Configuring a dead-letter queue"
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,26 +21,16 @@ from botocore.exceptions import ClientError
 
 from sluice.local.stack import LocalStack
 from sluice.local.trace import FAILED
+from tests.local.templates import sam_template, service_role
 
 MIDNIGHT = datetime(2024, 6, 1, tzinfo=UTC).timestamp()  # a Saturday; Paris is UTC+2 in June
 HOUR = 3600
 
-TEMPLATE = """\
-AWSTemplateFormatVersion: '2010-09-09'
-Transform: AWS::Serverless-2016-10-31
-Description: Scheduled reports, reminders scheduled at run time, and scheduled queue jobs
-
-Globals:
-  Function:
-    Runtime: python3.13
-    Handler: app.lambda_handler
-    CodeUri: src/
-    Environment:
-      Variables:
-        NOTIFY_ARN: !GetAtt NotifyFunction.Arn
-        SCHEDULER_ROLE_ARN: !GetAtt SchedulerRole.Arn
-
-Resources:
+TEMPLATE = sam_template(
+    "Scheduled reports, reminders scheduled at run time, and scheduled queue jobs",
+    Runtime="python3.13", Handler="app.lambda_handler", CodeUri="src/",
+    Environment={"Variables": {"NOTIFY_ARN": "!GetAtt NotifyFunction.Arn",
+                               "SCHEDULER_ROLE_ARN": "!GetAtt SchedulerRole.Arn"}}) + """\
   ReportFunction:
     Type: AWS::Serverless::Function
     Properties:
@@ -66,15 +55,7 @@ Resources:
   NotifyFunction:
     Type: AWS::Serverless::Function
 
-  SchedulerRole:
-    Type: AWS::IAM::Role
-    Properties:
-      AssumeRolePolicyDocument:
-        Statement:
-          - Effect: Allow
-            Principal: {Service: scheduler.amazonaws.com}
-            Action: sts:AssumeRole
-
+""" + service_role("SchedulerRole", "scheduler.amazonaws.com") + """
   JobsGroup:
     Type: AWS::Scheduler::ScheduleGroup
     Properties:
@@ -197,12 +178,12 @@ def lambda_handler(event, context):
     return {"scheduled": event["name"]}
 '''
 
+HANDLERS = {"src/app.py": APP, "src/remind.py": REMIND}
+
 
 @pytest.fixture
-def stack(write_template: Callable[..., Path]) -> Iterator[LocalStack]:
-    path = write_template(TEMPLATE, {"src/app.py": APP, "src/remind.py": REMIND})
-    with LocalStack.from_template(path, use_config=False, start_time=MIDNIGHT) as started:
-        yield started
+def stack(start_stack: Callable[..., LocalStack]) -> LocalStack:
+    return start_stack(TEMPLATE, HANDLERS, start_time=MIDNIGHT)
 
 
 def times(stack: LocalStack, function: str) -> list[str]:
@@ -332,12 +313,10 @@ def test_a_deleted_group_takes_its_schedules_with_it(stack: LocalStack) -> None:
     assert stack.messages("JobsQueue") == []
 
 
-def test_same_seed_same_flexible_offsets(write_template: Callable[..., Path]) -> None:
-    path = write_template(TEMPLATE, {"src/app.py": APP, "src/remind.py": REMIND})
-
+def test_same_seed_same_flexible_offsets(start_stack: Callable[..., LocalStack]) -> None:
     def beats(seed: int) -> list[str]:
-        with LocalStack.from_template(path, use_config=False, start_time=MIDNIGHT, seed=seed) as stack:
-            stack.advance(8 * HOUR)
-            return [json.loads(message.body)["time"] for message in stack.messages("HeartbeatQueue")]
+        stack = start_stack(TEMPLATE, HANDLERS, start_time=MIDNIGHT, seed=seed)
+        stack.advance(8 * HOUR)
+        return [json.loads(message.body)["time"] for message in stack.messages("HeartbeatQueue")]
 
     assert beats(1) == beats(1) != beats(2)

@@ -13,6 +13,7 @@ from sluice.graph import load_workflow
 from sluice.local.template.model import SamTemplate
 from sluice.plan import Load, plan_capacity
 from sluice.plan.simulate import simulate
+from tests.local.templates import function, kinesis_event, kinesis_stream, sam_template
 from tests.runtime.moto_stack import ROOT
 
 TEMPLATE = ROOT / "template.yaml"
@@ -20,30 +21,13 @@ COUNTER = ROOT / "benchmarks" / "definitions" / "counter_loop.asl.json"
 
 # A stream, a consumer that starts one Express run per batch (one shard, BatchSize 10), as public
 # SAM examples wire Kinesis → Lambda → Step Functions.
-STREAM_APP = """\
-AWSTemplateFormatVersion: "2010-09-09"
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Events:
-    Type: AWS::Kinesis::Stream
-    Properties:
-      ShardCount: 1
-  Consumer:
-    Type: AWS::Serverless::Function
-    Properties:
+STREAM_APP = sam_template() + kinesis_stream("Events") + function("Consumer", handler="app.handler", properties="""\
       Runtime: python3.13
-      Handler: app.handler
       CodeUri: src/
       Environment:
         Variables:
           MACHINE: !Ref Batches
-      Events:
-        Stream:
-          Type: Kinesis
-          Properties:
-            Stream: !GetAtt Events.Arn
-            StartingPosition: TRIM_HORIZON
-            BatchSize: 10
+""" + kinesis_event("Events", BatchSize=10)) + """\
   Batches:
     Type: AWS::Serverless::StateMachine
     Properties:

@@ -24,16 +24,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import queue
-import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
 from functools import partial
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, TypeVar
 
 from sluice.api.service import StepFunctionsService
 from sluice.api.wire import CONTENT_TYPE, TARGET_PREFIX, error_body, handle, handle_async
+from sluice.http_endpoint import HttpEndpoint, endpoint_of
 
 DEFAULT_HOST = "127.0.0.1"
 # Step Functions Local's port.
@@ -44,51 +44,18 @@ Answer = tuple[int, bytes]
 T = TypeVar("T")
 
 
-class StepFunctionsServer:
+class StepFunctionsServer(HttpEndpoint):
     """An HTTP endpoint for one `StepFunctionsService`; `start()` returns once it listens."""
 
     def __init__(self, service: StepFunctionsService, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
         self.service = service
         # Work for the engine's thread (virtual clock): a job and where its result goes.
         self._jobs: queue.Queue[tuple[Callable[[], Any], Future[Any]] | None] = queue.Queue()
-        self._engine_thread = threading.Thread(target=self._run_engine, name="sluice-engine", daemon=True)
-        self._http = ThreadingHTTPServer((host, port), _Handler)
-        self._http.daemon_threads = True
-        self._http.sluice = self  # type: ignore[attr-defined]  # how the handler finds us
-        # A short poll interval: stop() returns promptly (tests start and stop servers often).
-        self._http_thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05},
-                                             name="sluice-http", daemon=True)
+        super().__init__(_Handler, host=host, port=port, worker="sluice-engine")
 
     @property
     def real_time(self) -> bool:
         return self.service.engine.clock.real_time
-
-    @property
-    def url(self) -> str:
-        host, port = self._http.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> None:
-        self._engine_thread.start()
-        self._http_thread.start()
-
-    def serve_forever(self) -> None:
-        """Block until interrupted (Ctrl-C), then shut down."""
-        self.start()
-        try:
-            self._http_thread.join()
-        finally:
-            self.stop()
-
-    def stop(self) -> None:
-        self._http.shutdown()
-        self._http.server_close()
-        if self.real_time:
-            loop = self.service.engine.clock.loop
-            loop.call_soon_threadsafe(loop.stop)
-        else:
-            self._jobs.put(None)
-        self._engine_thread.join(timeout=5)
 
     def call(self, action: str, body: bytes) -> Answer:
         """Perform one call on the engine's thread; block the asking thread until it is done."""
@@ -116,7 +83,7 @@ class StepFunctionsServer:
         self._jobs.put((job, done))
         return done.result()
 
-    def _run_engine(self) -> None:
+    def _run_worker(self) -> None:
         if self.real_time:
             loop = self.service.engine.clock.loop
             asyncio.set_event_loop(loop)
@@ -128,6 +95,14 @@ class StepFunctionsServer:
                 done.set_result(job())
             except Exception as error:  # the caller's thread raises it; this thread carries on
                 done.set_exception(error)
+
+    def _stop_worker(self) -> None:
+        if self.real_time:
+            loop = self.service.engine.clock.loop
+            loop.call_soon_threadsafe(loop.stop)
+        else:
+            self._jobs.put(None)
+        self._worker_thread.join(timeout=5)
 
     def _perform(self, action: str, body: bytes) -> Answer:
         try:
@@ -163,8 +138,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(400, error_body("UnknownOperationException",
                                        f"Missing or unknown X-Amz-Target header: '{target}'"))
             return
-        server: StepFunctionsServer = self.server.sluice  # type: ignore[attr-defined]
-        self._send(*server.call(target[len(TARGET_PREFIX):], body))
+        self._send(*endpoint_of(self, StepFunctionsServer).call(target[len(TARGET_PREFIX):], body))
 
     def _send(self, status: int, payload: bytes) -> None:
         self.send_response(status)

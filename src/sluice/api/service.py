@@ -116,7 +116,9 @@ class StepFunctionsService:
         """`call` for code running on the engine's clock (a real-time server): StartSyncExecution
         awaits its execution instead of driving the clock."""
         if action == "StartSyncExecution":
-            execution = self._start_sync(request)
+            # Started as a task of the running clock, not run nested (which would suspend the loop,
+            # and every other request with it, until the execution ends).
+            execution = self._start_sync(request, blocking=False)
             await self.engine.finished(execution)
             return _sync_view(execution)
         if action == "GetActivityTask":
@@ -426,12 +428,12 @@ class StepFunctionsService:
         except ValueError as error:  # unknown mock test case
             raise ServiceError("ValidationException", str(error)) from None
 
-    def _start_sync(self, request: Request) -> Execution:
+    def _start_sync(self, request: Request, *, blocking: bool = True) -> Execution:
         machine = self._machine(str(request.get("stateMachineArn")).partition("#")[0])
         if machine.type != EXPRESS:
             raise ServiceError("StateMachineTypeNotSupported",
                                "This operation is not supported by this type of state machine")
-        return self._start(request, blocking=True)
+        return self._start(request, blocking=blocking)
 
     def _answer(self, send: Callable[[Any], None]) -> None:
         from sluice.asl.callbacks import TaskTokenError  # noqa: PLC0415

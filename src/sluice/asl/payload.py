@@ -106,7 +106,10 @@ def evaluate_jsonata(template: Any, states: dict[str, Any], frame: Frame, field_
 
     A failing expression is named by where it sits in the field, as AWS names it (recorded
     `test_undefined_reference`: `Output/result`, `Assign/result`, `Arguments/FunctionName`): `/key`
-    per object key and `[i]` per array index.
+    per object key and `[i]` per array index. A field of a Choice rule or a Catch clause is named
+    under the rule's index, which only the state knows, so it passes `field_name` with that prefix:
+    `Choices[0]/Condition`, `Choices[1]/Output/v`, `Catch[1]/Assign/x` (floci-io/floci#2689, measured
+    against AWS; LocalStack's recordings hold no such case).
     """
     if is_jsonata_template(template):
         expression = template_body(template)

@@ -7,26 +7,47 @@ them: record `<Type>StateEntered`, let the state do its work, record `<Type>Stat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import importlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sluice.asl.errors import StatesError
 from sluice.asl.frame import Frame
 from sluice.asl.states.base import State, check_size, qualify, record_evaluation_failure
-from sluice.asl.states.choice import ChoiceState
-from sluice.asl.states.fail import FailState
-from sluice.asl.states.map import MapState
-from sluice.asl.states.parallel import ParallelState
-from sluice.asl.states.pass_ import PassState
-from sluice.asl.states.succeed import SucceedState
-from sluice.asl.states.task import TaskState
-from sluice.asl.states.wait import WaitState
 
-STATE_TYPES: dict[str, type[State]] = {
-    state.TYPE: state
-    for state in (PassState, TaskState, ChoiceState, WaitState, SucceedState, FailState, ParallelState, MapState)
-}
+
+class _StateTypes(Mapping[str, type[State]]):
+    """`Type` -> state class, each module imported when a definition first uses its type: a
+    Pass/Choice loop never pays for Map, Parallel or Task (and the task dispatch behind it)."""
+
+    _MODULES = {
+        "Pass": ("sluice.asl.states.pass_", "PassState"),
+        "Task": ("sluice.asl.states.task", "TaskState"),
+        "Choice": ("sluice.asl.states.choice", "ChoiceState"),
+        "Wait": ("sluice.asl.states.wait", "WaitState"),
+        "Succeed": ("sluice.asl.states.succeed", "SucceedState"),
+        "Fail": ("sluice.asl.states.fail", "FailState"),
+        "Parallel": ("sluice.asl.states.parallel", "ParallelState"),
+        "Map": ("sluice.asl.states.map", "MapState"),
+    }
+
+    def __getitem__(self, type_name: str) -> type[State]:
+        module, name = self._MODULES[type_name]
+        state: type[State] = getattr(importlib.import_module(module), name)
+        return state
+
+    def __contains__(self, type_name: object) -> bool:
+        return type_name in self._MODULES  # without importing the state's module
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._MODULES)
+
+    def __len__(self) -> int:
+        return len(self._MODULES)
+
+
+STATE_TYPES: Mapping[str, type[State]] = _StateTypes()
 
 
 @dataclass(frozen=True)

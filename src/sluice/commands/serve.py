@@ -17,12 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import sys
 from pathlib import Path
-from types import FrameType
 
 from sluice.commands._io import fail
+from sluice.commands._serving import serve_until_stopped
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -69,16 +67,4 @@ def run(args: argparse.Namespace) -> int:
     clock = "real time" if args.real_time else "virtual clock"
     mocked = f", mocks from {args.mock_config or os.environ.get('SFN_MOCK_CONFIG')}" if mocks else ""
     print(f"sluice serve: Step Functions API on {server.url} ({clock}{mocked})", flush=True)
-    # `kill` / a test's terminate(): shut down as cleanly as on Ctrl-C.
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        print("sluice serve: stopped", file=sys.stderr)
-    finally:
-        engine.close()
-    return 0
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+    return serve_until_stopped(server, command="serve", close=engine.close)

@@ -14,9 +14,7 @@ names of the template's resources; stderr a tree of each piece of work once it h
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-from types import FrameType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -42,6 +40,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sluice.commands._io import fail  # noqa: PLC0415
+    from sluice.commands._serving import serve_until_stopped  # noqa: PLC0415
     from sluice.local.cli_options import print_warnings, stack_from_args  # noqa: PLC0415
     from sluice.local.edge.server import EdgeServer  # noqa: PLC0415
     from sluice.local.errors import LocalStackError  # noqa: PLC0415
@@ -60,15 +59,7 @@ def run(args: argparse.Namespace) -> int:
     for line in _resources(stack):
         print(line)
     print(flush=True)  # the table ends with an empty line (scripts read up to it)
-    # `kill` / a test's terminate(): shut down as cleanly as on Ctrl-C.
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        print("sluice up: stopped", file=sys.stderr)
-    finally:
-        stack.close()
-    return 0
+    return serve_until_stopped(server, command="up", close=stack.close)
 
 
 def _resources(stack: LocalStack) -> list[str]:
@@ -84,7 +75,3 @@ def _resources(stack: LocalStack) -> list[str]:
     width = max((len(logical) for logical, _, _ in rows), default=0)
     kind = max((len(type_) for _, type_, _ in rows), default=0)
     return [f"  {logical:<{width}}  {type_:<{kind}}  {name}" for logical, type_, name in rows]
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt

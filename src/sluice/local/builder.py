@@ -33,12 +33,19 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sluice.asl import Engine
 from sluice.asl.clock import VirtualClock
 from sluice.asl.tasks.dispatch import TaskDispatcher
-from sluice.local.adapters.moto_backends import MotoQueueStore, object_size, virtual_time
+from sluice.local.adapters.moto_backends import (
+    MotoQueueStore,
+    lazy_kms_key_pairs,
+    object_size,
+    prefix_filtered_version_listing,
+    rule_targets_left_to_moto,
+    virtual_time,
+)
 from sluice.local.clients import Clients
 from sluice.local.delivery import Deliverer
 from sluice.local.dynamodb.poller import DynamoDBStreamPoller
@@ -46,9 +53,9 @@ from sluice.local.dynamodb.streams import DynamoDBStreams
 from sluice.local.env_vars import apply_env_vars
 from sluice.local.errors import StackError, TemplateError
 from sluice.local.eventbridge.bus import EventRouter
-from sluice.local.eventbridge.pipes.sources import pipe_sources
+from sluice.local.eventbridge.catalog import RuleCatalog
+from sluice.local.eventbridge.rules import routed
 from sluice.local.eventbridge.scheduler.source import SchedulerSource
-from sluice.local.eventbridge.schedules import ScheduleSource
 from sluice.local.eventbridge.wiring import event_rules
 from sluice.local.faults import Faults
 from sluice.local.faults.calls import FaultyCalls
@@ -82,6 +89,9 @@ from sluice.local.template.model import SamTemplate
 from sluice.local.trace import Trace
 from sluice.local.wiring import unsupported_events, unsupported_resources
 
+if TYPE_CHECKING:
+    from sluice.api import StepFunctionsService
+
 # Event types of functions and state machines the wiring connects (others are warned about).
 WIRED_EVENTS = ("S3", "EventBridgeRule", "CloudWatchEvent", "Schedule", "ScheduleV2", "SNS", "SQS", "Kinesis",
                 "DynamoDB")
@@ -94,6 +104,8 @@ class World:
     log_capture: LogCapture
     runtime: LambdaRuntime
     engine: Engine
+    #: The Step Functions API over the engine, as boto3's clients are served it.
+    stepfunctions: StepFunctionsService
     state_machines: dict[str, MachineSpec]
     deliverer: Deliverer
     invoker: AsyncInvoker
@@ -118,6 +130,9 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
     region, account = template.region, template.account
     exit.enter_context(mock_aws())
     exit.enter_context(virtual_time(clock.now))
+    exit.enter_context(prefix_filtered_version_listing())
+    exit.enter_context(lazy_kms_key_pairs())
+    exit.enter_context(rule_targets_left_to_moto(routed))
     exit.enter_context(_region_default(region))
     log_capture = exit.enter_context(LogCapture())
     provision(template, clients.client)
@@ -139,7 +154,7 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
     register_activities(engine, template)
     state_machines = state_machine_specs(template)
     register(engine, state_machines, template)
-    exit.enter_context(serve_boto3(StepFunctionsService(engine)))
+    stepfunctions = exit.enter_context(serve_boto3(StepFunctionsService(engine)))
 
     late_invoker: Late[AsyncInvoker] = Late("the asynchronous invoker")
     late_router: Late[EventRouter] = Late("the event router")
@@ -175,14 +190,16 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
                           lambda_api=lambda_api, sns=fanout, sqs=SqsApi(queues, account=account), sources=sources,
                           names=names)
     exit.enter_context(listening(FaultyCalls(faults, guard, reactions)))
-    return World(log_capture=log_capture, runtime=runtime, engine=engine, state_machines=state_machines,
+    return World(log_capture=log_capture, runtime=runtime, engine=engine, stepfunctions=stepfunctions,
+                 state_machines=state_machines,
                  deliverer=deliverer, invoker=invoker, router=router, lambda_api=lambda_api, s3=s3, queues=queues,
                  sources=sources, reactions=reactions)
 
 
 def _sources(host: SourceHost, streams: DynamoDBStreams) -> list[EventSource]:
     """The DynamoDB streams (first: they wake their pollers), a poller per event source mapping (and
-    per SNS subscription of a polled queue), and a source per scheduled rule."""
+    per SNS subscription of a polled queue), and the rule catalog (the template's rules stored in
+    moto, kept in step with the API; it fires the scheduled ones)."""
     template = host.template
     sources: list[EventSource] = [streams]
     for mapping in [*source_mappings(template), *subscription_mappings(template)]:
@@ -199,8 +216,13 @@ def _sources(host: SourceHost, streams: DynamoDBStreams) -> list[EventSource]:
         except StackError as error:
             raise TemplateError(f"event source mapping: {error}", resource=mapping.logical_id,
                                 origin=template.origin) from None
-    sources.extend(ScheduleSource(host, rule) for rule in host.router.rules if rule.schedule)
-    sources.extend(pipe_sources(host, streams))
+    catalog = RuleCatalog(host)
+    catalog.store()
+    sources.append(catalog)
+    if any(template.of_type("AWS::Pipes::Pipe")):  # most templates have none, and pipes cost 0.2 s to import
+        from sluice.local.eventbridge.pipes.sources import pipe_sources  # noqa: PLC0415
+
+        sources.extend(pipe_sources(host, streams))
     return sources
 
 

@@ -102,6 +102,26 @@ def test_max_items_path_and_item_selector_apply_to_read_items(make_engine: Calla
     assert execution.output == [{"index": 0, "value": 1}, {"index": 1, "value": 2}]
 
 
+@pytest.mark.parametrize(
+    ("limit", "error", "cause"),
+    [
+        # test_map_item_reader_csv_max_items_paths[1.5] (LocalStack's AWS-validated snapshots)
+        (1.5, "States.Runtime", "An error occurred while executing the state 'Map' (entered at the event id #2). "
+                                'The MaxItemsPath field refers to value "1.5" which is not a valid integer: $.limit'),
+        ("two", "States.Runtime", "An error occurred while executing the state 'Map' (entered at the event id #2). "
+                                  'The MaxItemsPath field refers to value "two" which is not a valid integer: $.limit'),
+        # test_map_item_reader_csv_max_items_paths[-1]
+        (-1, "States.ItemReaderFailed", "field MaxItems must be positive"),
+    ],
+)
+def test_max_items_path_refuses_what_aws_refuses_in_its_words(
+    make_engine: Callable[..., Engine], s3: Any, limit: Any, error: str, cause: str
+) -> None:
+    item_reader = reader("items.json", "JSON", MaxItemsPath="$.limit")
+    execution = make_engine().run(distributed_map(ItemReader=item_reader), {"limit": limit})
+    assert (execution.status, execution.error, execution.cause) == ("FAILED", error, cause)
+
+
 def test_item_batcher_batches_read_items_with_evaluated_batch_input(
     make_engine: Callable[..., Engine], s3: Any
 ) -> None:

@@ -30,7 +30,7 @@ from typing import Any
 
 from sluice.asl.errors import ErrorName, StatesError
 from sluice.asl.frame import Frame
-from sluice.asl.payload import evaluate_jsonata, evaluate_parameters, jsonata_states, require_path
+from sluice.asl.payload import contextual, evaluate_jsonata, evaluate_parameters, jsonata_states, require_path
 
 S3Call = Callable[[str, dict[str, Any]], Awaitable[Any]]
 GET_OBJECT = "arn:aws:states:::s3:getObject"
@@ -170,10 +170,22 @@ def _max_items(config: dict[str, Any], source: Any, raw: Any, frame: Frame, *, j
         value = evaluate_jsonata(value, jsonata_states(frame, raw), frame, "MaxItems")
     elif (path := config.get("MaxItemsPath")) is not None:
         value = require_path(path, source, frame)
+        if isinstance(value, bool) or not isinstance(value, int | None):
+            # Recorded `test_map_item_reader_csv_max_items_paths[1.5]`: a States.Runtime of the state,
+            # not an ItemReader failure, and a fraction is refused rather than rounded.
+            shown = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+            raise contextual(
+                ErrorName.RUNTIME,
+                f'The MaxItemsPath field refers to value "{shown}" which is not a valid integer: {path}',
+            )
     if value is None or value == 0:
         return None  # AWS: 0 (the default) means no limit
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int):
+        # A JSONata `MaxItems` of another type: no AWS recording of its wording.
         raise StatesError(ErrorName.ITEM_READER_FAILED, f"MaxItems must be a positive integer: {value}")
+    if value < 0:
+        # Recorded `test_map_item_reader_csv_max_items_paths[-1]`.
+        raise StatesError(ErrorName.ITEM_READER_FAILED, "field MaxItems must be positive")
     return value
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from sluice.asl.errors import StatesError
 from sluice.asl.integrations.clients import ClientFactory
 from sluice.asl.integrations.errors import exception_name
-from sluice.asl.tasks.lambda_ import LambdaFunctionError
+from sluice.asl.tasks.lambda_ import LATEST, Invoked, LambdaFunctionError
 
 
 class BotoLambdaInvoker:
@@ -26,12 +26,12 @@ class BotoLambdaInvoker:
     def __init__(self, clients: ClientFactory) -> None:
         self.clients = clients
 
-    def invoke(self, function: str, payload: Any, *, request_id: str) -> Any:
+    def invoke(self, function: str, payload: Any, *, request_id: str, qualifier: str | None = None) -> Invoked:
         from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
+        target = {"FunctionName": function} | ({"Qualifier": qualifier} if qualifier is not None else {})
         try:
-            response = self.clients.client("lambda").invoke(FunctionName=function,
-                                                            Payload=json.dumps(payload).encode())
+            response = self.clients.client("lambda").invoke(**target, Payload=json.dumps(payload).encode())
         except ClientError as error:
             code = str(error.response.get("Error", {}).get("Code", "Unknown"))
             raise StatesError(f"Lambda.{exception_name(code)}", error.response.get("Error", {}).get("Message")) \
@@ -44,4 +44,4 @@ class BotoLambdaInvoker:
             details = result if isinstance(result, dict) else {}
             raise LambdaFunctionError(details.get("errorType"), str(details.get("errorMessage", body.decode())),
                                       list(details.get("stackTrace") or []), body=body.decode())
-        return result
+        return Invoked(result, response.get("ExecutedVersion", LATEST))

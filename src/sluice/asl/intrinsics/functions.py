@@ -71,6 +71,9 @@ HASH_ALGORITHMS: dict[str, Callable[[bytes], Any]] = {
     "SHA-512": hashlib.sha512,
 }
 
+# Tuples, not `A | B`: a union written in a function is built again on every call (hot path).
+_CONSTANT_ARGUMENTS = (StringArg, LiteralArg)
+_NUMBERS = (int, float)
 _BASE64_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 
 
@@ -101,7 +104,7 @@ def _evaluate(call: IntrinsicCall, resolve: Resolver, rng: random.Random) -> Any
 
 
 def _argument_value(arg: Argument, resolve: Resolver, rng: random.Random) -> Any:
-    if isinstance(arg, StringArg | LiteralArg):
+    if isinstance(arg, _CONSTANT_ARGUMENTS):
         return arg.value
     if isinstance(arg, PathArg):
         return resolve(arg.path)
@@ -120,7 +123,7 @@ def _expect_arity(name: str, args: list[Any], *accepted: int) -> None:
 
 def _number(name: str, value: Any, role: str) -> int | float:
     # JSON booleans are not numbers; `1e309` parses to infinity, which no function accepts.
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, _NUMBERS) or not math.isfinite(value):
         _invalid(name, f"the {role} must be a finite number, got {_describe(value)}")
     return value
 

@@ -155,9 +155,14 @@ class State:
         error = error_output(failure.error, failure.cause)
         if self.jsonata:
             states = jsonata_states(frame, raw, errorOutput=error)
-            output = error if catcher.output is None else evaluate_jsonata(catcher.output, states, frame, "Output")
+            # A Catch clause's fields are named under its index (`Catch[1]/Output/v`;
+            # floci-io/floci#2689, measured against AWS).
+            within = f"Catch[{self.catchers.index(catcher)}]/"
+            output = error if catcher.output is None else evaluate_jsonata(
+                catcher.output, states, frame, f"{within}Output"
+            )
             if catcher.assign is not None:
-                frame.assign(evaluate_jsonata(catcher.assign, states, frame, "Assign"))
+                frame.assign(evaluate_jsonata(catcher.assign, states, frame, f"{within}Assign"))
             return output
         if catcher.assign is not None:
             frame.assign(evaluate_parameters(catcher.assign, error, frame))

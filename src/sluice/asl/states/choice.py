@@ -48,22 +48,29 @@ class ChoiceState(State):
 
     def _run_jsonata(self, raw: Any, frame: Frame) -> tuple[Any, str | None]:
         states = jsonata_states(frame, raw)
-        rule = next((r for r, _ in self.rules if self._condition(r, states, frame)), None)
+        matched = next(
+            ((index, r) for index, (r, _) in enumerate(self.rules) if self._condition(index, r, states, frame)), None
+        )
+        rule = None if matched is None else matched[1]
+        # A matched rule's own fields are named under its index (`Choices[1]/Output/v`), the state's
+        # own (taken with Default) plainly (floci-io/floci#2689, measured against AWS).
+        within = "" if matched is None else f"Choices[{matched[0]}]/"
         chosen, assign = self._outcome(rule)
         output_template = (rule or {}).get("Output", self.output if rule is None else _DEFAULT)
         output = raw
         if output_template is not _DEFAULT:
-            output = evaluate_jsonata(output_template, states, frame, "Output")
+            output = evaluate_jsonata(output_template, states, frame, f"{within}Output")
         if assign is not None:
-            frame.assign(evaluate_jsonata(assign, states, frame, "Assign"))
+            frame.assign(evaluate_jsonata(assign, states, frame, f"{within}Assign"))
         return output, chosen
 
-    def _condition(self, rule: dict[str, Any], states: dict[str, Any], frame: Frame) -> bool:
-        value = evaluate_jsonata(rule["Condition"], states, frame, "Condition")
+    def _condition(self, index: int, rule: dict[str, Any], states: dict[str, Any], frame: Frame) -> bool:
+        field_name = f"Choices[{index}]/Condition"
+        value = evaluate_jsonata(rule["Condition"], states, frame, field_name)
         if not isinstance(value, bool):
             raise contextual(
                 ErrorName.QUERY_EVALUATION_ERROR,
-                f"The JSONata expression '{rule['Condition']}' specified for the field 'Condition' "
+                f"The JSONata expression '{rule['Condition']}' specified for the field '{field_name}' "
                 f"returned an unexpected result type. Expected 'boolean', but was '{type(value).__name__}'",
             )
         return value

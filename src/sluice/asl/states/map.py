@@ -167,13 +167,23 @@ class MapState(State):
 
     def _max_concurrency(self, source: Any, raw: Any, frame: Frame) -> int:
         value = _coerce(self._number(self.spec, "MaxConcurrency", source, frame), int) or 0
-        if isinstance(value, _Invalid) or value < 0:
-            # Worded like AWS's recorded ToleratedFailureCountPath failure (see `_tolerated`).
-            shown = _shown(value.value) if isinstance(value, _Invalid) else str(value)
+        path = self.spec.get("MaxConcurrencyPath")
+        if isinstance(value, _Invalid):
+            # Recorded `test_max_concurrency_path[NoNumber]` / `[max_concurrency_value0]`.
             raise contextual(
                 ErrorName.RUNTIME,
-                f'The MaxConcurrencyPath field refers to value "{shown}" which is not a valid integer: '
-                f"{self.spec.get('MaxConcurrencyPath')}",
+                f'The MaxConcurrencyPath field refers to value "{_shown(value.value)}" which is not a valid '
+                f"integer: {path}",
+            )
+        if value < 0:
+            # AWS has no error for this: recorded `test_max_concurrency_path_negative` stops at
+            # ExecutionStarted, the execution RUNNING and the Map never entered (LocalStack's test
+            # notes AWS "consistently appears to stall"). sluice fails the state instead, so the bad
+            # input is reported rather than silently stuck, and says what AWS would do.
+            problem = (f'The MaxConcurrencyPath field refers to value "{value}" which is negative: {path}.' if path
+                       else f"The MaxConcurrency field evaluated to {value}, which is negative.")
+            raise contextual(
+                ErrorName.RUNTIME, f"{problem} (On AWS the execution stalls RUNNING without entering the state.)"
             )
         limit = DISTRIBUTED_CONCURRENCY_LIMIT if self.distributed else INLINE_CONCURRENCY_LIMIT
         return min(int(value), limit) if value else limit

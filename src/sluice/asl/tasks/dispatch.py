@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sluice.asl.errors import ErrorName, StatesError
 from sluice.asl.tasks.lambda_ import (
     FunctionTable,
+    Invoked,
     LambdaFunctionError,
     elapsed_ms,
     function_error,
@@ -77,7 +78,14 @@ class TaskRequest:
 
 
 class LambdaInvoker(Protocol):
-    def invoke(self, function: str, payload: Any, *, request_id: str) -> Any: ...
+    """Runs a Lambda function for a Task: `function` is a name or ARN (either may carry a version or
+    alias), `qualifier` the `lambda:invoke` task's separate `Qualifier` (None when it has none).
+
+    Returns the function's response, or an `Invoked` that also names the version that ran (what
+    `ExecutedVersion` reports); a plain response is reported as `$LATEST`.
+    """
+
+    def invoke(self, function: str, payload: Any, *, request_id: str, qualifier: str | None = None) -> Any: ...
 
 
 TaskResolver = Callable[[TaskRequest], Any | Awaitable[Any]]
@@ -150,6 +158,7 @@ class TaskDispatcher:
     def _invoke_lambda(self, request: TaskRequest) -> Any:
         resource = request.resource
         legacy = resource.kind == LAMBDA_FUNCTION
+        qualifier = None
         if legacy:
             function, payload = resource.arn, request_payload(request.parameters)
         else:
@@ -159,17 +168,23 @@ class TaskDispatcher:
                     ErrorName.RUNTIME, "The field 'FunctionName' is required for lambda:invoke."
                 )
             function, payload = parameters["FunctionName"], invoke_payload(parameters.get("Payload"))
+            # The optimized integration passes Invoke's own `Qualifier` on (AWS docs, "Invoke an AWS
+            # Lambda function with Step Functions": FunctionName, Payload, Qualifier, ...).
+            qualifier = parameters.get("Qualifier")
         started = time.perf_counter()
         try:
-            result = self._within_limits(
-                request, lambda: self.lambdas.invoke(function, payload, request_id=request.request_id)
+            outcome = self._within_limits(
+                request,
+                lambda: self.lambdas.invoke(function, payload, request_id=request.request_id, qualifier=qualifier),
             )
         except LambdaFunctionError as error:
             raise function_error(error, request.request_id, legacy=legacy) from error
+        invoked = outcome if isinstance(outcome, Invoked) else Invoked(outcome)
         if legacy:
-            return response_value(result)
-        return invoke_response(result, request.request_id, requested_at=request.requested_at,
-                               duration_ms=elapsed_ms(started), log_tail=parameters.get("LogType") == "Tail")
+            return response_value(invoked.payload)
+        return invoke_response(invoked.payload, request.request_id, requested_at=request.requested_at,
+                               duration_ms=elapsed_ms(started), log_tail=parameters.get("LogType") == "Tail",
+                               executed_version=invoked.executed_version)
 
     @staticmethod
     def _within_limits(request: TaskRequest, invoke: Callable[[], Any]) -> Any:

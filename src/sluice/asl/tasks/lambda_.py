@@ -46,6 +46,7 @@ from sluice.asl.tasks.lambda_runtime import (
 from sluice.asl.tasks.resources import function_name
 
 Handler = Callable[[Any, Any], Any]
+LATEST = "$LATEST"
 
 
 class LambdaFunctionError(Exception):
@@ -61,6 +62,20 @@ class LambdaFunctionError(Exception):
         self.message = message
         self.stack_trace = stack_trace or []
         self.body = body
+
+
+@dataclass(frozen=True)
+class Invoked:
+    """What a `LambdaInvoker` that knows Lambda versions returns: the function's response and the
+    version that ran (the Invoke API's `ExecutedVersion`; an alias runs the version it points to).
+
+    Example:
+        >>> Invoked({"ok": True}, executed_version="3").executed_version
+        '3'
+    """
+
+    payload: Any
+    executed_version: str = LATEST
 
 
 @dataclass(frozen=True)
@@ -88,9 +103,10 @@ class SimpleLambdaContext:
 class FunctionTable:
     """Resolve Lambda invocations to in-process Python callables, by function name.
 
-    The directory of a handler's source file is its code root, shown as `/var/task` in stack
-    traces (`functions/ingest/app.py` -> `/var/task/app.py`). A handler's `bytes` are returned
-    as they are: they are the raw response body.
+    A name has one callable and no published versions: a qualifier (`f:live`, or `Qualifier`)
+    runs it too, reported as `$LATEST`. The directory of a handler's source file is its code root,
+    shown as `/var/task` in stack traces (`functions/ingest/app.py` -> `/var/task/app.py`). A
+    handler's `bytes` are returned as they are: they are the raw response body.
     """
 
     def __init__(
@@ -102,7 +118,8 @@ class FunctionTable:
         self._region = region
         self._account = account
 
-    def invoke(self, function: str, payload: Any, *, request_id: str) -> Any:
+    def invoke(self, function: str, payload: Any, *, request_id: str, qualifier: str | None = None) -> Any:
+        del qualifier  # no versions here (see the class docstring)
         name = function_name(function)
         found = self._functions.get(name)
         if found is None:
@@ -136,10 +153,20 @@ def function_not_found(function: str, region: str, account: str, request_id: str
     else:
         name, _, qualifier = function.partition(":")
         arn = f"arn:aws:lambda:{region}:{account}:function:{name}" + (f":{qualifier}" if qualifier else "")
+    return lambda_api_error("ResourceNotFoundException", 404, f"Function not found: {arn}", request_id)
+
+
+def lambda_api_error(code: str, status: int, message: str, request_id: str) -> StatesError:
+    """A Lambda API error as a Task reports it: `Lambda.<code>`, the cause in the Java SDK v1 form.
+
+    Example:
+        >>> lambda_api_error("TooManyRequestsException", 429, "Rate Exceeded.", "r-1").cause
+        'Rate Exceeded. (Service: AWSLambda; Status Code: 429; Error Code: TooManyRequestsException; ...)'
+    """
     return StatesError(
-        "Lambda.ResourceNotFoundException",
-        f"Function not found: {arn} (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; "
-        f"Request ID: {request_id}; Proxy: null)",
+        f"Lambda.{code}",
+        f"{message} (Service: AWSLambda; Status Code: {status}; Error Code: {code}; Request ID: {request_id}; "
+        "Proxy: null)",
     )
 
 
@@ -188,13 +215,19 @@ def response_value(result: Any) -> Any:
 
 
 def invoke_response(result: Any, request_id: str, *, requested_at: float, duration_ms: float,
-                    log_tail: bool = False) -> dict[str, Any]:
-    """The `lambda:invoke` optimized-integration result (`result`: the invoker's return value)."""
+                    log_tail: bool = False, executed_version: str = LATEST) -> dict[str, Any]:
+    """The `lambda:invoke` optimized-integration result (`result`: the function's response).
+
+    `ExecutedVersion` and the `X-Amz-Executed-Version` header name the version that ran: `1` when
+    the task named an alias of version 1 (Invoke API reference, "ExecutedVersion: The version of the
+    function that executed. When you invoke a function with an alias, this indicates which version
+    the alias resolved to.").
+    """
     length = str(len(result if isinstance(result, bytes) else to_json(result).encode()))
     date = format_datetime(datetime.fromtimestamp(requested_at, tz=UTC), usegmt=True)
     trace = f"Root=1-{int(requested_at):08x}-{request_id.replace('-', '')[:24]};Sampled=0"
     all_headers: dict[str, Any] = {
-        "X-Amz-Executed-Version": ["$LATEST"],
+        "X-Amz-Executed-Version": [executed_version],
         "x-amzn-Remapped-Content-Length": ["0"],
         "Connection": ["keep-alive"],
         "x-amzn-RequestId": [request_id],
@@ -208,15 +241,15 @@ def invoke_response(result: Any, request_id: str, *, requested_at: float, durati
         "Content-Length": length,
         "Content-Type": "application/json",
         "Date": date,
-        "X-Amz-Executed-Version": "$LATEST",
+        "X-Amz-Executed-Version": executed_version,
         "x-amzn-Remapped-Content-Length": "0",
         "x-amzn-RequestId": request_id,
         "X-Amzn-Trace-Id": trace,
     }
-    response: dict[str, Any] = {"ExecutedVersion": "$LATEST"}
+    response: dict[str, Any] = {"ExecutedVersion": executed_version}
     if log_tail:
         # `LogType: Tail`: the last 4 KB of the invocation's log, base64 (Invoke API reference).
-        log = _tail_log(request_id, duration_ms)
+        log = _tail_log(request_id, duration_ms, executed_version)
         all_headers["X-Amz-Log-Result"] = [log]
         headers["X-Amz-Log-Result"] = log
         response["LogResult"] = log
@@ -228,9 +261,9 @@ def invoke_response(result: Any, request_id: str, *, requested_at: float, durati
     }
 
 
-def _tail_log(request_id: str, duration_ms: float) -> str:
+def _tail_log(request_id: str, duration_ms: float, version: str) -> str:
     billed = max(1, round(duration_ms + 0.5))
-    text = (f"START RequestId: {request_id} Version: $LATEST\nEND RequestId: {request_id}\n"
+    text = (f"START RequestId: {request_id} Version: {version}\nEND RequestId: {request_id}\n"
             f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {billed} ms\t"
             "Memory Size: 128 MB\tMax Memory Used: 40 MB\t\n")
     return base64.b64encode(text.encode()[-4096:]).decode()

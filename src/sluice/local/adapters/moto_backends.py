@@ -11,9 +11,15 @@ moto 5.2 (5.2.5); `pyproject.toml` asks for `>=5.1`:
   `moto.scheduler.models.unix_time`/`utcnow`: the time functions those modules imported,
   replaced by the stack's virtual clock while it is open
   (`virtual_time`);
+- `moto.kms.models.generate_private_key`: the key pair moto gives every KMS key when it is
+  created, made on first use instead (`lazy_kms_key_pairs`);
 - `moto.dynamodb.models.table.StreamShard` (`add`, `items`, `starting_sequence_number`) and
   `moto.dynamodb.responses.DynamoHandler.call_action`: a table's stream records are sluice's
-  (`dynamodb_stream_writes`), read back by `stream_shard`.
+  (`dynamodb_stream_writes`), read back by `stream_shard`;
+- `moto.events.models.Rule.send_to_targets` and `Rule.targets`: moto's own delivery of `PutEvents`,
+  kept only for the targets sluice's router does not deliver (`rule_targets_left_to_moto`);
+- `moto.s3.models.S3Backend.list_object_versions` and `FakeBucket.keys` (a `_VersionedKeyStore`):
+  the listing sees only the keys under its `Prefix` (`prefix_filtered_version_listing`).
 
 Example:
     >>> with virtual_time(clock.now):
@@ -84,6 +90,32 @@ class MotoQueueStore:
         from moto.sqs.models import sqs_backends  # noqa: PLC0415
 
         return sqs_backends[self.account][self.region].queues.get(name)
+
+
+@contextmanager
+def rule_targets_left_to_moto(routed: Callable[[str], bool]) -> Iterator[None]:
+    """Stop moto delivering `PutEvents` to the targets whose ARN `routed` says sluice's router
+    delivers: the template's rules are stored in moto (so ListRules shows them), and moto's
+    `PutEvents` would otherwise send each matching event to their SQS or bus targets a second
+    time. Targets sluice does not deliver (moto's archives, log groups) keep moto's delivery."""
+    from moto.events.models import Rule  # noqa: PLC0415 - moto is loaded by the stack already
+
+    original = Rule.send_to_targets
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        every = self.targets
+        self.targets = [target for target in every if not routed(str(target["Arn"]))]
+        try:
+            if self.targets:
+                original(self, original_event, transform_input)
+        finally:
+            self.targets = every
+
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Rule.send_to_targets = original  # type: ignore[method-assign]
 
 
 def object_size(account: str) -> Callable[[str, str, str | None], int | None]:
@@ -167,6 +199,50 @@ def _virtual_scheduler_time(now: Callable[[], float]) -> Iterator[None]:
         yield
     finally:
         namespace.update(saved)
+
+
+@contextmanager
+def lazy_kms_key_pairs() -> Iterator[None]:
+    """While the block runs, moto makes a KMS key's key pair when it is first used, not when the key
+    is created.
+
+    moto generates an RSA-2048 (or EC) key pair in every `Key` it creates, symmetric keys included,
+    though only `Sign`, `Verify` and `GetPublicKey` of an asymmetric key ever use it (AWS refuses
+    them on a symmetric key). Generating one costs 0.1-0.25 s, and a stack creates keys as it starts:
+    the template's `AWS::KMS::Key`s, and the AWS managed key moto makes for a table with
+    `SSESpecification`. The pair is the same kind either way; only when it is made changes.
+    """
+    from moto.kms import models  # noqa: PLC0415 - 0.04 s once moto is loaded
+
+    namespace = vars(models)  # `generate_private_key` is moto's import, not part of its typed interface
+    generate = namespace["generate_private_key"]
+    namespace["generate_private_key"] = lambda key_spec: _LazyKeyPair(lambda: generate(key_spec))
+    try:
+        yield
+    finally:
+        namespace["generate_private_key"] = generate
+
+
+class _LazyKeyPair:
+    """Stands in for moto's `AbstractPrivateKey` (`sign`, `verify`, `public_key`), made on first use."""
+
+    def __init__(self, generate: Callable[[], Any]) -> None:
+        self._generate = generate
+        self._pair: Any = None
+
+    def _key(self) -> Any:
+        if self._pair is None:
+            self._pair = self._generate()
+        return self._pair
+
+    def sign(self, message: bytes, signing_algorithm: str) -> bytes:
+        return bytes(self._key().sign(message, signing_algorithm))
+
+    def verify(self, message: bytes, signature: bytes, signing_algorithm: str) -> bool:
+        return bool(self._key().verify(message, signature, signing_algorithm))
+
+    def public_key(self) -> bytes:
+        return bytes(self._key().public_key())
 
 
 #: Makes the stream record of a change at a sequence number (`sluice.local.dynamodb.streams`).
@@ -268,3 +344,40 @@ def _append_records(writes: list[tuple[Any, Any, Any]], make: RecordMaker) -> No
 
 def _key_names(table: Any) -> tuple[str, ...]:
     return tuple(str(name) for name in (table.hash_key_attr, table.range_key_attr) if name)
+
+
+@contextmanager
+def prefix_filtered_version_listing() -> Iterator[None]:
+    """ListObjectVersions at the cost of the keys under its `Prefix`, not of the whole bucket.
+
+    moto 5.2 deep-copies every version of every key of the bucket on each call and only then drops
+    the keys outside `Prefix`: the runtime's version-order check (one listing of one key per file)
+    grew with the bucket, and a 100-file backfill spent a third of its time in `copy.deepcopy`.
+    Showing moto only the keys under the prefix gives the same answer — the markers, `IsLatest` and
+    common prefixes all concern names under it — at a cost that no longer grows with the bucket.
+    """
+    from moto.s3.models import S3Backend  # noqa: PLC0415
+
+    original = S3Backend.list_object_versions
+
+    def listing(self: Any, bucket_name: str, *args: Any, **kwargs: Any) -> Any:
+        # moto's signature: (bucket_name, delimiter, key_marker, max_keys, prefix, version_id_marker)
+        prefix = kwargs.get("prefix", args[3] if len(args) > 3 else "") or ""
+        bucket = self.get_bucket(bucket_name)
+        keys = bucket.keys
+        if prefix:
+            narrowed = type(keys)()
+            for name, versions in keys.iterlists():
+                if name.startswith(prefix):
+                    dict.__setitem__(narrowed, name, versions)  # the store's own __setitem__ appends
+            bucket.keys = narrowed
+        try:
+            return original(self, bucket_name, *args, **kwargs)
+        finally:
+            bucket.keys = keys
+
+    S3Backend.list_object_versions = listing  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        S3Backend.list_object_versions = original  # type: ignore[method-assign]

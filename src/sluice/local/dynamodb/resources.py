@@ -21,17 +21,14 @@ class TableKind(Kind):
     service = "dynamodb"
     name_property = "TableName"
     max_name_length = 255
-
-    def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        return (f"arn:{template.partition}:dynamodb:{template.region}:{template.account}:table/"
-                f"{template.physical_name(decl.logical_id)}")
+    arn_resource = "table/{name}"
 
     def attributes(self, decl: ResourceDecl, template: SamTemplate) -> Mapping[str, Callable[[], Any]]:
         def stream_arn() -> str:
             # Known once moto created the stream (provision records it); before that, say why.
             raise TemplateError(f"{decl.logical_id}.StreamArn: the table has no StreamSpecification")
 
-        return {"Arn": lambda: self.arn(decl, template), "StreamArn": stream_arn}
+        return {**super().attributes(decl, template), "StreamArn": stream_arn}
 
     def table_request(self, decl: ResourceDecl, template: SamTemplate) -> dict[str, Any]:
         request: dict[str, Any] = {

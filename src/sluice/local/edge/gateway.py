@@ -14,31 +14,44 @@ for the protocol (`responses`). A parameter botocore's validation refuses is AWS
 `ValidationException` (S3: `InvalidArgument`), with botocore's report as the message.
 
 The gateway must run on the thread that owns the stack's clock (`sluice.local.edge.server`).
+`StartSyncExecution` is the one call that lasts: replayed, it would run its execution to the end
+inside that thread and stop the whole world (every other request, poller and schedule) meanwhile.
+`answer` therefore awaits it on the clock instead, as `sluice serve --real-time` does
+(`StepFunctionsService.call_async`): other requests are answered while it runs. Being answered
+by the service directly, it does not pass the botocore hooks (no injected API fault, no trace
+record of the call itself; the execution is traced as any).
 
 Example:
-    >>> gateway = Gateway(EdgeClients("us-east-1"))
+    >>> gateway = Gateway(EdgeClients("us-east-1"), stepfunctions=stack.world.stepfunctions)
     >>> gateway.handle(HttpRequest("POST", "/", "", {"X-Amz-Target": "AmazonSQS.ListQueues", ...}, b"{}")).status
     200
+    >>> await gateway.answer(start_sync_execution_request)     # on the clock's loop
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
+from sluice.api.wire import CONTENT_TYPE, handle_async
 from sluice.local.edge.messages import EdgeError, HttpAnswer, HttpRequest
 from sluice.local.edge.requests import parameters
 from sluice.local.edge.responses import error_answer, serialise
 from sluice.local.edge.routing import Route, identify, service_model
 
+if TYPE_CHECKING:
+    from sluice.api.service import StepFunctionsService
+
 LOG = logging.getLogger("sluice.up")
 # Headers of moto's answer that belong to one HTTP exchange, not to the answer.
 _HOP_BY_HOP = frozenset({"connection", "content-length", "transfer-encoding", "keep-alive", "date", "server"})
+SYNC_START = "StartSyncExecution"
 
 
 class EdgeClients:
@@ -74,10 +87,23 @@ class _Exchange:
 
 
 class Gateway:
-    def __init__(self, clients: EdgeClients) -> None:
+    def __init__(self, clients: EdgeClients, *, stepfunctions: StepFunctionsService | None = None) -> None:
         self.clients = clients
+        #: The stack's Step Functions API, for the calls that are awaited rather than replayed.
+        self.stepfunctions = stepfunctions
         self._attached: set[str] = set()
         self._exchange = _Exchange()
+
+    async def answer(self, request: HttpRequest) -> HttpAnswer:
+        """`handle`, for the clock's loop: a `StartSyncExecution` is awaited while the world runs."""
+        try:
+            route = identify(request)
+        except EdgeError:
+            return self.handle(request)
+        if self.stepfunctions is None or (route.service, route.operation.name) != ("stepfunctions", SYNC_START):
+            return self.handle(request)
+        status, body = await handle_async(self.stepfunctions, SYNC_START, request.body)
+        return HttpAnswer(status, {"Content-Type": CONTENT_TYPE, "x-amzn-RequestId": str(uuid.uuid4())}, body)
 
     def handle(self, request: HttpRequest) -> HttpAnswer:
         """Answer one request (never raises: every failure is the service's error answer)."""

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-from concurrent.futures import Future
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
+from sluice.http_endpoint import HttpEndpoint, endpoint_of
 from sluice.local.edge.gateway import EdgeClients, Gateway
 from sluice.local.edge.log import TraceLog
 from sluice.local.edge.messages import HttpAnswer, HttpRequest
@@ -47,7 +46,7 @@ SCHEDULE_MARGIN = 60.0
 LOG_INTERVAL = 1.0
 
 
-class EdgeServer:
+class EdgeServer(HttpEndpoint):
     """Serves a started real-time `LocalStack`; `start()` returns once it listens."""
 
     def __init__(self, stack: LocalStack, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
@@ -55,72 +54,50 @@ class EdgeServer:
         if not stack.clock.real_time:
             raise ValueError("sluice up serves a stack on the real-time clock (LocalStack(..., real_time=True))")
         self.stack = stack
-        self.gateway = Gateway(EdgeClients(stack.region))
+        self.gateway = Gateway(EdgeClients(stack.region), stepfunctions=stack.world.stepfunctions)
         self.log = TraceLog(stack.trace, log, logs=logs)
-        self._http = ThreadingHTTPServer((host, port), _Handler)
-        self._http.daemon_threads = True
-        self._http.edge = self  # type: ignore[attr-defined]  # how the handler finds us
-        self._clock_thread = threading.Thread(target=self._run_clock, name="sluice-clock", daemon=True)
-        self._http_thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05},
-                                             name="sluice-http", daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._http.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(_Handler, host=host, port=port, worker="sluice-clock")
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
         return self.stack.clock.loop
 
-    def start(self) -> None:
-        self._clock_thread.start()
-        self._http_thread.start()
-
-    def serve_forever(self) -> None:
-        """Block until interrupted (Ctrl-C, or SIGTERM turned into KeyboardInterrupt), then stop."""
-        self.start()
-        try:
-            self._http_thread.join()
-        finally:
-            self.stop()
-
     def stop(self) -> None:
         """Stop listening, then stop the clock's loop; print what is left of the log."""
-        self._http.shutdown()
-        self._http.server_close()
-        if self._clock_thread.is_alive():
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self._clock_thread.join(timeout=10)
+        super().stop()
         for source in self.stack.world.sources:
             source.disarm()
         self.log.flush(final=True)
 
     def call(self, request: HttpRequest) -> HttpAnswer:
         """Answer `request` on the clock's thread; block the asking thread until it is answered."""
-        answer: Future[HttpAnswer] = Future()
-        self.loop.call_soon_threadsafe(self._perform, request, answer)
-        return answer.result()
+        # A task, not a callback: a StartSyncExecution is awaited while the loop serves the others.
+        return asyncio.run_coroutine_threadsafe(self._perform(request), self.loop).result()
 
     # -- the clock's thread -----------------------------------------------------------------
 
-    def _run_clock(self) -> None:
+    def _run_worker(self) -> None:
         asyncio.set_event_loop(self.loop)
         self._plan_schedules()
         self._print_log()
         self.loop.run_forever()
 
-    def _perform(self, request: HttpRequest, answer: Future[HttpAnswer]) -> None:
+    def _stop_worker(self) -> None:
+        if self._worker_thread.is_alive():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._worker_thread.join(timeout=10)
+
+    async def _perform(self, request: HttpRequest) -> HttpAnswer:
         try:
             if request.method == "GET" and request.path == STATE_PATH:
                 state = snapshot(self.stack, endpoint=self.url)
                 result = HttpAnswer(200, {"Content-Type": "application/json"}, state.model_dump_json().encode())
             else:
-                result = self.gateway.handle(request)
+                result = await self.gateway.answer(request)
         except Exception as error:  # a sluice bug: answered and logged, and the world carries on
             LOG.exception("%s %s failed", request.method, request.path)
             result = error_answer(None, "InternalFailure", f"{type(error).__name__}: {error}", status=500)
-        answer.set_result(result)
+        return result
 
     def _plan_schedules(self) -> None:
         # Re-planned before the horizon: `disarm` drops firings not yet due, `arm` plans them again
@@ -147,8 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         url = urlsplit(self.path)
         request = HttpRequest(self.command, url.path or "/", url.query, dict(self.headers.items()), self._body())
-        edge: EdgeServer = self.server.edge  # type: ignore[attr-defined]
-        answer = edge.call(request)
+        answer = endpoint_of(self, EdgeServer).call(request)
         self.send_response(answer.status)
         headers = {key.lower(): (key, value) for key, value in answer.headers.items()}
         if self.command != "HEAD" or "content-length" not in headers:

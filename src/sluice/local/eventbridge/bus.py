@@ -38,6 +38,19 @@ class EventRouter:
         self.account = account
         self.region = region
 
+    def rule(self, name: str, bus: str = DEFAULT_BUS) -> Rule | None:
+        """The rule named `name` on `bus`, if there is one."""
+        return next((rule for rule in self.rules if rule.bus == bus and rule.name == name), None)
+
+    def put(self, rule: Rule) -> None:
+        """Add `rule`, replacing the rule of the same name on its bus."""
+        self.remove(rule.name, rule.bus)
+        self.rules.append(rule)
+
+    def remove(self, name: str, bus: str = DEFAULT_BUS) -> None:
+        """Forget the rule named `name` on `bus` (if any)."""
+        self.rules = [known for known in self.rules if (known.bus, known.name) != (bus, name)]
+
     def matching(self, event: dict[str, Any], bus: str = DEFAULT_BUS) -> list[Rule]:
         """The enabled pattern rules of `bus` that match `event`."""
         return [rule for rule in self.rules

@@ -15,16 +15,14 @@ from typing import Any
 from sluice.local.errors import TemplateError
 from sluice.local.eventbridge.patterns import PatternError, compile_pattern
 from sluice.local.eventbridge.resources import bus_name
-from sluice.local.eventbridge.rules import DEFAULT_TARGET_EVENT_AGE, DEFAULT_TARGET_RETRIES, Rule, Target
+from sluice.local.eventbridge.rules import ENABLED, ROUTED_SERVICES, Rule, Target
 from sluice.local.eventbridge.schedules import next_fire
-from sluice.local.eventbridge.transform import check_target
 from sluice.local.resources.base import generated_name
 from sluice.local.template.model import ResourceDecl, SamTemplate
 from sluice.local.wiring import FUNCTION, STATE_MACHINE, event_target, event_type, sam_events
 
 RULE_EVENTS = ("EventBridgeRule", "CloudWatchEvent")
 SCHEDULE_EVENTS = ("Schedule",)
-TARGET_SERVICES = ("lambda", "states", "sqs", "sns", "events", "kinesis")
 
 
 def event_rules(template: SamTemplate) -> list[Rule]:
@@ -34,9 +32,9 @@ def event_rules(template: SamTemplate) -> list[Rule]:
             rules.append(_sam_rule(template, owner, event_name, properties, target_suffix))
     for rule in rules:
         for target in rule.targets:
-            if target.service not in TARGET_SERVICES:
+            if target.service not in ROUTED_SERVICES:
                 template.unsupported(f"target {target.id} ({target.arn}) is not a service sluice delivers to "
-                                     f"({', '.join(TARGET_SERVICES)})", resource=rule.logical_id, property="Targets")
+                                     f"({', '.join(ROUTED_SERVICES)})", resource=rule.logical_id, property="Targets")
     return rules
 
 
@@ -47,7 +45,8 @@ def _declared_rule(template: SamTemplate, decl: ResourceDecl) -> Rule:
         arn=template.get_att(decl.logical_id, "Arn"),
         bus=bus_name(template.prop(decl, "EventBusName")),
         schedule=template.prop(decl, "ScheduleExpression"),
-        enabled=str(template.prop(decl, "State", "ENABLED")).startswith("ENABLED"),
+        state=str(template.prop(decl, "State", ENABLED)),
+        description=template.prop(decl, "Description"),
     )
     rule.pattern = _pattern(template, decl.logical_id, template.prop(decl, "EventPattern"), "EventPattern")
     if rule.schedule is not None:
@@ -65,22 +64,9 @@ def _target(template: SamTemplate, rule: str, raw: dict[str, Any], index: int) -
         raise TemplateError(f"Targets[{index}] needs Id and Arn", resource=rule, property="Targets",
                             origin=template.origin)
     try:
-        check_target(raw, rule)
+        return Target.of(raw, rule)
     except TemplateError as error:
         raise error.located(template.origin) from None
-    retry = raw.get("RetryPolicy") or {}
-    return Target(
-        id=str(raw["Id"]),
-        arn=str(raw["Arn"]),
-        input=raw.get("Input"),
-        input_path=raw.get("InputPath"),
-        input_transformer=raw.get("InputTransformer"),
-        sqs_message_group_id=(raw.get("SqsParameters") or {}).get("MessageGroupId"),
-        kinesis_partition_key_path=(raw.get("KinesisParameters") or {}).get("PartitionKeyPath"),
-        dead_letter_arn=(raw.get("DeadLetterConfig") or {}).get("Arn"),
-        maximum_retry_attempts=int(retry.get("MaximumRetryAttempts", DEFAULT_TARGET_RETRIES)),
-        maximum_event_age=int(retry.get("MaximumEventAgeInSeconds", DEFAULT_TARGET_EVENT_AGE)),
-    )
 
 
 def _sam_rule(template: SamTemplate, owner: ResourceDecl, event_name: str, properties: dict[str, Any],
@@ -95,11 +81,11 @@ def _sam_rule(template: SamTemplate, owner: ResourceDecl, event_name: str, prope
     bus = bus_name(resolved.get("EventBusName"))
     path = name if bus == "default" else f"{bus}/{name}"
     state = resolved.get("State")
-    enabled = str(state).startswith("ENABLED") if state is not None else \
-        str(resolved.get("Enabled", True)).lower() == "true"
+    if state is None:  # a Schedule event's `Enabled: false` is `State: DISABLED`
+        state = ENABLED if str(resolved.get("Enabled", True)).lower() == "true" else "DISABLED"
     rule = Rule(logical_id=logical_id, name=str(name),
                 arn=f"arn:{template.partition}:events:{template.region}:{template.account}:rule/{path}",
-                bus=bus, enabled=enabled)
+                bus=bus, state=str(state), description=resolved.get("Description"))
     if kind in RULE_EVENTS:
         rule.pattern = _pattern(template, owner.logical_id, resolved.get("Pattern"), f"{where}.Pattern")
         if rule.pattern is None:

@@ -15,10 +15,7 @@ class StreamKind(Kind):
     service = "kinesis"
     name_property = "Name"
     max_name_length = 128
-
-    def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        return (f"arn:{template.partition}:kinesis:{template.region}:{template.account}:stream/"
-                f"{template.physical_name(decl.logical_id)}")
+    arn_resource = "stream/{name}"
 
     def provision(self, decl: ResourceDecl, template: SamTemplate, provisioner: Provisioner) -> None:
         name = template.physical_name(decl.logical_id)

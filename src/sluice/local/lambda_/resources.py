@@ -6,6 +6,7 @@ their API is sluice's own (`sluice.local.lambda_.api`), mappings run as pollers
 from __future__ import annotations
 
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -21,13 +22,28 @@ class FunctionKind(Kind):
     types = ("AWS::Serverless::Function", "AWS::Lambda::Function")
     service = "lambda"
     name_property = "FunctionName"
+    arn_resource = "function:{name}"
+
+
+class _QualifiedFunctionKind(Kind, ABC):
+    """What a function's version or alias is named by — physical name, `Ref` and ARN — is the
+    function's ARN with its qualifier (`…:function:name:qualifier`)."""
+
+    service = "lambda"
+    ref_is_arn = True
+
+    @abstractmethod
+    def qualifier(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        """The version number or alias name."""
+
+    def physical_name(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        return self.arn(decl, template)
 
     def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        return (f"arn:{template.partition}:lambda:{template.region}:{template.account}:function:"
-                f"{template.physical_name(decl.logical_id)}")
+        return f"{function_arn(template, template.prop(decl, 'FunctionName'))}:{self.qualifier(decl, template)}"
 
 
-class FunctionVersionKind(Kind):
+class FunctionVersionKind(_QualifiedFunctionKind):
     """`AWS::Lambda::Version`: `Ref` and `FunctionArn` are the version's ARN, `Version` its number.
 
     CloudFormation publishes the function as it is at deploy time, and `PublishVersion` of a function
@@ -37,38 +53,23 @@ class FunctionVersionKind(Kind):
     """
 
     types = ("AWS::Lambda::Version",)
-    service = "lambda"
+    arn_attribute = "FunctionArn"
 
-    def physical_name(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        return self.arn(decl, template)
-
-    def ref(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        return self.arn(decl, template)
-
-    def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        return f"{function_arn(template, template.prop(decl, 'FunctionName'))}:{FIRST_VERSION}"
+    def qualifier(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        return FIRST_VERSION
 
     def attributes(self, decl: ResourceDecl, template: SamTemplate) -> Mapping[str, Callable[[], Any]]:
-        return {"FunctionArn": lambda: self.arn(decl, template), "Version": lambda: FIRST_VERSION}
+        return {**super().attributes(decl, template), "Version": lambda: FIRST_VERSION}
 
 
-class FunctionAliasKind(Kind):
+class FunctionAliasKind(_QualifiedFunctionKind):
     """`AWS::Lambda::Alias`: `Ref` and `AliasArn` are the alias's ARN (`…:function:name:alias`)."""
 
     types = ("AWS::Lambda::Alias",)
-    service = "lambda"
+    arn_attribute = "AliasArn"
 
-    def physical_name(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        return self.arn(decl, template)
-
-    def ref(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        return self.arn(decl, template)
-
-    def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        return f"{function_arn(template, template.prop(decl, 'FunctionName'))}:{template.prop(decl, 'Name')}"
-
-    def attributes(self, decl: ResourceDecl, template: SamTemplate) -> Mapping[str, Callable[[], Any]]:
-        return {"AliasArn": lambda: self.arn(decl, template)}
+    def qualifier(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        return str(template.prop(decl, "Name"))
 
 
 def function_arn(template: SamTemplate, reference: Any) -> str:
@@ -90,25 +91,18 @@ class LayerKind(Kind):
     name_property = "LayerName"
     max_name_length = 140
 
+    ref_is_arn = True
+    arn_resource = "layer:{name}:1"
+
     def physical_name(self, decl: ResourceDecl, template: SamTemplate) -> str:
         explicit = template.prop(decl, "LayerName")
         return str(explicit) if explicit is not None else decl.logical_id
-
-    def ref(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        return self.arn(decl, template)
-
-    def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        return (f"arn:{template.partition}:lambda:{template.region}:{template.account}:layer:"
-                f"{template.physical_name(decl.logical_id)}:1")
 
 
 class EventSourceMappingKind(Kind):
     types = ("AWS::Lambda::EventSourceMapping",)
     service = "lambda"
+    arn_resource = "event-source-mapping:{name}"
 
     def physical_name(self, decl: ResourceDecl, template: SamTemplate) -> str:
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{template.stack_name}/{decl.logical_id}"))
-
-    def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        return (f"arn:{template.partition}:lambda:{template.region}:{template.account}:event-source-mapping:"
-                f"{template.physical_name(decl.logical_id)}")

@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from sluice.asl.errors import StatesError
-from sluice.asl.tasks.lambda_ import LambdaFunctionError, function_not_found
+from sluice.asl.tasks.lambda_ import Invoked, LambdaFunctionError, function_not_found, lambda_api_error
 from sluice.asl.tasks.lambda_runtime import TASK_ROOT, error_payload
 from sluice.local.errors import EventError, StackError
 from sluice.local.lambda_.catalog import FunctionCatalog, LambdaApiError, Target
@@ -160,10 +160,19 @@ class LambdaRuntime:
 
     # -- the engine's LambdaInvoker protocol --------------------------------------------------
 
-    def invoke(self, function: str, payload: Any, *, request_id: str) -> Any:
-        """Synchronous invoke for Step Functions: the result, or `LambdaFunctionError`."""
+    def invoke(self, function: str, payload: Any, *, request_id: str, qualifier: str | None = None) -> Invoked:
+        """Synchronous invoke for Step Functions: the result and the version that ran (an alias's
+        version, not `$LATEST`), or `LambdaFunctionError`. A separate `qualifier` is resolved as
+        Lambda's Invoke resolves `Qualifier`, refusing one that contradicts the name's own."""
         try:
-            invocation = self.call(function, payload, request_id=request_id)
+            version = invoked_arn = None
+            if qualifier is not None:
+                target = self.catalog.target(function, qualifier)
+                version, invoked_arn = target.version, target.arn
+            invocation = self.call(function, payload, request_id=request_id, version=version,
+                                   invoked_arn=invoked_arn)
+        except LambdaApiError as error:
+            raise lambda_api_error(error.code, error.status, str(error), request_id) from error
         except FunctionNotFound as error:
             raise function_not_found(function, self.region, self.account, request_id) from error
         except Throttled as error:
@@ -173,7 +182,7 @@ class LambdaRuntime:
         if invocation.error is not None:
             raise LambdaFunctionError(invocation.error.error_type, invocation.error.message,
                                       invocation.error.stack_trace)
-        return invocation.result
+        return Invoked(invocation.result, invocation.version)
 
     # -- invoking -------------------------------------------------------------------------------
 

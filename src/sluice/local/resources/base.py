@@ -64,7 +64,16 @@ class Provisioner:
 
 
 class Kind:
-    """Base for a resource type. Subclasses override what differs from "a named thing"."""
+    """Base for a resource type. Subclasses declare what differs from "a named thing" in the class
+    variables below (its table row) and override only what a table cannot say.
+
+    Example:
+        >>> class StreamKind(Kind):
+        ...     types = ("AWS::Kinesis::Stream",)
+        ...     service = "kinesis"
+        ...     name_property = "Name"
+        ...     arn_resource = "stream/{name}"  # arn:aws:kinesis:us-east-1:123456789012:stream/<name>
+    """
 
     types: ClassVar[tuple[str, ...]] = ()
     service: ClassVar[str] = ""
@@ -74,25 +83,39 @@ class Kind:
     name_property: ClassVar[str | None] = None
     max_name_length: ClassVar[int] = 64
     lowercase_names: ClassVar[bool] = False
+    #: Property that makes the resource FIFO (SQS, SNS): its generated name then ends in `.fifo`,
+    #: as the service requires of FIFO queues and topics.
+    fifo_property: ClassVar[str | None] = None
+    #: The ARN after `arn:<partition>:<service>:<region>:<account>:`; `{name}` is the physical name.
+    arn_resource: ClassVar[str] = "{name}"
+    #: `Ref` answers the ARN (topics, state machines, layers…) rather than the physical name.
+    ref_is_arn: ClassVar[bool] = False
+    #: The attributes `Fn::GetAtt` answers with the ARN and with the physical name, if any.
+    arn_attribute: ClassVar[str] = "Arn"
+    name_attribute: ClassVar[str | None] = None
 
     def physical_name(self, decl: ResourceDecl, template: SamTemplate) -> str:
         if self.name_property:
             explicit = template.prop(decl, self.name_property)
             if explicit is not None:
                 return str(explicit)
+        fifo = self.fifo_property is not None and str(template.prop(decl, self.fifo_property, False)).lower() == "true"
         return generated_name(template.stack_name, decl.logical_id, max_length=self.max_name_length,
-                              lowercase=self.lowercase_names)
+                              lowercase=self.lowercase_names, ending=".fifo" if fifo else "")
 
     def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        name = template.physical_name(decl.logical_id)
-        return f"arn:{template.partition}:{self.service}:{template.region}:{template.account}:{name}"
+        resource = self.arn_resource.format(name=template.physical_name(decl.logical_id))
+        return f"arn:{template.partition}:{self.service}:{template.region}:{template.account}:{resource}"
 
     def ref(self, decl: ResourceDecl, template: SamTemplate) -> Any:
-        return template.physical_name(decl.logical_id)
+        return self.arn(decl, template) if self.ref_is_arn else template.physical_name(decl.logical_id)
 
     def attributes(self, decl: ResourceDecl, template: SamTemplate) -> Mapping[str, Callable[[], Any]]:
         """Lazily computed attributes by name."""
-        return {"Arn": lambda: self.arn(decl, template)}
+        computed: dict[str, Callable[[], Any]] = {self.arn_attribute: lambda: self.arn(decl, template)}
+        if self.name_attribute is not None:
+            computed[self.name_attribute] = lambda: template.physical_name(decl.logical_id)
+        return computed
 
     def get_att(self, decl: ResourceDecl, template: SamTemplate, attribute: str) -> Any:
         computed = self.attributes(decl, template)

@@ -46,10 +46,7 @@ class LogGroupKind(Kind):
     service = "logs"
     name_property = "LogGroupName"
     max_name_length = 512
-
-    def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        return (f"arn:{template.partition}:logs:{template.region}:{template.account}:log-group:"
-                f"{template.physical_name(decl.logical_id)}:*")
+    arn_resource = "log-group:{name}:*"
 
     def provision(self, decl: ResourceDecl, template: SamTemplate, provisioner: Provisioner) -> None:
         logs = provisioner.client("logs")

@@ -8,10 +8,9 @@ are not created in moto.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sluice.local.resources.base import Kind, Provisioner, generated_name, name_suffix
+from sluice.local.resources.base import Kind, Provisioner, name_suffix
 
 if TYPE_CHECKING:
     from sluice.local.template.model import ResourceDecl, SamTemplate
@@ -27,23 +26,10 @@ class TopicKind(Kind):
     service = "sns"
     name_property = "TopicName"
     max_name_length = 256
-
-    def physical_name(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        explicit = template.prop(decl, "TopicName")
-        if explicit is not None:
-            return str(explicit)
-        fifo = str(template.prop(decl, "FifoTopic", False)).lower() == "true"
-        return generated_name(template.stack_name, decl.logical_id, max_length=self.max_name_length,
-                              ending=".fifo" if fifo else "")
-
-    def ref(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        return self.arn(decl, template)
-
-    def attributes(self, decl: ResourceDecl, template: SamTemplate) -> Mapping[str, Callable[[], Any]]:
-        return {
-            "TopicArn": lambda: self.arn(decl, template),
-            "TopicName": lambda: template.physical_name(decl.logical_id),
-        }
+    fifo_property = "FifoTopic"
+    ref_is_arn = True
+    arn_attribute = "TopicArn"
+    name_attribute = "TopicName"
 
     def provision(self, decl: ResourceDecl, template: SamTemplate, provisioner: Provisioner) -> None:
         attributes = {}

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sluice.local.resources.base import Kind, Provisioner, generated_name
+from sluice.local.resources.base import Kind, Provisioner
 
 if TYPE_CHECKING:
     from sluice.local.template.model import ResourceDecl, SamTemplate
@@ -25,14 +25,8 @@ class QueueKind(Kind):
     service = "sqs"
     name_property = "QueueName"
     max_name_length = 80
-
-    def physical_name(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        explicit = template.prop(decl, "QueueName")
-        if explicit is not None:
-            return str(explicit)
-        fifo = str(template.prop(decl, "FifoQueue", False)).lower() == "true"
-        return generated_name(template.stack_name, decl.logical_id, max_length=self.max_name_length,
-                              ending=".fifo" if fifo else "")
+    fifo_property = "FifoQueue"
+    name_attribute = "QueueName"
 
     def ref(self, decl: ResourceDecl, template: SamTemplate) -> str:
         return self.url(decl, template)
@@ -42,11 +36,7 @@ class QueueKind(Kind):
                 f"{template.physical_name(decl.logical_id)}")
 
     def attributes(self, decl: ResourceDecl, template: SamTemplate) -> Mapping[str, Callable[[], Any]]:
-        return {
-            "Arn": lambda: self.arn(decl, template),
-            "QueueName": lambda: template.physical_name(decl.logical_id),
-            "QueueUrl": lambda: self.url(decl, template),
-        }
+        return {**super().attributes(decl, template), "QueueUrl": lambda: self.url(decl, template)}
 
     def provision(self, decl: ResourceDecl, template: SamTemplate, provisioner: Provisioner) -> None:
         attributes = {}

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sluice.local.resources.base import Kind, generated_name
 
@@ -16,6 +15,9 @@ class StateMachineKind(Kind):
     types = ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
     service = "states"
     max_name_length = 80
+    ref_is_arn = True
+    arn_resource = "stateMachine:{name}"
+    name_attribute = "Name"
 
     def physical_name(self, decl: ResourceDecl, template: SamTemplate) -> str:
         explicit = template.prop(decl, "Name" if decl.type.startswith("AWS::Serverless") else "StateMachineName")
@@ -24,16 +26,6 @@ class StateMachineKind(Kind):
         # CloudFormation names state machines <LogicalId>-<suffix>, without the stack name.
         return generated_name(template.stack_name, decl.logical_id, max_length=self.max_name_length,
                               with_stack=False)
-
-    def ref(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        return self.arn(decl, template)
-
-    def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        return (f"arn:{template.partition}:states:{template.region}:{template.account}:stateMachine:"
-                f"{template.physical_name(decl.logical_id)}")
-
-    def attributes(self, decl: ResourceDecl, template: SamTemplate) -> Mapping[str, Callable[[], Any]]:
-        return {"Arn": lambda: self.arn(decl, template), "Name": lambda: template.physical_name(decl.logical_id)}
 
 
 class ActivityKind(Kind):
@@ -44,13 +36,6 @@ class ActivityKind(Kind):
     service = "states"
     name_property = "Name"
     max_name_length = 80
-
-    def ref(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        return self.arn(decl, template)
-
-    def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        return (f"arn:{template.partition}:states:{template.region}:{template.account}:activity:"
-                f"{template.physical_name(decl.logical_id)}")
-
-    def attributes(self, decl: ResourceDecl, template: SamTemplate) -> Mapping[str, Callable[[], Any]]:
-        return {"Arn": lambda: self.arn(decl, template), "Name": lambda: template.physical_name(decl.logical_id)}
+    ref_is_arn = True
+    arn_resource = "activity:{name}"
+    name_attribute = "Name"

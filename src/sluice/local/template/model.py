@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,11 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 from sluice.local.errors import TemplateError, UnsupportedFeature
 from sluice.local.resources.registry import kind_for
+from sluice.local.template.cache import TemplateCache, cache_directory, code_fingerprint
 from sluice.local.template.intrinsics import NO_VALUE, IntrinsicResolver
 from sluice.local.template.language_extensions import expand_document
 from sluice.local.template.parameters import missing_parameters, resolve_parameters
 from sluice.local.template.samconfig import find_config, load_samconfig
-from sluice.local.template.yaml_loader import load_snippet_file, load_template_file
+from sluice.local.template.yaml_loader import load_snippet_file, load_template_file, parse_template_text
 
 if TYPE_CHECKING:
     from sluice.local.resources.base import Kind
@@ -93,7 +95,7 @@ class SamTemplate:
             self._condition_expressions = _section(self.document, "Conditions")
             self._conditions: dict[str, bool] = {}
             self.conditions = {name: self.condition(name) for name in self._condition_expressions}
-            self.resources = self._declare_resources()
+            self.resources = self._cached_resources()
         except TemplateError as error:
             raise error.located(self.origin) from None
 
@@ -114,7 +116,7 @@ class SamTemplate:
         """Load `path`, taking stack name, region and parameter overrides from the SAM config
         file next to it (`samconfig.toml`) unless `use_config=False`; explicit arguments win."""
         template_path = Path(path)
-        document = load_template_file(template_path)
+        document = _load_document(template_path)
         config_path = Path(config_file) if config_file else find_config(template_path.parent) if use_config else None
         config = load_samconfig(config_path, environment=config_env, commands=commands)
         merged = dict(config.parameter_overrides)
@@ -298,6 +300,20 @@ class SamTemplate:
                              property="Parameters")
         return values
 
+    def _cached_resources(self) -> dict[str, ResourceDecl]:
+        """`_declare_resources()`, from the template cache when the same sections, condition values and
+        parameters were declared before (merging `Globals` imports SAM's translator: 0.2 s)."""
+        inputs = ("Globals" in self.document, self.document.get("Globals"), self.document.get("Resources"),
+                  self.conditions, self.parameters)
+
+        def declare() -> tuple[list[tuple[Any, ...]], dict[str, str]]:
+            declared = self._declare_resources()
+            return ([(decl.logical_id, decl.type, decl.properties, decl.depends_on, decl.metadata, decl.implicit)
+                     for decl in declared.values()], self._sam_references)
+
+        rows, self._sam_references = template_cache().computed("resources", inputs, declare)
+        return {row[0]: ResourceDecl(*row) for row in rows}
+
     def _declare_resources(self) -> dict[str, ResourceDecl]:
         declared = _section(self.document, "Resources")
         global_settings = self._globals()
@@ -353,6 +369,22 @@ class SamTemplate:
         except ExceptionWithMessage as error:
             raise TemplateError(error.message, resource=logical_id) from None
         return dict(merged)
+
+
+@functools.cache
+def template_cache() -> TemplateCache:
+    """The process's cache of parsed templates and declared resources (see `sluice.local.template.cache`)."""
+    return TemplateCache(cache_directory(), code_fingerprint())
+
+
+def _load_document(path: Path) -> dict[str, Any]:
+    """The parsed template file, from the template cache when its content was parsed before."""
+    try:
+        text = path.read_bytes()
+    except OSError:
+        return load_template_file(path)  # raises the TemplateError that says why
+    return template_cache().computed("document", text,
+                                     lambda: parse_template_text(text.decode("utf-8"), origin=str(path)))
 
 
 def _section(document: Mapping[str, Any], name: str) -> dict[str, Any]:

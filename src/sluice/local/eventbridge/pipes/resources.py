@@ -24,17 +24,13 @@ class PipeKind(Kind):
     types = ("AWS::Pipes::Pipe",)
     service = "pipes"
     name_property = "Name"
-    max_name_length = 64
-
-    def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        return (f"arn:{template.partition}:pipes:{template.region}:{template.account}:pipe/"
-                f"{template.physical_name(decl.logical_id)}")
+    arn_resource = "pipe/{name}"
 
     def attributes(self, decl: ResourceDecl, template: SamTemplate) -> Mapping[str, Callable[[], Any]]:
         def state() -> str:
             return str(template.prop(decl, "DesiredState") or "RUNNING")
 
-        return {"Arn": lambda: self.arn(decl, template), "CurrentState": state, "StateReason": lambda: "",
+        return {**super().attributes(decl, template), "CurrentState": state, "StateReason": lambda: "",
                 "CreationTime": lambda: "", "LastModifiedTime": lambda: ""}
 
     def provision(self, decl: ResourceDecl, template: SamTemplate, provisioner: Provisioner) -> None:

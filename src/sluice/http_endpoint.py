@@ -1,0 +1,92 @@
+"""An HTTP endpoint in front of a single-threaded world: `sluice serve` and `sluice up` share it.
+
+HTTP requests arrive on server threads; the world (an engine, or a whole local stack) lives on
+one asyncio clock owned by one thread. A subclass says how that thread runs (`_run_worker`) and
+how it is stopped (`_stop_worker`); handlers find their endpoint with `endpoint_of`.
+
+Example:
+    >>> class Echo(HttpEndpoint):
+    ...     def __init__(self) -> None:
+    ...         super().__init__(_Handler, host="127.0.0.1", port=0, worker="echo")
+    ...     def _run_worker(self) -> None: ...
+    ...     def _stop_worker(self) -> None: ...
+    >>> endpoint = Echo()
+    >>> endpoint.start()  # returns once it listens, at endpoint.url
+    >>> endpoint.stop()
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TypeVar
+
+E = TypeVar("E", bound="HttpEndpoint")
+
+
+class _Server(ThreadingHTTPServer):
+    """The HTTP server, knowing the endpoint its handlers work for."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler],
+                 endpoint: HttpEndpoint) -> None:
+        super().__init__(address, handler)
+        self.endpoint = endpoint
+
+
+class HttpEndpoint(ABC):
+    """Serves `handler` on `host:port` from a daemon thread, next to the worker thread that owns
+    the world's clock; `start()` returns once it listens (binding happens in the constructor, so
+    a busy port raises `OSError` there)."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], *, host: str, port: int, worker: str) -> None:
+        self._http = _Server((host, port), handler, self)
+        self._worker_thread = threading.Thread(target=self._run_worker, name=worker, daemon=True)
+        # A short poll interval: stop() returns promptly (tests start and stop servers often).
+        self._http_thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05},
+                                             name="sluice-http", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._http.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._worker_thread.start()
+        self._http_thread.start()
+
+    def serve_forever(self) -> None:
+        """Block until interrupted (Ctrl-C, or SIGTERM turned into KeyboardInterrupt), then stop."""
+        self.start()
+        try:
+            self._http_thread.join()
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        """Stop listening, then stop the worker thread."""
+        self._http.shutdown()
+        self._http.server_close()
+        self._stop_worker()
+
+    @abstractmethod
+    def _run_worker(self) -> None:
+        """The worker thread's body: runs the world until `_stop_worker`."""
+
+    @abstractmethod
+    def _stop_worker(self) -> None:
+        """Make `_run_worker` return, and wait for it (called once the server no longer listens)."""
+
+
+def endpoint_of(handler: BaseHTTPRequestHandler, kind: type[E]) -> E:
+    """The endpoint a request handler works for.
+
+    Example:
+        >>> server = endpoint_of(self, StepFunctionsServer)  # in a handler's do_POST
+    """
+    server = handler.server
+    if not isinstance(server, _Server) or not isinstance(server.endpoint, kind):
+        raise TypeError(f"{type(handler).__name__} is not serving a {kind.__name__}")
+    return server.endpoint
