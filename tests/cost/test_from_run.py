@@ -28,9 +28,27 @@ def test_a_drop_run_is_priced_on_the_transitions_it_took(tmp_path: Path, capsys:
     assert machine["standard_usd"] == pytest.approx(1_000_000 * execution["transitions"] * PRICES.standard_transition)
 
 
+def test_a_sluice_run_is_priced_on_the_transitions_it_took(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    sample = ROOT / "events" / "backfill-request.json"
+    template = ["--template", str(ROOT / "template.yaml")]
+    assert main(["run", "BackfillStateMachine", "--input", f"@{sample}", "--json", "--seed", "1", *template]) == 0
+    run = tmp_path / "run.json"
+    run.write_text(capsys.readouterr().out, encoding="utf-8")
+    result = json.loads(run.read_text())
+    executions = result["executions"]
+    backfill = [e for e in executions if e["executionArn"] == result["executionArn"]]
+    assert [e["status"] for e in backfill] == ["SUCCEEDED"] and backfill[0]["transitions"] >= 3
+
+    assert main(["cost", "--from-run", str(run), "--json"]) == 0
+    machines = {m["state_machine_arn"]: m for m in json.loads(capsys.readouterr().out)["machines"]}
+    assert machines[backfill[0]["stateMachineArn"]]["mean_transitions"] == backfill[0]["transitions"]
+    assert sum(m["executions_in_run"] for m in machines.values()) == len(executions)
+
+
 def test_a_file_that_is_not_a_run_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"executions": [{"status": "SUCCEEDED"}]}', encoding="utf-8")
     assert main(["cost", "--from-run", str(bad)]) == 2
-    assert "is not the JSON of `sluice drop --json`" in capsys.readouterr().err
+    assert "is not the JSON of `sluice drop --json` or `sluice run --json`" in capsys.readouterr().err
     assert main(["cost"]) == 2

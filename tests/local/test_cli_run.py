@@ -123,9 +123,12 @@ def test_json_prints_one_object(capsys: pytest.CaptureFixture[str], greeting: li
     assert main(["run", "GreetingMachine", "--input", '{"name": ""}', "--json", *greeting]) == 1
     result = json.loads(capsys.readouterr().out)
 
-    assert set(result) == {"executionArn", "status", "output", "error", "cause"}
+    assert set(result) == {"executionArn", "status", "output", "error", "cause", "executions"}
     assert result["executionArn"].startswith("arn:aws:states:us-east-1:123456789012:execution:GreetingMachine")
     assert (result["status"], result["output"], result["error"]) == ("FAILED", None, "ValueError")
+    [execution] = result["executions"]  # every execution the run made, with what `cost --from-run` prices
+    assert (execution["executionArn"], execution["status"]) == (result["executionArn"], "FAILED")
+    assert execution["transitions"] >= 1
 
 
 def test_the_input_is_read_from_a_file_or_stdin(capsys: pytest.CaptureFixture[str], greeting: list[str],

@@ -1,5 +1,6 @@
 """`sluice cost PIPELINE [--executions-per-month N] [--json]` — monthly USD, Standard vs Express, per path;
-`sluice cost --from-run RUN.json [-n N]` — the transitions a local run (`sluice drop … --json`) really took, priced."""
+`sluice cost --from-run RUN.json [-n N]` — the transitions a local run really took, priced (RUN.json:
+what `sluice drop … --json` or `sluice run … --json` prints)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("pipeline", metavar="PIPELINE", nargs="?",
                         help="a state machine's logical id in the template, or an ASL definition file")
     parser.add_argument("--from-run", metavar="RUN.json",
-                        help="price the executions of a local run instead: the JSON `sluice drop … --json` prints")
+                        help="price the executions of a local run instead: the JSON `sluice drop … --json` or "
+                             "`sluice run … --json` prints")
     parser.add_argument("--executions-per-month", "-n", type=int, default=None, metavar="N",
                         help="executions per month (default 1,000,000; with --from-run, the run's own count)")
     parser.add_argument("--task-seconds", type=float, default=1.0, metavar="S",
@@ -74,7 +76,7 @@ def _from_run(args: argparse.Namespace) -> int:
         return fail(f"cannot read {args.from_run}: {error.strerror}")
     except ValidationError as error:
         first = error.errors()[0]
-        return fail(f"{args.from_run} is not the JSON of `sluice drop --json`: "
+        return fail(f"{args.from_run} is not the JSON of `sluice drop --json` or `sluice run --json`: "
                     f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
     if not run.executions:
         return fail(f"{args.from_run} has no executions to price")

@@ -60,8 +60,7 @@ def run(args: argparse.Namespace) -> int:
             report = from_trace(stack, roots, title)
             set_aside = _set_aside(report)
             if args.json:
-                transitions = {execution.arn: execution.transitions for execution in stack.executions()}
-                print(json.dumps(_summary(report, transitions), ensure_ascii=False, default=str))
+                print(json.dumps(_summary(stack, report), ensure_ascii=False, default=str))
             show_trace(stack, roots, start=start, stream=sys.stderr if args.json else sys.stdout, logs=args.logs,
                        report=args.report, title=title,
                        set_aside={f"s3 PutObject {fate.bucket}/{fate.key}": fate.outcome for fate in set_aside})
@@ -97,10 +96,12 @@ def _run(stack: LocalStack, *, real_time: bool) -> None:
             watcher.join()
 
 
-def _summary(report: Report, transitions: dict[str, int]) -> dict[str, Any]:
+def _summary(stack: LocalStack, report: Report) -> dict[str, Any]:
     """`--json`: the executions (with the state transitions each took, which `sluice cost --from-run`
     prices), the objects written per bucket, and the inputs set aside."""
+    from sluice.commands._executions import executions_json  # noqa: PLC0415
     from sluice.report.model import QUARANTINED  # noqa: PLC0415
+
     written: dict[str, list[str]] = {}
     for fate in report.objects:
         for write in fate.writes:
@@ -109,14 +110,7 @@ def _summary(report: Report, transitions: dict[str, int]) -> dict[str, Any]:
     return {
         "ok": not _set_aside(report)
               and all(execution.status in ("SUCCEEDED", "RUNNING") for execution in report.all_executions()),
-        "executions": [
-            {"name": execution.name, "executionArn": execution.arn, "stateMachineArn": execution.state_machine_arn,
-             "type": execution.type, "status": execution.status, "transitions": transitions.get(execution.arn),
-             "seconds": None if execution.stop is None else execution.stop - execution.start,
-             "error": execution.problem.error if execution.problem else None,
-             "cause": execution.problem.cause if execution.problem else None}
-            for execution in report.all_executions()
-        ],
+        "executions": executions_json(stack, report),
         "objects": [{"bucket": fate.bucket, "key": fate.key, "outcome": fate.outcome, "reason": fate.reason}
                     for fate in report.objects],
         "written": {bucket: sorted(set(keys)) for bucket, keys in written.items()},

@@ -38,9 +38,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sluice.asl import InvalidExecutionInput  # noqa: PLC0415 - lazy start-up
+    from sluice.commands._executions import executions_json  # noqa: PLC0415
     from sluice.commands._io import UsageError, fail, read_json_argument  # noqa: PLC0415
     from sluice.local.cli_options import print_warnings, show_trace, stack_from_args  # noqa: PLC0415
     from sluice.local.errors import LocalStackError  # noqa: PLC0415
+    from sluice.report import from_trace  # noqa: PLC0415
 
     try:
         payload = read_json_argument(args.input)
@@ -51,11 +53,12 @@ def run(args: argparse.Namespace) -> int:
             mark, start = stack.trace.mark(), stack.clock.now()
             execution = stack.start_execution(logical_id, payload)
             stack.run_until_idle()
-            show_trace(stack, stack.trace.since(mark), start=start, stream=sys.stderr, logs=args.logs,
-                       report=args.report, title=f"sluice run {logical_id}")
+            roots, title = stack.trace.since(mark), f"sluice run {logical_id}"
+            show_trace(stack, roots, start=start, stream=sys.stderr, logs=args.logs, report=args.report, title=title)
+            executions = executions_json(stack, from_trace(stack, roots, title)) if args.json else []
     except (LocalStackError, UsageError, InvalidExecutionInput) as error:
         return fail(str(error))
-    _print_result(execution, as_json=args.json)
+    _print_result(execution, executions, as_json=args.json)
     return 0 if execution.status == "SUCCEEDED" else 1
 
 
@@ -70,10 +73,13 @@ def _state_machine(template: SamTemplate, logical_id: str) -> str:
     return logical_id
 
 
-def _print_result(execution: Execution, *, as_json: bool) -> None:
+def _print_result(execution: Execution, executions: list[dict[str, Any]], *, as_json: bool) -> None:
+    """The result on stdout; `--json` adds every execution the run made (children too, with their
+    transitions), which `sluice cost --from-run` prices."""
     if as_json:
         result: dict[str, Any] = {"executionArn": execution.arn, "status": execution.status,
-                                  "output": execution.output, "error": execution.error, "cause": execution.cause}
+                                  "output": execution.output, "error": execution.error, "cause": execution.cause,
+                                  "executions": executions}
         print(json.dumps(result, ensure_ascii=False, default=str))
     elif execution.status == "SUCCEEDED":
         print(json.dumps(execution.output, indent=2, ensure_ascii=False, default=str))

@@ -1,6 +1,6 @@
 """`sluice cost --from-run RUN.json`: price the executions a local run really made.
 
-RUN.json is what `sluice drop … --json` prints: each execution with its state machine, type,
+RUN.json is what `sluice drop … --json` or `sluice run … --json` prints: each execution with its state machine, type,
 status, the state transitions it took and its duration on the virtual clock. Per state machine the
 observed mean is priced as Standard (transitions, retries included since each retry is a transition)
 and as Express (requests and GB-seconds of the observed duration), for the run's own count of
@@ -24,7 +24,7 @@ from sluice.cost.prices import PRICES, Prices
 
 
 class RunExecution(BaseModel, frozen=True):
-    stateMachineArn: str  # the field names of `sluice drop --json`
+    stateMachineArn: str  # the field names of `sluice drop --json` and `sluice run --json`
     status: str
     transitions: int = Field(ge=0)
     type: str = "STANDARD"
