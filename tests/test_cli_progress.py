@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,16 @@ def test_a_quarantined_input_is_marked_in_the_drop_tree(tmp_path: Path, capsys: 
                  str(ROOT / "template.yaml")]) == 1
     first = capsys.readouterr().out.splitlines()[0]
     assert first.startswith("✗ ✎ s3 PutObject RawBucket/elsewhere/stray.csv") and first.endswith("quarantined")
+
+
+def test_conformance_on_moto_reports_each_case_as_it_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # moto's interpreter takes seconds per case: without a line per case the run looks hung.
+    corpus = ROOT / "tests" / "asl" / "data" / "asl-aws-recorded.jsonl"
+    cases = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()[:2]]
+    subset = tmp_path / "subset.jsonl"
+    subset.write_text("\n".join(json.dumps(case) for case in cases), encoding="utf-8")
+
+    main(["conformance", str(subset), "--engine", "moto"])
+    err = capsys.readouterr().err.splitlines()
+    assert [line for line in err if line.startswith("conformance --engine moto: ")] == [
+        f"conformance --engine moto: {case['id']}" for case in cases]
