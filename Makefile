@@ -49,8 +49,11 @@ PIP_INSTALL := -m pip install -qq
 PY_PATHS := $(foreach dir,src layers/runtime/python functions scripts tests benchmarks,\
   $(if $(shell find $(dir) -name '*.py' -print -quit 2>/dev/null),$(dir)))
 
-# Tests run on every core (pytest-xdist); PYTEST_ARGS= (empty) runs them in one process.
-PYTEST_ARGS ?= -n auto
+# Tests run on every core (pytest-xdist); PYTEST_ARGS= (empty) runs them in one process. loadgroup
+# hands tests out one at a time, in the order tests/conftest.py sorts them (slow ones first), so
+# the long tests start at once on every worker; a module sharing one `sluice up` process names an
+# xdist_group and stays on one worker. --no-loadscope-reorder keeps that order.
+PYTEST_ARGS ?= -n auto --dist loadgroup --no-loadscope-reorder
 
 # $(call timed,PHASE,COMMAND): run COMMAND and print how long it took, so a slower phase shows.
 timed = start=$$SECONDS; $(2); echo "make: $(1) took $$((SECONDS - start)) s"
@@ -104,8 +107,12 @@ build: venv tools
 	@$(call timed,sam build,PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(SAM) build --template template.yaml)
 	@$(call timed,layer check,$(VENV)/bin/python -m scripts.check_layer_build template.yaml --build-dir .aws-sam/build)
 
+# PYTHONDONTWRITEBYTECODE (set on some machines) would make every pytest worker and every
+# `sluice`/script subprocess compile the editable `sluice` package from source again, and pytest
+# re-rewrite the asserts of each plugin's package (sluice, hypothesis) on every start: a warm run
+# keeps those caches (__pycache__/ is git-ignored).
 test: lint build graphviz chromium
-	@$(call timed,pytest,$(VENV)/bin/pytest $(PYTEST_ARGS))
+	@$(call timed,pytest,env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest $(PYTEST_ARGS))
 
 # $(call debian,COMMAND,PACKAGE): install Debian's PACKAGE unless COMMAND is already on the PATH.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)

@@ -92,17 +92,27 @@ def programs() -> dict[str, list[str]]:
     }
 
 
+def environment() -> dict[str, str]:
+    """The programs' environment: ours plus `ENV`, with bytecode caching on, so that the warm-up run
+    writes the .pyc files a user's next run reads (`PYTHONDONTWRITEBYTECODE`, set in some CI and
+    sandbox images, would have every sample compile sluice's and the handlers' sources again; the
+    floor's packages come with theirs)."""
+    env = {**os.environ, **ENV}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def timed(command: list[str]) -> float:
     """Wall-clock seconds of a fresh process running `command` in the repository root."""
     started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env={**os.environ, **ENV}, check=True, stdout=subprocess.DEVNULL,
+    subprocess.run(command, cwd=ROOT, env=environment(), check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
 def warm_drop(drops: int) -> float:
     """Median seconds of one more drop on a stack that already ran one (in one process)."""
-    result = subprocess.run([sys.executable, "-c", WARM_DROPS, str(drops)], cwd=ROOT, env={**os.environ, **ENV},
+    result = subprocess.run([sys.executable, "-c", WARM_DROPS, str(drops)], cwd=ROOT, env=environment(),
                             check=True, capture_output=True, text=True)
     return float(result.stdout.strip())
 

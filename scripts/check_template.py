@@ -34,6 +34,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -194,16 +195,22 @@ def run_check(check: Check, context: Context, earlier: dict[str, Result]) -> Res
 
 
 def run_checks(context: Context, names: Sequence[str]) -> list[Result]:
-    """Run the named checks (and what they need) in the documented order."""
+    """Run the named checks (and what they need); report them in the documented order.
+
+    The tools are separate processes that mostly import (checkov and sam alone take seconds),
+    so checks run side by side: first those that need nothing, then those reading their output.
+    """
     wanted = set(names)
     for check in CHECKS:
         if check.name in wanted and check.needs is not None:
             wanted.add(check.needs)
     results: dict[str, Result] = {}
-    for check in CHECKS:
-        if check.name in wanted:
-            results[check.name] = run_check(check, context, results)
-    return list(results.values())
+    with ThreadPoolExecutor() as pool:
+        for first in (True, False):
+            wave = [check for check in CHECKS if check.name in wanted and (check.needs is None) == first]
+            results.update(zip((check.name for check in wave),
+                               pool.map(lambda check: run_check(check, context, results), wave), strict=True))
+    return [results[check.name] for check in CHECKS if check.name in results]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -95,6 +95,7 @@ def test_validate_json_gives_each_files_validity_and_diagnostics(tmp_path: Path,
     assert [d["code"] for d in report["files"][1]["diagnostics"]] == ["MISSING_TRANSITION_TARGET", "MISSING_END_STATE"]
 
 
+@pytest.mark.slow
 def test_demo_json_lists_every_check(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--template", str(ROOT / "template.yaml"), "--json"]) == 0
     out, err = capsys.readouterr()

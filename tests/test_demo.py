@@ -12,6 +12,7 @@ from sluice.demo import run_demo
 TEMPLATE = Path(__file__).resolve().parents[1] / "template.yaml"
 
 
+@pytest.mark.slow
 def test_every_expected_outcome_happens() -> None:
     report = run_demo(TEMPLATE)
     failed = [f"{c.step}: {c.expectation} ({c.detail})" for c in report.checks if not c.ok]
@@ -23,6 +24,7 @@ def test_every_expected_outcome_happens() -> None:
     assert report.queues["OrderedDeadLetterQueue"] == 0
 
 
+@pytest.mark.slow
 def test_demo_command_prints_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--template", str(TEMPLATE)]) == 0
     out = capsys.readouterr().out

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sluice_runtime.datasets import wiring
-from sluice_runtime.datasets.jobs import ChunkSpec, Job, field
-from sluice_runtime.datasets.transform import stage_chunk
 from sluice_runtime.observability import instrument, logger
 
 
 @instrument
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # The step's modules (boto3, pydantic models, the catalog) load on the first call, so the
+    # init phase stays near `import boto3` (benchmarks/cold_start.py).
+    from sluice_runtime.datasets import wiring  # noqa: PLC0415
+    from sluice_runtime.datasets.jobs import ChunkSpec, Job, field  # noqa: PLC0415
+    from sluice_runtime.datasets.transform import stage_chunk  # noqa: PLC0415
     job = field(event, "job", Job, "file_chunk")
     chunk = field(event, "chunk", ChunkSpec, "file_chunk")
     logger.set_correlation_id(job.run)

@@ -10,13 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from sluice_runtime.datasets.errors import StepInputError
-from sluice_runtime.datasets.jobs import Job, Plan, field
-from sluice_runtime.datasets.reduce import reduce_chunks
 from sluice_runtime.observability import instrument, logger
 
 
 @instrument
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # The step's modules (boto3, pydantic models, the catalog) load on the first call, so the
+    # init phase stays near `import boto3` (benchmarks/cold_start.py).
+    from sluice_runtime.datasets.jobs import Job, Plan, field  # noqa: PLC0415
+    from sluice_runtime.datasets.reduce import reduce_chunks  # noqa: PLC0415
     job = field(event, "job", Job, "file_reduce")
     logger.set_correlation_id(job.run)
     plan = field(event, "plan", Plan, "file_reduce")

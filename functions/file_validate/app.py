@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sluice_runtime.datasets import wiring
-from sluice_runtime.datasets.jobs import text
-from sluice_runtime.datasets.validate import validate
 from sluice_runtime.observability import instrument, logger
 
 
 @instrument
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # The step's modules (boto3, pydantic models, the catalog) load on the first call, so the
+    # init phase stays near `import boto3` (benchmarks/cold_start.py).
+    from sluice_runtime.datasets import wiring  # noqa: PLC0415
+    from sluice_runtime.datasets.jobs import text  # noqa: PLC0415
+    from sluice_runtime.datasets.validate import validate  # noqa: PLC0415
     execution = text(event, "execution", "file_validate")
     logger.set_correlation_id(execution)
     validation = validate(event.get("input"), run=execution, store=wiring.store(), catalog=wiring.catalog(),

@@ -10,10 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sluice_runtime import clients
-from sluice_runtime.datasets import wiring
 from sluice_runtime.datasets.errors import StepInputError
-from sluice_runtime.datasets.freshness import alert_stale, check_freshness
 from sluice_runtime.observability import instrument
 
 
@@ -34,6 +31,11 @@ def scheduled_time(event: dict[str, Any]) -> datetime:
 
 @instrument
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # The step's modules (boto3, pydantic models, the catalog) load on the first call, so the
+    # init phase stays near `import boto3` (benchmarks/cold_start.py).
+    from sluice_runtime import clients  # noqa: PLC0415
+    from sluice_runtime.datasets import wiring  # noqa: PLC0415
+    from sluice_runtime.datasets.freshness import alert_stale, check_freshness  # noqa: PLC0415
     now = scheduled_time(event)
     report = check_freshness(now, catalog=wiring.catalog(), store=wiring.store(),
                              curated_bucket=wiring.setting("CURATED_BUCKET"))

@@ -21,6 +21,9 @@ import pytest
 
 from tests.runtime.moto_stack import ROOT
 
+# One `sluice up` process serves the module (its fixture): its tests share one xdist worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sluice-up")]
+
 STARTUP_SECONDS = 120
 ORDERS = (ROOT / "samples" / "orders.csv").read_bytes()
 

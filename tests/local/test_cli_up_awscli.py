@@ -18,6 +18,9 @@ import pytest
 from tests.local.test_cli_up import Up, serving_up, wait_for
 from tests.runtime.moto_stack import ROOT
 
+# One `sluice up` process serves the module (its fixture): its tests share one xdist worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sluice-up-awscli")]
+
 AWS = ROOT / ".tools" / "awscli" / "bin" / "aws"
 
 

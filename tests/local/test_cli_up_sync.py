@@ -22,6 +22,9 @@ from botocore.config import Config
 
 from tests.local.test_cli_up import Up, start_up, stop
 
+# One `sluice up` process serves the module (its fixture): its tests share one xdist worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sluice-up-sync")]
+
 TEMPLATE = """\
 AWSTemplateFormatVersion: '2010-09-09'
 Transform: AWS::Serverless-2016-10-31
@@ -40,7 +43,7 @@ Resources:
         States:
           Settle:
             Type: Wait
-            Seconds: 2
+            Seconds: 3
             Next: Done
           Done:
             Type: Pass
@@ -54,7 +57,7 @@ Outputs:
     Value: !Ref SlowWorkflow
 """
 
-WAIT_SECONDS = 2.0
+WAIT_SECONDS = 3.0  # the Wait state's Seconds: how long each execution lasts in real time
 
 
 @pytest.fixture(scope="module")
@@ -88,12 +91,10 @@ def test_other_requests_are_answered_while_a_sync_execution_waits(up: Up) -> Non
     caller = threading.Thread(target=start_sync)
     caller.start()
     time.sleep(0.5)
-    asked = time.monotonic()
     buckets = s3.list_buckets()["Buckets"]
     listed = time.monotonic()
     caller.join(timeout=30)
 
-    assert listed - asked < 1.0, f"ListBuckets waited {listed - asked:.1f}s for the sync execution"
     assert listed < result["answered"], "ListBuckets was answered only after the synchronous execution"
     assert [bucket["Name"] for bucket in buckets] == [up.resources["UploadsBucket"]]
     answer = result["answer"]
@@ -106,5 +107,6 @@ def test_other_requests_are_answered_while_a_sync_execution_waits(up: Up) -> Non
 def test_start_execution_answers_at_once(up: Up) -> None:
     asked = time.monotonic()
     started = up.client("stepfunctions").start_execution(stateMachineArn=machine_arn(up), input="{}")
-    assert time.monotonic() - asked < 1.0
+    # Answered before the execution could have ended: StartExecution does not wait for the run.
+    assert time.monotonic() - asked < WAIT_SECONDS
     assert started["executionArn"].startswith(machine_arn(up).replace(":stateMachine:", ":express:"))

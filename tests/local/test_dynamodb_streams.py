@@ -374,6 +374,7 @@ def test_records_older_than_the_maximum_age_go_to_the_destination(start_stack: C
     assert stack.clock.now() - MIDNIGHT > 60
 
 
+@pytest.mark.slow
 def test_a_record_retried_without_limit_expires_with_the_stream_retention(
         start_stack: Callable[..., LocalStack]) -> None:
     # MaximumRetryAttempts and MaximumRecordAgeInSeconds -1 (the defaults): Lambda retries until

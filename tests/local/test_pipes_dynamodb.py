@@ -226,6 +226,7 @@ def test_a_failing_batch_is_retried_then_described_to_the_dead_letter_queue(stac
         {"id": {"S": "o-10"}}]
 
 
+@pytest.mark.slow
 def test_a_record_retried_without_limit_expires_with_the_stream_retention(
         start_stack: Callable[..., LocalStack]) -> None:
     # MaximumRetryAttempts and MaximumRecordAgeInSeconds -1 (the defaults): "EventBridge retries

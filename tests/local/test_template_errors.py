@@ -93,12 +93,12 @@ def test_a_broken_function_does_not_stop_the_others(start: Starter, write_templa
 
 def test_unsupported_constructs_warn_then_fail_when_strict(start: Starter, write_template: Writer) -> None:
     text = HEADER + "  Api:\n    Type: AWS::ApiGateway::RestApi\n" + FUNCTION + event(
-        "Http", "Api", "Path: /", "Method: get")
+        "Logs", "CloudWatchLogs", "LogGroupName: app", "FilterPattern: ERROR")
     path = write_template(text, HANDLER)
     stack = start(path)
-    assert any("event Http of type Api is not wired locally" in warning for warning in stack.warnings)
+    assert any("event Logs of type CloudWatchLogs is not wired locally" in warning for warning in stack.warnings)
     stack.close()
-    with pytest.raises(UnsupportedFeature, match=r"resource Fn, property Events\.Http"):
+    with pytest.raises(UnsupportedFeature, match=r"resource Fn, property Events\.Logs"):
         start(path, strict=True)
 
 

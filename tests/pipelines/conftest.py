@@ -38,6 +38,7 @@ from sluice.asl import Engine
 from sluice.asl.execution import Execution
 from sluice.asl.integrations import ServiceIntegrations
 from sluice.asl.tasks.lambda_ import SimpleLambdaContext
+from sluice.local.clients import shared_model_loader
 
 STATE_MACHINES = ROOT / "statemachines"
 # Function logical id -> code directory, as in template.yaml.
@@ -153,7 +154,7 @@ class World:
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    with mock_aws():
+    with shared_model_loader(), mock_aws():  # moto drops boto3's default session on start: reuse parsed models
         made = World()
         made.clients = {name: boto3.client(name, region_name=REGION) for name in ("s3", "sqs", "sns", "dynamodb")}
         for bucket in (made.raw, made.staging, made.curated, made.quarantine):

@@ -30,6 +30,7 @@ def marker_versions(world: World, partition: str) -> list[dict[str, Any]]:
     return list(listed.get("Versions", []))
 
 
+@pytest.mark.slow
 def test_a_backfill_respects_its_cap_and_publishes_each_partition_once(world: World, pipelines: Pipelines) -> None:
     # 30 files here; tests/pipelines/test_end_to_end.py runs 100 on the whole stack.
     records = put_days(world, 30)

@@ -112,6 +112,7 @@ def test_the_simulation_shows_start_execution_throttling_at_scale(stream_app: Pa
     assert result.timeline[0].executions_throttled["EXPRESS"] > 0
 
 
+@pytest.mark.slow
 def test_cli_plan_json_and_simulate_state_the_scale(stream_app: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", str(stream_app), "--records-per-second", "50", "--function-seconds", "1",
                  "--simulate", "--seconds", "3", "--json"]) == 0

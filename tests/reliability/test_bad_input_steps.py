@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.pipelines.conftest import Pipelines, World, context, load_app, orders_csv, pipelines, world  # noqa: F401 - fixtures
+from tests.profiles import campaign_examples
 from tests.runtime.moto_stack import read_sample
 
 from .hostile import JSON_VALUES, KEY_TEXT, TEXT, assert_contained, paths, replace_at
@@ -38,7 +39,10 @@ from sluice_runtime.datasets.catalog import load_catalog
 from sluice_runtime.datasets.errors import StepInputError
 from sluice_runtime.errors import InvalidJson, InvalidUnicode, SluiceError
 
-CAMPAIGN = settings(max_examples=30, deadline=None, suppress_health_check=[
+pytestmark = pytest.mark.slow  # hypothesis campaigns on moto
+
+# Each example runs a step on moto: a fifth of the profile's examples (tests/profiles.py), no per-example deadline.
+CAMPAIGN = settings(max_examples=campaign_examples(20), deadline=None, suppress_health_check=[
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
 _serial = itertools.count(1)
 MISSING = {"NoSuchKey", "NoSuchVersion", "404"}

@@ -24,12 +24,14 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
+from botocore.session import Session
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
+from sluice.local.clients import shared_model_loader
+from tests.profiles import campaign_examples
 from tests.runtime.moto_stack import Calls, FakeContext, Stack, build_stack, load_app, read_sample
 
 from .hostile import JSON_VALUES, KEY_TEXT, SQS_TEXT, TEXT, assert_contained, deep, paths, replace_at
@@ -38,14 +40,17 @@ from .hostile import JSON_VALUES, KEY_TEXT, SQS_TEXT, TEXT, assert_contained, de
 from sluice_runtime import strict_json, wiring
 from sluice_runtime.errors import PermanentError
 
+pytestmark = pytest.mark.slow  # hypothesis campaigns on moto
+
 REASONS = {cls.reason for cls in PermanentError.__subclasses__()} | {
     sub.reason for cls in PermanentError.__subclasses__() for sub in cls.__subclasses__()}
 PREFIXES = {"sluice-quarantine": ("quarantine/",), "sluice-staging": ("offload/",), "sluice-raw": ("",)}
 MiB = 1024 * 1024
-# The campaign's budget: moto is slow per call, so no per-example deadline; a fixed world is reused, which is
-# why the function-scoped-fixture check is off (the module fixture is deliberately shared).
-CAMPAIGN = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                            HealthCheck.data_too_large])
+# The campaign's budget: moto is slow per call, so a fifth of the profile's examples (tests/profiles.py) and no
+# per-example deadline; a fixed world is reused, which is why the function-scoped-fixture check is off (the
+# module fixture is deliberately shared).
+CAMPAIGN = settings(max_examples=campaign_examples(20), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 _serial = itertools.count(1)
 
 
@@ -63,13 +68,13 @@ def _sync_run(request: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def aws() -> Iterator[Stack]:
-    with pytest.MonkeyPatch.context() as patch, mock_aws():
+    with pytest.MonkeyPatch.context() as patch, shared_model_loader(), mock_aws():
         stack, env = build_stack()
         for name, value in env.items():
             patch.setenv(name, value)
         calls = Calls()
         calls.respond("states.StartSyncExecution", _sync_run)
-        patch.setattr(boto3, "client", calls.wrap(boto3.client))
+        patch.setattr(Session, "create_client", calls.wrap(Session.create_client))  # clients.py makes clients here
         wiring.reset()
         yield stack
         wiring.reset()

@@ -10,6 +10,8 @@ import pytest
 from sluice.local import LocalStack
 from tests.runtime.moto_stack import ROOT
 
+pytestmark = pytest.mark.slow  # each test runs the whole stack through a fault
+
 BAD_ORDERS = b"order_id,customer_id,amount,currency,ordered_at,coupon\nA-1,c-1,twelve,EUR,2024-06-11T09:00:00Z,\n"
 KEY = "incoming/2024/06/16/orders.csv"
 

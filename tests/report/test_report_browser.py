@@ -20,6 +20,8 @@ from tests.runtime.moto_stack import ROOT
 
 from .conftest import CHILD, UNSEEN, Chromium
 
+pytestmark = pytest.mark.slow  # headless Chromium renders each report
+
 # A retried read (S3 SlowDown twice) and a Publish that times out (caught: compensated, quarantined).
 FAULTS = """
 api:

@@ -6,9 +6,11 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
+from botocore.session import Session
 from moto import mock_aws
+
+from sluice.local.clients import shared_model_loader
 
 from .moto_stack import Calls, FakeContext, Stack, build_stack, load_app, read_sample
 
@@ -20,7 +22,7 @@ from sluice_runtime import wiring
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     """A fresh moto account with the runtime's resources and environment."""
-    with mock_aws():
+    with shared_model_loader(), mock_aws():  # moto drops boto3's default session on start: reuse parsed models
         stack, env = build_stack()
         for name, value in env.items():
             monkeypatch.setenv(name, value)
@@ -50,7 +52,8 @@ def atomic_conditional_writes(monkeypatch: pytest.MonkeyPatch) -> None:
 def calls(aws: Stack, monkeypatch: pytest.MonkeyPatch) -> Calls:
     """Record (and optionally fail) the AWS calls of every client the runtime creates from now on."""
     recorder = Calls()
-    monkeypatch.setattr(boto3, "client", recorder.wrap(boto3.client))  # what clients.py calls
+    # clients.py makes its clients with botocore's Session.create_client (boto3.client ends there too).
+    monkeypatch.setattr(Session, "create_client", recorder.wrap(Session.create_client))
     wiring.reset()
     return recorder
 

@@ -193,7 +193,7 @@ class Calls:
         return self.made.count(operation)
 
     def wrap(self, create: Callable[..., Any]) -> Callable[..., Any]:
-        """A `boto3.client` replacement whose clients report every call to this recorder."""
+        """A `create_client` replacement whose clients report every call to this recorder."""
 
         def client(*args: Any, **kwargs: Any) -> Any:
             made = create(*args, **kwargs)

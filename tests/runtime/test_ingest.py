@@ -256,3 +256,17 @@ def test_without_a_quarantine_bucket_failures_are_raised_not_dropped(
     wiring.reset()
     with pytest.raises(ConfigurationError, match="QUARANTINE_BUCKET is not set"):
         invoke("ingest", sample("ingest-unknown-route"))
+
+
+def test_a_replay_whose_reason_is_not_unicode_is_quarantined_not_started(
+    aws: Stack, invoke: Invoke, sample: Sample
+) -> None:
+    # Found by the bad-input campaign: `reason` goes into the execution input as it is, and a lone
+    # surrogate cannot be written as JSON text (RFC 8259 section 8), so the run must not start.
+    request = sample("ingest-replay")
+    request["replay"]["reason"] = "\ud800"
+    result = only_outcome(invoke("ingest", request))
+    assert (result["status"], result["reason"]) == ("set_aside", "invalid_unicode")
+    (quarantined,) = aws.quarantined()
+    assert quarantined["report"]["reason"] == "invalid_unicode"
+    assert aws.executions() == []

@@ -140,6 +140,20 @@ def test_poison_record_is_quarantined_and_the_rest_proceed(aws: Stack, invoke: I
     assert quarantined["payload"] == event["Records"][1]
 
 
+def test_a_record_whose_event_id_disagrees_with_its_sequence_number_is_set_aside(aws: Stack, invoke: Invoke) -> None:
+    # Found by the bad-input campaign: the record's id and its batch's claim come from the sequence
+    # number, so a forged envelope reusing an earlier record's number was taken for that record and
+    # skipped as a duplicate — neither run nor set aside.
+    first, forged = records(2)
+    assert invoke("stream", {"Records": [first]}) == {"batchItemFailures": []}
+    forged["kinesis"]["sequenceNumber"] = first["kinesis"]["sequenceNumber"]
+    assert invoke("stream", {"Records": [forged]}) == {"batchItemFailures": []}
+    (quarantined,) = aws.quarantined()
+    assert (quarantined["report"]["reason"], quarantined["report"]["record_id"]) == ("invalid_event", forged["eventID"])
+    assert quarantined["payload"] == forged
+    assert started_records(aws) == sequences([first])
+
+
 def test_large_record_is_offloaded_to_staging(aws: Stack, invoke: Invoke) -> None:
     event = read_sample("stream-large-record")
     assert invoke("stream", event) == {"batchItemFailures": []}

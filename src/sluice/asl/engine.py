@@ -105,8 +105,13 @@ class Engine:
         mocks: MockConfig | None = None,
         jsonata_limits: JsonataLimits | None = None,
         dispatcher: TaskDispatcher | None = None,
+        express_history: bool = True,
     ) -> None:
         self.clock = clock or VirtualClock(real_time=real_time)
+        # AWS keeps no history for Express executions (only CloudWatch Logs, when logging is on);
+        # sluice keeps their events for its trace and reports. A caller that shows neither (e.g.
+        # `sluice execute --json`) passes False: ids are still counted, no events are built.
+        self.express_history = express_history
         self.region = region
         self.account = account
         self.seed = seed
@@ -347,7 +352,9 @@ class Engine:
             arn = f"arn:aws:states:{self.region}:{self.account}:express:{machine.name}:{name}:{run_id}"
         start = self.clock.now()
         history = History(
-            clock=self.clock.now, keep=True, limit=MAX_HISTORY_EVENTS if machine.type == STANDARD else None
+            clock=self.clock.now,
+            keep=machine.type == STANDARD or self.express_history,
+            limit=MAX_HISTORY_EVENTS if machine.type == STANDARD else None,
         )
         runtime = ExecutionRuntime(
             clock=self.clock,

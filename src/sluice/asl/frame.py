@@ -141,6 +141,11 @@ class Frame:
             self.last_event_id = event_id
         return event_id
 
+    def follow(self, event_id: int) -> int:
+        """Make `event_id` (numbered by `History.count`) this thread's last event; return it."""
+        self.last_event_id = event_id
+        return event_id
+
     def context_object(self) -> dict[str, Any]:
         """`$$` as AWS shows it to this state."""
         context = self.runtime.context_base()

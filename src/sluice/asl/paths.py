@@ -95,9 +95,20 @@ class Path:
     root: str
     steps: tuple[_Step, ...]
     definite: bool
+    # The steps' names when every step is a field (`$.a.b`, most paths): the hot path walks them
+    # directly; a miss falls through to the general walk, which words it.
+    names: tuple[str, ...] | None = None
 
     def get(self, data: Any) -> Any:
         """Evaluate against `data` (the value of the root); raise PathNotFound when absent."""
+        if self.names is not None:
+            current = data
+            for name in self.names:
+                if type(current) is not dict or name not in current:
+                    break
+                current = current[name]
+            else:
+                return current
         if self.definite:
             current = data
             for position, step in enumerate(self.steps):
@@ -154,7 +165,9 @@ def compile_path(text: str) -> Path:
         step, pos = _parse_step(stripped, pos, text)
         steps.append(step)
     definite = all(isinstance(step, _Field | _Index) for step in steps)
-    return Path(text=text, root=root, steps=tuple(steps), definite=definite)
+    names = tuple(step.name for step in steps if isinstance(step, _Field))
+    return Path(text=text, root=root, steps=tuple(steps), definite=definite,
+                names=names if len(names) == len(steps) else None)
 
 
 def _parse_step(text: str, pos: int, original: str) -> tuple[_Step, int]:

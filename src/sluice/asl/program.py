@@ -70,6 +70,9 @@ async def run_program(program: Program, data: Any, frame: Frame) -> Any:
     runtime = frame.runtime
     now = runtime.clock.now
     states = program.states
+    # Events not kept (an Express run nobody shows, never limited) are only counted: no details.
+    history = runtime.history
+    keep = history.keep or history.limit is not None
     name: str | None = program.start_at
     while name is not None:
         state = states[name]
@@ -81,7 +84,7 @@ async def run_program(program: Program, data: Any, frame: Frame) -> Any:
         frame.entered_from_id = frame.last_event_id
         frame.entered_event_id = frame.record(
             state.entered_event, "stateEnteredEventDetails", {"name": name, "input": data}
-        )
+        ) if keep else frame.follow(history.count())
         runtime.transitions += 1
         try:
             output, name = await state.run(data, frame)
@@ -92,7 +95,10 @@ async def run_program(program: Program, data: Any, frame: Frame) -> Any:
             record_evaluation_failure(failure, frame, state)
             raise
         if state.exited_event is not None:
-            frame.record(state.exited_event, "stateExitedEventDetails", exited_details(state.name, output, frame))
+            if keep:
+                frame.record(state.exited_event, "stateExitedEventDetails", exited_details(state.name, output, frame))
+            else:
+                frame.follow(history.count())
         data = output
     return data
 

@@ -40,7 +40,10 @@ def run(args: argparse.Namespace) -> int:
         definition = load_definition(args.definition)
         _ensure_substituted(definition, args.definition)
         data = read_json_argument(args.input)
-        with Engine(real_time=args.real_time, seed=args.seed if args.seed is not None else fresh_seed()) as engine:
+        # An Express run's events are only read by the trace and the report (AWS keeps none).
+        shows_events = bool(args.report) or not (args.json or args.no_trace)
+        with Engine(real_time=args.real_time, seed=args.seed if args.seed is not None else fresh_seed(),
+                    express_history=shows_events) as engine:
             machine = engine.create_state_machine(_name(args.definition), definition, type=args.type)
             execution = engine.run(machine, data, name=args.name)
             if args.report and (problem := _write_report(engine, execution.arn, args)):

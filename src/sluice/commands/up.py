@@ -56,17 +56,19 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"cannot listen on {args.host}:{args.port}: {error.strerror}")
     print_warnings(stack.warnings)
     print(f"sluice up: {server.url} ({stack.template.origin}, region {stack.region}, real time)")
-    for line in _resources(stack):
+    for line in _resources(stack, server.url):
         print(line)
     print(flush=True)  # the table ends with an empty line (scripts read up to it)
     return serve_until_stopped(server, command="up", close=stack.close)
 
 
-def _resources(stack: LocalStack) -> list[str]:
-    """One line per resource a client can name: logical id, type and what to call it by."""
+def _resources(stack: LocalStack, endpoint: str) -> list[str]:
+    """One line per resource a client can name: logical id, type and what to call it by (an API: its URL)."""
+    from sluice.local.apigateway.edge import api_url  # noqa: PLC0415
     from sluice.local.errors import LocalStackError  # noqa: PLC0415
 
-    rows = []
+    rows = [(api.logical_id, stack.template.resources[api.logical_id].type, api_url(api, endpoint))
+            for api in (stack.world.apis.apis if stack.world.apis else ())]
     for decl in stack.template.of_type(*NAMED_TYPES):
         try:
             rows.append((decl.logical_id, decl.type, str(stack.template.ref(decl.logical_id))))

@@ -14,7 +14,8 @@ step needing only what comes before it:
 5. the Lambda API, the S3 wiring, the SQS queues, the DynamoDB stream store, the event sources
    (pollers of queues and streams, rule schedules, EventBridge Scheduler, Pipes) and the SNS
    fan-out;
-6. the reactions to AWS calls, listening on the botocore hooks.
+6. the reactions to AWS calls, listening on the botocore hooks; the template's APIs
+   (`sluice.local.apigateway`, SAM's implicit ones declared by `LocalStack` beforehand).
 
 Every context entered (moto, hooks, patches of moto's clocks) is left by `exit`, in reverse order.
 
@@ -39,21 +40,26 @@ from sluice.asl import Engine
 from sluice.asl.clock import VirtualClock
 from sluice.asl.tasks.dispatch import TaskDispatcher
 from sluice.local.adapters.moto_backends import (
+    MotoPipeStore,
     MotoQueueStore,
     lazy_kms_key_pairs,
     object_size,
+    one_model_loader,
     prefix_filtered_version_listing,
     rule_targets_left_to_moto,
     virtual_time,
 )
-from sluice.local.clients import Clients
+from sluice.local.apigateway.resources import HTTP_API, REST_API
+from sluice.local.clients import Clients, shared_model_loader
 from sluice.local.delivery import Deliverer
 from sluice.local.dynamodb.poller import DynamoDBStreamPoller
 from sluice.local.dynamodb.streams import DynamoDBStreams
+from sluice.local.dynamodb.ttl import TimeToLive
 from sluice.local.env_vars import apply_env_vars
 from sluice.local.errors import StackError, TemplateError
 from sluice.local.eventbridge.bus import EventRouter
 from sluice.local.eventbridge.catalog import RuleCatalog
+from sluice.local.eventbridge.pipes.catalog import PipeCatalog
 from sluice.local.eventbridge.rules import routed
 from sluice.local.eventbridge.scheduler.source import SchedulerSource
 from sluice.local.eventbridge.wiring import event_rules
@@ -87,14 +93,15 @@ from sluice.local.stepfunctions.statemachines import MachineSpec, register, stat
 from sluice.local.stepfunctions.tracing import TracingDispatcher, invocation_observer
 from sluice.local.template.model import SamTemplate
 from sluice.local.trace import Trace
-from sluice.local.wiring import unsupported_events, unsupported_resources
+from sluice.local.wiring import FUNCTION, sam_events, unsupported_events, unsupported_resources
 
 if TYPE_CHECKING:
     from sluice.api import StepFunctionsService
+    from sluice.local.apigateway.gateway import ApiGateway
 
 # Event types of functions and state machines the wiring connects (others are warned about).
 WIRED_EVENTS = ("S3", "EventBridgeRule", "CloudWatchEvent", "Schedule", "ScheduleV2", "SNS", "SQS", "Kinesis",
-                "DynamoDB")
+                "DynamoDB", "Api", "HttpApi")
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,8 @@ class World:
     queues: Queues
     sources: list[EventSource]
     reactions: Reactions
+    #: The template's REST and HTTP APIs (`sluice.local.apigateway`); None when it declares none.
+    apis: ApiGateway | None
 
 
 def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, faults: Faults, clients: Clients,
@@ -132,6 +141,8 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
     exit.enter_context(virtual_time(clock.now))
     exit.enter_context(prefix_filtered_version_listing())
     exit.enter_context(lazy_kms_key_pairs())
+    exit.enter_context(one_model_loader())
+    exit.enter_context(shared_model_loader())
     exit.enter_context(rule_targets_left_to_moto(routed))
     exit.enter_context(_region_default(region))
     log_capture = exit.enter_context(LogCapture())
@@ -182,26 +193,43 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
                       logical_id=names)
     streams = DynamoDBStreams(account=account, region=region, now=clock.now)
     exit.enter_context(streams.recording())
-    sources = [*_sources(host, streams), SchedulerSource(host, seed=seed)]
+    # The pipes (the template's and the API's) are a source, and answer the `pipes` API (the reactions).
+    sources = [*_sources(host, streams), (pipes := PipeCatalog(host, streams, MotoPipeStore(account, region))),
+               SchedulerSource(host, seed=seed)]
     fanout = TopicFanout(topic_subscriptions(template), queues=queues, deliverer=deliverer, trace=trace,
                          loop=clock.loop, now=clock.now, names=names,
                          content_deduplicated=content_deduplicated_topics(template), region=region)
     reactions = Reactions(trace=trace, loop=clock.loop, engine=engine, s3=s3, router=router, deliverer=deliverer,
-                          lambda_api=lambda_api, sns=fanout, sqs=SqsApi(queues, account=account), sources=sources,
-                          names=names)
+                          lambda_api=lambda_api, sns=fanout, sqs=SqsApi(queues, account=account), pipes=pipes,
+                          sources=sources, names=names)
     exit.enter_context(listening(FaultyCalls(faults, guard, reactions)))
     return World(log_capture=log_capture, runtime=runtime, engine=engine, stepfunctions=stepfunctions,
                  state_machines=state_machines,
                  deliverer=deliverer, invoker=invoker, router=router, lambda_api=lambda_api, s3=s3, queues=queues,
-                 sources=sources, reactions=reactions)
+                 sources=sources, reactions=reactions,
+                 apis=_apis(template, runtime=runtime, trace=trace, clock=clock, region=region, account=account,
+                            seed=seed))
+
+
+def _apis(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace, clock: VirtualClock, region: str,
+          account: str, seed: int | str) -> ApiGateway | None:
+    """The template's APIs served in-process, if it has any: most templates have none, and the
+    gateway's event and response models cost a tenth of a stack's start-up to import."""
+    if not any(template.of_type(REST_API, HTTP_API)) and not any(sam_events(template, FUNCTION, ("Api", "HttpApi"))):
+        return None
+    from sluice.local.apigateway.gateway import ApiGateway  # noqa: PLC0415
+    from sluice.local.apigateway.routes import read_apis  # noqa: PLC0415
+
+    return ApiGateway(read_apis(template), runtime=runtime, trace=trace, clock=clock, region=region, account=account,
+                      seed=seed)
 
 
 def _sources(host: SourceHost, streams: DynamoDBStreams) -> list[EventSource]:
-    """The DynamoDB streams (first: they wake their pollers), a poller per event source mapping (and
+    """The DynamoDB streams (first: they wake their pollers), Time to Live, a poller per event source mapping (and
     per SNS subscription of a polled queue), and the rule catalog (the template's rules stored in
     moto, kept in step with the API; it fires the scheduled ones)."""
     template = host.template
-    sources: list[EventSource] = [streams]
+    sources: list[EventSource] = [streams, TimeToLive(host, streams)]
     for mapping in [*source_mappings(template), *subscription_mappings(template)]:
         try:
             if mapping.kind == "sqs":
@@ -219,10 +247,6 @@ def _sources(host: SourceHost, streams: DynamoDBStreams) -> list[EventSource]:
     catalog = RuleCatalog(host)
     catalog.store()
     sources.append(catalog)
-    if any(template.of_type("AWS::Pipes::Pipe")):  # most templates have none, and pipes cost 0.2 s to import
-        from sluice.local.eventbridge.pipes.sources import pipe_sources  # noqa: PLC0415
-
-        sources.extend(pipe_sources(host, streams))
     return sources
 
 

@@ -4,7 +4,8 @@ Every observed write is recorded in the trace (with Powertools idempotency decis
 the wiring reacts — an object written to a bucket sends its S3 events, `PutEvents` is routed by
 the rules, a `Publish` reaches the topic's subscribers (`sluice.local.sns`), a `StartExecution` is followed in
 the trace, and event sources (pollers) wake up. Lambda's API over the template's functions
-(`sluice.local.lambda_.api`) and SQS's message operations (`sluice.local.sqs`) are answered in-process.
+(`sluice.local.lambda_.api`), SQS's message operations (`sluice.local.sqs`) and the `pipes` API
+(`sluice.local.eventbridge.pipes.catalog`) are answered in-process.
 
 Example:
     >>> with listening(Reactions(...)):
@@ -21,6 +22,7 @@ from sluice.asl import Engine
 from sluice.local.calls import describe, is_write
 from sluice.local.delivery import Deliverer, DeliveryError
 from sluice.local.eventbridge.bus import EventRouter
+from sluice.local.eventbridge.pipes.catalog import PipeCatalog
 from sluice.local.hooks import ApiCall
 from sluice.local.lambda_.api import LambdaApi
 from sluice.local.s3.events import ObjectChange, S3Wiring
@@ -36,7 +38,7 @@ class Reactions:
 
     def __init__(self, *, trace: Trace, loop: asyncio.AbstractEventLoop, engine: Engine, s3: S3Wiring,
                  router: EventRouter, deliverer: Deliverer, lambda_api: LambdaApi,
-                 sns: TopicFanout, sqs: SqsApi, sources: Sequence[EventSource],
+                 sns: TopicFanout, sqs: SqsApi, pipes: PipeCatalog, sources: Sequence[EventSource],
                  names: Callable[[str], str | None]) -> None:
         self.trace = trace
         self.loop = loop
@@ -47,6 +49,7 @@ class Reactions:
         self.lambda_api = lambda_api
         self.sns = sns
         self.sqs = sqs
+        self.pipes = pipes
         self.sources = list(sources)
         self.names = names
         self.ledgers: set[str] = set()  # tables holding idempotency records (see sluice.local.calls)
@@ -56,6 +59,8 @@ class Reactions:
             return self.lambda_api.intercept(call)  # the template's functions (others: moto)
         if call.service == "sqs":
             return self.sqs.intercept(call)  # message state is sluice's own (sluice.local.sqs)
+        if call.service == "pipes":
+            return self.pipes.intercept(call)  # pipe states are sluice's (sluice.local.eventbridge.pipes.catalog)
         return None
 
     def observe(self, call: ApiCall) -> None:

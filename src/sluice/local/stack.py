@@ -24,10 +24,11 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sluice.asl.clock import VirtualClock
 from sluice.asl.execution import Execution
+from sluice.local.apigateway.resources import add_implicit_apis
 from sluice.local.builder import World, build_world
 from sluice.local.clients import Clients
 from sluice.local.delivery import DeliveryError
@@ -37,6 +38,10 @@ from sluice.local.faults import FaultPlan, Faults, load_plan
 from sluice.local.lambda_.invocation import Invocation
 from sluice.local.template.model import SamTemplate
 from sluice.local.trace import Activity, Trace
+
+if TYPE_CHECKING:
+    from sluice.local.apigateway.gateway import Body
+    from sluice.local.apigateway.responses import ApiResponse
 
 _ACTIVE: list[LocalStack] = []
 _NOT_STARTED = "the stack is not started: use `with LocalStack.from_template(...) as stack:`"
@@ -145,6 +150,7 @@ class LocalStack:
         return self
 
     def _start(self) -> None:
+        add_implicit_apis(self.template)  # SAM's ServerlessRestApi/ServerlessHttpApi, before anything names them
         self._world = build_world(self.template, clock=self.clock, trace=self.trace, faults=self.faults,
                                   clients=self._clients, names=self.logical_id, exit=self._exit, seed=self.seed,
                                   env_vars=self._env_vars, echo_logs=self._echo_logs)
@@ -270,6 +276,20 @@ class LocalStack:
         activity = self.trace.record("event", f"asynchronous invoke of {function}", ref=event)
         with self.trace.within(activity):
             return self.world.invoker.submit(function, {} if event is None else event)
+
+    def api_request(self, method: str, path_or_url: str, *, headers: Mapping[str, str] | None = None,
+                    body: Body = None, api: str | None = None) -> ApiResponse:
+        """Call one of the template's APIs (`Api`/`HttpApi` events, `DefinitionBody`) as a client
+        would: a URL from the Outputs, or a path under the stage of `api` (logical id or API id;
+        optional with one API). A mapping body is sent as JSON. Work the handler starts is left for
+        `run_until_idle()`.
+
+        Example: `stack.api_request("GET", "/hello").json()` → `{'message': 'hello world'}`."""
+        self._require_open()
+        if self.world.apis is None:
+            raise StackError("the template declares no API: no Api or HttpApi event, no AWS::Serverless::Api or "
+                             "AWS::Serverless::HttpApi")
+        return self.world.apis.request(method, path_or_url, headers=headers, body=body, api=api)
 
     def start_execution(self, state_machine: str, payload: Any = None, *, name: str | None = None) -> Execution:
         """Start an execution (logical id, name or ARN); it runs when the clock does."""

@@ -1,8 +1,13 @@
-"""boto3 clients, created on first use and reused across invocations of a warm Lambda environment.
+"""AWS clients, created on first use and reused across invocations of a warm Lambda environment.
 
 Creating a client costs ~20-50 ms (service model loading), so it is deferred to the first call that
 needs it and then cached. botocore's "standard" retry mode retries throttling and 5xx a few times inside
 the invocation before the error propagates (and AWS redelivers the event).
+
+The clients come from one shared botocore `Session` - what `boto3.client` does on boto3's default
+session, minus importing boto3 itself (its resource layer and s3transfer, ~0.15x of `import boto3` on a
+cold start; benchmarks/cold_start.py). They are the same botocore clients: same credential chain,
+retries, endpoint rules, and the hooks moto, the X-Ray patch and Powertools attach to botocore.
 
 Example:
     >>> clients.stepfunctions().start_execution(...)   # doctest: +SKIP
@@ -12,9 +17,9 @@ Example:
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-import boto3
+import botocore.session
 from botocore.config import Config
 
 if TYPE_CHECKING:
@@ -30,36 +35,45 @@ _SYNC_CONFIG = _CONFIG.merge(Config(read_timeout=310, retries={"mode": "standard
 
 
 @functools.cache
+def session() -> botocore.session.Session:
+    """The one botocore session every client is made from (credentials resolved once).
+
+    botocore-stubs type `create_client` as `BaseClient`; the casts below name the service's client type.
+    """
+    return botocore.session.get_session()
+
+
+@functools.cache
 def dynamodb() -> DynamoDBClient:
-    return boto3.client("dynamodb", config=_CONFIG)
+    return cast("DynamoDBClient", session().create_client("dynamodb", config=_CONFIG))
 
 
 @functools.cache
 def stepfunctions() -> SFNClient:
-    return boto3.client("stepfunctions", config=_CONFIG)
+    return cast("SFNClient", session().create_client("stepfunctions", config=_CONFIG))
 
 
 @functools.cache
 def stepfunctions_sync() -> SFNClient:
-    return boto3.client("stepfunctions", config=_SYNC_CONFIG)
+    return cast("SFNClient", session().create_client("stepfunctions", config=_SYNC_CONFIG))
 
 
 @functools.cache
 def s3() -> S3Client:
-    return boto3.client("s3", config=_CONFIG)
+    return cast("S3Client", session().create_client("s3", config=_CONFIG))
 
 
 @functools.cache
 def sns() -> SNSClient:
-    return boto3.client("sns", config=_CONFIG)
+    return cast("SNSClient", session().create_client("sns", config=_CONFIG))
 
 
 @functools.cache
 def sqs() -> SQSClient:
-    return boto3.client("sqs", config=_CONFIG)
+    return cast("SQSClient", session().create_client("sqs", config=_CONFIG))
 
 
 def reset() -> None:
     """Forget every cached client (tests create fresh ones inside each moto mock)."""
-    for factory in (dynamodb, stepfunctions, stepfunctions_sync, s3, sns, sqs):
+    for factory in (session, dynamodb, stepfunctions, stepfunctions_sync, s3, sns, sqs):
         factory.cache_clear()

@@ -308,6 +308,9 @@ def unwrap_replay(event: Any) -> tuple[Mapping[str, Any], Replay | None]:
         raise InvalidEvent(f"an event must be a JSON object, not {type(event).__name__}")
     if "replay" in event and "event" in event:
         request = parse(ReplayRequest, event, "replay request")
+        # The replay goes into the execution input as it is: text JSON cannot carry (a lone surrogate in
+        # `reason`) must set the request aside here, with its reason, not fail StartExecution later.
+        strict_json.dumps(request.replay.model_dump())
         return request.event, request.replay
     return event, None
 
@@ -353,6 +356,13 @@ class KinesisEnvelope(_Event):
     kinesis: _KinesisPayload
 
     def decode(self) -> StreamRecord:
+        # Lambda's Kinesis events name each record `<shard id>:<sequence number>` ("Using Lambda with
+        # Kinesis", sample event). The record's id, its batch's claim and its sink item all rest on that
+        # pair, so an envelope whose two halves disagree is not a Kinesis record: set aside, never guessed.
+        shard_id, _, sequence_number = self.event_id.partition(":")
+        if not shard_id or sequence_number != self.kinesis.sequence_number:
+            raise InvalidEvent(f"record {self.event_id}: eventID does not name its shard and sequence number "
+                               f"{self.kinesis.sequence_number!r} as Lambda's Kinesis events do")
         try:
             raw = base64.b64decode(self.kinesis.data, validate=True)
         except binascii.Error as exc:
@@ -363,7 +373,7 @@ class KinesisEnvelope(_Event):
             raise InvalidJson(f"record {self.event_id}: payload is not JSON: {exc}") from exc
         return StreamRecord(
             stream=self.event_source_arn.rsplit("/", 1)[-1],
-            shard_id=self.event_id.split(":", 1)[0],
+            shard_id=shard_id,
             sequence_number=self.kinesis.sequence_number,
             partition_key=self.kinesis.partition_key,
             data=data,

@@ -6,7 +6,7 @@ and replaced by `<field>_ref: {bucket, key, bytes}`. The S3 key is derived from 
 a redelivery overwrites the same object with the same bytes instead of leaking new ones.
 
 Example:
-    >>> offloader = Offloader("staging-bucket", clients.s3())                           # doctest: +SKIP
+    >>> offloader = Offloader("staging-bucket", clients.s3)                             # doctest: +SKIP
     >>> offloader.fit({"id": "r1", "data": big}, "data", "events-stream", "r1", 65536)   # doctest: +SKIP
     {'id': 'r1', 'data_ref': {'bucket': 'staging-bucket', 'key': 'offload/events-stream/<sha256>.json',
                               'bytes': 91234}}
@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sluice_runtime.errors import ConfigurationError
@@ -33,9 +34,13 @@ def encoded_size(value: Any) -> int:
 
 
 class Offloader:
-    """Writes oversized payload fields to the staging bucket and returns references."""
+    """Writes oversized payload fields to the staging bucket and returns references.
 
-    def __init__(self, bucket: str | None, client: S3Client) -> None:
+    `client` is a factory, called on the first offload: most records fit, and an S3 client built for
+    nothing costs S3's large service model on every cold start.
+    """
+
+    def __init__(self, bucket: str | None, client: Callable[[], S3Client]) -> None:
         self._bucket = bucket
         self._client = client
 
@@ -47,6 +52,6 @@ class Offloader:
             raise ConfigurationError("STAGING_BUCKET is not set: cannot pass a large payload by reference")
         body = canonical_json(entry[field]).encode()
         key = f"offload/{pipeline}/{hashlib.sha256(identity.encode()).hexdigest()}.json"
-        self._client.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType="application/json")
+        self._client().put_object(Bucket=self._bucket, Key=key, Body=body, ContentType="application/json")
         rest = {name: value for name, value in entry.items() if name != field}
         return {**rest, f"{field}_ref": {"bucket": self._bucket, "key": key, "bytes": len(body)}}

@@ -11,7 +11,7 @@ ASCII JSON (non-ASCII as `\\u` escapes): the input being set aside may be exactl
 as UTF-8 (a lone surrogate), and setting it aside must not fail the same way.
 
 Example:
-    >>> sink = Quarantine("quarantine-bucket", topic_arn, clients.s3(), clients.sns())  # doctest: +SKIP
+    >>> sink = Quarantine("quarantine-bucket", topic_arn, clients.s3, clients.sns)  # doctest: +SKIP
     >>> sink.set_aside(UnknownRoute("no pipeline for s3://raw/tmp/x"), event,
     ...                record_id="s3://raw/tmp/x", pipeline=None)                          # doctest: +SKIP
     's3://quarantine-bucket/quarantine/unknown_route/ingest/....json'
@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -95,9 +96,19 @@ def _announce(report: SetAsideReport, location: str, metric: Metric) -> None:
 
 
 class Quarantine:
-    """S3 quarantine (+ optional SNS alert) for ingest, router and stream inputs."""
+    """S3 quarantine (+ optional SNS alert) for ingest, router and stream inputs.
 
-    def __init__(self, bucket: str | None, topic_arn: str | None, s3: S3Client, sns: SNSClient | None) -> None:
+    The clients are factories, called on the first set-aside: every invocation hands its sink to the
+    dispatcher, but most never use it, and each client costs its service model on a cold start.
+    """
+
+    def __init__(
+        self,
+        bucket: str | None,
+        topic_arn: str | None,
+        s3: Callable[[], S3Client],
+        sns: Callable[[], SNSClient] | None,
+    ) -> None:
         self._bucket, self._topic_arn, self._s3, self._sns = bucket, topic_arn, s3, sns
 
     def set_aside(
@@ -115,15 +126,16 @@ class Quarantine:
         digest = hashlib.sha256(ascii_json([record_id, payload]).encode()).hexdigest()[:32]
         key = f"quarantine/{report.reason}/{report.function}/{digest}.json"
         document = {"report": report.model_dump(), "payload": payload}
-        self._s3.put_object(
+        alerts = self._sns() if self._topic_arn and self._sns is not None else None
+        self._s3().put_object(
             Bucket=self._bucket,
             Key=key,
             Body=ascii_json(document).encode(),
             ContentType="application/json",
         )
         location = f"s3://{self._bucket}/{key}"
-        if self._topic_arn and self._sns is not None:
-            self._sns.publish(
+        if alerts is not None and self._topic_arn:
+            alerts.publish(
                 TopicArn=self._topic_arn,
                 Subject=f"sluice: {report.reason} in {report.function}"[:100],
                 Message=ascii_json({**report.model_dump(), "location": location}),
@@ -133,9 +145,12 @@ class Quarantine:
 
 
 class DeadLetter:
-    """FIFO dead-letter queue for the ordered function (same message group, body untouched)."""
+    """FIFO dead-letter queue for the ordered function (same message group, body untouched).
 
-    def __init__(self, queue_url: str | None, sqs: SQSClient) -> None:
+    `sqs` is a factory, called on the first dead-lettered message (most messages start a pipeline).
+    """
+
+    def __init__(self, queue_url: str | None, sqs: Callable[[], SQSClient]) -> None:
         self._queue_url, self._sqs = queue_url, sqs
 
     def set_aside(
@@ -156,7 +171,7 @@ class DeadLetter:
             "sluice-function": report.function,
             "sluice-pipeline": report.pipeline or "-",
         }
-        self._sqs.send_message(
+        self._sqs().send_message(
             QueueUrl=self._queue_url,
             MessageBody=payload if isinstance(payload, str) else ascii_json({"payload": payload}),
             MessageGroupId=group or "sluice-unknown-group",

@@ -14,7 +14,7 @@
 (`DescribeExecution`); Express executions cannot be described, so for them the answer is "not known".
 
 Example:
-    >>> starter = Starter(clients.stepfunctions())                         # doctest: +SKIP
+    >>> starter = Starter(clients.stepfunctions(), clients.stepfunctions_sync)  # doctest: +SKIP
     >>> starter.start(arn, ExecutionType.STANDARD, "raw-objects-3f2a...", {"records": []})  # doctest: +SKIP
     StartResult(execution_name='raw-objects-3f2a...', execution_arn='arn:...', status='started', output=None)
 """
@@ -22,7 +22,7 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -72,11 +72,15 @@ def execution_arn(state_machine_arn: str, name: str) -> str:
 
 
 class Starter:
-    """Starts executions; `sync_client` needs a read timeout above Express' 5-minute limit."""
+    """Starts executions; `sync_client` needs a read timeout above Express' 5-minute limit.
 
-    def __init__(self, client: SFNClient, sync_client: SFNClient | None = None) -> None:
+    `sync_client` is a factory, called on the first `express_sync` start: most functions never start a
+    synchronous execution, and a client costs its service model and endpoint rules (cold start).
+    """
+
+    def __init__(self, client: SFNClient, sync_client: Callable[[], SFNClient] | None = None) -> None:
         self._client = client
-        self._sync_client = sync_client or client
+        self._sync_client = sync_client or (lambda: client)
 
     def start(
         self, state_machine_arn: str, execution_type: ExecutionType, name: str, document: Mapping[str, Any]
@@ -110,7 +114,7 @@ class Starter:
         return StartResult(execution_name=name, execution_arn=arn, status="already_started")
 
     def _start_sync(self, state_machine_arn: str, name: str, body: str) -> StartResult:
-        response = self._sync_client.start_sync_execution(stateMachineArn=state_machine_arn, name=name, input=body)
+        response = self._sync_client().start_sync_execution(stateMachineArn=state_machine_arn, name=name, input=body)
         status = response["status"]
         if status != "SUCCEEDED":
             raise ExecutionFailed(

@@ -1,6 +1,6 @@
 """Build the runtime objects from the environment, once per Lambda execution environment.
 
-Importing this module costs boto3 and nothing more. The pydantic-based runtime (registry, models,
+Importing this module costs botocore and nothing more. The pydantic-based runtime (registry, models,
 ledger, dispatcher: pydantic alone is ~0.4x of `import boto3`) is imported and built on the first
 call, then cached for the life of the environment; `benchmarks/cold_start.py` reports both the
 import and the first-call figure. `reset()` drops the cache (tests, after changing the environment).
@@ -43,8 +43,9 @@ def dispatcher() -> Dispatcher:
     return Dispatcher(
         registry=load_registry,
         ledger=Ledger(config.idempotency_table, clients.dynamodb(), config.idempotency_ttl_seconds),
-        starter=Starter(clients.stepfunctions(), clients.stepfunctions_sync()),
-        offloader=Offloader(config.staging_bucket, clients.s3()),
+        # Clients a start may never need (StartSyncExecution, an offload) are built on first use.
+        starter=Starter(clients.stepfunctions(), clients.stepfunctions_sync),
+        offloader=Offloader(config.staging_bucket, clients.s3),
     )
 
 
@@ -53,15 +54,16 @@ def quarantine() -> Quarantine:
     from sluice_runtime.quarantine import Quarantine  # noqa: PLC0415
 
     config = settings()
-    sns = clients.sns() if config.alerts_topic_arn else None
-    return Quarantine(config.quarantine_bucket, config.alerts_topic_arn, clients.s3(), sns)
+    # The sink is built for every invocation but used only to set an input aside: clients on first use.
+    sns = clients.sns if config.alerts_topic_arn else None
+    return Quarantine(config.quarantine_bucket, config.alerts_topic_arn, clients.s3, sns)
 
 
 @functools.cache
 def dead_letter() -> DeadLetter:
     from sluice_runtime.quarantine import DeadLetter  # noqa: PLC0415
 
-    return DeadLetter(settings().ordered_dlq_url, clients.sqs())
+    return DeadLetter(settings().ordered_dlq_url, clients.sqs)
 
 
 def reset() -> None:

@@ -226,9 +226,8 @@ def _maybe_large(value: Any) -> bool:
         if isinstance(item, str):
             budget -= len(item)
         elif isinstance(item, dict):
-            budget -= 4 * len(item)
+            budget -= 4 * len(item) + sum(map(len, item))
             stack.extend(item.values())
-            budget -= sum(len(key) for key in item)
         elif isinstance(item, list):
             budget -= len(item)
             stack.extend(item)

@@ -7,10 +7,15 @@ moto 5.2 (5.2.5); `pyproject.toml` asks for `>=5.1`:
 - `sqs_backends[account][region]`: `queues`, `Queue.attributes`, `get_queue_attributes` — the
   queues' configuration (`MotoQueueStore`); message state never comes from moto;
 - `s3_backends[account]["aws"].get_object`: an object version's size (`object_size`);
-- `moto.sqs.models.unix_time`/`unix_time_millis`, `moto.kinesis.models.utcnow` and
-  `moto.scheduler.models.unix_time`/`utcnow`: the time functions those modules imported,
+- `pipes_backends[account][region]`: `pipes` (`Pipe`: the definition's attributes, `arn`, `tags`,
+  `creation_time`, `last_modified_time`), `create_pipe`, `update_pipe`, `delete_pipe` — the pipes'
+  definitions and tags (`MotoPipeStore`); their states are sluice's (`sluice.local.eventbridge.pipes`);
+- `moto.sqs.models.unix_time`/`unix_time_millis`, `moto.kinesis.models.utcnow`,
+  `moto.scheduler.models.unix_time`/`utcnow` and `moto.pipes.models.utcnow`: the time functions those modules imported,
   replaced by the stack's virtual clock while it is open
   (`virtual_time`);
+- `moto.core.utils.create_loader`: the model loader moto makes per service, one for all of them
+  while the stack is open (`one_model_loader`);
 - `moto.kms.models.generate_private_key`: the key pair moto gives every KMS key when it is
   created, made on first use instead (`lazy_kms_key_pairs`);
 - `moto.dynamodb.models.table.StreamShard` (`add`, `items`, `starting_sequence_number`) and
@@ -92,6 +97,61 @@ class MotoQueueStore:
         return sqs_backends[self.account][self.region].queues.get(name)
 
 
+#: `DescribePipe`'s members, by the attribute of moto's `Pipe` that holds each.
+_PIPE_MEMBERS = {"Name": "name", "Arn": "arn", "Description": "description", "DesiredState": "desired_state",
+                 "Source": "source", "SourceParameters": "source_parameters", "Enrichment": "enrichment",
+                 "EnrichmentParameters": "enrichment_parameters", "Target": "target",
+                 "TargetParameters": "target_parameters", "RoleArn": "role_arn", "Tags": "tags",
+                 "LogConfiguration": "log_configuration", "KmsKeyIdentifier": "kms_key_identifier",
+                 "CreationTime": "creation_time", "LastModifiedTime": "last_modified_time"}
+
+
+class MotoPipeStore:
+    """The pipes' definitions and tags, kept in moto's `pipes` backend (so that its
+    `TagResource`/`ListTagsForResource` and the template's provisioned pipes share one store)."""
+
+    def __init__(self, account: str, region: str) -> None:
+        self.account = account
+        self.region = region
+
+    def names(self) -> list[str]:
+        return sorted(self._backend().pipes)
+
+    def get(self, name: str) -> dict[str, Any] | None:
+        """The pipe's definition with `DescribePipe`'s names (no state), or None."""
+        pipe = self._backend().pipes.get(name)
+        if pipe is None:
+            return None
+        members = {member: getattr(pipe, attribute) for member, attribute in _PIPE_MEMBERS.items()}
+        return {member: value for member, value in members.items() if value is not None}
+
+    def put(self, definition: dict[str, Any]) -> None:
+        """Create the pipe, or replace the definition of the one of that name (`Source` is kept)."""
+        backend = self._backend()
+        fields = {attribute: definition.get(member) for member, attribute in _PIPE_MEMBERS.items()
+                  if attribute not in ("arn", "creation_time", "last_modified_time")}
+        name = fields.pop("name")
+        if name not in backend.pipes:
+            backend.create_pipe(name=name, **fields)
+            return
+        fields.pop("source")
+        fields.pop("tags")
+        backend.update_pipe(name=name, **fields)
+        pipe = backend.pipes[name]
+        # moto's update keeps what is None; an update that removes an enrichment or a description stores nothing.
+        for attribute in ("description", "enrichment", "enrichment_parameters", "source_parameters",
+                          "target_parameters", "log_configuration", "kms_key_identifier"):
+            setattr(pipe, attribute, fields[attribute])
+
+    def delete(self, name: str) -> None:
+        self._backend().pipes.pop(name, None)
+
+    def _backend(self) -> Any:
+        from moto.pipes.models import pipes_backends  # noqa: PLC0415 - moto is loaded by the stack already
+
+        return pipes_backends[self.account][self.region]
+
+
 @contextmanager
 def rule_targets_left_to_moto(routed: Callable[[str], bool]) -> Iterator[None]:
     """Stop moto delivering `PutEvents` to the targets whose ARN `routed` says sluice's router
@@ -147,6 +207,7 @@ def virtual_time(now: Callable[[], float]) -> Iterator[None]:
         stack.enter_context(_virtual_sqs_time(now))
         stack.enter_context(_virtual_kinesis_time(now))
         stack.enter_context(_virtual_scheduler_time(now))
+        stack.enter_context(_virtual_pipes_time(now))
         yield
 
 
@@ -199,6 +260,36 @@ def _virtual_scheduler_time(now: Callable[[], float]) -> Iterator[None]:
         yield
     finally:
         namespace.update(saved)
+
+
+@contextmanager
+def _virtual_pipes_time(now: Callable[[], float]) -> Iterator[None]:
+    """moto's pipes stamp `CreationTime`/`LastModifiedTime`: on the stack's clock, as every other time."""
+    from moto.pipes import models  # noqa: PLC0415 - moto is loaded by the stack already
+
+    namespace = vars(models)
+    saved = namespace["utcnow"]
+    namespace["utcnow"] = lambda: datetime.fromtimestamp(now(), tz=UTC).replace(tzinfo=None)
+    try:
+        yield
+    finally:
+        namespace["utcnow"] = saved
+
+
+@contextmanager
+def one_model_loader() -> Iterator[None]:
+    """moto reads each service's model (for parsing requests, serialising responses and errors)
+    with a new `Loader` per service, each listing botocore's data directory again; inside the block
+    they all use one (moto's own kind: botocore's models plus moto's extras)."""
+    from moto.core import loaders, utils  # noqa: PLC0415
+
+    original = vars(utils)["create_loader"]  # moto's own import of it, not a public name
+    shared = loaders.create_loader()
+    setattr(utils, "create_loader", lambda: shared)  # noqa: B010 - not a public attribute
+    try:
+        yield
+    finally:
+        setattr(utils, "create_loader", original)  # noqa: B010
 
 
 @contextmanager

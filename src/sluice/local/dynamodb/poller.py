@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sluice.local.dynamodb.streams import DynamoDBStreams
@@ -48,7 +49,10 @@ class DynamoDBStream:
     def _record(self, record: dict[str, Any]) -> ShardRecord:
         event = {**record, "eventSourceARN": self.stream_arn}
         body = record["dynamodb"]
-        return ShardRecord(str(body["SequenceNumber"]), float(body["ApproximateCreationDateTime"]), event, event)
+        # The item's key orders its changes ("Using Lambda with DynamoDB": with ParallelizationFactor,
+        # "Lambda still maintains in-order processing at the item (partition and sort key) level").
+        return ShardRecord(str(body["SequenceNumber"]), float(body["ApproximateCreationDateTime"]), event, event,
+                           json.dumps(body["Keys"], sort_keys=True))
 
 
 class DynamoDBStreamPoller(ShardPoller):

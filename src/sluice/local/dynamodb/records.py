@@ -10,6 +10,8 @@ What AWS documents, and this module encodes:
 - `StreamViewType` decides what `dynamodb` holds besides `Keys`: KEYS_ONLY nothing, NEW_IMAGE the
   item after the write, OLD_IMAGE the item before it, NEW_AND_OLD_IMAGES both;
 - `ApproximateCreationDateTime` is in UNIX epoch seconds, rounded down to the second;
+- a deletion by Time to Live carries `userIdentity` {"type": "Service", "principalId":
+  "dynamodb.amazonaws.com"} ("DynamoDB Streams and Time to Live"); other records have none;
 - `SizeBytes` follows the item-size rules of "Item sizes and formats" (attribute names and values,
   applied to the keys and the images the record carries) — AWS does not document the exact sum,
   so it is an approximation.
@@ -58,8 +60,14 @@ class ItemChange:
         return "REMOVE" if self.new is None else "MODIFY"
 
 
-def stream_record(change: ItemChange, *, sequence: str, at: float) -> dict[str, Any]:
-    """The stream record of `change` (a change that changed something: see `ItemChange.event_name`)."""
+#: Who deleted an item that Time to Live expired.
+TTL_IDENTITY = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+
+
+def stream_record(change: ItemChange, *, sequence: str, at: float,
+                  user_identity: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The stream record of `change` (a change that changed something: see `ItemChange.event_name`),
+    made by `user_identity` when a service made it (Time to Live: `TTL_IDENTITY`)."""
     item = change.new if change.new is not None else change.old
     if item is None or change.event_name is None:
         raise ValueError(f"a write that changed nothing has no stream record ({change.stream_arn})")
@@ -74,7 +82,7 @@ def stream_record(change: ItemChange, *, sequence: str, at: float) -> dict[str, 
     if change.old is not None and change.view_type in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
         body["OldImage"] = dict(change.old)
     body["SizeBytes"] = sum(item_size(body[part]) for part in ("Keys", "NewImage", "OldImage") if part in body)
-    return {
+    record = {
         # Unique per table and position, and the same on every run (AWS's are opaque hex strings;
         # the stream's label is the wall-clock time moto created it at, so it is left out).
         "eventID": uuid.uuid5(uuid.NAMESPACE_URL, f"{change.stream_arn.split('/stream/')[0]}#{sequence}").hex,
@@ -84,6 +92,9 @@ def stream_record(change: ItemChange, *, sequence: str, at: float) -> dict[str, 
         "awsRegion": change.region,
         "dynamodb": body,
     }
+    if user_identity is not None:
+        record["userIdentity"] = dict(user_identity)
+    return record
 
 
 def item_size(item: Image) -> int:

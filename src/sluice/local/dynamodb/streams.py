@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sluice.local.adapters.moto_backends import dynamodb_stream_writes, stream_shard
-from sluice.local.dynamodb.records import ItemChange, stream_record
+from sluice.local.dynamodb.records import TTL_IDENTITY, ItemChange, stream_record
 from sluice.local.errors import StackError
 from sluice.local.hooks import ApiCall
 from sluice.local.sources import EventSource
@@ -54,12 +54,22 @@ class DynamoDBStreams(EventSource):
         self.now = now
         self._watchers: dict[str, list[Callable[[], None]]] = {}
         self._seen: dict[str, int] = {}
+        self._service_deletion = False
 
     @contextmanager
     def recording(self) -> Iterator[None]:
         """Make the records of every write while the block runs (the stack keeps it open)."""
         with dynamodb_stream_writes(self._record), _regional_streams_endpoint():
             yield
+
+    @contextmanager
+    def deleted_by_service(self) -> Iterator[None]:
+        """The deletions in the block are Time to Live's (their records carry its `userIdentity`)."""
+        self._service_deletion = True
+        try:
+            yield
+        finally:
+            self._service_deletion = False
 
     def shard_id(self, stream_arn: str) -> str:
         return self._shard(stream_arn)[0]
@@ -94,7 +104,8 @@ class DynamoDBStreams(EventSource):
                     callback()
 
     def _record(self, change: ItemChange, sequence: str) -> dict[str, Any]:
-        return stream_record(change, sequence=sequence, at=self.now())
+        identity = TTL_IDENTITY if self._service_deletion and change.event_name == "REMOVE" else None
+        return stream_record(change, sequence=sequence, at=self.now(), user_identity=identity)
 
     def _shard(self, stream_arn: str) -> tuple[str, list[dict[str, Any]]]:
         parts = stream_arn.split(":", 5)

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from botocore.model import OperationModel, ServiceModel
 
 #: botocore names of the services `sluice up` serves.
-SERVICES = ("s3", "dynamodb", "sqs", "sns", "kinesis", "events", "scheduler", "lambda", "stepfunctions", "logs")
+SERVICES = ("s3", "dynamodb", "sqs", "sns", "kinesis", "events", "scheduler", "pipes", "lambda", "stepfunctions",
+            "logs")
 _CREDENTIAL = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 _LABEL = re.compile(r"\{([^}]+?)(\+?)\}")
 # `bucket.s3.amazonaws.com`, `bucket.s3.us-east-1.localhost.localstack.cloud`, `bucket.localhost`.

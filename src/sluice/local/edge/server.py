@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
 from sluice.http_endpoint import HttpEndpoint, endpoint_of
+from sluice.local.apigateway.edge import edge_answer
 from sluice.local.edge.gateway import EdgeClients, Gateway
 from sluice.local.edge.log import TraceLog
 from sluice.local.edge.messages import HttpAnswer, HttpRequest
@@ -92,6 +93,8 @@ class EdgeServer(HttpEndpoint):
             if request.method == "GET" and request.path == STATE_PATH:
                 state = snapshot(self.stack, endpoint=self.url)
                 result = HttpAnswer(200, {"Content-Type": "application/json"}, state.model_dump_json().encode())
+            elif self.stack.world.apis and (api_answer := edge_answer(self.stack.world.apis, request)) is not None:
+                result = api_answer  # a request to one of the template's APIs, before AWS routing
             else:
                 result = await self.gateway.answer(request)
         except Exception as error:  # a sluice bug: answered and logged, and the world carries on

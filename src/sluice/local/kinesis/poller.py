@@ -86,7 +86,7 @@ class KinesisStream:
         filterable: dict[str, Any] = {}  # "Kinesis event source mappings only support filtering on the data key"
         with contextlib.suppress(ValueError):  # not JSON (or not UTF-8): no `data` pattern matches
             filterable["data"] = json.loads(record["Data"])
-        return ShardRecord(str(record["SequenceNumber"]), arrival, event, filterable)
+        return ShardRecord(str(record["SequenceNumber"]), arrival, event, filterable, str(record["PartitionKey"]))
 
 
 class KinesisPoller(ShardPoller):

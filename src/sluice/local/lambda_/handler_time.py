@@ -18,14 +18,33 @@ Example:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import ModuleType
 
-import time_machine
+
+def _time_machine() -> ModuleType:
+    """`time_machine`, imported without pytest outside a test run: it imports pytest (~0.2 s) only
+    to offer its fixture, which a process that is not running pytest never uses. Under pytest it is
+    imported as is (pytest is already loaded, and its plugin needs the fixture)."""
+    if "pytest" in sys.modules:
+        import time_machine  # noqa: PLC0415
+
+        return time_machine
+    sys.modules["pytest"] = None  # type: ignore[assignment] # `import pytest` raises ImportError
+    try:
+        import time_machine  # noqa: PLC0415
+    finally:
+        del sys.modules["pytest"]
+    return time_machine
+
+
+_TIME_MACHINE = _time_machine()
 
 
 @contextmanager
 def handler_clock(now: float) -> Iterator[None]:
     """Run the block with the wall clock at `now` (epoch seconds), ticking."""
-    with time_machine.travel(now, tick=True):
+    with _TIME_MACHINE.travel(now, tick=True):
         yield

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+from sluice.local.apigateway.resources import ApiKind
 from sluice.local.dynamodb.resources import SimpleTableKind, TableKind
 from sluice.local.eventbridge.pipes.resources import PipeKind
 from sluice.local.eventbridge.resources import EventBusKind, RuleKind
@@ -38,7 +39,7 @@ _EMULATED: tuple[Kind, ...] = (
     BucketKind(), TableKind(), SimpleTableKind(), QueueKind(), StreamKind(), TopicKind(), SubscriptionKind(),
     EventBusKind(), RuleKind(), KeyKind(), AliasKind(), SsmParameterKind(), LogGroupKind(), FunctionKind(),
     LayerKind(), StateMachineKind(), ActivityKind(), EventSourceMappingKind(), RoleKind(), FunctionVersionKind(),
-    FunctionAliasKind(), ScheduleKind(), ScheduleGroupKind(), PipeKind(),
+    FunctionAliasKind(), ScheduleKind(), ScheduleGroupKind(), PipeKind(), ApiKind(),
 )
 KINDS: dict[str, Kind] = {resource_type: kind for kind in _EMULATED for resource_type in kind.types}
 

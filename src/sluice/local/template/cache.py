@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import marshal
 import os
 import sys
@@ -106,9 +107,13 @@ def cache_directory() -> Path:
 def code_fingerprint() -> str:
     """Identifies the code that parses and declares templates: a change to it invalidates the cache."""
     import samtranslator  # noqa: PLC0415 - the package root only, not the translator (0.2 s)
-    import yaml  # noqa: PLC0415
 
-    digest = hashlib.sha256(f"{sys.version_info[:2]} {yaml.__version__} {samtranslator.__version__}".encode())
+    # PyYAML is named by its installed package file (an upgrade rewrites it), not imported: a
+    # template read from the cache needs no YAML parser at all.
+    yaml_spec = importlib.util.find_spec("yaml")
+    yaml_file = Path(yaml_spec.origin) if yaml_spec is not None and yaml_spec.origin else None
+    yaml_stamp = f"{yaml_file.stat().st_size}:{yaml_file.stat().st_mtime_ns}" if yaml_file else "no-yaml"
+    digest = hashlib.sha256(f"{sys.version_info[:2]} {yaml_stamp} {samtranslator.__version__}".encode())
     for source in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(source.read_bytes())
     return digest.hexdigest()

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sluice.local.errors import TemplateError
 
 CONFIG_NAMES = ("samconfig.toml", "samconfig.yaml", "samconfig.yml")
@@ -105,8 +103,8 @@ def _read(path: Path) -> dict[str, Any]:
     except OSError as error:
         raise TemplateError(f"cannot read: {error.strerror}", origin=str(path)) from error
     try:
-        document = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
-    except (tomllib.TOMLDecodeError, yaml.YAMLError) as error:
+        document = tomllib.loads(text) if path.suffix == ".toml" else _yaml_document(text)
+    except (tomllib.TOMLDecodeError, _InvalidYaml) as error:
         raise TemplateError(f"not valid {path.suffix.lstrip('.').upper()}: {error}", origin=str(path)) from error
     if not isinstance(document, dict):
         raise TemplateError("a SAM config file must be a table of environments", origin=str(path))
@@ -115,3 +113,16 @@ def _read(path: Path) -> dict[str, Any]:
 
 def _optional_str(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+class _InvalidYaml(ValueError):
+    """PyYAML's error, raised without importing PyYAML for a `samconfig.toml`."""
+
+
+def _yaml_document(text: str) -> Any:
+    import yaml  # noqa: PLC0415 - most projects' samconfig is TOML
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise _InvalidYaml(str(error)) from error

@@ -12,21 +12,26 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-from samtranslator.yaml_helper import intrinsics_multi_constructor
-
 from sluice.local.errors import TemplateError
 
 
-class _TemplateLoader(yaml.SafeLoader):
-    """SafeLoader plus CloudFormation's `!Tag` short forms."""
+@functools.cache
+def _template_loader() -> Any:
+    """SafeLoader plus CloudFormation's `!Tag` short forms - libyaml's (`CSafeLoader`, several
+    times faster) when PyYAML was built with it. Made on first parse: a template read from the
+    cache (`sluice.local.template.cache`) never imports PyYAML or the SAM translator's helper."""
+    import yaml  # noqa: PLC0415
+    from samtranslator.yaml_helper import intrinsics_multi_constructor  # noqa: PLC0415
 
-
-_TemplateLoader.add_multi_constructor("!", intrinsics_multi_constructor)
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader: Any = type("_TemplateLoader", (base,), {})
+    loader.add_multi_constructor("!", intrinsics_multi_constructor)
+    return loader
 
 
 def load_template_file(path: Path) -> dict[str, Any]:
@@ -65,8 +70,10 @@ def _parse(text: str, origin: str) -> Any:
                 f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})", origin=origin
             ) from error
     else:
+        import yaml  # noqa: PLC0415
+
         try:
-            document = yaml.load(text, Loader=_TemplateLoader)
+            document = yaml.load(text, Loader=_template_loader())
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark
             position = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""

@@ -23,20 +23,17 @@ from __future__ import annotations
 from sluice.local.dynamodb.poller import DynamoDBStream, table_name
 from sluice.local.dynamodb.streams import DynamoDBStreams
 from sluice.local.eventbridge.pipes.pipeline import Pipeline
+from sluice.local.eventbridge.pipes.resumable import Positions, ResumableStreamSource
 from sluice.local.eventbridge.pipes.spec import PipeSpec
-from sluice.local.eventbridge.pipes.streams import StreamPipeSource
 from sluice.local.sources import SourceHost
 
 
-class DynamoDBPipeSource(StreamPipeSource):
+class DynamoDBPipeSource(ResumableStreamSource):
     """A pipe on a table's stream: wakes when a write adds records to it."""
 
-    def __init__(self, host: SourceHost, spec: PipeSpec, pipeline: Pipeline, streams: DynamoDBStreams) -> None:
+    def __init__(self, host: SourceHost, spec: PipeSpec, pipeline: Pipeline, *, streams: DynamoDBStreams,
+                 resume: Positions | None = None) -> None:
         table = table_name(spec.source.arn)
         stream = DynamoDBStream(streams, spec.source.arn, f"DynamoDB stream {host.logical_id(table) or table}")
-        super().__init__(host, spec, pipeline, stream)
-        streams.watch(spec.source.arn, self._grew)
-
-    def _grew(self) -> None:
-        for shard in self.shards:
-            self.written(shard)
+        super().__init__(host, spec, pipeline, stream, resume=resume)
+        streams.watch(spec.source.arn, self.start)  # every shard may have grown

@@ -12,13 +12,15 @@ Example:
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from sluice.local.errors import StackError
 from sluice.local.eventbridge.pipes.pipeline import Pipeline
 from sluice.local.eventbridge.pipes.records import kinesis_record
+from sluice.local.eventbridge.pipes.resumable import Positions, ResumableStreamSource
 from sluice.local.eventbridge.pipes.spec import PipeSpec
-from sluice.local.eventbridge.pipes.streams import StreamPipeSource
 from sluice.local.hooks import ApiCall
 from sluice.local.lambda_.stream_poller import ShardRecord
 from sluice.local.sources import SourceHost
@@ -37,12 +39,15 @@ class KinesisPipeStream:
         self.name = self.stream_arn.rsplit("/", 1)[-1]
         self.title = f"Kinesis {host.logical_id(self.name) or self.name}"
         settings = spec.source.stream
-        self.start = (datetime.fromisoformat(settings.starting_timestamp)
-                      if settings is not None and settings.starting_position == "AT_TIMESTAMP"
-                      and settings.starting_timestamp else None)
+        self.start = (settings.starting_timestamp
+                      if settings is not None and settings.starting_position == "AT_TIMESTAMP" else None)
 
     def shards(self) -> list[str]:
-        return [shard["ShardId"] for shard in self.host.client("kinesis").list_shards(StreamName=self.name)["Shards"]]
+        try:
+            shards = self.host.client("kinesis").list_shards(StreamName=self.name)["Shards"]
+        except ClientError as error:  # a stream that is not in the stack
+            raise StackError(f"stream {self.stream_arn}: {error.response['Error'].get('Message', error)}") from None
+        return [shard["ShardId"] for shard in shards]
 
     def read(self, shard: str, after: str | None, limit: int) -> list[ShardRecord]:
         kinesis = self.host.client("kinesis")
@@ -69,15 +74,17 @@ class KinesisPipeStream:
         event = kinesis_record(record, shard_id=shard, stream_arn=self.stream_arn, role_arn=self.spec.role_arn,
                                region=self.host.region)
         # The pipeline filters the record itself (`records.decoded`), so `filterable` is the event.
-        return ShardRecord(str(record["SequenceNumber"]), float(event["approximateArrivalTimestamp"]), event, event)
+        return ShardRecord(str(record["SequenceNumber"]), float(event["approximateArrivalTimestamp"]), event, event,
+                           str(record["PartitionKey"]))
 
 
-class KinesisPipeSource(StreamPipeSource):
+class KinesisPipeSource(ResumableStreamSource):
     """A pipe on a Kinesis stream: wakes on `PutRecord`/`PutRecords` to one of its shards."""
 
-    def __init__(self, host: SourceHost, spec: PipeSpec, pipeline: Pipeline) -> None:
+    def __init__(self, host: SourceHost, spec: PipeSpec, pipeline: Pipeline, *,
+                 resume: Positions | None = None) -> None:
         self.kinesis = KinesisPipeStream(host, spec)
-        super().__init__(host, spec, pipeline, self.kinesis)
+        super().__init__(host, spec, pipeline, self.kinesis, resume=resume)
 
     def observe(self, call: ApiCall) -> None:
         if call.service != "kinesis" or call.operation not in ("PutRecord", "PutRecords"):

@@ -1,5 +1,6 @@
-"""`AWS::Pipes::Pipe`: named like CloudFormation names it, created in moto's `pipes` backend (so
-`DescribePipe`/`ListPipes` answer), run by sluice (`sluice.local.eventbridge.pipes.sources`).
+"""`AWS::Pipes::Pipe`: named like CloudFormation names it, created in moto's `pipes` backend (the
+store of the pipes' definitions and tags), run and answered for by sluice
+(`sluice.local.eventbridge.pipes.catalog`).
 
 `Ref` is the pipe's name and `Fn::GetAtt` answers `Arn`, `CurrentState`, `StateReason`,
 `CreationTime` and `LastModifiedTime` ("AWS::Pipes::Pipe", Return values).

@@ -7,6 +7,10 @@ ignored, as moto stores it; a value AWS would refuse (a batch size of 0, an unkn
 `InvocationType`, a filter pattern that is not valid) is a `TemplateError` naming the pipe and
 the property.
 
+The same checks read a pipe created or updated at run time (`definition_spec`, from the
+definition the `pipes` API stores: `sluice.local.eventbridge.pipes.catalog`), where what is wrong is
+a `SpecError` naming the property.
+
 Example:
     >>> [spec] = pipe_specs(template)
     >>> spec.source.arn, spec.target.arn, spec.source.batch_size
@@ -16,7 +20,9 @@ Example:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -57,7 +63,8 @@ class _StreamSource(_Properties):
     """Kinesis (and DynamoDB Streams) source parameters: the same fields in CloudFormation."""
 
     starting_position: Literal["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"] = Field(alias="StartingPosition")
-    starting_position_timestamp: str | None = Field(default=None, alias="StartingPositionTimestamp")
+    # An ISO 8601 string in CloudFormation, epoch seconds (a datetime in boto3) in the API.
+    starting_position_timestamp: datetime | None = Field(default=None, alias="StartingPositionTimestamp")
     batch_size: int = Field(default=100, ge=1, le=10_000, alias="BatchSize")
     window: int = Field(default=0, ge=0, le=300, alias="MaximumBatchingWindowInSeconds")
     # -1: retry until the records expire from the stream ("MaximumRetryAttempts", "MaximumRecordAgeInSeconds").
@@ -65,6 +72,7 @@ class _StreamSource(_Properties):
     max_age: int = Field(default=-1, ge=-1, le=604_800, alias="MaximumRecordAgeInSeconds")
     on_partial_failure: Literal["AUTOMATIC_BISECT"] | None = Field(default=None, alias="OnPartialBatchItemFailure")
     dead_letter: _DeadLetterConfig = Field(default_factory=_DeadLetterConfig, alias="DeadLetterConfig")
+    parallelization: int = Field(default=1, ge=1, le=10, alias="ParallelizationFactor")
 
 
 class _DynamoDBStreamSource(_StreamSource):
@@ -135,13 +143,15 @@ class StreamSettings:
     """How a stream source reads and gives up (Kinesis and DynamoDB Streams: `pipes.streams`)."""
 
     starting_position: str
-    starting_timestamp: str | None
+    starting_timestamp: datetime | None
     batch_size: int
     window: float
     max_retries: int
     max_age: int
     bisect: bool
     dead_letter_arn: str | None
+    #: Concurrent batches per shard, in order per partition key ("ParallelizationFactor").
+    parallelization: int = 1
 
 
 @dataclass(frozen=True)
@@ -185,9 +195,18 @@ class PipeSpec:
     enrichment: EnrichmentSpec | None = None
 
 
+class SpecError(ValueError):
+    """A pipe definition AWS would refuse: `message`, and the `property` (dotted path) it is about."""
+
+    def __init__(self, message: str, property: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.property = property
+
+
 def pipe_specs(template: SamTemplate) -> list[PipeSpec]:
     """Every pipe of the template (see the module docstring for what is checked)."""
-    return [_spec(template, decl) for decl in template.of_type(PIPE)]
+    return [_template_spec(template, decl) for decl in template.of_type(PIPE)]
 
 
 def service_of(arn: str) -> str:
@@ -195,23 +214,31 @@ def service_of(arn: str) -> str:
     return parts[2] if len(parts) > 5 else ""
 
 
-def _spec(template: SamTemplate, decl: ResourceDecl) -> PipeSpec:
+def _template_spec(template: SamTemplate, decl: ResourceDecl) -> PipeSpec:
     resolved = {key: template.prop(decl, key) for key in decl.properties}
     try:
-        properties = _PipeProperties.model_validate(resolved)
+        return definition_spec(resolved, logical_id=decl.logical_id, name=template.physical_name(decl.logical_id),
+                               arn=str(template.get_att(decl.logical_id, "Arn")))
+    except SpecError as error:
+        raise TemplateError(error.message, resource=decl.logical_id, property=error.property,
+                            origin=template.origin) from None
+
+
+def definition_spec(definition: Mapping[str, Any], *, logical_id: str, name: str, arn: str) -> PipeSpec:
+    """The pipe `definition` describes (CloudFormation's properties, or what `DescribePipe` returns:
+    the same names); `SpecError` when AWS would refuse it."""
+    try:
+        properties = _PipeProperties.model_validate(definition)
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise TemplateError(f"{first['msg']}", resource=decl.logical_id, property=where,
-                            origin=template.origin) from None
+        raise SpecError(f"{first['msg']}", ".".join(str(part) for part in first["loc"])) from None
     source = properties.source_parameters
     source_service = service_of(properties.source)
     stream = {"kinesis": source.kinesis, "dynamodb": source.dynamodb}.get(source_service)
     if source_service in _STREAM_PARAMETERS and stream is None:
         required = _STREAM_PARAMETERS[source_service]
-        raise TemplateError(f"a pipe from {properties.source} needs {required} (StartingPosition is required)",
-                            resource=decl.logical_id, property=f"SourceParameters.{required}",
-                            origin=template.origin)
+        raise SpecError(f"a pipe from {properties.source} needs {required} (StartingPosition is required)",
+                        f"SourceParameters.{required}")
     batching = stream or source.sqs
     target = properties.target_parameters
     target_service = service_of(properties.target)
@@ -224,12 +251,10 @@ def _spec(template: SamTemplate, decl: ResourceDecl) -> PipeSpec:
         enrichment = EnrichmentSpec(properties.enrichment, service_of(properties.enrichment),
                                     properties.enrichment_parameters.input_template)
     return PipeSpec(
-        logical_id=decl.logical_id, name=template.physical_name(decl.logical_id),
-        arn=str(template.get_att(decl.logical_id, "Arn")), role_arn=properties.role_arn,
+        logical_id=logical_id, name=name, arn=arn, role_arn=properties.role_arn,
         running=properties.desired_state == "RUNNING",
         source=SourceSpec(properties.source, source_service, batching.batch_size,
-                          float(batching.window), _filters(template, decl, source.filter_criteria),
-                          _stream(stream)),
+                          float(batching.window), _filters(source.filter_criteria), _stream(stream)),
         target=TargetSpec(properties.target, target_service, target.input_template, invocation.invocation_type,
                           parameters.get(target_service, {})),
         enrichment=enrichment)
@@ -240,17 +265,17 @@ def _stream(settings: _StreamSource | None) -> StreamSettings | None:
         return None
     return StreamSettings(settings.starting_position, settings.starting_position_timestamp, settings.batch_size,
                           float(settings.window), settings.max_retries, settings.max_age,
-                          settings.on_partial_failure == "AUTOMATIC_BISECT", settings.dead_letter.arn)
+                          settings.on_partial_failure == "AUTOMATIC_BISECT", settings.dead_letter.arn,
+                          settings.parallelization)
 
 
-def _filters(template: SamTemplate, decl: ResourceDecl, criteria: _FilterCriteria) -> list[Pattern]:
+def _filters(criteria: _FilterCriteria) -> list[Pattern]:
     patterns = []
     for index, entry in enumerate(criteria.filters):
         try:
             source = entry.pattern if isinstance(entry.pattern, dict) else json.loads(entry.pattern)
             patterns.append(compile_pattern(source))
         except (PatternError, json.JSONDecodeError) as error:
-            raise TemplateError(f"FilterCriteria: {error}", resource=decl.logical_id,
-                                property=f"SourceParameters.FilterCriteria.Filters.{index}.Pattern",
-                                origin=template.origin) from None
+            raise SpecError(f"FilterCriteria: {error}",
+                            f"SourceParameters.FilterCriteria.Filters.{index}.Pattern") from None
     return patterns

@@ -15,28 +15,47 @@ Example:
 
 from __future__ import annotations
 
+from sluice.local.errors import StackError
 from sluice.local.eventbridge.pipes.pipeline import Pipeline
+from sluice.local.eventbridge.pipes.resumable import Positions
 from sluice.local.eventbridge.pipes.spec import PipeSpec
 from sluice.local.sources import EventSource, SourceHost, Wakeup
 from sluice.local.sqs.poller import receive_batch, sqs_record
+from sluice.local.sqs.queues import SqsError
 from sluice.local.trace import FAILED
 
 
 class SqsPipeSource(EventSource):
-    def __init__(self, host: SourceHost, spec: PipeSpec, pipeline: Pipeline) -> None:
+    """A pipe's poller on a queue. A queue keeps no position for its readers (`resume` is accepted
+    for the sources' common signature): messages sent while the pipe was stopped wait in the queue."""
+
+    def __init__(self, host: SourceHost, spec: PipeSpec, pipeline: Pipeline, *,
+                 resume: Positions | None = None) -> None:
         self.host = host
         self.spec = spec
         self.pipeline = pipeline
         self.queue_arn = spec.source.arn
         self.queue = self.queue_arn.rsplit(":", 1)[-1]
         self.wakeup = Wakeup(host.clock.loop, self.poll)
-        host.queues.listen(self.queue, self._changed)
+        self.closed = False
+        try:
+            host.queues.listen(self.queue, self._changed)
+        except SqsError as error:
+            raise StackError(f"queue {self.queue_arn}: {error.message}") from None
+
+    def start(self) -> None:
+        """Receive what the queue already holds (a pipe created or started)."""
+        self.wakeup.at(0)
 
     def close(self) -> None:
+        # The queue keeps calling its listeners: a stopped or replaced pipe must not poll again.
+        self.closed = True
         self.wakeup.cancel()
 
     def poll(self) -> None:
         """Receive one batch and run it through the pipe."""
+        if self.closed:
+            return
         queues = self.host.queues
         messages = receive_batch(queues, self.queue, self.spec.source.batch_size)
         if not messages:
@@ -63,4 +82,5 @@ class SqsPipeSource(EventSource):
         self.wakeup.at(0)  # there may be more
 
     def _changed(self, arrived: bool) -> None:
-        self.wakeup.at(self.spec.source.window if arrived else 0)
+        if not self.closed:
+            self.wakeup.at(self.spec.source.window if arrived else 0)

@@ -15,7 +15,9 @@ shard is the `ShardReader` Lambda's mappings use too; the semantics, the same fo
   the batch is described to `DeadLetterConfig.Arn` (an SQS queue or SNS topic) or, with none,
   reported as a FAILED delivery — never dropped quietly;
 - `OnPartialBatchItemFailure: AUTOMATIC_BISECT` halves a failing batch; `batchItemFailures`
-  resumes from the first failed record.
+  resumes from the first failed record;
+- `ParallelizationFactor` (1 to 10): concurrent batches per shard, in order per partition key —
+  the lanes of the `ShardReader`, as for Lambda's mappings.
 
 Example:
     >>> source = KinesisPipeSource(host, spec, pipeline)  # `pipes.kinesis`: a pipe reading a stream
@@ -36,7 +38,7 @@ from sluice.local.lambda_.destinations import (
     Use,
     stream_record,
 )
-from sluice.local.lambda_.stream_poller import Shard, ShardReader, ShardRecord, ShardStream
+from sluice.local.lambda_.stream_poller import Lane, ShardReader, ShardRecord, ShardStream
 from sluice.local.sources import SourceHost
 from sluice.local.trace import FAILED
 
@@ -45,7 +47,7 @@ PIPE_DEAD_LETTER = Use("discarded stream batches of EventBridge Pipes", ("sqs", 
 
 
 class StreamPipeSource(ShardReader):
-    """A pipe's pollers on `stream`, one per shard; a service calls `written(shard)` when records arrive."""
+    """A pipe's pollers on `stream`, per shard (and lane); a service calls `written(shard)` when records arrive."""
 
     NO_DESTINATION: ClassVar[str] = "the pipe has no DeadLetterConfig"
     DESTINATION_FAILED: ClassVar[str] = "its dead-letter queue failed"
@@ -57,50 +59,50 @@ class StreamPipeSource(ShardReader):
         self.settings: StreamSettings = spec.source.stream
         super().__init__(host, stream, stream_arn=spec.source.arn, batch_size=self.settings.batch_size,
                          window=self.settings.window, max_age=self.settings.max_age,
-                         latest=self.settings.starting_position == "LATEST")
+                         latest=self.settings.starting_position == "LATEST",
+                         parallelization=self.settings.parallelization)
 
-    def shard_title(self, shard: Shard) -> str:
-        return f"pipe {self.spec.logical_id}: {super().shard_title(shard)}"
+    def shard_title(self, lane: Lane) -> str:
+        return f"pipe {self.spec.logical_id}: {super().shard_title(lane)}"
 
-    def deliver(self, shard: Shard, records: list[ShardRecord]) -> None:
+    def deliver(self, lane: Lane, records: list[ShardRecord]) -> None:
         expired = self._expired(records)
         if expired:
-            self._give_up(shard, expired, RECORD_AGE_EXCEEDED)
+            self._give_up(lane, expired, RECORD_AGE_EXCEEDED)
             return
         target = self.host.logical_id(self.spec.target.arn) or self.spec.target.arn
-        activity = self._batch_activity(shard, target, len(records))
+        activity = self._batch_activity(lane, target, len(records))
         with self.host.trace.within(activity):
             outcome = self.pipeline.run([record.event for record in records])
         if outcome.ok:
-            shard.senders = shard.senders[1:]
-            self._advance(shard, records[-1])
+            self._passed_on(lane, records[-1])
             return
         activity.status = FAILED
         activity.title += f": {outcome.reason}"
-        self._failed(shard, records, outcome)
+        self._failed(lane, records, outcome)
 
-    def _failed(self, shard: Shard, records: list[ShardRecord], outcome: Outcome) -> None:
-        shard.attempts += 1
+    def _failed(self, lane: Lane, records: list[ShardRecord], outcome: Outcome) -> None:
+        lane.attempts += 1
         failed = [item_id(record.event) in outcome.retry for record in records]
-        if self.settings.bisect and all(failed) and shard.limit > 1:
-            shard.limit = max(1, len(records) // 2)
-            self._wake(shard, 0)
+        if self.settings.bisect and all(failed) and lane.limit > 1:
+            lane.limit = max(1, len(records) // 2)
+            self._wake(lane, 0)
             return
-        if 0 <= self.settings.max_retries < shard.attempts:
-            self._give_up(shard, records, RETRY_ATTEMPTS_EXHAUSTED)
+        if 0 <= self.settings.max_retries < lane.attempts:
+            self._give_up(lane, records, RETRY_ATTEMPTS_EXHAUSTED)
             return
         first = failed.index(True)
         if first > 0:  # what came before the first failed record is done
-            shard.checkpoint = records[first - 1].sequence
-        self._retry_later(shard)
+            lane.checkpoint = records[first - 1].sequence
+        self._retry_later(lane)
 
-    def _give_up(self, shard: Shard, records: list[ShardRecord], condition: str) -> None:
+    def _give_up(self, lane: Lane, records: list[ShardRecord], condition: str) -> None:
         """Discard `records`: described to the pipe's dead-letter queue, or reported."""
-        batch = self._described(shard, records, "records")
+        batch = self._described(lane, records, "records")
         record = stream_record(batch, at=self.host.clock.now(), function_arn=self.spec.arn, condition=condition,
-                               request_id=self.host.runtime.new_request_id(), invoke_count=shard.attempts,
+                               request_id=self.host.runtime.new_request_id(), invoke_count=lane.attempts,
                                function_error=condition == RETRY_ATTEMPTS_EXHAUSTED, mapping_uuid=self.spec.name)
         arn = self.settings.dead_letter_arn
-        self._discard(shard, batch, record, condition, destination=Destination(arn) if arn is not None else None,
+        self._discard(lane, batch, record, condition, destination=Destination(arn) if arn is not None else None,
                       use=PIPE_DEAD_LETTER)
-        self._advance(shard, records[-1])
+        self._advance(lane, records[-1])

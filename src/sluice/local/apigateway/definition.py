@@ -1,0 +1,70 @@
+"""Routes of an API's `DefinitionBody`: the OpenAPI operations whose `x-amazon-apigateway-integration`
+is a Lambda proxy integration (`type: aws_proxy`) of a function of the template.
+
+The integration's `uri` is API Gateway's Lambda invocation ARN,
+`arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function ARN>/invocations`
+(API Gateway docs: "x-amazon-apigateway-integration object"); an operation named
+`x-amazon-apigateway-any-method` is `ANY`, and an HTTP API's `$default` path its `$default` route.
+Other integrations (HTTP, mock, AWS services) are warned about, not served.
+
+Example:
+    >>> [route.key for route in openapi_routes(template, decl, definition, "REST")]
+    ['GET /items/{id}']
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from sluice.local.errors import TemplateError
+
+if TYPE_CHECKING:
+    from sluice.local.apigateway.routes import Protocol, Route
+    from sluice.local.template.model import ResourceDecl, SamTemplate
+
+ANY_METHOD = "x-amazon-apigateway-any-method"
+INTEGRATION = "x-amazon-apigateway-integration"
+_OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", ANY_METHOD)
+_FUNCTION_ARN = re.compile(r"/functions/(?P<arn>arn:[^/]+:lambda:[^/]+:\d*:function:[^/]+)/invocations$")
+
+
+def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, protocol: Protocol) -> list[Route]:
+    """The Lambda proxy routes of an OpenAPI (2 or 3) definition, resolved against the template."""
+    from sluice.local.apigateway.routes import DEFAULT_ROUTE, Route  # noqa: PLC0415 - routes imports this module
+
+    paths = definition.get("paths") if isinstance(definition, dict) else None
+    if not isinstance(paths, dict):
+        raise TemplateError("DefinitionBody has no `paths` mapping", resource=decl.logical_id,
+                            property="DefinitionBody", origin=template.origin)
+    functions = {template.get_att(function.logical_id, "Arn"): function.logical_id
+                 for function in template.of_type("AWS::Serverless::Function", "AWS::Lambda::Function")}
+    routes = []
+    for path, operations in paths.items():
+        for operation, spec in (operations or {}).items() if isinstance(operations, dict) else ():
+            if operation not in _OPERATIONS or not isinstance(spec, dict):
+                continue
+            where = f"{decl.logical_id}.DefinitionBody.paths.{path}.{operation}"
+            method = "ANY" if operation == ANY_METHOD else operation.upper()
+            integration = spec.get(INTEGRATION)
+            kind = str(integration.get("type", "")).lower() if isinstance(integration, dict) else None
+            if integration is None or kind != "aws_proxy":
+                template.unsupported(f"{method} {path}: only Lambda proxy (aws_proxy) integrations are served "
+                                     f"locally, not {kind or 'a missing integration'}", resource=decl.logical_id,
+                                     property=f"DefinitionBody.paths.{path}.{operation}")
+                continue
+            uri = str(integration.get("uri", ""))
+            found = _FUNCTION_ARN.search(uri)
+            target = found["arn"] if found else None
+            # An ARN with an alias or version qualifier (`...:function:name:live`) runs that version.
+            unqualified = ":".join(target.split(":")[:7]) if target else None
+            if target is None or unqualified not in functions:
+                template.unsupported(f"{method} {path}: its integration uri {uri!r} is not a function of the "
+                                     "template", resource=decl.logical_id,
+                                     property=f"DefinitionBody.paths.{path}.{operation}")
+                continue
+            default = "1.0" if protocol == "REST" else "2.0"
+            version = str(integration.get("payloadFormatVersion", default)) if protocol == "HTTP" else default
+            route_path = DEFAULT_ROUTE if path == DEFAULT_ROUTE else str(path)
+            routes.append(Route(method, route_path, target, version, where))
+    return routes

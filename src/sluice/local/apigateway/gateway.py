@@ -1,0 +1,156 @@
+"""`ApiGateway`: an HTTP request to one of the template's APIs → the route's function, run by the
+stack's Lambda runtime (timeouts, faults, logs, trace) → the HTTP response API Gateway would send.
+
+A request names its API and stage the ways a client does: a URL of the API
+(`https://<api-id>.execute-api.<region>.amazonaws.com/Prod/hello/`, as the template's Outputs give it),
+or a path under the stage with `api=` (a logical id or API id; not needed when the template has one
+API). Every request is a root of the trace (`api`), the invocation under it; a function error or a
+malformed answer is answered as API Gateway does (`responses`) and reported: the activity fails,
+with the reason, and the `sluice.apigateway` logger says it.
+
+Example:
+    >>> gateway = stack.world.apis
+    >>> gateway.request("GET", "/hello").json()
+    {'message': 'hello world'}
+    >>> gateway.request("POST", "/items", api="ItemsApi", body={"name": "pen"}).status
+    201
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from sluice.local.apigateway.events import ApiRequest, RequestContext, proxy_event
+from sluice.local.apigateway.matching import segments, select
+from sluice.local.apigateway.responses import (
+    ApiResponse,
+    MalformedResponse,
+    integration_failure,
+    no_route,
+    to_response,
+)
+from sluice.local.apigateway.routes import Api
+from sluice.local.errors import StackError
+from sluice.local.trace import FAILED, Trace
+
+if TYPE_CHECKING:
+    from sluice.asl.clock import VirtualClock
+    from sluice.local.lambda_.runtime import LambdaRuntime
+
+LOG = logging.getLogger("sluice.apigateway")
+_EXECUTE_API = ".execute-api."
+Body = bytes | str | Mapping[str, Any] | Sequence[Any] | None
+
+
+class ApiGateway:
+    """The template's APIs, served in-process."""
+
+    def __init__(self, apis: Sequence[Api], *, runtime: LambdaRuntime, trace: Trace, clock: VirtualClock,
+                 region: str, account: str, seed: int | str = 0) -> None:
+        self.apis = tuple(apis)
+        self.runtime = runtime
+        self.trace = trace
+        self.clock = clock
+        self.region = region
+        self.account = account
+        self._random = random.Random(f"{seed}:apigateway")
+
+    def api(self, reference: str | None = None) -> Api:
+        """An API by logical id or API id; the only one when `reference` is None."""
+        if reference is None:
+            if len(self.apis) == 1:
+                return self.apis[0]
+            raise StackError(f"the template has {len(self.apis)} APIs: name one with api= "
+                             f"({self._listing()})")
+        for api in self.apis:
+            if reference in (api.logical_id, api.api_id):
+                return api
+        raise StackError(f"no API {reference!r} in the template (APIs: {self._listing()})")
+
+    def request(self, method: str, target: str, *, headers: Mapping[str, str] | None = None, body: Body = None,
+                api: str | None = None, source_ip: str = "127.0.0.1") -> ApiResponse:
+        """Send `method target` — a URL of an API, or a path (and query) under the stage of `api` — and
+        return the response. A mapping or list `body` is sent as JSON."""
+        url = urlsplit(target)
+        pairs = list((headers or {}).items())
+        if body is not None and not isinstance(body, bytes | str):
+            body = json.dumps(body)
+            if not any(name.lower() == "content-type" for name, _ in pairs):
+                pairs.append(("Content-Type", "application/json"))
+        data = body.encode() if isinstance(body, str) else body or b""
+        if url.scheme:
+            host = url.hostname or ""
+            if _EXECUTE_API not in host:
+                raise StackError(f"{target!r} is not an API Gateway URL (https://<api-id>.execute-api.<region>."
+                                 "amazonaws.com/<stage>/...)")
+            chosen = self.api(host.split(".", 1)[0])
+            return self.on_stage(chosen, method, url.path or "/", ApiRequest(
+                method.upper(), "/", url.query, tuple(pairs), data, source_ip))
+        chosen = self.api(api)
+        request = ApiRequest(method.upper(), url.path or "/", url.query, tuple(pairs), data, source_ip)
+        return self.call(chosen, request)
+
+    def on_stage(self, api: Api, method: str, full_path: str, request: ApiRequest) -> ApiResponse:
+        """Answer a request whose path still starts with the stage (`/Prod/hello`); an HTTP API's
+        `$default` stage has no segment."""
+        if api.default_stage:
+            return self.call(api, _moved(request, full_path))
+        parts = full_path.split("/", 2)
+        if len(parts) < 2 or segments(parts[1]) != [api.stage]:
+            LOG.warning("%s %s: %s has no stage there (stage: %s)", method, full_path, api.logical_id, api.stage)
+            return no_route(api.protocol)
+        return self.call(api, _moved(request, "/" + (parts[2] if len(parts) > 2 else "")))
+
+    def call(self, api: Api, request: ApiRequest) -> ApiResponse:
+        """Answer `request` (its path under the stage) as `api` does."""
+        from sluice.local.apigateway.preflight import preflight  # noqa: PLC0415
+
+        answered = preflight(api, request)
+        if answered is not None:
+            return answered
+        match = select(api, request.method, request.path)
+        title = f"{request.method} {request.path} ({api.logical_id})"
+        if match is None:
+            self.trace.record("api", f"{title}: no route", status=FAILED, root=True)
+            LOG.warning("%s: no route", title)
+            return no_route(api.protocol)
+        activity = self.trace.record("api", f"{title} → {match.route.key}", root=True, route=match.route.key)
+        request_id = str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+        context = RequestContext(request_id, now=self.clock.now(), region=self.region, account=self.account,
+                                 trace_id=f"Root=1-{int(self.clock.now()):08x}-{request_id.replace('-', '')[:24]}")
+        event = proxy_event(api, match, request, context=context)
+        try:
+            # As `stack.invoke` does: work the handler starts is answered at once and left for the clock.
+            with self.trace.within(activity), self.clock.hold():
+                invocation = self.runtime.call(match.route.function, event)
+            if invocation.error is not None:
+                raise MalformedResponse(f"the function failed: {invocation.error.error_type}: "
+                                        f"{invocation.error.message}")
+            response = to_response(invocation.result, protocol=api.protocol,
+                                   payload_version=match.route.payload_version)
+        except (MalformedResponse, StackError) as error:
+            activity.status = FAILED
+            activity.detail["error"] = str(error)
+            LOG.error("%s: %s", title, error)
+            response = integration_failure(api.protocol)
+        headers = {**response.headers, **_request_id_header(api, request_id)}
+        if api.cors is not None and api.protocol == "HTTP":
+            headers.update(api.cors.response_headers(request.header("origin")))
+        return ApiResponse(response.status, headers, response.body, response.cookies)
+
+    def _listing(self) -> str:
+        return ", ".join(f"{api.logical_id} ({api.api_id})" for api in self.apis) or "none"
+
+
+def _moved(request: ApiRequest, path: str) -> ApiRequest:
+    return ApiRequest(request.method, path, request.query, request.headers, request.body, request.source_ip)
+
+
+def _request_id_header(api: Api, request_id: str) -> dict[str, str]:
+    return {"x-amzn-RequestId": request_id} if api.protocol == "REST" else {"Apigw-Requestid": request_id}

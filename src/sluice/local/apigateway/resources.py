@@ -1,0 +1,88 @@
+"""What an API is named by — its id, as `Ref` answers it — and the APIs SAM's transform creates.
+
+API Gateway ids are 10 lowercase alphanumerics (LocalStack makes them the same way); sluice derives
+each from the stack and logical id, so a template always gets the same ids and the URLs in its
+Outputs (`!Sub "https://${ServerlessRestApi}.execute-api.${AWS::Region}.amazonaws.com/Prod/hello/"`)
+are the ones `stack.api_request` and `sluice up` answer.
+
+SAM adds `ServerlessRestApi` (stage `Prod`) when a function has an `Api` event without `RestApiId`,
+and `ServerlessHttpApi` (stage `$default`) for an `HttpApi` event without `ApiId`, with the
+template's `Globals.Api` / `Globals.HttpApi` settings (AWS SAM docs: "AWS::Serverless::Api" /
+"AWS::Serverless::HttpApi", implicit APIs).
+
+Example:
+    >>> add_implicit_apis(template)
+    >>> template.ref("ServerlessRestApi")
+    'k3j9x0a2qz'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from sluice.local.resources.base import Kind, name_suffix
+
+if TYPE_CHECKING:
+    from sluice.local.template.model import ResourceDecl, SamTemplate
+
+REST_API = "AWS::Serverless::Api"
+HTTP_API = "AWS::Serverless::HttpApi"
+IMPLICIT_REST_API = "ServerlessRestApi"
+IMPLICIT_HTTP_API = "ServerlessHttpApi"
+#: SAM's implicit REST API is deployed to this stage; an HTTP API's default stage is `$default`.
+IMPLICIT_REST_STAGE = "Prod"
+DEFAULT_STAGE = "$default"
+_ID_LENGTH = 10
+
+
+def api_id(template: SamTemplate, logical_id: str) -> str:
+    """The API's id: 10 lowercase alphanumerics, stable for a stack and logical id."""
+    return name_suffix(template.stack_name, logical_id, "apigateway").lower()[:_ID_LENGTH]
+
+
+class ApiKind(Kind):
+    """`AWS::Serverless::Api` and `AWS::Serverless::HttpApi`: `Ref` is the API id; `RootResourceId`
+    (REST) and `ApiEndpoint` (HTTP) answer as CloudFormation does. Served in-process, nothing in moto."""
+
+    types = (REST_API, HTTP_API)
+    service = "apigateway"
+
+    def physical_name(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        return api_id(template, decl.logical_id)
+
+    def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        # An API's ARN has no account: arn:aws:apigateway:<region>::/restapis/<id> (or /apis/<id>).
+        collection = "restapis" if decl.type == REST_API else "apis"
+        identifier = self.physical_name(decl, template)
+        return f"arn:{template.partition}:apigateway:{template.region}::/{collection}/{identifier}"
+
+    def attributes(self, decl: ResourceDecl, template: SamTemplate) -> Mapping[str, Callable[[], Any]]:
+        identifier = self.physical_name(decl, template)
+        if decl.type == REST_API:
+            return {"RootResourceId": lambda: name_suffix(identifier, "/").lower()[:_ID_LENGTH]}
+        return {"ApiEndpoint": lambda: f"https://{identifier}.execute-api.{template.region}.amazonaws.com"}
+
+
+def add_implicit_apis(template: SamTemplate) -> None:
+    """Declare the implicit APIs SAM's transform would create for the template's functions' events."""
+    from sluice.local.template.model import ResourceDecl  # noqa: PLC0415 - a cycle at import time
+
+    needed = {REST_API: False, HTTP_API: False}
+    for function in template.of_type("AWS::Serverless::Function"):
+        events = function.properties.get("Events")
+        for event in events.values() if isinstance(events, dict) else ():
+            if not isinstance(event, dict):
+                continue
+            properties = event.get("Properties") or {}
+            if event.get("Type") == "Api" and "RestApiId" not in properties:
+                needed[REST_API] = True
+            elif event.get("Type") == "HttpApi" and "ApiId" not in properties:
+                needed[HTTP_API] = True
+    globals_section = template.document.get("Globals") or {}
+    for resource_type, logical_id, section, stage in ((REST_API, IMPLICIT_REST_API, "Api", IMPLICIT_REST_STAGE),
+                                                      (HTTP_API, IMPLICIT_HTTP_API, "HttpApi", DEFAULT_STAGE)):
+        if needed[resource_type] and logical_id not in template.resources:
+            settings = globals_section.get(section) if isinstance(globals_section, dict) else None
+            properties = {**(settings if isinstance(settings, dict) else {}), "StageName": stage}
+            template.resources[logical_id] = ResourceDecl(logical_id, resource_type, properties, implicit=True)

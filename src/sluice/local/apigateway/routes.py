@@ -1,0 +1,182 @@
+"""The template's APIs and their routes, read as SAM deploys them.
+
+A function's `Api` event adds `METHOD /path` to a REST API (`RestApiId`, else the implicit
+`ServerlessRestApi`), always with payload format 1.0; an `HttpApi` event adds a route to an HTTP API
+(`ApiId`, else `ServerlessHttpApi`) with payload format 2.0 unless `PayloadFormatVersion` says
+otherwise, and an `HttpApi` event without `Path` and `Method` is the `$default` route (AWS SAM docs:
+"Api", "HttpApi" event source types). An API's `DefinitionBody` adds its OpenAPI paths
+(`sluice.local.apigateway.definition`).
+
+Authorizers and API keys are not enforced locally: each API using them is warned about once.
+
+Example:
+    >>> [route.key for api in read_apis(template) for route in api.routes]
+    ['GET /hello', 'ANY /{proxy+}']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from sluice.local.apigateway.cors import Cors, read_cors
+from sluice.local.apigateway.definition import openapi_routes
+from sluice.local.apigateway.resources import (
+    DEFAULT_STAGE,
+    HTTP_API,
+    IMPLICIT_HTTP_API,
+    IMPLICIT_REST_API,
+    REST_API,
+    api_id,
+)
+from sluice.local.errors import TemplateError
+from sluice.local.wiring import FUNCTION, event_target, sam_events
+
+if TYPE_CHECKING:
+    from sluice.local.template.model import ResourceDecl, SamTemplate
+
+Protocol = Literal["REST", "HTTP"]
+DEFAULT_ROUTE = "$default"
+#: The HTTP methods a route may name (`ANY` matches every method without a route of its own).
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route: `method` and `path` (`/items/{id}`, `/{proxy+}`, or `$default`) to a function."""
+
+    method: str
+    path: str
+    #: What the route invokes: the function's ARN (its alias's, with `AutoPublishAlias`).
+    function: str
+    payload_version: str
+    #: Where the template declares it, for messages (`HelloFunction.Events.Hello`).
+    origin: str
+
+    @property
+    def key(self) -> str:
+        """The route key, as `routeKey` shows it: `GET /items/{id}` or `$default`."""
+        return DEFAULT_ROUTE if self.path == DEFAULT_ROUTE else f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class Api:
+    """A REST or HTTP API of the template, deployed to one stage."""
+
+    logical_id: str
+    api_id: str
+    protocol: Protocol
+    stage: str
+    routes: tuple[Route, ...]
+    stage_variables: dict[str, str] = field(default_factory=dict)
+    cors: Cors | None = None
+    #: REST APIs' `BinaryMediaTypes`: request bodies of these types reach the handler base64-encoded.
+    binary_media_types: tuple[str, ...] = ()
+
+    @property
+    def default_stage(self) -> bool:
+        """An HTTP API's `$default` stage is served without a stage segment in the URL."""
+        return self.stage == DEFAULT_STAGE
+
+
+def read_apis(template: SamTemplate) -> list[Api]:
+    """Every API of the template (implicit ones included, see `add_implicit_apis`) with its routes."""
+    declared = {decl.logical_id: decl for decl in template.of_type(REST_API, HTTP_API)}
+    routes: dict[str, list[Route]] = {logical: [] for logical in declared}
+    for kind, api_property, implicit in (("Api", "RestApiId", IMPLICIT_REST_API),
+                                         ("HttpApi", "ApiId", IMPLICIT_HTTP_API)):
+        for function, name, properties in sam_events(template, FUNCTION, (kind,)):
+            origin = f"{function.logical_id}.Events.{name}"
+            owner = _api_of(template, declared, properties.get(api_property, {"Ref": implicit}), origin)
+            if owner is None:
+                template.unsupported(f"its {api_property} is not an AWS::Serverless::{kind} of the template: the "
+                                     "route is not served locally", resource=function.logical_id,
+                                     property=f"Events.{name}.Properties.{api_property}")
+                continue
+            routes[owner].append(_event_route(template, function, name, properties, kind=kind, origin=origin))
+            _warn_event_auth(template, owner, properties, origin)
+    apis = []
+    for logical, decl in declared.items():
+        protocol: Protocol = "REST" if decl.type == REST_API else "HTTP"
+        definition = template.prop(decl, "DefinitionBody")
+        if definition is not None:
+            routes[logical].extend(openapi_routes(template, decl, definition, protocol))
+        if template.prop(decl, "DefinitionUri") is not None:
+            template.unsupported("DefinitionUri is not read locally (inline the definition as DefinitionBody, "
+                                 "or use Fn::Transform AWS::Include)", resource=logical, property="DefinitionUri")
+        _warn_api_auth(template, decl)
+        apis.append(_api(template, decl, protocol, routes[logical]))
+    return apis
+
+
+def _api(template: SamTemplate, decl: ResourceDecl, protocol: Protocol, routes: list[Route]) -> Api:
+    rest = protocol == "REST"
+    stage = template.prop(decl, "StageName", None if rest else DEFAULT_STAGE)
+    if not isinstance(stage, str) or not stage:
+        raise TemplateError("an AWS::Serverless::Api needs a StageName", resource=decl.logical_id,
+                            property="StageName", origin=template.origin)
+    variables = template.prop(decl, "Variables" if rest else "StageVariables") or {}
+    binary = template.prop(decl, "BinaryMediaTypes") or [] if rest else []
+    return Api(logical_id=decl.logical_id, api_id=api_id(template, decl.logical_id), protocol=protocol,
+               stage=stage, routes=tuple(routes),
+               stage_variables={str(key): str(value) for key, value in variables.items()},
+               cors=read_cors(template, decl, protocol),
+               # SAM escapes "/" as "~1" in BinaryMediaTypes (AWS SAM docs: AWS::Serverless::Api).
+               binary_media_types=tuple(str(media).replace("~1", "/") for media in binary))
+
+
+def _api_of(template: SamTemplate, declared: dict[str, ResourceDecl], reference: Any, origin: str) -> str | None:
+    """The logical id of the API an event names (`!Ref MyApi`, or the id it resolves to); None for
+    another API (e.g. a raw `AWS::ApiGateway::RestApi`, not emulated)."""
+    if isinstance(reference, dict) and set(reference) == {"Ref"} and reference["Ref"] in declared:
+        return str(reference["Ref"])
+    value = template.resolve(origin.split(".", 1)[0], reference, origin)
+    for logical in declared:
+        if value in (logical, api_id(template, logical)):
+            return logical
+    return None
+
+
+def _event_route(template: SamTemplate, function: ResourceDecl, name: str, properties: dict[str, Any], *,
+                 kind: str, origin: str) -> Route:
+    def read(key: str) -> Any:
+        value = properties.get(key)
+        return None if value is None else template.resolve(function, value, f"Events.{name}.Properties.{key}")
+
+    path, method = read("Path"), read("Method")
+    target = event_target(template, function)
+    if kind == "HttpApi":
+        version = str(read("PayloadFormatVersion") or "2.0")
+        if path is None and method is None:
+            return Route("ANY", DEFAULT_ROUTE, target, version, origin)
+    else:
+        version = "1.0"
+    if not isinstance(path, str) or not path.startswith("/") or not isinstance(method, str):
+        raise TemplateError(f"{origin}: an {kind} event needs a Path starting with '/' and a Method",
+                            resource=function.logical_id, property=f"Events.{name}.Properties",
+                            origin=template.origin)
+    method = method.upper()
+    if method not in METHODS:
+        raise TemplateError(f"{origin}: unknown Method {method!r} (one of {', '.join(METHODS)})",
+                            resource=function.logical_id, property=f"Events.{name}.Properties.Method",
+                            origin=template.origin)
+    return Route(method, path, target, version, origin)
+
+
+def _warn_event_auth(template: SamTemplate, api: str, properties: dict[str, Any], origin: str) -> None:
+    auth = properties.get("Auth")
+    if isinstance(auth, dict) and (auth.get("Authorizer") not in (None, "NONE") or auth.get("ApiKeyRequired")):
+        _not_enforced(template, api)
+
+
+def _warn_api_auth(template: SamTemplate, decl: ResourceDecl) -> None:
+    auth = decl.properties.get("Auth")
+    if isinstance(auth, dict) and any(auth.get(key) for key in ("DefaultAuthorizer", "Authorizers", "ApiKeyRequired",
+                                                                "UsagePlan", "ResourcePolicy")):
+        _not_enforced(template, decl.logical_id)
+
+
+def _not_enforced(template: SamTemplate, api: str) -> None:
+    # One warning per API (`unsupported` keeps each message once), never a silent pass.
+    template.unsupported("authorizers, API keys and resource policies are not enforced locally: every request "
+                         "reaches the function", resource=api, property="Auth")
