@@ -19,7 +19,11 @@ def test_a_short_campaign_injects_faults_and_every_invariant_holds(capsys: pytes
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     code = main(["chaos", "--seed", "20261202", "--runs", "2", "--json"])
-    report = json.loads(capsys.readouterr().out)
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    # Minutes long: progress goes to stderr as it runs, one plain line per run when not a terminal.
+    progress = [line for line in err.splitlines() if line.startswith("sluice chaos: run ")]
+    assert [line.split(" (seed")[0] for line in progress] == ["sluice chaos: run 1/2", "sluice chaos: run 2/2"]
 
     assert set(report) == {"runs", "faults_injected", "events", "violations"}
     assert report["runs"] == 2 and report["events"] > 40 and report["faults_injected"] > 0
