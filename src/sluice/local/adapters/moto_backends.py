@@ -34,9 +34,10 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -195,27 +196,21 @@ def object_size(account: str) -> Callable[[str, str, str | None], int | None]:
 
 @contextmanager
 def virtual_time(now: Callable[[], float]) -> Iterator[None]:
-    """Put moto's SQS and Kinesis on the stack's virtual clock while the block runs.
+    """Put the clocks of moto's SQS, Kinesis, Scheduler and Pipes models on the stack's virtual clock
+    while the block runs.
 
     moto's SQS reads wall-clock time for visibility timeouts, delays, retention and timestamps: a
     failed batch must become visible again after `VisibilityTimeout` *virtual* seconds — at once
     when the clock jumps. moto's Kinesis takes `ApproximateArrivalTimestamp` from the wall clock,
     but record ages (`MaximumRecordAgeInSeconds`, retention) are measured on virtual time: a record
     must be as old as the virtual seconds that passed since it was put, however far the clock jumped.
+    moto's Scheduler stamps `CreationDate` and refuses a cron schedule's `StartDate` more than 5
+    minutes before *its* now; moto's Pipes stamp `CreationTime`/`LastModifiedTime`: all on the
+    stack's clock, as every other time.
     """
-    with ExitStack() as stack:
-        stack.enter_context(_virtual_sqs_time(now))
-        stack.enter_context(_virtual_kinesis_time(now))
-        stack.enter_context(_virtual_scheduler_time(now))
-        stack.enter_context(_virtual_pipes_time(now))
-        yield
 
-
-@contextmanager
-def _virtual_sqs_time(now: Callable[[], float]) -> Iterator[None]:
-    from moto.sqs import models  # noqa: PLC0415 - moto is loaded by the stack already
-
-    saved = {name: getattr(models, name) for name in ("unix_time", "unix_time_millis") if hasattr(models, name)}
+    def utcnow() -> datetime:
+        return datetime.fromtimestamp(now(), tz=UTC).replace(tzinfo=None)
 
     def unix_time(dt: object = None) -> float:
         return now()
@@ -223,57 +218,24 @@ def _virtual_sqs_time(now: Callable[[], float]) -> Iterator[None]:
     def unix_time_millis(dt: object = None) -> float:
         return now() * 1000.0
 
-    replacements = {"unix_time": unix_time, "unix_time_millis": unix_time_millis}
-    for name in saved:
-        setattr(models, name, replacements[name])
+    clocks: dict[str, Callable[..., Any]] = {"utcnow": utcnow, "unix_time": unix_time,
+                                             "unix_time_millis": unix_time_millis}
+    # The module-level names each moto model module imported and calls for "now".
+    patched = {"moto.sqs.models": ("unix_time", "unix_time_millis"), "moto.kinesis.models": ("utcnow",),
+               "moto.scheduler.models": ("unix_time", "utcnow"), "moto.pipes.models": ("utcnow",)}
+    saved: list[tuple[dict[str, Any], str, Any]] = []
     try:
+        for module_name, names in patched.items():
+            namespace = vars(importlib.import_module(module_name))  # moto's imports, not a typed interface
+            for name in names:
+                if name not in namespace:  # loud: a moto outside the tested range keeps time its own way
+                    raise RuntimeError(f"{module_name} has no {name}: this moto is outside sluice's tested range")
+                saved.append((namespace, name, namespace[name]))
+                namespace[name] = clocks[name]
         yield
     finally:
-        for name, function in saved.items():
-            setattr(models, name, function)
-
-
-@contextmanager
-def _virtual_kinesis_time(now: Callable[[], float]) -> Iterator[None]:
-    from moto.kinesis import models  # noqa: PLC0415 - moto is loaded by the stack already
-
-    namespace = vars(models)  # `utcnow` is moto's import, not part of the module's typed interface
-    saved = namespace["utcnow"]
-    namespace["utcnow"] = lambda: datetime.fromtimestamp(now(), tz=UTC).replace(tzinfo=None)
-    try:
-        yield
-    finally:
-        namespace["utcnow"] = saved
-
-
-@contextmanager
-def _virtual_scheduler_time(now: Callable[[], float]) -> Iterator[None]:
-    """moto's scheduler stamps `CreationDate` and refuses a cron schedule's `StartDate` more than 5
-    minutes before *its* now: both must be virtual time."""
-    from moto.scheduler import models  # noqa: PLC0415 - moto is loaded by the stack already
-
-    namespace = vars(models)
-    saved = {name: namespace[name] for name in ("unix_time", "utcnow")}
-    namespace["unix_time"] = lambda dt=None: now()
-    namespace["utcnow"] = lambda: datetime.fromtimestamp(now(), tz=UTC).replace(tzinfo=None)
-    try:
-        yield
-    finally:
-        namespace.update(saved)
-
-
-@contextmanager
-def _virtual_pipes_time(now: Callable[[], float]) -> Iterator[None]:
-    """moto's pipes stamp `CreationTime`/`LastModifiedTime`: on the stack's clock, as every other time."""
-    from moto.pipes import models  # noqa: PLC0415 - moto is loaded by the stack already
-
-    namespace = vars(models)
-    saved = namespace["utcnow"]
-    namespace["utcnow"] = lambda: datetime.fromtimestamp(now(), tz=UTC).replace(tzinfo=None)
-    try:
-        yield
-    finally:
-        namespace["utcnow"] = saved
+        for namespace, name, original in reversed(saved):
+            namespace[name] = original
 
 
 @contextmanager

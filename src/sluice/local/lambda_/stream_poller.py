@@ -364,18 +364,22 @@ class ShardPoller(ShardReader):
         events = [record.event for record in batch]
         activity = self._batch_activity(lane, self.function, len(batch))
         with self.host.trace.within(activity):
-            try:
-                invocation = self.host.runtime.call(self.reference, {"Records": events} if window is None else
-                                                    window.event(events, shard_id=lane.shard_id,
-                                                                 source_arn=self.stream_arn, final=False))
-            except Throttled:
-                self._retry_later(lane)
-                return
-            except FunctionNotRunnable as error:
-                activity.status = FAILED
-                activity.title += f": {error}"
-                return
-            self._handle(lane, records, batch, invocation, activity)
+            invocation = self._call(lane, activity, {"Records": events} if window is None else window.event(
+                events, shard_id=lane.shard_id, source_arn=self.stream_arn, final=False))
+            if invocation is not None:
+                self._handle(lane, records, batch, invocation, activity)
+
+    def _call(self, lane: Lane, activity: Activity, event: dict[str, Any]) -> Invocation | None:
+        """Invoke the function with `event`; None when it did not run (throttled: retried later; not
+        runnable: the activity says why)."""
+        try:
+            return self.host.runtime.call(self.reference, event)
+        except Throttled:
+            self._retry_later(lane)
+        except FunctionNotRunnable as error:
+            activity.status = FAILED
+            activity.title += f": {error}"
+        return None
 
     def _wanted(self, record: ShardRecord) -> bool:
         return not self.filters or any(pattern.matches(record.filterable) for pattern in self.filters)
@@ -426,16 +430,10 @@ class ShardPoller(ShardReader):
             "batch", f"{self.shard_title(lane)} → {self.function} (final invocation of window {window.label})",
             root=True)
         with self.host.trace.within(activity):
-            try:
-                invocation = self.host.runtime.call(self.reference, window.event(
-                    [], shard_id=lane.shard_id, source_arn=self.stream_arn, final=True))
-            except Throttled:
-                self._retry_later(lane)
-                return
-            except FunctionNotRunnable as error:
-                activity.status = FAILED
-                activity.title += f": {error}"
-                return
+            invocation = self._call(lane, activity, window.event([], shard_id=lane.shard_id,
+                                                                 source_arn=self.stream_arn, final=True))
+        if invocation is None:
+            return
         if invocation.ok and window.took(invocation.result):
             self._close_window(lane)
             return
