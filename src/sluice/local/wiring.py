@@ -27,7 +27,8 @@ STATE_MACHINE = "AWS::Serverless::StateMachine"
 def unsupported_resources(template: SamTemplate) -> None:
     """Warn about resource types sluice neither emulates nor can safely ignore (e.g. a VPC)."""
     for decl in template.resources.values():
-        if not is_quiet(decl.type):
+        # What SAM's transform adds (e.g. an API's stage) is sluice's to answer, not the template author's.
+        if not decl.implicit and not is_quiet(decl.type):
             template.unsupported(f"resource type {decl.type} is not emulated locally (Ref/GetAtt answer with "
                                  "placeholder values)", resource=decl.logical_id, property="Type")
 

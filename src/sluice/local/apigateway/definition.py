@@ -48,6 +48,9 @@ def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, p
             method = "ANY" if operation == ANY_METHOD else operation.upper()
             integration = spec.get(INTEGRATION)
             kind = str(integration.get("type", "")).lower() if isinstance(integration, dict) else None
+            subtype = integration.get("integrationSubtype") if isinstance(integration, dict) else None
+            if subtype:  # an HTTP API's first-class AWS service integration (`SQS-SendMessage`, ...)
+                kind = f"an AWS service integration ({subtype})"
             if integration is None or kind != "aws_proxy":
                 template.unsupported(f"{method} {path}: only Lambda proxy (aws_proxy) integrations are served "
                                      f"locally, not {kind or 'a missing integration'}", resource=decl.logical_id,

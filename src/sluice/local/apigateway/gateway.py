@@ -32,10 +32,12 @@ from sluice.local.apigateway.responses import (
     ApiResponse,
     MalformedResponse,
     integration_failure,
+    invalid_request_body,
     no_route,
     to_response,
 )
 from sluice.local.apigateway.routes import Api
+from sluice.local.apigateway.validation import invalid_body
 from sluice.local.errors import StackError
 from sluice.local.trace import FAILED, Trace
 
@@ -120,6 +122,11 @@ class ApiGateway:
             self.trace.record("api", f"{title}: no route", status=FAILED, root=True)
             LOG.warning("%s: no route", title)
             return no_route(api.protocol)
+        if match.route.body_schema is not None and (reason := invalid_body(match.route.body_schema, request.body)):
+            # API Gateway's request validator answers before the integration: the function never runs.
+            self.trace.record("api", f"{title}: invalid request body ({reason})", status=FAILED, root=True)
+            LOG.warning("%s: invalid request body: %s", title, reason)
+            return invalid_request_body()
         activity = self.trace.record("api", f"{title} → {match.route.key}", root=True, route=match.route.key)
         request_id = str(uuid.UUID(int=self._random.getrandbits(128), version=4))
         context = RequestContext(request_id, now=self.clock.now(), region=self.region, account=self.account,

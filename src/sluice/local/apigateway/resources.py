@@ -8,7 +8,7 @@ are the ones `stack.api_request` and `sluice up` answer.
 SAM adds `ServerlessRestApi` (stage `Prod`) when a function has an `Api` event without `RestApiId`,
 and `ServerlessHttpApi` (stage `$default`) for an `HttpApi` event without `ApiId`, with the
 template's `Globals.Api` / `Globals.HttpApi` settings (AWS SAM docs: "AWS::Serverless::Api" /
-"AWS::Serverless::HttpApi", implicit APIs).
+"AWS::Serverless::HttpApi", implicit APIs), and each API's stage (`MyApiProdStage`, `MyApi.Stage`).
 
 Example:
     >>> add_implicit_apis(template)
@@ -86,3 +86,31 @@ def add_implicit_apis(template: SamTemplate) -> None:
             settings = globals_section.get(section) if isinstance(globals_section, dict) else None
             properties = {**(settings if isinstance(settings, dict) else {}), "StageName": stage}
             template.resources[logical_id] = ResourceDecl(logical_id, resource_type, properties, implicit=True)
+    for decl in list(template.of_type(REST_API, HTTP_API)):
+        _add_stage(template, decl)
+
+
+def _add_stage(template: SamTemplate, decl: ResourceDecl) -> None:
+    """Declare the stage SAM's transform creates for an API, under SAM's logical id (`MyApiProdStage`,
+    `MyHttpApiApiGatewayDefaultStage`), and make `!Ref MyApi.Stage` / `${MyApi.Stage}` name it: `Ref`
+    of a stage is its name (AWS SAM docs: "Referenceable properties"; CloudFormation: AWS::ApiGateway::Stage)."""
+    from samtranslator.translator.logical_id_generator import LogicalIdGenerator  # noqa: PLC0415 - 0.2 s import
+
+    from sluice.local.template.model import ResourceDecl  # noqa: PLC0415 - a cycle at import time
+
+    declared = decl.properties.get("StageName", None if decl.type == REST_API else DEFAULT_STAGE)
+    stage = template.prop(decl, "StageName", DEFAULT_STAGE)
+    # As SAM names it: a stage name given as an intrinsic is no prefix, one not alphanumeric is hashed.
+    prefix = declared if isinstance(declared, str) else ""
+    if prefix.isalnum():
+        logical_id = f"{decl.logical_id}{prefix}Stage"
+    elif prefix == DEFAULT_STAGE and decl.type == HTTP_API:
+        logical_id = f"{decl.logical_id}ApiGatewayDefaultStage"
+    else:
+        logical_id = LogicalIdGenerator(f"{decl.logical_id}Stage", prefix).gen()
+    stage_type = "AWS::ApiGateway::Stage" if decl.type == REST_API else "AWS::ApiGatewayV2::Stage"
+    template.resources.setdefault(logical_id, ResourceDecl(logical_id, stage_type, {
+        "StageName": stage, "ApiId" if decl.type == HTTP_API else "RestApiId": {"Ref": decl.logical_id}},
+        implicit=True))
+    template.record(logical_id, "Ref", stage)
+    template.refer(f"{decl.logical_id}.Stage", logical_id)

@@ -123,6 +123,11 @@ def integration_failure(protocol: Protocol) -> ApiResponse:
     return gateway_error(500, "Internal Server Error")
 
 
+def invalid_request_body() -> ApiResponse:
+    """A REST request validator's answer to a body that fails the method's model."""
+    return gateway_error(400, "Invalid request body", "BadRequestException")
+
+
 def no_route(protocol: Protocol) -> ApiResponse:
     if protocol == "REST":
         return gateway_error(403, "Missing Authentication Token", "MissingAuthenticationTokenException")

@@ -16,7 +16,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from sluice.local.apigateway.cors import Cors, read_cors
@@ -52,6 +52,8 @@ class Route:
     payload_version: str
     #: Where the template declares it, for messages (`HelloFunction.Events.Hello`).
     origin: str
+    #: The JSON Schema the body must match (`RequestModel` with `ValidateBody`), else None.
+    body_schema: dict[str, Any] | None = None
 
     @property
     def key(self) -> str:
@@ -93,7 +95,10 @@ def read_apis(template: SamTemplate) -> list[Api]:
                                      "route is not served locally", resource=function.logical_id,
                                      property=f"Events.{name}.Properties.{api_property}")
                 continue
-            routes[owner].append(_event_route(template, function, name, properties, kind=kind, origin=origin))
+            route = _event_route(template, function, name, properties, kind=kind, origin=origin)
+            if kind == "Api":
+                route = replace(route, body_schema=_body_schema(template, declared[owner], properties, origin))
+            routes[owner].append(route)
             _warn_event_auth(template, owner, properties, origin)
     apis = []
     for logical, decl in declared.items():
@@ -174,6 +179,23 @@ def _warn_api_auth(template: SamTemplate, decl: ResourceDecl) -> None:
     if isinstance(auth, dict) and any(auth.get(key) for key in ("DefaultAuthorizer", "Authorizers", "ApiKeyRequired",
                                                                 "UsagePlan", "ResourcePolicy")):
         _not_enforced(template, decl.logical_id)
+
+
+def _body_schema(template: SamTemplate, api: ResourceDecl, properties: dict[str, Any],
+                 origin: str) -> dict[str, Any] | None:
+    """The model a REST method validates its body against: `RequestModel.Model` from the API's
+    `Models` when `ValidateBody` is true (aws-sam-translator adds the validator only then)."""
+    model = properties.get("RequestModel")
+    if not isinstance(model, dict) or model.get("ValidateBody") is not True:
+        return None
+    name = model.get("Model")
+    models = template.prop(api, "Models") or {}
+    schema = models.get(name) if isinstance(models, dict) and isinstance(name, str) else None
+    if not isinstance(schema, dict):  # SAM's own refusal at deploy time
+        raise TemplateError(f"{origin}: unable to set RequestModel [{name}]: it isn't defined in the Models of "
+                            f"{api.logical_id}", resource=origin.split(".", 1)[0],
+                            property=origin.split(".", 1)[1] + ".Properties.RequestModel", origin=template.origin)
+    return schema
 
 
 def _not_enforced(template: SamTemplate, api: str) -> None:

@@ -122,7 +122,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._serve()
 
-    do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = do_GET
+    # OPTIONS: a browser's CORS preflight to an API (or a bucket) is answered, not refused with 501.
+    do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = do_GET
 
     def _serve(self) -> None:
         url = urlsplit(self.path)

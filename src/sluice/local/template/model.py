@@ -234,6 +234,10 @@ class SamTemplate:
         """Remember a value only known once the resource exists (`attribute="Ref"` for Ref)."""
         self._recorded[(logical_id, attribute)] = value
 
+    def refer(self, reference: str, logical_id: str) -> None:
+        """Make SAM's property reference `reference` (`MyApi.Stage`) answer as `logical_id` does."""
+        self._sam_references[reference] = logical_id
+
     def resolve(self, decl: ResourceDecl | str, value: Any, path: str = "") -> Any:
         logical_id = decl if isinstance(decl, str) else decl.logical_id
         try:
