@@ -25,6 +25,10 @@ moto 5.2 (5.2.5); `pyproject.toml` asks for `>=5.1`:
   kept only for the targets sluice's router does not deliver (`rule_targets_left_to_moto`);
 - `moto.s3.models.S3Backend.list_object_versions` and `FakeBucket.keys` (a `_VersionedKeyStore`):
   the listing sees only the keys under its `Prefix` (`prefix_filtered_version_listing`).
+- `logs_backends[account][region]`: `create_log_group`, `put_retention_policy` — the template's log
+  groups, written straight to the store (`create_log_group`).
+- `scheduler_backends[account][region].schedule_groups` (`ScheduleGroup.schedules`): whether any
+  schedule is stored at all (`has_schedules`).
 
 Example:
     >>> with virtual_time(clock.now):
@@ -192,6 +196,33 @@ def object_size(account: str) -> Callable[[str, str, str | None], int | None]:
         return None if found is None else int(found.size)
 
     return size_of
+
+
+def create_log_group(account: str, region: str, name: str, retention_in_days: int | None) -> None:
+    """Create a log group (and its retention) in moto's CloudWatch Logs backend, as `CreateLogGroup`
+    and `PutRetentionPolicy` would. Why not through boto3: a stack declares a log group per function,
+    and nothing reads them until a Logs call is made; two serialised requests each cost a stack's
+    start-up more than the store's write. moto's refusals become the `ClientError` the API gives."""
+    from botocore.exceptions import ClientError  # noqa: PLC0415
+    from moto.core.exceptions import JsonRESTError  # noqa: PLC0415 - moto is loaded by the stack already
+    from moto.logs.models import logs_backends  # noqa: PLC0415
+
+    backend = logs_backends[account][region]
+    try:
+        backend.create_log_group(name, {})
+        if retention_in_days is not None:
+            # moto's annotation says str; its API handler passes the request's JSON number, as here
+            backend.put_retention_policy(name, retention_in_days)  # type: ignore[arg-type]
+    except JsonRESTError as error:
+        raise ClientError({"Error": {"Code": error.error_type, "Message": error.message}}, "CreateLogGroup") from None
+
+
+def has_schedules(account: str, region: str) -> bool:
+    """Whether moto's EventBridge Scheduler holds any schedule (in any group): most stacks have none,
+    and then nothing needs a Scheduler client to list them."""
+    from moto.scheduler.models import scheduler_backends  # noqa: PLC0415 - moto is loaded by the stack already
+
+    return any(group.schedules for group in scheduler_backends[account][region].schedule_groups.values())
 
 
 @contextmanager

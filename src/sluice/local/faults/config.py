@@ -32,7 +32,6 @@ import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sluice.local.faults.errors import FaultError
@@ -182,11 +181,7 @@ def load_plan(source: str | Path | FaultPlan | dict[str, Any]) -> FaultPlan:
             text = path.read_text(encoding="utf-8")
         except OSError as error:
             raise FaultError(f"cannot read the faults file {path}: {error.strerror}") from None
-        try:
-            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-        except (json.JSONDecodeError, yaml.YAMLError) as error:
-            raise FaultError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: "
-                             f"{str(error).splitlines()[0]}") from None
+        data = _parse(text, path)
     if data is None:
         return FaultPlan()
     try:
@@ -196,6 +191,22 @@ def load_plan(source: str | Path | FaultPlan | dict[str, Any]) -> FaultPlan:
         where = ".".join(str(part) for part in first["loc"]) or "top level"
         more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
         raise FaultError(f"{origin}: {where}: {first['msg']}{more}") from None
+
+
+def _parse(text: str, path: Path) -> Any:
+    """A faults file's data. PyYAML is imported here, not with the module: most stacks load no
+    faults file, and the parser costs a twentieth of a stack's start-up to import."""
+    if path.suffix == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise FaultError(f"{path}: not valid JSON: {str(error).splitlines()[0]}") from None
+    import yaml  # noqa: PLC0415
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise FaultError(f"{path}: not valid YAML: {str(error).splitlines()[0]}") from None
 
 
 def random_plan(seed: int | str, *, calls: Sequence[str] = (), functions: Sequence[str] = (),

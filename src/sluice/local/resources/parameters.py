@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from sluice.local.adapters.moto_backends import create_log_group
+from sluice.local.errors import TemplateError
 from sluice.local.resources.base import Kind, Provisioner, generated_name
 
 if TYPE_CHECKING:
@@ -49,9 +51,10 @@ class LogGroupKind(Kind):
     arn_resource = "log-group:{name}:*"
 
     def provision(self, decl: ResourceDecl, template: SamTemplate, provisioner: Provisioner) -> None:
-        logs = provisioner.client("logs")
+        # Straight into the store: no Logs client and no requests for what a stack declares per function.
         name = template.physical_name(decl.logical_id)
-        logs.create_log_group(logGroupName=name)
+        if not name:  # CreateLogGroup's logGroupName has a minimum length of 1
+            raise TemplateError("LogGroupName must not be empty", resource=decl.logical_id,
+                                property="LogGroupName", origin=template.origin)
         retention = template.prop(decl, "RetentionInDays")
-        if retention is not None:
-            logs.put_retention_policy(logGroupName=name, retentionInDays=int(retention))
+        create_log_group(template.account, template.region, name, None if retention is None else int(retention))

@@ -29,10 +29,13 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from pydantic import ValidationError
 
+from sluice.local.adapters.moto_backends import has_schedules
 from sluice.local.errors import TemplateError
 from sluice.local.eventbridge.scheduler.model import Schedule
 from sluice.local.eventbridge.scheduler.resources import DEFAULT_GROUP
@@ -70,7 +73,6 @@ class SchedulerSource(EventSource):
     def __init__(self, host: SourceHost, *, seed: int | str = 0) -> None:
         self.host = host
         self.seed = seed
-        self.api = host.client("scheduler")
         self.targets = Targets(deliverer=host.deliverer, client=host.client)
         self._ids = random.Random(f"{seed}:scheduler")
         self._armed: dict[Key, _Armed] = {}
@@ -82,11 +84,18 @@ class SchedulerSource(EventSource):
             except (ClientError, ParamValidationError) as error:
                 raise TemplateError(f"ScheduleV2 event: {error}", resource=request["Name"],
                                     origin=template.origin) from None
+        if not has_schedules(host.account, host.region):
+            return  # nothing to arm yet: the API creates the client when a schedule is first made
         for page in self.api.get_paginator("list_schedules").paginate():
             for summary in page["Schedules"]:
                 problem = self._load(summary["GroupName"], summary["Name"])
                 if problem is not None:
                     raise TemplateError(problem, resource=summary["Name"], origin=template.origin)
+
+    @cached_property
+    def api(self) -> Any:
+        """The stack's Scheduler client, made when first needed (most stacks never need it)."""
+        return self.host.client("scheduler")
 
     # -- EventSource ------------------------------------------------------------------------------
 
