@@ -568,6 +568,14 @@ def client_error(status: int, code: str) -> ClientError:
         (client_error(500, "InternalError"), True),
         (client_error(503, "SlowDown"), True),
         (client_error(400, "ThrottlingException"), True),
+        # Found by `sluice chaos`: SNS throttles as `Throttled` (HTTP 429) and every service names its KMS
+        # throttle its own way (SNS KMSThrottling, SQS KmsThrottled, Step Functions KmsThrottlingException):
+        # botocore's service models, `ThrottledException`/`KMSThrottlingException` error shapes.
+        (client_error(429, "Throttled"), True),
+        (client_error(400, "KMSThrottling"), True),
+        (client_error(400, "KmsThrottled"), True),
+        (client_error(400, "KmsThrottlingException"), True),
+        (client_error(429, "TooManyRequests"), True),
         (ReadTimeoutError(endpoint_url="https://s3"), True),
         (client_error(403, "AccessDenied"), False),
         (client_error(404, "NoSuchKey"), False),

@@ -243,6 +243,33 @@ def test_a_throttled_idempotency_table_is_a_classified_transient_error(
         invoke("ingest", sample("ingest-object-created"))
 
 
+@pytest.mark.parametrize("fault", [("s3.PutObject", "SlowDown"), ("sns.Publish", "Throttled")])
+def test_a_throttled_quarantine_is_a_transient_error_and_the_redelivery_sets_the_input_aside(
+    aws: Stack, invoke: Invoke, sample: Sample, calls: Calls, fault: tuple[str, str]
+) -> None:
+    operation, code = fault
+    # Found by `sluice chaos`: S3 SlowDown on the quarantine write (or SNS Throttled, HTTP 429, on its
+    # alert) escaped as a bare ClientError; Lambda's async retry now redelivers a classified failure.
+    calls.fail(operation, code)
+    with pytest.raises(TransientError, match=f"quarantine .*{code}"):
+        invoke("ingest", sample("ingest-unknown-route"))
+    assert only_outcome(invoke("ingest", sample("ingest-unknown-route")))["status"] == "set_aside"
+    (quarantined,) = aws.quarantined()
+    assert quarantined["report"]["reason"] == "unknown_route"
+
+
+def test_a_throttled_key_check_is_a_transient_error(aws: Stack, invoke: Invoke, sample: Sample, calls: Calls) -> None:
+    key = "incoming/Q1 report (final) ✓ 50% off+extra.csv"
+    version = aws.clients["s3"].put_object(Bucket=aws.raw_bucket, Key=key, Body=b"x")["VersionId"]
+    delivered = sample("ingest-url-encoded-key")
+    delivered["detail"]["object"]["version-id"] = version
+    calls.fail("s3.HeadObject", "SlowDown")
+    with pytest.raises(TransientError, match=r"HeadObject .*SlowDown"):
+        invoke("ingest", delivered)
+    assert (aws.executions(), aws.quarantined()) == ([], [])
+    assert only_outcome(invoke("ingest", delivered))["status"] == "started"
+
+
 def test_too_little_time_left_defers_instead_of_claiming(aws: Stack, invoke: Invoke, sample: Sample) -> None:
     with pytest.raises(Exception, match="ms left"):
         invoke("ingest", sample("ingest-object-created"), FakeContext(remaining_ms=1_000))

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from sluice_runtime import wiring
+from sluice_runtime.errors import TransientError
 from sluice_runtime.registry import PACKAGED_PIPELINES
 
 from .moto_stack import Calls, FakeContext, Invoke, Stack, read_sample
@@ -122,6 +123,23 @@ def test_poison_message_is_dead_lettered_and_its_group_continues(
     assert dead["Body"] == "open account-3 please"  # the body, untouched
     assert dead["Attributes"]["MessageGroupId"] == "account-3"
     assert dead["MessageAttributes"]["sluice-reason"]["StringValue"] == "invalid_json"
+    assert sync_runs.requested == ["account-3:2"]
+
+
+def test_a_throttled_dead_letter_queue_holds_the_group_back_for_redelivery(
+    aws: Stack, invoke: Invoke, sync_runs: SyncRuns, calls: Calls
+) -> None:
+    # Found by `sluice chaos`: SQS RequestThrottled on the dead-letter SendMessage escaped unclassified.
+    event = read_sample("ordered-poison-message")
+    calls.fail("sqs.SendMessage", "RequestThrottled")
+    with pytest.raises(BatchProcessingError) as every_message_failed:  # its group holds the whole batch
+        invoke("ordered", event)
+    assert type(every_message_failed.value.child_exceptions[0][1]) is TransientError  # the rest: its group held
+    assert (aws.dead_lettered(), sync_runs.requested) == ([], [])  # nothing after it ran out of order
+
+    assert failed(invoke("ordered", event)) == []
+    (dead,) = aws.dead_lettered()
+    assert dead["Body"] == "open account-3 please"
     assert sync_runs.requested == ["account-3:2"]
 
 

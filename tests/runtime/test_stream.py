@@ -14,6 +14,7 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from sluice_runtime import wiring
+from sluice_runtime.errors import TransientError
 from sluice_runtime.idempotency import ClaimState, IdempotencyKey, Ledger
 from sluice_runtime.models import KinesisEnvelope, StreamRecord, parse
 from sluice_runtime.registry import PACKAGED_PIPELINES, load_registry
@@ -170,6 +171,47 @@ def test_oversized_record_is_quarantined(aws: Stack, invoke: Invoke, max_records
     assert invoke("stream", {"Records": batch_records}) == {"batchItemFailures": []}
     assert [q["report"]["reason"] for q in aws.quarantined()] == ["oversized_payload"]
     assert len(started_records(aws)) == 2
+
+
+def test_a_throttled_offload_fails_the_shard_from_that_record_as_a_transient_error(
+    aws: Stack, invoke: Invoke, calls: Calls
+) -> None:
+    # Found by `sluice chaos` (campaign seed 720990433): S3 SlowDown on the offload's PutObject escaped
+    # as a bare botocore ClientError, an unclassified failure.
+    batch_records = records(3, lambda n: {"event_id": f"evt-{n}", "blob": "x" * (70_000 if n == 1 else 10)})
+    calls.fail("s3.PutObject", "SlowDown")
+    response = invoke("stream", {"Records": batch_records})
+    assert [f["itemIdentifier"] for f in response["batchItemFailures"]] == sequences(batch_records[1:])
+    assert started_records(aws) == sequences(batch_records[:1])
+    assert aws.quarantined() == []  # throttling is not the record's fault: nothing set aside
+
+    calls.fail("s3.PutObject", "SlowDown")
+    with pytest.raises(BatchProcessingError) as every_record_failed:
+        invoke("stream", {"Records": batch_records[1:2]})
+    assert [type(error) for _, error, _ in every_record_failed.value.child_exceptions] == [TransientError]
+
+    # Lambda resumes the shard at the failed record: the redelivery offloads it and finishes the rest.
+    assert invoke("stream", {"Records": batch_records[1:]}) == {"batchItemFailures": []}
+    assert sorted(started_records(aws), key=int) == sequences(batch_records)
+
+
+@pytest.mark.parametrize(("operation", "code"), [("s3.PutObject", "SlowDown"), ("sns.Publish", "Throttled")])
+def test_a_throttled_quarantine_fails_the_shard_from_the_poison_record_and_the_redelivery_sets_it_aside(
+    aws: Stack, invoke: Invoke, calls: Calls, operation: str, code: str
+) -> None:
+    # Found by `sluice chaos`: a quarantine write throttled by S3 (or its alert by SNS) escaped as a bare
+    # ClientError and failed the whole invocation, records already started included.
+    event = read_sample("stream-poison-record")
+    good, poison, after = event["Records"]
+    calls.fail(operation, code)
+    response = invoke("stream", event)
+    assert [f["itemIdentifier"] for f in response["batchItemFailures"]] == sequences([poison, after])
+    assert started_records(aws) == sequences([good])
+
+    assert invoke("stream", {"Records": [poison, after]}) == {"batchItemFailures": []}
+    (quarantined,) = aws.quarantined()
+    assert (quarantined["report"]["reason"], quarantined["payload"]) == ("invalid_json", poison)
+    assert sorted(started_records(aws), key=int) == sequences([good, after])
 
 
 def test_a_micro_batch_claimed_by_a_live_invocation_stops_the_batch_there(

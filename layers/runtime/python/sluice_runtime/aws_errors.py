@@ -41,12 +41,16 @@ TRANSIENT_CODES = frozenset({
 
 
 def is_transient(error: BaseException) -> bool:
-    """True for throttling, 5xx and connection-level failures."""
+    """True for throttling (HTTP 429 or a code naming it), 5xx and connection-level failures."""
     if isinstance(error, HTTPClientError | BotoConnectionError):
         return True
     if isinstance(error, ClientError):
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return status >= 500 or error_code(error) in TRANSIENT_CODES
+        code = error_code(error)
+        # Each service names its throttles its own way - SNS `Throttled` (429), SNS `KMSThrottling`,
+        # SQS `KmsThrottled`, Step Functions `KmsThrottlingException` (botocore's service models) - so
+        # any code that says it was throttled is one, beside the listed codes.
+        return status >= 500 or status == 429 or code in TRANSIENT_CODES or "throttl" in code.lower()
     return False
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from sluice_runtime.aws_errors import transient_errors
 from sluice_runtime.errors import ObjectNotFound
 from sluice_runtime.observability import logger
 
@@ -62,13 +63,14 @@ class ObjectLocator:
         )
 
     def _exists(self, bucket: str, key: str, version_id: str) -> bool:
-        try:
-            if version_id == "null":
-                self._client.head_object(Bucket=bucket, Key=key)
-            else:
-                self._client.head_object(Bucket=bucket, Key=key, VersionId=version_id)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in _ABSENT:
-                return False
-            raise
+        with transient_errors(f"HeadObject s3://{bucket}/{key}"):
+            try:
+                if version_id == "null":
+                    self._client.head_object(Bucket=bucket, Key=key)
+                else:
+                    self._client.head_object(Bucket=bucket, Key=key, VersionId=version_id)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in _ABSENT:
+                    return False
+                raise
         return True

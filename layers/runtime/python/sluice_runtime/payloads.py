@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from sluice_runtime.aws_errors import transient_errors
 from sluice_runtime.errors import ConfigurationError
 from sluice_runtime.starter import canonical_json
 
@@ -52,6 +53,7 @@ class Offloader:
             raise ConfigurationError("STAGING_BUCKET is not set: cannot pass a large payload by reference")
         body = canonical_json(entry[field]).encode()
         key = f"offload/{pipeline}/{hashlib.sha256(identity.encode()).hexdigest()}.json"
-        self._client().put_object(Bucket=self._bucket, Key=key, Body=body, ContentType="application/json")
+        with transient_errors(f"offload PutObject s3://{self._bucket}/{key}"):
+            self._client().put_object(Bucket=self._bucket, Key=key, Body=body, ContentType="application/json")
         rest = {name: value for name, value in entry.items() if name != field}
         return {**rest, f"{field}_ref": {"bucket": self._bucket, "key": key, "bytes": len(body)}}

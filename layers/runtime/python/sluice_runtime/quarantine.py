@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from sluice_runtime.aws_errors import transient_errors
 from sluice_runtime.errors import ConfigurationError, PermanentError
 from sluice_runtime.observability import Metric, count, logger
 
@@ -127,19 +128,23 @@ class Quarantine:
         key = f"quarantine/{report.reason}/{report.function}/{digest}.json"
         document = {"report": report.model_dump(), "payload": payload}
         alerts = self._sns() if self._topic_arn and self._sns is not None else None
-        self._s3().put_object(
-            Bucket=self._bucket,
-            Key=key,
-            Body=ascii_json(document).encode(),
-            ContentType="application/json",
-        )
         location = f"s3://{self._bucket}/{key}"
-        if alerts is not None and self._topic_arn:
-            alerts.publish(
-                TopicArn=self._topic_arn,
-                Subject=f"sluice: {report.reason} in {report.function}"[:100],
-                Message=ascii_json({**report.model_dump(), "location": location}),
+        # Throttled or unavailable, the input is not set aside yet: a `TransientError` makes its source
+        # redeliver it, and the redelivery writes the same key (and announces it again).
+        with transient_errors(f"quarantine PutObject {location}"):
+            self._s3().put_object(
+                Bucket=self._bucket,
+                Key=key,
+                Body=ascii_json(document).encode(),
+                ContentType="application/json",
             )
+        if alerts is not None and self._topic_arn:
+            with transient_errors(f"quarantine alert Publish {self._topic_arn}"):
+                alerts.publish(
+                    TopicArn=self._topic_arn,
+                    Subject=f"sluice: {report.reason} in {report.function}"[:100],
+                    Message=ascii_json({**report.model_dump(), "location": location}),
+                )
         _announce(report, location, Metric.QUARANTINED)
         return location
 
@@ -171,13 +176,14 @@ class DeadLetter:
             "sluice-function": report.function,
             "sluice-pipeline": report.pipeline or "-",
         }
-        self._sqs().send_message(
-            QueueUrl=self._queue_url,
-            MessageBody=payload if isinstance(payload, str) else ascii_json({"payload": payload}),
-            MessageGroupId=group or "sluice-unknown-group",
-            MessageDeduplicationId=hashlib.sha256(record_id.encode()).hexdigest(),
-            MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},
-        )
+        with transient_errors(f"dead-letter SendMessage {self._queue_url}"):
+            self._sqs().send_message(
+                QueueUrl=self._queue_url,
+                MessageBody=payload if isinstance(payload, str) else ascii_json({"payload": payload}),
+                MessageGroupId=group or "sluice-unknown-group",
+                MessageDeduplicationId=hashlib.sha256(record_id.encode()).hexdigest(),
+                MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},
+            )
         location = f"{self._queue_url}#{record_id}"
         _announce(report, location, Metric.DEAD_LETTERED)
         return location

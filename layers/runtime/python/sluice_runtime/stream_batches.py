@@ -69,26 +69,58 @@ def process_records(
     raw_records: Sequence[Mapping[str, Any]], dispatcher: Dispatcher, clock: Clock, sink: Sink
 ) -> list[Outcome | Exception]:
     """Outcome (or failure to report) for each raw Kinesis record, in order."""
-    outcomes: dict[int, Outcome | Exception] = {}
+    shard = _ShardOutcomes(len(raw_records))
     decoded: list[tuple[int, StreamRecord]] = []
     for index, raw in enumerate(raw_records):
         try:
             decoded.append((index, parse(KinesisEnvelope, raw, "Kinesis record").decode()))
         except InvalidEvent as error:
-            record_id = str(raw.get("eventID") or f"record-{index}")
-            outcomes[index] = set_aside(sink, error, raw, record_id=record_id)
+            if not shard.set_aside(sink, error, index, raw, str(raw.get("eventID") or f"record-{index}")):
+                break
     if decoded:
         try:
             pipeline = dispatcher.route(decoded[0][1])
         except PermanentError as error:
             for index, record in decoded:
-                outcomes[index] = set_aside(sink, error, raw_records[index], record_id=record.record_id)
+                if not shard.set_aside(sink, error, index, raw_records[index], record.record_id):
+                    break
         else:
             batch = StreamBatch(dispatcher, pipeline, clock, sink)
             results = batch.run([(record, raw_records[index]) for index, record in decoded])
             for (index, _), result in zip(decoded, results, strict=True):
-                outcomes[index] = result
-    return [outcomes[index] for index in range(len(raw_records))]
+                shard.put(index, result)
+    return shard.outcomes()
+
+
+class _ShardOutcomes:
+    """The outcomes of one shard's records by position, before they reach a `StreamBatch`.
+
+    A record that cannot be set aside for now (the quarantine throttled) fails with every record after
+    it, as a transient failure does in `StreamBatch`: Lambda resumes the shard at that record.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._by_index: dict[int, Outcome | Exception] = {}
+        self._failed_at: int = size
+        self._failure: TransientError | None = None
+
+    def set_aside(self, sink: Sink, error: PermanentError, index: int, raw: Any, record_id: str) -> bool:
+        """Set record `index` aside; False if that failed for now (stop there: it and the rest fail)."""
+        try:
+            self._by_index[index] = set_aside(sink, error, raw, record_id=record_id)
+        except TransientError as failure:
+            self._failed_at, self._failure = index, failure
+            count(Metric.RECORDS_FAILED, self._size - index)
+            return False
+        return True
+
+    def put(self, index: int, result: Outcome | Exception) -> None:
+        self._by_index[index] = result
+
+    def outcomes(self) -> list[Outcome | Exception]:
+        ahead = [self._by_index[index] for index in range(self._failed_at)]
+        return ahead if self._failure is None else [*ahead, *[self._failure] * (self._size - self._failed_at)]
 
 
 class StreamBatch:
@@ -201,9 +233,12 @@ class StreamBatch:
 
     def _set_aside(self, index: int, error: PermanentError) -> None:
         record, payload = self._records[index]
-        self._outcomes[index] = set_aside(
-            self._sink, error, payload, record_id=record.record_id, pipeline=self._pipeline.name
-        )
+        try:
+            self._outcomes[index] = set_aside(
+                self._sink, error, payload, record_id=record.record_id, pipeline=self._pipeline.name
+            )
+        except TransientError as failure:  # the quarantine is throttled: redelivered from this record on
+            self._fail(index, failure)
 
     def _set_aside_or_fail(self, index: int, error: Exception) -> None:
         """Set a poison record aside; anything that may be transient fails it (Lambda resumes from it)."""
