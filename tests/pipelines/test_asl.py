@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import sluice_runtime
 from samtranslator.yaml_helper import yaml_parse
+from sluice_runtime.errors import PermanentError
 
 from sluice.cli import main
 from tests.runtime.moto_stack import ROOT
@@ -22,6 +26,21 @@ TRANSIENT = {"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.Sdk
 CRASHES = {"Runtime.ExitError", "Sandbox.Timedout", "Lambda.Unknown"}
 MACHINES = {"FilePipelineStateMachine": "file_pipeline", "StreamBatchStateMachine": "stream_batch",
             "BackfillStateMachine": "backfill"}
+
+
+def permanent_error_types() -> set[str]:
+    """The error types the runtime never retries: every `PermanentError` class (a Lambda error's type
+    is its class name, which ASL matches exactly) and the poison-data errors `as_permanent` maps."""
+    for module in pkgutil.walk_packages(sluice_runtime.__path__, "sluice_runtime."):
+        importlib.import_module(module.name)
+
+    def subclasses(cls: type) -> Iterator[type]:
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    poison = {"UnicodeEncodeError", "UnicodeDecodeError", "RecursionError", "JSONDecodeError", "ValidationError"}
+    return {cls.__name__ for cls in subclasses(PermanentError)} | poison
 
 
 def all_states(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -59,15 +78,20 @@ def test_lambda_tasks_retry_transient_errors_with_capped_jittered_backoff_and_no
     for name, state in all_states(definition):
         if state["Type"] != "Task" or not state["Resource"].startswith("${"):
             continue
-        rule, *crashes = state["Retry"]
+        rule, *rest = state["Retry"]
         assert set(rule["ErrorEquals"]) >= TRANSIENT, f"{file}: {name}"
-        # A crashed or timed-out invocation of an idempotent step is rerun, a couple of times at most.
-        assert all(set(crash["ErrorEquals"]) == CRASHES and crash["MaxAttempts"] <= 2 for crash in crashes), name
+        if rest:
+            # An idempotent step also reruns a crashed or timed-out invocation and an unexpected error,
+            # a couple of times at most; permanent errors are matched first and never retried.
+            crashes, permanent, unexpected = rest
+            assert (set(crashes["ErrorEquals"]), crashes["MaxAttempts"]) == (CRASHES, 2), f"{file}: {name}"
+            assert (set(permanent["ErrorEquals"]), permanent["MaxAttempts"]) == (permanent_error_types(), 0), name
+            assert (unexpected["ErrorEquals"], unexpected["MaxAttempts"]) == (["States.TaskFailed"], 2), name
         for retrier in state["Retry"]:
-            # Data errors (DataError, a failed quality gate, an invalid input) are never retried.
-            assert not {"States.ALL", "States.TaskFailed", "DataError"} & set(retrier["ErrorEquals"]), f"{file}: {name}"
-            assert retrier["BackoffRate"] > 1 and retrier["JitterStrategy"] == "FULL"
-            assert retrier["MaxDelaySeconds"] <= 60
+            assert "States.ALL" not in retrier["ErrorEquals"], f"{file}: {name}"
+            if retrier["MaxAttempts"]:
+                assert retrier["BackoffRate"] > 1 and retrier["JitterStrategy"] == "FULL"
+                assert retrier["MaxDelaySeconds"] <= 60
 
 
 @pytest.mark.parametrize(("file", "definition"), definitions())

@@ -133,14 +133,15 @@ def test_a_chunk_failure_is_isolated_and_reported(stack: Stack, catalog_file: Ca
 
 
 def test_a_failure_after_staging_is_compensated_and_leaves_no_trace(stack: Stack, faults: Faults) -> None:
-    # The commit of _SUCCESS is refused (a permission error is not retried): the parts and the manifest
-    # were already copied into curated by then.
-    commit = faults.fail("s3.PutObject", "AccessDenied", 403, when=lambda p: p.get("Key", "").endswith("_SUCCESS"))
+    # The commit of _SUCCESS is refused, on the first attempt and on both retries of an unexpected
+    # error: the parts and the manifest were already copied into curated by then.
+    commit = faults.fail("s3.PutObject", "AccessDenied", 403, times=3,
+                         when=lambda p: p.get("Key", "").endswith("_SUCCESS"))
 
     stack.drop(ORDERS_KEY, orders_csv(12))
 
     [run] = stack.runs()
-    assert commit.raised == 1
+    assert commit.raised == 3
     assert (run.status, run.error) == ("FAILED", "Sluice.ProcessingFailed")
     cause = json.loads(run.cause or "{}")
     assert cause["stage"] == "publish"

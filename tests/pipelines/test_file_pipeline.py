@@ -132,12 +132,14 @@ def test_a_failure_after_publishing_is_rolled_back_to_the_previous_version(
     world: World, pipelines: Pipelines, faults: Faults
 ) -> None:
     assert pipelines.run_file(world.put(ORDERS_KEY, orders_csv(4)), name="raw-objects-v1").status == "SUCCEEDED"
-    # Run v2 commits its marker, then cannot clear its staging (a permission error: not retried).
-    faults.fail("s3.DeleteObjects", "AccessDenied", 403)
+    # Run v2 commits its marker, then cannot clear its staging: a permission error, on the first attempt
+    # and on both retries of an unexpected error.
+    faults.fail("s3.DeleteObjects", "AccessDenied", 403, times=3)
 
     execution = pipelines.run_file(world.put(ORDERS_KEY, orders_csv(6)), name="raw-objects-v2")
 
     assert (execution.status, execution.error) == ("FAILED", "Sluice.ProcessingFailed")
+    assert [e["type"] for e in state_events(execution, "Publish")].count("LambdaFunctionFailed") == 3
     compensation = failure_cause(execution)["compensation"]
     assert (compensation["rolled_back"], compensation["restored_run"]) == (True, "raw-objects-v1")
     assert world.read_json(world.curated, f"orders/{PARTITION}/_SUCCESS")["run"] == "raw-objects-v1"

@@ -22,16 +22,19 @@ def stack() -> Iterator[LocalStack]:
         yield local
 
 
-@pytest.mark.parametrize("effect", ["crash", "timeout"])
+@pytest.mark.parametrize("effect", ["crash", "timeout", "error"])
 def test_a_crash_of_the_quarantine_step_is_retried_and_the_bad_file_still_quarantined(
     stack: LocalStack, effect: str
 ) -> None:
     # Seed 1181241943: FileQuarantineFunction's process died before its CopyObject; Quarantine did not
-    # retry Runtime.ExitError, so the bad file was neither published nor quarantined.
+    # retry Runtime.ExitError, so the bad file was neither published nor quarantined. Seed 715845793:
+    # the same after an unexpected error (type `Error`) once, which Quarantine did not retry either.
     if effect == "crash":
         stack.faults.crash("FileQuarantineFunction", before="s3:CopyObject")
-    else:
+    elif effect == "timeout":
         stack.faults.timeout("FileQuarantineFunction")
+    else:
+        stack.faults.fail_function("FileQuarantineFunction", "Error", after="s3:HeadObject")
     stack.put_object("RawBucket", KEY, BAD_ORDERS)
     stack.run_until_idle()
 
@@ -45,11 +48,37 @@ def test_a_crash_of_the_quarantine_step_is_retried_and_the_bad_file_still_quaran
     assert "quarantine_error" not in json.loads(run.cause or "{}")
 
 
+def test_an_unexpected_error_once_in_publish_is_retried_and_the_good_file_published(stack: LocalStack) -> None:
+    # Seed 752956458: FilePublishFunction raised an unexpected error (type `Error`) once; Publish did
+    # not retry it, so the newest good version was set aside as a processing failure, not published.
+    stack.faults.fail_function("FilePublishFunction", "Error", before="s3:PutObject")
+    stack.put_object("RawBucket", KEY, BAD_ORDERS.replace(b"twelve", b"12.50"))
+    stack.run_until_idle()
+
+    [fault] = stack.faults.injected
+    assert fault.target == "FilePublishFunction"
+    [run] = stack.executions("FilePipelineStateMachine")
+    assert (run.status, run.output["status"]) == ("SUCCEEDED", "published")
+    assert stack.objects("QuarantineBucket") == {}
+
+
+def test_a_permanent_error_is_not_retried(stack: LocalStack) -> None:
+    # Retrying the same input cannot help: every PermanentError type is matched, ahead of the retrier
+    # for unexpected errors, by one with MaxAttempts 0.
+    stack.faults.fail_function("FileQualityFunction", "DataError", "row 7: amount is not a number", times=None)
+    stack.put_object("RawBucket", KEY, BAD_ORDERS.replace(b"twelve", b"12.50"))
+    stack.run_until_idle()
+
+    assert len(stack.faults.injected) == 1
+    [run] = stack.executions("FilePipelineStateMachine")
+    assert (run.status, run.error) == ("FAILED", "Sluice.ProcessingFailed")
+
+
 def test_a_good_file_whose_run_failed_is_set_aside_with_its_reason(stack: LocalStack) -> None:
-    # Seed 1635320116: an unexpected error in FileQualityFunction (not retried: not transient) failed
-    # the run; processing failures were alerted only, so the good file was neither published nor
-    # quarantined.
-    stack.faults.fail_function("FileQualityFunction", "KeyError", "'rows'")
+    # Seed 1635320116: an unexpected error in FileQualityFunction failed the run; processing failures
+    # were alerted only, so the good file was neither published nor quarantined. The error now comes
+    # back on every attempt (the retries of an unexpected error cannot help).
+    stack.faults.fail_function("FileQualityFunction", "KeyError", "'rows'", times=None)
     good = BAD_ORDERS.replace(b"twelve", b"12.50")
     stack.put_object("RawBucket", KEY, good)
     stack.run_until_idle()

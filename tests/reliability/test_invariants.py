@@ -68,6 +68,19 @@ def test_a_version_neither_published_nor_quarantined_is_a_violation() -> None:
     assert list(published_or_quarantined(kept)) == []
 
 
+def test_a_version_whose_event_sits_in_the_failure_queue_is_parked_not_lost() -> None:
+    # Seed 462428164: StartExecution throttled on all three attempts of one ingest event, so Lambda
+    # sent its on-failure record to FailureQueue (docs/runtime.md): no run, but nothing is lost.
+    event = {"detail-type": "Object Created", "detail": {"object": {"key": KEY, "version-id": "v1"}}}
+    record = json.dumps({"requestContext": {"condition": "RetriesExhausted"}, "requestPayload": event})
+    other = json.dumps({"requestPayload": {**event, "detail": {"object": {"key": KEY, "version-id": "v9"}}}})
+    for parked, held in (([record], True), ([other], False), ([], False)):
+        seen = world(drops=[dropped("v1", b"a")], executions={"FilePipelineStateMachine": []}, parked=parked)
+        assert (list(one_run_per_input(seen)) == []) is held
+        assert (list(published_or_quarantined(seen)) == []) is held
+        assert (list(newest_version_wins(seen)) == []) is held
+
+
 def test_published_and_quarantined_is_a_violation() -> None:
     reason = json.dumps({"raw_object": f"s3://raw/{KEY}?versionId=v1"}).encode()
     both = world(drops=[dropped("v1", b"a")], objects={"QuarantineBucket": {"x/reason.json": reason}},

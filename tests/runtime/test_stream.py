@@ -155,6 +155,19 @@ def test_a_record_whose_event_id_disagrees_with_its_sequence_number_is_set_aside
     assert started_records(aws) == sequences([first])
 
 
+@pytest.mark.parametrize("data", ["\x80", "ZXZ0-é==", "not base64!"])
+def test_a_record_whose_data_is_not_base64_is_set_aside(aws: Stack, invoke: Invoke, data: str) -> None:
+    # Found by the bad-input campaign: text that is not ASCII made base64 raise a plain ValueError
+    # (not binascii.Error), which escaped the handler and failed the whole batch.
+    good, broken = records(2)
+    broken["kinesis"]["data"] = data
+    assert invoke("stream", {"Records": [good, broken]}) == {"batchItemFailures": []}
+    (quarantined,) = aws.quarantined()
+    assert (quarantined["report"]["reason"], quarantined["payload"]) == ("invalid_event", broken)
+    assert "not base64" in quarantined["report"]["message"]
+    assert started_records(aws) == sequences([good])
+
+
 def test_large_record_is_offloaded_to_staging(aws: Stack, invoke: Invoke) -> None:
     event = read_sample("stream-large-record")
     assert invoke("stream", event) == {"batchItemFailures": []}

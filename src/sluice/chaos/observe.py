@@ -28,6 +28,7 @@ def observe(stack: LocalStack, *, drops: list[Dropped], puts: list[Put], command
         executions={machine: stack.executions(machine) for machine in (FILE_PIPELINE, STREAM_PIPELINE)},
         sink_items=stack.items("StreamSinkTable"),
         dead_letters=[message.body for message in stack.messages("OrderedDeadLetterQueue")],
+        parked=[message.body for message in stack.messages("FailureQueue")],
         failed_invocations=[invocation for invocation in stack.invocations() if not invocation.ok],
         faulted_requests={str(fault.detail["request_id"]) for fault in stack.faults.injected
                           if "request_id" in fault.detail},

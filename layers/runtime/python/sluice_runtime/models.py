@@ -33,7 +33,6 @@ Example:
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -365,7 +364,7 @@ class KinesisEnvelope(_Event):
                                f"{self.kinesis.sequence_number!r} as Lambda's Kinesis events do")
         try:
             raw = base64.b64decode(self.kinesis.data, validate=True)
-        except binascii.Error as exc:
+        except ValueError as exc:  # binascii.Error, or a plain ValueError for text that is not ASCII
             raise InvalidEvent(f"record {self.event_id}: payload is not base64 ({exc})") from exc
         try:
             data = strict_json.loads(raw)
