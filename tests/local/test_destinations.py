@@ -234,6 +234,36 @@ def test_a_poison_kinesis_batch_whose_retries_are_exhausted_lands_in_the_s3_on_f
     assert failed_deliveries(stack) == []
 
 
+@pytest.mark.parametrize("throttles", [1, 4])
+def test_a_throttled_on_failure_bucket_still_gets_the_record(
+        open_stack: Callable[..., LocalStack], throttles: int) -> None:
+    # Found by `sluice chaos` (campaign seed 1074433370, run 327090489): an S3 SlowDown on Lambda's own
+    # write of the on-failure record lost the discarded batch. Lambda retries its deliveries the way
+    # an AWS SDK retries a throttled or failing call; a destination that keeps failing is reported.
+    stack = open_stack(STREAMS)
+    stack.faults.fail("s3:PutObject", "SlowDown", times=throttles)
+    stack.put_record("Events", {"id": "e1", "kind": "poison"}, partition_key="k")
+    stack.run_until_idle()
+
+    assert len(stack.faults.injected) == throttles
+    [(_, body)] = stack.objects("FailedBatches").items()
+    assert json.loads(body)["KinesisBatchInfo"]["batchSize"] == 1
+    assert failed_deliveries(stack) == []
+
+
+def test_a_destination_that_keeps_refusing_is_reported_not_retried_forever(
+        open_stack: Callable[..., LocalStack]) -> None:
+    stack = open_stack(STREAMS)
+    stack.faults.fail("s3:PutObject", "SlowDown", times=None)
+    stack.put_record("Events", {"id": "e1", "kind": "poison"}, partition_key="k")
+    stack.run_until_idle()
+
+    assert stack.objects("FailedBatches") == {}
+    destination, discarded = failed_deliveries(stack)
+    assert destination.startswith("OnFailure destination") and "reduce your request rate" in destination
+    assert discarded.endswith("discarded (RetryAttemptsExhausted): its OnFailure destination failed")
+
+
 def test_kinesis_on_failure_to_sqs_from_a_declared_event_source_mapping(
         open_stack: Callable[..., LocalStack]) -> None:
     stack = open_stack(STREAMS)

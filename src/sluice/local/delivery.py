@@ -33,6 +33,11 @@ if TYPE_CHECKING:
     from sluice.local.lambda_.async_invoke import AsyncInvoker
 
 
+# Tries of one delivery call: more than a caller's SDK makes (3, standard mode), since it is the
+# service itself that delivers; a target still failing after these is reported, never waited on.
+DELIVERY_ATTEMPTS = 8
+
+
 class DeliveryError(StackError):
     """A target could not be reached (unknown function or queue, rejected message…)."""
 
@@ -223,13 +228,21 @@ class Deliverer:
         self._call("sqs", "send_message", **request)
 
     def _call(self, service: str, method: str, **request: Any) -> Any:
-        try:
-            return getattr(self.client(service), method)(**request)
-        except ClientError as error:
-            raise DeliveryError(f"{service} {method}: {error.response.get('Error', {}).get('Message', error)}") \
-                from None
-        except BotoCoreError as error:
-            raise DeliveryError(f"{service} {method}: {error}") from None
+        """One delivery call, retried while the target throttles or fails for a moment, as the AWS
+        service delivering it (Lambda, EventBridge, SNS) retries with its own SDK; what still fails
+        after `DELIVERY_ATTEMPTS` is a `DeliveryError`. Found by `sluice chaos`: one S3 SlowDown on
+        Lambda's write of a Kinesis on-failure record lost the discarded batch."""
+        for attempt in range(1, DELIVERY_ATTEMPTS + 1):
+            try:
+                return getattr(self.client(service), method)(**request)
+            except ClientError as error:
+                if attempt < DELIVERY_ATTEMPTS and _transient(error):
+                    continue
+                message = error.response.get("Error", {}).get("Message", error)
+                raise DeliveryError(f"{service} {method}: {message}") from None
+            except BotoCoreError as error:
+                raise DeliveryError(f"{service} {method}: {error}") from None
+        raise AssertionError("unreachable")
 
     @staticmethod
     def _partition_key(target: Target, event: dict[str, Any]) -> str | None:
@@ -241,6 +254,14 @@ class Deliverer:
             return str(compile_path(target.kinesis_partition_key_path).get(event))
         except PathNotFound:
             return None
+
+
+def _transient(error: ClientError) -> bool:
+    """A throttle (HTTP 429, or a code naming one: `SlowDown`, `Throttling…`, `RequestThrottled`) or a
+    5xx: what AWS's SDKs retry (botocore's standard retry mode)."""
+    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    return status >= 500 or status == 429 or code == "SlowDown" or "throttl" in code.lower()
 
 
 def _attributes(values: dict[str, str], *, numbers: tuple[str, ...] = ()) -> dict[str, dict[str, str]]:
