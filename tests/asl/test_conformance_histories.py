@@ -24,10 +24,24 @@ CORPORA = [CORPUS, DATA / "asl-aws-recorded-lambda.jsonl"]
 CASES = {case["id"]: case for path in CORPORA for case in load_cases(path)}
 RECORDED = list(load_cases(HISTORIES))
 
+# Where a Distributed Map's exit links to changed over time: recordings before November 2024 follow
+# MapRunSucceeded, later ones (the newest from March 2025) MapRunStarted. sluice follows the majority
+# of the recordings, the older rule (7 of 11 recordings here; docs/engine-map.md "History links").
+# Strict: an unexpected pass fails the suite.
+_FROM_NOVEMBER_2024 = {
+    "test_reference_in_map_state[MAP_STATE_REFERENCE_IN_ITEM_SELECTOR]",
+    "test_reference_in_map_state[MAP_STATE_REFERENCE_IN_TOLERATED_FAILURE_PATH]",
+    "test_map_state_config_distributed_item_selector_parameters",
+    "test_map_state_nested_config_distributed_no_max_max_concurrency",
+}
 
 
 def _param(recorded: dict[str, Any]) -> Any:
-    return pytest.param(recorded, id=recorded["id"].split("::")[-1])
+    name = recorded["id"].split("::")[-1]
+    marks = []
+    if name in _FROM_NOVEMBER_2024:
+        marks.append(pytest.mark.xfail(strict=True, reason="AWS links a Distributed Map's exit so since Nov 2024"))
+    return pytest.param(recorded, id=name, marks=marks)
 
 
 @pytest.mark.parametrize("recorded", [_param(recorded) for recorded in RECORDED])

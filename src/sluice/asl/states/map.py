@@ -295,14 +295,10 @@ class MapState(State):
                 ErrorName.EXCEED_TOLERATED_FAILURE_THRESHOLD,
                 "The specified tolerated failure threshold for the Map Run has been exceeded.",
             )
-        # MapStateSucceeded follows from MapRunSucceeded; the Map's exit too when the run had at most
-        # two items, from three on it follows from MapRunStarted (all 11 recorded Distributed Map
-        # histories split exactly so: docs/engine-map.md "History links").
-        links.closing = frame.record("MapRunSucceeded", advance=len(inputs) < _EXIT_AFTER_RUN_STARTED_FROM)
+        # The Map's exit and its MapStateSucceeded follow from MapRunSucceeded, as most recordings show
+        # (those from November 2024 on link the exit to MapRunStarted: docs/engine-map.md).
+        links.closing = frame.record("MapRunSucceeded")
         return results
-
-
-_EXIT_AFTER_RUN_STARTED_FROM = 3  # items (or batches) of a Map Run
 
 
 @dataclass
