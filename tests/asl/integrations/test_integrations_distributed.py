@@ -138,7 +138,7 @@ def test_item_batcher_batches_read_items_with_evaluated_batch_input(
     ("item_reader", "cause_part"),
     [
         (reader("missing.json", "JSON"), "The specified key does not exist."),
-        (reader("object.json", "JSON"), "not an array"),
+        (reader("object.json", "JSON"), "Attempting to map over non-iterable node."),
         (reader("dup.csv", "CSV"), "CSV headers cannot contain duplicates."),
         (reader("items.csv", "PARQUET"), "Unsupported ReaderConfig.InputType 'PARQUET'"),
     ],
@@ -149,6 +149,54 @@ def test_item_reader_problems_fail_with_item_reader_failed(
     execution = make_engine().run(distributed_map(ItemReader=item_reader), {})
     assert execution.error == "States.ItemReaderFailed"
     assert cause_part in str(execution.cause)
+
+
+def links(execution: Any) -> list[tuple[int, int, str, Any]]:
+    """(id, previousEventId, type, details) of every event, as GetExecutionHistory lists them."""
+    return [(event["id"], event["previousEventId"], event["type"],
+             next((value for key, value in event.items() if key.endswith("EventDetails")), None))
+            for event in execution.history]
+
+
+# LocalStack's AWS-validated snapshots, recorded Sep 2023 - Mar 2024: AWS reads an ItemReader's items
+# inside the Map Run, so MapStateStarted counts 0 items and a failed read is the Map Run's failure.
+def test_an_item_reader_map_reads_inside_its_map_run(make_engine: Callable[..., Engine], s3: Any) -> None:
+    # test_map_item_reader_base_csv_headers_first_line
+    execution = make_engine().run(distributed_map(ItemReader=reader("items.json", "JSON")), {})
+    assert [(event_id, previous, kind) for event_id, previous, kind, _ in links(execution)] == [
+        (1, 0, "ExecutionStarted"), (2, 0, "MapStateEntered"), (3, 2, "MapStateStarted"), (4, 3, "MapRunStarted"),
+        (5, 4, "MapRunSucceeded"), (6, 5, "MapStateSucceeded"), (7, 5, "MapStateExited"),
+        (8, 7, "ExecutionSucceeded")]
+    assert links(execution)[2][3] == {"length": 0}
+
+
+@pytest.mark.parametrize(
+    ("item_reader", "cause"),
+    [
+        (reader("dup.csv", "CSV"), "CSV headers cannot contain duplicates."),  # ..._decl_duplicate_headers
+        (reader("object.json", "JSON"), "Attempting to map over non-iterable node."),  # ..._no_json_list_object
+        (reader("items.json", "JSON", MaxItemsPath="$.limit"), "field MaxItems must be positive"),  # ...paths[-1]
+    ],
+    ids=["duplicate-headers", "not-a-list", "negative-max-items"],
+)
+def test_a_failed_read_is_the_map_runs_failure(
+    make_engine: Callable[..., Engine], s3: Any, item_reader: dict[str, Any], cause: str
+) -> None:
+    execution = make_engine().run(distributed_map(ItemReader=item_reader), {"limit": -1})
+    failure = {"error": "States.ItemReaderFailed", "cause": cause}
+    assert links(execution)[2:] == [
+        (3, 2, "MapStateStarted", {"length": 0}), (4, 3, "MapRunStarted", links(execution)[3][3]),
+        (5, 4, "MapRunFailed", failure), (6, 5, "MapStateFailed", None), (7, 6, "ExecutionFailed", failure)]
+
+
+def test_a_max_items_path_that_is_no_integer_fails_before_the_map_run(
+    make_engine: Callable[..., Engine], s3: Any
+) -> None:
+    # test_map_item_reader_csv_max_items_paths[1.5]: no MapRunStarted, no MapStateFailed.
+    execution = make_engine().run(distributed_map(ItemReader=reader("items.json", "JSON", MaxItemsPath="$.limit")),
+                                  {"limit": 1.5})
+    assert [(event_id, previous, kind) for event_id, previous, kind, _ in links(execution)] == [
+        (1, 0, "ExecutionStarted"), (2, 0, "MapStateEntered"), (3, 2, "MapStateStarted"), (4, 3, "ExecutionFailed")]
 
 
 def test_result_writer_exports_results_in_aws_layout(make_engine: Callable[..., Engine], s3: Any) -> None:

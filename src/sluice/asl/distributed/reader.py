@@ -25,6 +25,7 @@ import gzip
 import io
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -42,8 +43,13 @@ class ReaderFailed(Exception):
     """Why the items could not be read (becomes the States.ItemReaderFailed cause)."""
 
 
-async def read_items(reader: dict[str, Any], source: Any, raw: Any, frame: Frame, *, jsonata: bool) -> list[Any]:
-    """Evaluate the ItemReader against the state input and read its items."""
+def prepare_reader(reader: dict[str, Any], source: Any, raw: Any, frame: Frame, *, jsonata: bool) -> ReadItems:
+    """Evaluate the ItemReader against the state input (its parameters and `MaxItems`); the read
+    itself waits for the Map Run (`ReadItems.read`), as on AWS.
+
+    A `MaxItemsPath` that is no integer is a `States.Runtime` here, before the Map Run starts; a
+    negative one is the reader's failure (`States.ItemReaderFailed`), as recorded.
+    """
     runtime = frame.runtime
 
     async def s3(action: str, parameters: dict[str, Any]) -> Any:
@@ -57,14 +63,31 @@ async def read_items(reader: dict[str, Any], source: Any, raw: Any, frame: Frame
     else:
         parameters = evaluate_parameters(reader.get("Parameters", {}), source, frame)
     config = reader.get("ReaderConfig", {})
-    limit = _max_items(config, source, raw, frame, jsonata=jsonata)
-    try:
-        items = await _read(reader.get("Resource", ""), parameters, config, s3)
-    except StatesError as failure:
-        raise StatesError(ErrorName.ITEM_READER_FAILED, failure.cause or failure.error) from None
-    except ReaderFailed as failure:
-        raise StatesError(ErrorName.ITEM_READER_FAILED, str(failure)) from None
-    return items if limit is None else items[:limit]
+    return ReadItems(reader.get("Resource", ""), parameters, config, _max_items(config, source, raw, frame,
+                                                                                    jsonata=jsonata), s3)
+
+
+@dataclass(frozen=True)
+class ReadItems:
+    """An evaluated ItemReader, ready to read its items from S3."""
+
+    resource: str
+    parameters: Any
+    config: dict[str, Any]
+    limit: int | ReaderFailed | None
+    s3: S3Call
+
+    async def read(self) -> list[Any]:
+        """The items, at most `limit` of them; any failure is `States.ItemReaderFailed`."""
+        try:
+            if isinstance(self.limit, ReaderFailed):
+                raise self.limit
+            items = await _read(self.resource, self.parameters, self.config, self.s3)
+        except StatesError as failure:
+            raise StatesError(ErrorName.ITEM_READER_FAILED, failure.cause or failure.error) from None
+        except ReaderFailed as failure:
+            raise StatesError(ErrorName.ITEM_READER_FAILED, str(failure)) from None
+        return items if self.limit is None else items[:self.limit]
 
 
 async def _read(resource: str, parameters: Any, config: dict[str, Any], s3: S3Call) -> list[Any]:
@@ -114,7 +137,7 @@ def _json_array(text: str) -> list[Any]:
     except json.JSONDecodeError as error:
         raise ReaderFailed(f"The object is not valid JSON: {error.msg} (line {error.lineno})") from None
     if not isinstance(items, list):
-        raise ReaderFailed("Attempting to map over non-iterable node: the JSON object is not an array")
+        raise ReaderFailed("Attempting to map over non-iterable node.")  # AWS's words (recorded)
     return items
 
 
@@ -164,7 +187,8 @@ async def _manifest_rows(text: str, s3: S3Call) -> list[Any]:
     return rows
 
 
-def _max_items(config: dict[str, Any], source: Any, raw: Any, frame: Frame, *, jsonata: bool) -> int | None:
+def _max_items(config: dict[str, Any], source: Any, raw: Any, frame: Frame, *,
+               jsonata: bool) -> int | ReaderFailed | None:
     value = config.get("MaxItems")
     if jsonata and isinstance(value, str):
         value = evaluate_jsonata(value, jsonata_states(frame, raw), frame, "MaxItems")
@@ -182,10 +206,10 @@ def _max_items(config: dict[str, Any], source: Any, raw: Any, frame: Frame, *, j
         return None  # AWS: 0 (the default) means no limit
     if isinstance(value, bool) or not isinstance(value, int):
         # A JSONata `MaxItems` of another type: no AWS recording of its wording.
-        raise StatesError(ErrorName.ITEM_READER_FAILED, f"MaxItems must be a positive integer: {value}")
+        return ReaderFailed(f"MaxItems must be a positive integer: {value}")
     if value < 0:
-        # Recorded `test_map_item_reader_csv_max_items_paths[-1]`.
-        raise StatesError(ErrorName.ITEM_READER_FAILED, "field MaxItems must be positive")
+        # Recorded `test_map_item_reader_csv_max_items_paths[-1]`: the Map Run's failure.
+        return ReaderFailed("field MaxItems must be positive")
     return value
 
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sluice.asl.concurrency import bounded_map
 from sluice.asl.errors import ErrorName, StatesError
@@ -31,6 +32,11 @@ from sluice.asl.payload import (
     require_path,
 )
 from sluice.asl.states.base import _DEFAULT, State
+
+if TYPE_CHECKING:
+    from sluice.asl.distributed.reader import ReadItems
+
+T = TypeVar("T")
 
 # AWS: an inline Map runs up to 40 iterations concurrently; a Distributed Map up to 10,000 child
 # executions. MaxConcurrency 0 means "as many as the service allows".
@@ -60,42 +66,49 @@ class MapState(State):
     async def produce(self, effective: Any, raw: Any, frame: Frame) -> tuple[Any, str | None]:
         runtime = frame.runtime
         source = raw if self.jsonata else effective
+        items: ReadItems | list[Any]
         if "ItemReader" in self.spec:
-            from sluice.asl.distributed.reader import read_items  # noqa: PLC0415
+            # AWS reads an ItemReader's items inside the Map Run: MapStateStarted counts 0 items, a
+            # MaxItemsPath that is no integer fails the execution right after it, and a read that
+            # fails is a MapRunFailed (recorded histories, docs/engine-map.md "History links").
+            from sluice.asl.distributed.reader import prepare_reader  # noqa: PLC0415
 
-            items = await read_items(self.spec["ItemReader"], source, raw, frame, jsonata=self.jsonata)
+            concurrency = self._max_concurrency(source, raw, frame)
+            started = frame.record("MapStateStarted", mapStateStartedEventDetails={"length": 0})
+            items = _unstarted(self, lambda: prepare_reader(self.spec["ItemReader"], source, raw, frame,
+                                                            jsonata=self.jsonata))
         else:
-            items = self._items(effective, raw, frame)
-        concurrency = self._max_concurrency(source, raw, frame)
-        inputs = [self._select_item(index, item, effective, raw, frame) for index, item in enumerate(items)]
-        if self.distributed:
-            inputs = self._batch(inputs, source, frame)
-        started = frame.record("MapStateStarted", mapStateStartedEventDetails={"length": len(inputs)})
+            listed = self._items(effective, raw, frame)
+            concurrency = self._max_concurrency(source, raw, frame)
+            items = self._inputs(listed, effective, raw, source, frame)
+            started = frame.record("MapStateStarted", mapStateStartedEventDetails={"length": len(items)})
         # AWS reads the tolerated failure settings after MapStateStarted, and a bad one fails the
         # execution without a MapStateFailed (recorded histories, docs/engine-map.md).
-        try:
-            tolerated = self._tolerated(source, raw, frame) if self.distributed else None
-        except StatesError as failure:
-            failure.unstarted = self
-            raise
+        tolerated = _unstarted(self, lambda: self._tolerated(source, raw, frame)) if self.distributed else None
         # What succeeded in the run a RedriveExecution redrives (`sluice.asl.redrive`).
         position = (*frame.path, self.name)
-        done, replaying = runtime.redrive.begin(position, inputs, frame.replaying)
         links = _Links(iteration_from=started, closing=started)
         if self.distributed:
             results = await self._run_distributed(
-                inputs, concurrency, frame, tolerated, (source, raw), done=done, links=links
+                items, concurrency, frame, tolerated, (effective, raw), position=position, links=links
             )
         else:
+            assert isinstance(items, list)  # an ItemReader needs a Distributed Map (validation)
+            done, replaying = runtime.redrive.begin(position, items, frame.replaying)
             results = await bounded_map(
                 lambda index, item: self._iteration(
                     index, item, frame, position=position, done=done, replaying=replaying, links=links
                 ),
-                inputs,
+                items,
                 concurrency,
             )
         runtime.history.add("MapStateSucceeded", previous=links.closing)
         return results, self.next
+
+    def _inputs(self, items: list[Any], effective: Any, raw: Any, source: Any, frame: Frame) -> list[Any]:
+        """Each item through ItemSelector; a Distributed Map's then in ItemBatcher's batches."""
+        inputs = [self._select_item(index, item, effective, raw, frame) for index, item in enumerate(items)]
+        return self._batch(inputs, source, frame) if self.distributed else inputs
 
     # -- items ---------------------------------------------------------------------------
 
@@ -249,13 +262,13 @@ class MapState(State):
 
     async def _run_distributed(
         self,
-        inputs: list[Any],
+        items: ReadItems | list[Any],
         concurrency: int,
         frame: Frame,
         tolerated: tuple[int | None, float | None] | None,
         state_input: tuple[Any, Any],
         *,
-        done: dict[int, Any],
+        position: tuple[Any, ...],
         links: _Links,
     ) -> Any:
         runtime = frame.runtime
@@ -265,6 +278,17 @@ class MapState(State):
         run_id = uuid.UUID(int=random.Random(f"{runtime.execution_arn}/{self.label}").getrandbits(128), version=4)
         map_run_arn = f"{runtime.state_machine_arn.replace(':stateMachine:', ':mapRun:')}/{self.label}:{run_id}"
         frame.record("MapRunStarted", mapRunStartedEventDetails={"mapRunArn": map_run_arn})
+        effective, raw = state_input
+        source = raw if self.jsonata else effective
+        if not isinstance(items, list):  # an ItemReader's: read now, inside the Map Run
+            try:
+                inputs = self._inputs(await items.read(), effective, raw, source, frame)
+            except StatesError as failure:
+                frame.record("MapRunFailed", mapRunFailedEventDetails={"error": failure.error, "cause": failure.cause})
+                raise
+        else:
+            inputs = items
+        done, _ = runtime.redrive.begin(position, inputs, frame.replaying)
 
         async def child(index: int, item: Any) -> tuple[bool, Any, float, float]:
             if index in done:  # a child that succeeded before a RedriveExecution: not run again
@@ -286,7 +310,7 @@ class MapState(State):
                 ChildRun(f"{self.label}:{i}", f"{runtime.execution_arn}/{self.label}:{i}", item, ok, value, start, stop)
                 for i, (item, (ok, value, start, stop)) in enumerate(zip(inputs, outcomes, strict=True))
             ]
-            results = await write_results(self.spec["ResultWriter"], runs, map_run_arn, state_input, frame,
+            results = await write_results(self.spec["ResultWriter"], runs, map_run_arn, (source, raw), frame,
                                           jsonata=self.jsonata, child_type=self.child_type)
         if failures and _threshold_exceeded(len(failures), len(outcomes), tolerated or (None, None)):
             frame.record("MapRunFailed", mapRunFailedEventDetails={
@@ -299,6 +323,16 @@ class MapState(State):
         # (those from November 2024 on link the exit to MapRunStarted: docs/engine-map.md).
         links.closing = frame.record("MapRunSucceeded")
         return results
+
+
+def _unstarted(state: MapState, step: Callable[[], T]) -> T:
+    """`step()`; a `StatesError` it raises fails the execution with no MapStateFailed, as AWS does
+    for what it evaluates between MapStateStarted and the Map Run (recorded histories)."""
+    try:
+        return step()
+    except StatesError as failure:
+        failure.unstarted = state
+        raise
 
 
 @dataclass
