@@ -247,6 +247,14 @@ def test_max_concurrency_path_rejects_what_is_not_an_integer(value: Any, shown: 
     ))
 
 
+def test_a_max_concurrency_path_aws_refuses_fails_the_execution_without_a_map_state_failed() -> None:
+    # The recorded history of test_max_concurrency_path[NoNumber]: MapStateEntered, then ExecutionFailed.
+    with Engine(seed=0) as engine:
+        execution = engine.run(_map(MaxConcurrencyPath="$.Limit"), {"Values": [1], "Limit": "NoNumber"})
+    assert [(event["id"], event["previousEventId"], event["type"]) for event in execution.history] == [
+        (1, 0, "ExecutionStarted"), (2, 0, "MapStateEntered"), (3, 2, "ExecutionFailed")]
+
+
 def test_a_negative_max_concurrency_path_fails_loudly_where_aws_stalls() -> None:
     # test_max_concurrency_path_negative: AWS records only ExecutionStarted and leaves the execution
     # RUNNING. sluice reports the bad input instead (a documented divergence: never silently stuck).

@@ -73,13 +73,13 @@ class MapState(State):
             # fails is a MapRunFailed (recorded histories, docs/engine-map.md "History links").
             from sluice.asl.distributed.reader import prepare_reader  # noqa: PLC0415
 
-            concurrency = self._max_concurrency(source, raw, frame)
+            concurrency = _unstarted(self, lambda: self._max_concurrency(source, raw, frame))
             started = frame.record("MapStateStarted", mapStateStartedEventDetails={"length": 0})
             items = _unstarted(self, lambda: prepare_reader(self.spec["ItemReader"], source, raw, frame,
                                                             jsonata=self.jsonata))
         else:
             listed = self._items(effective, raw, frame)
-            concurrency = self._max_concurrency(source, raw, frame)
+            concurrency = _unstarted(self, lambda: self._max_concurrency(source, raw, frame))
             items = self._inputs(listed, effective, raw, source, frame)
             started = frame.record("MapStateStarted", mapStateStartedEventDetails={"length": len(items)})
         # AWS reads the tolerated failure settings after MapStateStarted, and a bad one fails the
@@ -179,6 +179,8 @@ class MapState(State):
         return value
 
     def _max_concurrency(self, source: Any, raw: Any, frame: Frame) -> int:
+        """The concurrency limit; a value AWS refuses fails the execution with no MapStateFailed
+        (recorded `test_max_concurrency_path[NoNumber]`: MapStateEntered, then ExecutionFailed)."""
         value = _coerce(self._number(self.spec, "MaxConcurrency", source, frame), int) or 0
         path = self.spec.get("MaxConcurrencyPath")
         if isinstance(value, _Invalid):
