@@ -35,6 +35,7 @@ def permanent_error_types() -> set[str]:
         importlib.import_module(module.name)
 
     def subclasses(cls: type) -> Iterator[type]:
+        sub: type
         for sub in cls.__subclasses__():
             yield sub
             yield from subclasses(sub)
