@@ -19,6 +19,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sluice.chaos.workload import FifoCommand, FileDrop, StreamRecord
@@ -70,6 +71,15 @@ class World:
     replays: list[tuple[str, str]] = field(default_factory=list)  # (version id, token) asked for
     parked: list[str] = field(default_factory=list)   # bodies in FailureQueue: on-failure records, DLQ'd events
 
+    @cached_property
+    def parked_identities(self) -> set[tuple[str, str, str | None]]:
+        """The drops whose object event sits in FailureQueue - Lambda's on-failure record of an ingest
+        invocation whose async retries all failed, or an event the rule could not deliver: parked with
+        the reason, alarmed, and redrivable, so not lost (docs/runtime.md, "Retry paths")."""
+        versions = {str(node["version-id"]) for body in self.parked for node in _walk(_json(body))
+                    if isinstance(node.get("version-id"), str)}
+        return {_identity(dropped) for dropped in self.drops if dropped.version_id in versions}
+
 
 Invariant = Callable[[World], Iterator[str]]
 
@@ -83,7 +93,7 @@ def one_run_per_input(world: World) -> Iterator[str]:
         expected.add(("content", dropped.etag, None) if dropped.drop.key.startswith("dropbox/") else
                      ("version", dropped.version_id, None))
     expected.update(("version", version, token) for version, token in world.replays)
-    parked = _parked_identities(world)
+    parked = world.parked_identities
     for identity in sorted(expected, key=str):
         if runs[identity] != 1 and not (runs[identity] == 0 and identity in parked):
             yield f"{_describe(identity)} started {runs[identity]} file-pipeline runs, not 1"
@@ -102,7 +112,7 @@ def published_or_quarantined(world: World) -> Iterator[str]:
                           if token is None)
     outputs = {str(execution.input.get("records", [{}])[0].get("version_id")): execution.output
                for execution in world.executions.get(FILE_PIPELINE, []) if _run_identity(execution.input)[2] is None}
-    parked = _parked_identities(world)
+    parked = world.parked_identities
     inputs: dict[str, list[Dropped]] = defaultdict(list)  # one distinct input -> the versions that carry it
     for dropped in world.drops:
         inputs[f"content {dropped.etag}" if dropped.drop.key.startswith("dropbox/") else dropped.version_id].append(
@@ -152,7 +162,7 @@ def newest_version_wins(world: World) -> Iterator[str]:
     curated = world.objects.get("CuratedBucket", {})
     markers = {key: json.loads(body) for key, body in curated.items() if key.endswith("/_SUCCESS")}
     by_source = {str(marker.get("source", {}).get("key")): marker for marker in markers.values()}
-    parked = _parked_identities(world)
+    parked = world.parked_identities
     for key, dropped in newest.items():
         if _identity(dropped) in parked:
             continue  # its event is in the failure queue: no run may have published it yet
@@ -285,15 +295,6 @@ def _identity(dropped: Dropped) -> tuple[str, str, str | None]:
     if dropped.drop.key.startswith("dropbox/"):
         return "content", dropped.etag, None
     return "version", dropped.version_id, None
-
-
-def _parked_identities(world: World) -> set[tuple[str, str, str | None]]:
-    """The drops whose object event sits in FailureQueue - Lambda's on-failure record of an ingest
-    invocation whose async retries all failed, or an event the rule could not deliver: parked with
-    the reason, alarmed, and redrivable, so not lost (docs/runtime.md, "Retry paths")."""
-    versions = {str(node["version-id"]) for body in world.parked for node in _walk(_json(body))
-                if isinstance(node.get("version-id"), str)}
-    return {_identity(dropped) for dropped in world.drops if dropped.version_id in versions}
 
 
 def _run_identity(execution_input: Any) -> tuple[str, str, str | None]:
