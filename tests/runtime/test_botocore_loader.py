@@ -1,0 +1,102 @@
+"""`FastLoader` loads exactly what botocore's own loader loads, for every model the runtime uses.
+
+The adapter relies on botocore internals (sluice_runtime/botocore_loader.py), so these tests pin its
+tested version range and compare its output, key order included, with botocore's `Loader`.
+"""
+
+from __future__ import annotations
+
+import doctest
+import json
+from pathlib import Path
+
+import botocore
+import botocore.session
+import pytest
+from botocore.exceptions import DataNotFoundError, UnknownServiceError
+from botocore.loaders import Loader, create_loader
+
+from .moto_stack import ROOT
+
+# isort: split
+from sluice_runtime import botocore_loader, clients
+from sluice_runtime.botocore_loader import SUPPORTED_BOTOCORE, FastLoader
+
+# The services sluice_runtime.clients makes clients for, and the data each client loads.
+SERVICES = ("dynamodb", "s3", "sns", "sqs", "stepfunctions")
+TYPES = ("service-2", "endpoint-rule-set-1", "paginators-1", "waiters-2")
+
+
+def same(left: object, right: object) -> bool:
+    """Equal, and in the same key order (what serialisers that walk a shape's members see)."""
+    return json.dumps(left) == json.dumps(right)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("type_name", TYPES)
+def test_every_model_the_runtime_loads_is_the_one_botocore_loads(service: str, type_name: str) -> None:
+    try:
+        expected = Loader().load_service_model(service, type_name)
+    except DataNotFoundError:
+        with pytest.raises(DataNotFoundError):
+            FastLoader(create_loader()).load_service_model(service, type_name)
+        return
+    assert same(FastLoader(create_loader()).load_service_model(service, type_name), expected)
+
+
+def test_the_endpoints_and_partitions_are_the_ones_botocore_loads() -> None:
+    fast = FastLoader(create_loader())
+    for name in ("endpoints", "partitions", "sdk-default-configuration", "_retry"):
+        assert same(fast.load_data(name), Loader().load_data(name)), name
+
+
+def test_an_unknown_service_is_botocores_own_error() -> None:
+    with pytest.raises(UnknownServiceError, match="Unknown service: 'no-such-service'"):
+        FastLoader(create_loader()).load_service_model("no-such-service", "service-2")
+
+
+def test_an_unknown_api_version_is_botocores_own_error() -> None:
+    with pytest.raises(DataNotFoundError):
+        FastLoader(create_loader()).load_service_model("sqs", "service-2", api_version="1999-01-01")
+
+
+def test_aws_data_path_is_still_honoured(tmp_path: Path) -> None:
+    # A customer model on AWS_DATA_PATH (the `data_path` setting) shadows botocore's, as in botocore.
+    model = Loader().load_service_model("sqs", "service-2")
+    model["metadata"]["serviceId"] = "SQS from the data path"
+    version = Loader().determine_latest_version("sqs", "service-2")
+    (tmp_path / "sqs" / version).mkdir(parents=True)
+    (tmp_path / "sqs" / version / "service-2.json").write_text(json.dumps(model), encoding="utf-8")
+
+    loaded = FastLoader(create_loader(str(tmp_path))).load_service_model("sqs", "service-2")
+
+    assert loaded["metadata"]["serviceId"] == "SQS from the data path"
+
+
+def test_it_shares_its_bases_cache_so_a_shared_loader_parses_each_file_once() -> None:
+    base = create_loader()
+    first = FastLoader(base).load_service_model("sqs", "service-2")
+    assert FastLoader(base).load_service_model("sqs", "service-2") is first
+    assert base.load_service_model("sqs", "service-2") is first
+
+
+def test_the_runtimes_clients_read_through_it() -> None:
+    clients.reset()
+    try:
+        assert isinstance(clients.session().get_component("data_loader"), FastLoader)
+        assert clients.sqs().meta.service_model.service_name == "sqs"
+    finally:
+        clients.reset()
+
+
+def test_botocore_is_a_tested_version_here_and_in_the_layer() -> None:
+    assert botocore.__version__.rsplit(".", 1)[0] in SUPPORTED_BOTOCORE
+    requirements = (ROOT / "layers/runtime/python/requirements.txt").read_text(encoding="utf-8")
+    pinned = next(line.split("==")[1] for line in requirements.splitlines() if line.startswith("botocore=="))
+    assert pinned.rsplit(".", 1)[0] in SUPPORTED_BOTOCORE
+
+
+def test_the_usage_example_holds() -> None:
+    result = doctest.testmod(botocore_loader)
+    assert result.attempted > 0
+    assert result.failed == 0
