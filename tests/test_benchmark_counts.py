@@ -1,7 +1,9 @@
 """The call-counting benchmarks count the calls the handlers really make: a change in how the
 runtime makes its clients must not leave them counting nothing (docs/benchmarks.md would then show
 bars "met" with zero writes). Each runs as `make bench` runs it, in its own process: the scripts
-set up a quiet handler environment that must not leak into the test session."""
+set up a quiet handler environment that must not leak into the test session. Likewise the cold-start
+benchmark must time the path its sample events stand for: a routed batch's claim, not the set-aside path
+of a route its environment does not know."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from benchmarks import cold_start
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,3 +43,21 @@ def test_kinesis_claims_are_counted_per_micro_batch() -> None:
     rows = _run("kinesis_claims.py")
     records, writes, per_record = rows["stream: 100 records, batch 100"][:3]
     assert (records, writes, per_record) == ("100", "2", "0.020")
+
+
+FIRST_REQUEST = "lambda request, **_: (print('FIRST', request.url, request.headers.get('X-Amz-Target')), os._exit(0))"
+
+
+@pytest.mark.parametrize(("handler", "target"), [
+    ("stream", b"DynamoDB_20120810.PutItem"),  # the batch's claim, not a quarantine write for an unknown route
+    ("ordered", b"DynamoDB_20120810.PutItem"),  # the message's claim, not a dead letter
+    ("router", b"DynamoDB_20120810.PutItem"),
+])
+def test_the_cold_start_benchmark_times_the_path_each_sample_stands_for(handler: str, target: bytes) -> None:
+    code, name = cold_start.programs()[f"{handler}/first call"]
+    assert name == handler
+    code = code.replace("lambda **_: os._exit(0)", FIRST_REQUEST)
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT / "functions" / handler,
+                          env=cold_start.lambda_env(handler), capture_output=True, text=True, check=True, timeout=60)
+    first = next(line for line in done.stdout.splitlines() if line.startswith("FIRST"))
+    assert repr(target) in first, first
