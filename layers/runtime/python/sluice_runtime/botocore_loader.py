@@ -14,7 +14,7 @@ of a four-client first call on two things the result does not need (benchmarks/c
 
 This relies on `Loader` internals (`load_service_model`'s steps, `_find_extras`,
 `_extras_processor`, `JSONFileLoader._load_file`), so it is kept to this one adapter, tested against
-the botocore versions in `SUPPORTED_BOTOCORE` (tests/runtime/test_botocore_loader.py compares every
+the botocore versions in `SUPPORTED_BOTOCORE` (ADR 0010; tests/runtime/test_botocore_loader.py compares every
 model the runtime loads with botocore's own loader).
 
 Example:
