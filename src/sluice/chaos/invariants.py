@@ -88,10 +88,7 @@ def one_run_per_input(world: World) -> Iterator[str]:
     """Every distinct input started exactly one file-pipeline run (by object version; by content for
     the content-identity dropbox pipeline), and every replay exactly one more, marked as a replay."""
     runs = Counter(_run_identity(execution.input) for execution in world.executions.get(FILE_PIPELINE, []))
-    expected: set[tuple[str, str, str | None]] = set()
-    for dropped in world.drops:
-        expected.add(("content", dropped.etag, None) if dropped.drop.key.startswith("dropbox/") else
-                     ("version", dropped.version_id, None))
+    expected = {_identity(dropped) for dropped in world.drops}
     expected.update(("version", version, token) for version, token in world.replays)
     parked = world.parked_identities
     for identity in sorted(expected, key=str):
