@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from sluice.asl import Engine
 from sluice.asl.clock import VirtualClock
 from sluice.asl.tasks.dispatch import TaskDispatcher
+from sluice.local.adapters.botocore_sessions import copied_builtin_handlers
 from sluice.local.adapters.moto_backends import (
     MotoPipeStore,
     MotoQueueStore,
@@ -138,12 +139,7 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
 
     region, account = template.region, template.account
     exit.enter_context(mock_aws())
-    exit.enter_context(virtual_time(clock.now))
-    exit.enter_context(prefix_filtered_version_listing())
-    exit.enter_context(lazy_kms_key_pairs())
-    exit.enter_context(one_model_loader())
-    exit.enter_context(shared_model_loader())
-    exit.enter_context(rule_targets_left_to_moto(routed))
+    _adapt_libraries(exit, clock)
     exit.enter_context(_region_default(region))
     log_capture = exit.enter_context(LogCapture())
     provision(template, clients.client)
@@ -209,6 +205,15 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
                  sources=sources, reactions=reactions,
                  apis=_apis(template, runtime=runtime, trace=trace, clock=clock, region=region, account=account,
                             seed=seed))
+
+
+def _adapt_libraries(exit: ExitStack, clock: VirtualClock) -> None:
+    """moto on the stack's virtual clock and routing, and the start-up savings in moto and botocore
+    (`sluice.local.adapters`), until `exit` closes."""
+    for adapter in (virtual_time(clock.now), prefix_filtered_version_listing(), lazy_kms_key_pairs(),
+                    one_model_loader(), shared_model_loader(), copied_builtin_handlers(),
+                    rule_targets_left_to_moto(routed)):
+        exit.enter_context(adapter)
 
 
 def _apis(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace, clock: VirtualClock, region: str,

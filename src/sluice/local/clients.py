@@ -65,10 +65,9 @@ def shared_model_loader() -> Iterator[None]:
 
 @cache
 def _loader(search_path_string: str | None = None) -> Any:
-    from botocore.loaders import Loader, create_loader  # noqa: PLC0415
+    from botocore.loaders import create_loader  # noqa: PLC0415
 
-    from sluice.local.plain_json import PlainJSONFileLoader  # noqa: PLC0415
+    from sluice.local.adapters.botocore_loader import local_loader  # noqa: PLC0415
 
-    # The same search paths as botocore's own loader; the files parsed faster (see plain_json).
-    return Loader(extra_search_paths=create_loader(search_path_string).search_paths,
-                  file_loader=PlainJSONFileLoader(), include_default_search_paths=False)
+    # The same search paths as botocore's own loader; the files found and parsed faster (see the adapter).
+    return local_loader(create_loader(search_path_string).search_paths)

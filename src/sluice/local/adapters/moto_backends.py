@@ -273,11 +273,14 @@ def virtual_time(now: Callable[[], float]) -> Iterator[None]:
 def one_model_loader() -> Iterator[None]:
     """moto reads each service's model (for parsing requests, serialising responses and errors)
     with a new `Loader` per service, each listing botocore's data directory again; inside the block
-    they all use one (moto's own kind: botocore's models plus moto's extras)."""
-    from moto.core import loaders, utils  # noqa: PLC0415
+    they all use one (moto's own kind: botocore's models plus moto's extras, read faster:
+    `sluice.local.adapters.botocore_loader`)."""
+    from moto.core import utils  # noqa: PLC0415
+
+    from sluice.local.adapters.botocore_loader import moto_loader  # noqa: PLC0415
 
     original = vars(utils)["create_loader"]  # moto's own import of it, not a public name
-    shared = loaders.create_loader()
+    shared = moto_loader()
     setattr(utils, "create_loader", lambda: shared)  # noqa: B010 - not a public attribute
     try:
         yield

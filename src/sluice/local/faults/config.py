@@ -42,8 +42,13 @@ if TYPE_CHECKING:
     from sluice.local.faults.api import Faults
 
 
+# defer_build: a stack imports these models whether or not it is given a fault plan (most are not);
+# their validators are built when the first plan is read, not on every stack's start-up.
+_CONFIG = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _CONFIG
 
     times: int | None = Field(default=1, ge=1)
     probability: float = Field(default=1.0, gt=0.0, le=1.0)
@@ -78,7 +83,7 @@ class StateFaultSpec(_Spec):
 
 
 class StopSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _CONFIG
 
     state_machine: str
     after_state: str | None = None
@@ -100,7 +105,7 @@ class DeliverySpec(_Spec):
 class FaultPlan(BaseModel):
     """A set of fault rules; `apply_to(faults)` adds them to a stack's `Faults`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _CONFIG
 
     api: list[ApiFaultSpec] = Field(default_factory=list)
     functions: list[FunctionFaultSpec] = Field(default_factory=list)

@@ -39,8 +39,10 @@ MAX_DELAY = 900
 MAX_ATTRIBUTES = 10
 PURGE_INTERVAL = 60.0
 # Characters a message may hold ("SendMessage", MessageBody): #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD
-# #x10000-#x10FFFF — so no lone surrogates and no other control characters.
-_INVALID_CHARACTER = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# #x10000-#x10FFFF — so no lone surrogates and no other control characters. Written as the
+# complement of that set: the same characters, and a class that compiles in a fifth of the time
+# (every stack imports this module, few send SQS messages).
+_INVALID_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _DATA_TYPE = re.compile(r"^(String|Number|Binary)(\.[A-Za-z0-9_.-]{1,256})?$")
 
 #: Called when a queue changes: True when a message arrived, False when one may have become

@@ -23,7 +23,10 @@ DEFAULT_EVENT_AGE = 86_400
 
 
 class _Shape(BaseModel):
-    model_config = ConfigDict(alias_generator=to_pascal, populate_by_name=True, extra="ignore", frozen=True)
+    # defer_build: every stack imports the Scheduler's models, few templates declare a schedule;
+    # a model's validator is built when the first schedule is read.
+    model_config = ConfigDict(alias_generator=to_pascal, populate_by_name=True, extra="ignore", frozen=True,
+                              defer_build=True)
 
 
 class RetryPolicy(_Shape):

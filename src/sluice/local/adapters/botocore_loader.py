@@ -1,0 +1,81 @@
+"""The local stack's botocore model loaders: botocore's and moto's `Loader`, minus two costs.
+
+A local stack loads about a hundred model files as it starts and runs its first drop: its own
+clients', each function's (through one shared loader, `sluice.local.clients`) and moto's (its own
+`Loader` subclass, which adds moto's extras). botocore's `Loader` spends time on two things the
+result does not need (ADR 0010):
+
+* `JSONFileLoader` parses with `object_pairs_hook=OrderedDict`, which takes `json.loads` off its C
+  fast path (about 2.5x slower); `PlainJSONFileLoader` parses into plain dicts, which keep
+  insertion order too (botocore never tests for an `OrderedDict` on loaded data);
+* before it loads one model, `load_service_model` lists every service directory of every search
+  path (about 2,900 `stat` calls: 15-30 ms per loader and model type) only to check that the name
+  is known. `NamedServiceLookup` looks up the named service alone, and falls back to botocore's
+  own path, listing and `UnknownServiceError` included, when the name is not found.
+
+The deployed runtime makes the same two changes in its own adapter
+(layers/runtime/python/sluice_runtime/botocore_loader.py); the local engine cannot import it, since
+the layer is the stack's code, not sluice's. Relies on `Loader` internals (`_find_extras`,
+`_extras_processor`, `JSONFileLoader._load_file`); tested with botocore 1.44
+(tests/local/test_local_botocore_loader.py compares every model with botocore's and moto's own loaders).
+
+Example:
+    >>> from botocore.loaders import Loader
+    >>> Loader(file_loader=PlainJSONFileLoader()).load_service_model("sqs", "service-2")["metadata"]["protocol"]
+    'json'
+    >>> local_loader(Loader().search_paths).load_service_model("sqs", "service-2")["metadata"]["protocol"]
+    'json'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from typing import IO, Any
+
+from botocore.exceptions import DataNotFoundError
+from botocore.loaders import JSONFileLoader, Loader, instance_cache
+
+
+class PlainJSONFileLoader(JSONFileLoader):
+    """`JSONFileLoader` with the C fast path of `json.loads`."""
+
+    def _load_file(self, full_path: str, open_method: Callable[..., IO[bytes]]) -> Any:
+        if not os.path.isfile(full_path):
+            return None
+        with open_method(full_path, "rb") as file:
+            return json.loads(file.read().decode("utf-8"))
+
+
+class NamedServiceLookup(Loader):
+    """A `Loader` whose `load_service_model` does not list every known service first."""
+
+    @instance_cache
+    def load_service_model(self, service_name: str, type_name: str, api_version: str | None = None) -> Any:
+        try:
+            version = api_version or self.determine_latest_version(service_name, type_name)
+            model = self.load_data(os.path.join(service_name, version, type_name))
+        except DataNotFoundError:
+            # Not found: botocore's own path lists the known services and raises its own error.
+            return super().load_service_model(service_name, type_name, api_version)
+        self._extras_processor.process(model, self._find_extras(service_name, type_name, version))  # type: ignore[attr-defined]
+        return model
+
+
+def local_loader(search_paths: Sequence[str]) -> Loader:
+    """The loader every botocore session of a stack shares: botocore's data at `search_paths`."""
+    return NamedServiceLookup(extra_search_paths=list(search_paths), file_loader=PlainJSONFileLoader(),
+                        include_default_search_paths=False)
+
+
+def moto_loader() -> Loader:
+    """moto's loader (botocore's models plus moto's extras), minus the two costs."""
+    from moto.core.loaders import Loader as MotoLoader  # noqa: PLC0415 - moto is loaded by the stack already
+    from moto.core.loaders import moto_root  # noqa: PLC0415
+
+    class _MotoLoader(NamedServiceLookup, MotoLoader):
+        """moto's `_find_extras` (its extras by moto's service name), our lookup and parsing."""
+
+    return _MotoLoader(extra_search_paths=[moto_root], file_loader=PlainJSONFileLoader())
+
