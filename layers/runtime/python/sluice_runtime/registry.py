@@ -16,14 +16,15 @@ Example:
     'dataset-ready'
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: pydantic would evaluate every field annotation
+# string with eval() as each model class is made, a third of this module's import on a cold start.
 
 import functools
 import json
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -89,7 +90,7 @@ class S3Trigger(_Strict):
     glob: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
-    def _one_matcher(self) -> S3Trigger:
+    def _one_matcher(self) -> Self:
         if self.glob is not None and (self.prefix or self.suffix):
             raise ValueError("use either 'glob' or 'prefix'/'suffix', not both")
         return self
@@ -159,7 +160,7 @@ class IdempotencySpec(_Strict):
     content: tuple[FieldPath, ...] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
-    def _identity_or_fields(self) -> IdempotencySpec:
+    def _identity_or_fields(self) -> Self:
         if self.identity is not None and (self.key is not None or self.content is not None):
             raise ValueError("use either 'identity' or 'key'/'content', not both")
         return self
@@ -190,7 +191,7 @@ class Pipeline(_Strict):
     sync_timeout_seconds: int = Field(default=300, ge=1, le=300)
 
     @model_validator(mode="after")
-    def _identity_only_for_s3(self) -> Pipeline:
+    def _identity_only_for_s3(self) -> Self:
         if self.idempotency.identity is not None and self.trigger.type != "s3":
             raise ValueError("idempotency.identity is only meaningful for s3 triggers; use key/content")
         return self
@@ -221,7 +222,7 @@ class Registry(_Strict):
     pipelines: tuple[Pipeline, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _unambiguous(self) -> Registry:
+    def _unambiguous(self) -> Self:
         seen: dict[str, str] = {}
         for pipeline in self.pipelines:
             trigger = json.dumps(pipeline.trigger.model_dump(), sort_keys=True)

@@ -11,7 +11,8 @@ Example:
     'datasets/orders/dt=2024-06-11/run=raw-objects-3f2a/'
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: pydantic would evaluate every field annotation
+# string with eval() as each model class is made, a third of this module's import on a cold start.
 
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar
