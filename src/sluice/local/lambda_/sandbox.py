@@ -46,7 +46,7 @@ class CodeSandbox:
         self._prefixes = tuple(root.rstrip("/") + "/" for root in self.roots)
         self.modules: dict[str, ModuleType] = {}
         self._provided = _top_level_names(roots)
-        self._before: set[str] = set()
+        self._mark = f"_sluice_sandbox_mark_{id(self)}"  # see `_place_mark`
         self._saved_path: list[str] = []
         self._shadowed: dict[str, ModuleType] = {}
         self._discard = False
@@ -106,7 +106,7 @@ class CodeSandbox:
                 for name in [name for name in sys.modules if name == top or name.startswith(top + ".")]:
                     self._shadowed[name] = sys.modules.pop(name)
         sys.modules.update(self.modules)
-        self._before = set(sys.modules)
+        self._place_mark()
 
     def _exit(self) -> None:
         self._collect()
@@ -119,11 +119,11 @@ class CodeSandbox:
 
     def _reenter(self) -> None:
         sys.modules.update(self.modules)
-        self._before = set(sys.modules)
+        self._place_mark()
 
     def _collect(self) -> None:
         """Move modules loaded from our roots out of sys.modules into our private table."""
-        for name in set(sys.modules) - self._before:
+        for name in self._loaded_since_mark():
             module = sys.modules[name]
             if self._owns(module):
                 self.modules[name] = module
@@ -131,12 +131,40 @@ class CodeSandbox:
             if sys.modules.get(name) is module:
                 del sys.modules[name]
 
+    def _place_mark(self) -> None:
+        """Put our mark last in sys.modules: what is imported while we are active comes after it.
+
+        Why: a dict keeps insertion order, so the names loaded since are found without copying the
+        whole table, which a test process fills with thousands of modules while a stack may invoke
+        functions thousands of times. The mark is a name of our own: a module that someone deletes
+        and imports again moves to the end, and would hide what came before it if it were the mark.
+        """
+        sys.modules.pop(self._mark, None)
+        sys.modules[self._mark] = _MARK
+
+    def _loaded_since_mark(self) -> list[str]:
+        """Names put in sys.modules since the mark, which is taken away. If the mark is gone (a
+        test that restored sys.modules), every name is a candidate: `_owns` filters them."""
+        if self._mark not in sys.modules:
+            return list(sys.modules)
+        loaded: list[str] = []
+        for name in reversed(sys.modules):
+            if name == self._mark:
+                break
+            loaded.append(name)
+        del sys.modules[self._mark]
+        return loaded
+
     def _owns(self, module: ModuleType) -> bool:
         location = getattr(module, "__file__", None)
         if location:
             return str(location).startswith(self._prefixes)
         search = getattr(module, "__path__", None) or []
         return any(str(entry).startswith(self._prefixes) for entry in search)
+
+
+#: The value of a sandbox's mark in sys.modules: an empty module that nothing imports.
+_MARK = ModuleType("_sluice_sandbox_mark", "Where a code sandbox's imports begin (sluice.local.lambda_.sandbox).")
 
 
 def _top_level_names(roots: list[Path]) -> set[str]:
