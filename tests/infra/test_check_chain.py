@@ -3,17 +3,15 @@
 Every test works on a throw-away copy of the repository's template (with its functions, ASL files
 and layer copied beside it) in which a small known pipeline replaces the ingestion functions (a
 Kinesis consumer, an SQS FIFO consumer, a state machine whose ASL file uses
-DefinitionSubstitutions), so each seeded mistake has a fixed place to go. One test shows that
-whole copy passes every check (the real template itself is checked by `make lint`); each other
-test seeds one mistake and shows which check catches it, with a message that names the culprit.
-Each case runs only the checks it is about, once, in its own tmp directory (safe under
-pytest-xdist).
+DefinitionSubstitutions), so each seeded mistake has a fixed place to go. The copy is cut down to
+the pipeline and what it stands on (every resource, parameter and condition that it and the
+Globals name, taken from the repository's template): the dozen unrelated functions and state
+machines around it are the real template's, which `make lint` checks in the same CI run, and
+linting them again would cost cfn-lint and checkov about half their time per case.
 
-A seeded case checks the pipeline and what it stands on (every resource, parameter and condition
-that it and the Globals name, taken from the repository's template), not the dozen unrelated
-functions and state machines around it: those pass every check in the whole-copy test, and
-linting them again costs cfn-lint and checkov about half their time per case. The seeded cases
-assert exactly which checks fail, so a slice that broke on its own would show.
+One test shows that this copy passes every check; each other test seeds one mistake and shows
+exactly which checks catch it, with a message that names the culprit. Each case runs only the
+checks it is about, once, in its own tmp directory (safe under pytest-xdist).
 """
 
 from __future__ import annotations
@@ -309,25 +307,17 @@ def repo_template() -> dict[str, Any]:
 
 
 @pytest.fixture
-def whole_stack(tmp_path: Path, repo_template: dict[str, Any]) -> Stack:
-    """The whole copy: every resource of the repository's template, with the pipeline."""
-    template = copy.deepcopy(repo_template)
-    add_pipeline(template)
-    return Stack(tmp_path, template, copy.deepcopy(PIPELINE_ASL))
-
-
-@pytest.fixture
 def stack(tmp_path: Path, repo_template: dict[str, Any]) -> Stack:
-    """The pipeline and what it stands on, for seeding one mistake (see the module docstring)."""
+    """The pipeline and what it stands on (see the module docstring)."""
     template = copy.deepcopy(repo_template)
     return Stack(tmp_path, slice_for(template, add_pipeline(template)), copy.deepcopy(PIPELINE_ASL))
 
 
-def test_stack_with_pipeline_passes_every_check(whole_stack: Stack) -> None:
+def test_stack_with_pipeline_passes_every_check(stack: Stack) -> None:
     require_tool(SAM)
     require_tool(CHECKOV)
 
-    run = whole_stack.check()
+    run = stack.check()
 
     assert run.failed() == set(), run.stdout
     assert run.returncode == 0
@@ -339,7 +329,7 @@ def test_stack_with_pipeline_passes_every_check(whole_stack: Stack) -> None:
         "asl-substitutions",
         "checkov",
     }
-    translated = json.loads((whole_stack.root / ".aws-sam/checks/template.translated.json").read_text(encoding="utf-8"))
+    translated = json.loads((stack.root / ".aws-sam/checks/template.translated.json").read_text(encoding="utf-8"))
     machine = translated["Resources"]["PipelineStateMachine"]["Properties"]
     assert machine["Definition"] == PIPELINE_ASL, "the ASL file is inlined so cfn-lint validates it"
     mapping_types = {
