@@ -97,6 +97,18 @@ def test_output_over_256_kib_is_data_limit_exceeded(engine: Engine) -> None:
     assert execution.error == "States.DataLimitExceeded"
 
 
+def test_an_output_of_long_integers_over_256_kib_is_data_limit_exceeded(engine: Engine) -> None:
+    # 70 copies of a 4,000-digit integer (a JSON number of any length is valid input) make 280 KB.
+    copies = ", ".join(["$.n"] * 70)
+    definition = {
+        "StartAt": "Repeat",
+        "States": {"Repeat": {"Type": "Pass", "Parameters": {"items.$": f"States.Array({copies})"}, "End": True}},
+    }
+    execution = engine.run(definition, {"n": int("9" * 4000)})
+    assert execution.status == "FAILED"
+    assert execution.error == "States.DataLimitExceeded"
+
+
 def test_standard_history_is_capped_at_25000_events(engine: Engine) -> None:
     loop = {
         "StartAt": "Count",

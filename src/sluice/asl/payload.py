@@ -14,13 +14,14 @@ Example:
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sluice.asl import intrinsics
 from sluice.asl.errors import ErrorName, StatesError
 from sluice.asl.frame import Frame
 from sluice.asl.jsonata_expr import Undefined, evaluate_expression, is_jsonata_template, template_body
-from sluice.asl.paths import ROOT_CONTEXT, ROOT_INPUT, PathNotFound, compile_path
+from sluice.asl.paths import ROOT_CONTEXT, ROOT_INPUT, Path, PathNotFound, PathSyntaxError, compile_path
 
 
 def contextual(error: str, message: str) -> StatesError:
@@ -31,7 +32,10 @@ def contextual(error: str, message: str) -> StatesError:
 
 def resolve_path(text: str, data: Any, frame: Frame) -> Any:
     """Value of a path rooted at `$` (data), `$$` (context object) or `$name` (a variable)."""
-    path = compile_path(text)
+    return _resolve(compile_path(text), data, frame)
+
+
+def _resolve(path: Path, data: Any, frame: Frame) -> Any:
     if path.root == ROOT_INPUT:
         root = data
     elif path.root == ROOT_CONTEXT:
@@ -42,9 +46,43 @@ def resolve_path(text: str, data: Any, frame: Frame) -> Any:
             root = frame.scope.lookup(name)
         except KeyError:
             raise contextual(
-                ErrorName.RUNTIME, f"The variable '{path.root}' is not defined (referenced by '{text}')."
+                ErrorName.RUNTIME, f"The variable '{path.root}' is not defined (referenced by '{path.text}')."
             ) from None
     return path.get(root)
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A path of a definition (`Variable`, `ResultPath`, a `.$` value…), compiled with its state.
+
+    A malformed path (only an unvalidated definition holds one) keeps its syntax error for the
+    moment it is used, where it has always been raised: compiling a state never fails on it.
+
+    Example:
+        >>> Reference.of("$.order.id").compiled().get({"order": {"id": 3}})
+        3
+    """
+
+    text: str
+    path: Path | None
+
+    @classmethod
+    def of(cls, text: str) -> Reference:
+        try:
+            return cls(text, compile_path(text))
+        except (PathSyntaxError, AttributeError, TypeError):  # not a path, or not even text
+            return cls(text, None)
+
+    def compiled(self) -> Path:
+        """The compiled path; a malformed one raises its error now, as `compile_path` words it."""
+        return self.path if self.path is not None else compile_path(self.text)
+
+    def resolve(self, data: Any, frame: Frame) -> Any:
+        """`resolve_path` without parsing the text again."""
+        path = self.path
+        if path is not None and path.root == ROOT_INPUT:  # most paths: straight into the data
+            return path.get(data)
+        return _resolve(self.compiled(), data, frame)
 
 
 def require_path(text: str, data: Any, frame: Frame) -> Any:
@@ -61,44 +99,125 @@ def require_path(text: str, data: Any, frame: Frame) -> Any:
         raise contextual(ErrorName.RUNTIME, f"Invalid path '{text}' : {miss}") from None
 
 
-def evaluate_parameters(template: Any, data: Any, frame: Frame) -> Any:
-    """Apply a JSONPath payload template to `data`."""
+class PayloadTemplate:
+    """A JSONPath payload template compiled once: `evaluate` applies it to a state's data.
+
+    Every evaluation builds new objects and arrays (a literal one too), so no output shares a
+    container with the definition or with another output.
+
+    Example:
+        >>> compile_parameters({"id.$": "$.order.id", "kind": "order"}).evaluate({"order": {"id": 3}}, frame)
+        {'id': 3, 'kind': 'order'}
+    """
+
+    __slots__ = ()
+
+    def evaluate(self, data: Any, frame: Frame) -> Any:
+        raise NotImplementedError
+
+
+class _Literal(PayloadTemplate):
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def evaluate(self, data: Any, frame: Frame) -> Any:
+        return self.value
+
+
+class _Object(PayloadTemplate):
+    __slots__ = ("fields",)
+
+    def __init__(self, fields: tuple[tuple[str, PayloadTemplate], ...]) -> None:
+        self.fields = fields
+
+    def evaluate(self, data: Any, frame: Frame) -> Any:
+        return {key: value.evaluate(data, frame) for key, value in self.fields}
+
+
+class _Array(PayloadTemplate):
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[PayloadTemplate, ...]) -> None:
+        self.items = items
+
+    def evaluate(self, data: Any, frame: Frame) -> Any:
+        return [item.evaluate(data, frame) for item in self.items]
+
+
+class _PathValue(PayloadTemplate):
+    """`"key.$": "$.path"`: the value at the path; a miss names the field and the input."""
+
+    __slots__ = ("key", "reference")
+
+    def __init__(self, key: str, reference: Reference) -> None:
+        self.key = key
+        self.reference = reference
+
+    def evaluate(self, data: Any, frame: Frame) -> Any:
+        try:
+            return self.reference.resolve(data, frame)
+        except PathNotFound:
+            rendered = json.dumps(data, separators=(",", ":"))
+            raise contextual(
+                ErrorName.RUNTIME,
+                f"The JSONPath '{self.reference.text}' specified for the field '{self.key}' could not be "
+                f"found in the input '{rendered}'",
+            ) from None
+
+
+class _IntrinsicValue(PayloadTemplate):
+    """`"key.$": "States.Fn(...)"`: the call's value (a malformed call fails when evaluated)."""
+
+    __slots__ = ("call", "references")
+
+    def __init__(self, text: str) -> None:
+        self.call: intrinsics.IntrinsicCall | str = text
+        self.references: dict[str, Reference] = {}  # each path argument (nested calls' too), compiled
+        try:
+            self.call = intrinsics.parse_intrinsic(text)
+        except intrinsics.IntrinsicSyntaxError:
+            return
+        self.references = {path: Reference.of(path) for path in self.call.paths()}
+
+    def evaluate(self, data: Any, frame: Frame) -> Any:
+        references = self.references
+
+        def argument(path: str) -> Any:
+            try:
+                return references[path].resolve(data, frame)
+            except PathNotFound:
+                rendered = json.dumps(data, separators=(",", ":"))
+                raise contextual(
+                    ErrorName.RUNTIME, f"The JSONPath '{path}' could not be found in the input '{rendered}'"
+                ) from None
+
+        return intrinsics.evaluate_intrinsic(self.call, argument, frame.runtime.rng)
+
+
+def compile_parameters(template: Any) -> PayloadTemplate:
+    """Compile a JSONPath payload template (`Parameters`, `ItemSelector`, `ResultSelector`, `Assign`…)."""
     if isinstance(template, dict):
-        result: dict[str, Any] = {}
+        fields: list[tuple[str, PayloadTemplate]] = []
         for key, value in template.items():
             if key.endswith(".$") and isinstance(value, str):
-                result[key[:-2]] = _dynamic_value(key, value, data, frame)
+                dynamic: PayloadTemplate = (
+                    _IntrinsicValue(value) if intrinsics.is_intrinsic(value) else _PathValue(key, Reference.of(value))
+                )
+                fields.append((key[:-2], dynamic))
             else:
-                result[key] = evaluate_parameters(value, data, frame)
-        return result
+                fields.append((key, compile_parameters(value)))
+        return _Object(tuple(fields))
     if isinstance(template, list):
-        return [evaluate_parameters(item, data, frame) for item in template]
-    return template
+        return _Array(tuple(compile_parameters(item) for item in template))
+    return _Literal(template)
 
 
-def _dynamic_value(key: str, expression: str, data: Any, frame: Frame) -> Any:
-    if intrinsics.is_intrinsic(expression):
-        return intrinsics.evaluate_intrinsic(
-            expression, lambda path: _intrinsic_argument(path, data, frame), frame.runtime.rng
-        )
-    try:
-        return resolve_path(expression, data, frame)
-    except PathNotFound:
-        rendered = json.dumps(data, separators=(",", ":"))
-        raise contextual(
-            ErrorName.RUNTIME,
-            f"The JSONPath '{expression}' specified for the field '{key}' could not be found in the input '{rendered}'",
-        ) from None
-
-
-def _intrinsic_argument(path: str, data: Any, frame: Frame) -> Any:
-    try:
-        return resolve_path(path, data, frame)
-    except PathNotFound:
-        rendered = json.dumps(data, separators=(",", ":"))
-        raise contextual(
-            ErrorName.RUNTIME, f"The JSONPath '{path}' could not be found in the input '{rendered}'"
-        ) from None
+def evaluate_parameters(template: Any, data: Any, frame: Frame) -> Any:
+    """Apply a JSONPath payload template to `data` (a state holding one compiles it once instead:
+    `compile_parameters`)."""
+    return compile_parameters(template).evaluate(data, frame)
 
 
 def evaluate_jsonata(template: Any, states: dict[str, Any], frame: Frame, field_name: str) -> Any:

@@ -89,6 +89,11 @@ def evaluate_intrinsic(call: IntrinsicCall | str, resolve: Resolver, rng: random
 
 def _evaluate(call: IntrinsicCall, resolve: Resolver, rng: random.Random) -> Any:
     args = [_argument_value(arg, resolve, rng) for arg in call.args]
+    if (fixed := _FUNCTIONS.get(call.name)) is not None:  # most calls: one lookup, no comparisons
+        function, arity = fixed
+        if len(args) != arity:
+            _expect_arity(call.name, args, arity)
+        return function(call.name, *args)
     if call.name == "States.Format":
         return _format(call, args)
     if call.name == "States.MathRandom":
@@ -98,9 +103,7 @@ def _evaluate(call: IntrinsicCall, resolve: Resolver, rng: random.Random) -> Any
     if call.name == "States.UUID":
         _expect_arity(call.name, args, 0)
         return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-    function, arity = _FUNCTIONS[call.name]
-    _expect_arity(call.name, args, arity)
-    return function(call.name, *args)
+    raise KeyError(call.name)  # not one of the 18 (the parser accepts none other)
 
 
 def _argument_value(arg: Argument, resolve: Resolver, rng: random.Random) -> Any:
@@ -339,8 +342,9 @@ def _math_random(name: str, args: list[Any], rng: random.Random) -> int:
 
 
 def _math_add(name: str, first: Any, second: Any) -> int:
-    left = java_round(_number(name, first, "first argument"))
-    right = java_round(_number(name, second, "second argument"))
+    # An int (not a bool) is a finite number that rounds to itself: the common case skips both.
+    left = first if type(first) is int else java_round(_number(name, first, "first argument"))
+    right = second if type(second) is int else java_round(_number(name, second, "second argument"))
     total = left + right
     if not (is_int32(left) and is_int32(right) and is_int32(total)):
         _invalid(name, "the arguments and their sum must be between -2147483648 and 2147483647")

@@ -16,12 +16,16 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from sluice.asl.errors import ErrorName, StatesError
 from sluice.asl.frame import Frame
 from sluice.asl.paths import compile_path, set_path
 from sluice.asl.payload import (
+    PayloadTemplate,
+    Reference,
+    compile_parameters,
     evaluate_jsonata,
     evaluate_parameters,
     jsonata_states,
@@ -59,6 +63,11 @@ class State:
         self.result_selector = spec.get("ResultSelector", _DEFAULT)
         self.arguments = spec.get("Arguments", _DEFAULT)
         self.output = spec.get("Output", _DEFAULT)
+        # The JSONPath templates above, compiled once (the raw fields stay for TestState's inspection).
+        self.parameters_template = self._template(self.parameters)
+        self.result_selector_template = self._template(self.result_selector)
+        self.assign_template = None if self.assign is None else self._template(self.assign)
+        self.result_reference = Reference.of(self.result_path) if self.result_path is not None else None
         self.retriers = [Retrier.from_definition(rule) for rule in spec.get("Retry", [])]
         self.catchers = [Catcher.from_definition(rule) for rule in spec.get("Catch", [])]
         self.entered_event = f"{self.TYPE}StateEntered"
@@ -97,10 +106,10 @@ class State:
             return await self._attempt_jsonata(raw, frame)
         effective = self.effective_input(raw, frame)
         result, next_state = await self.produce(effective, raw, frame)
-        if self.result_selector is not _DEFAULT:
-            result = evaluate_parameters(self.result_selector, result, frame)
-        if self.assign is not None:
-            frame.assign(evaluate_parameters(self.assign, result, frame))
+        if self.result_selector_template is not None:
+            result = self.result_selector_template.evaluate(result, frame)
+        if self.assign_template is not None:
+            frame.assign(self.assign_template.evaluate(result, frame))
         return self.select_output(self.merge_result(raw, result), frame), next_state
 
     async def _attempt_jsonata(self, raw: Any, frame: Frame) -> tuple[Any, str | None]:
@@ -125,14 +134,14 @@ class State:
 
     def effective_input(self, raw: Any, frame: Frame) -> Any:
         selected = self._select(self.input_path, raw, frame, "InputPath")
-        if self.parameters is not _DEFAULT:
-            return evaluate_parameters(self.parameters, selected, frame)
+        if self.parameters_template is not None:
+            return self.parameters_template.evaluate(selected, frame)
         return selected
 
     def merge_result(self, raw: Any, result: Any) -> Any:
-        if self.result_path is None:
+        if self.result_reference is None:
             return raw
-        return set_path(raw, compile_path(self.result_path), result)
+        return set_path(raw, self.result_reference.compiled(), result)
 
     def select_output(self, data: Any, frame: Frame) -> Any:
         return self._select(self.output_path, data, frame, "OutputPath")
@@ -148,6 +157,13 @@ class State:
         # AWS words a miss like any path that must match (recorded `test_invalid_jsonpath`:
         # "Invalid path '$.NoSuchInputPath' : No results for path: $['NoSuchInputPath']").
         return require_path(path, data, frame)
+
+    def _template(self, field: Any) -> PayloadTemplate | None:
+        """A JSONPath payload field compiled, or None when absent (or the state speaks JSONata).
+        An explicit null is a template too (its value is null)."""
+        if self.jsonata or field is _DEFAULT:
+            return None
+        return compile_parameters(field)
 
     # -- Catch ---------------------------------------------------------------------------
 
@@ -221,21 +237,43 @@ def _maybe_large(value: Any) -> bool:
     """Cheap pre-check (no serialisation) that stops counting as soon as it could matter."""
     budget = MAX_PAYLOAD_BYTES // 8
     stack = [value]
+    push = stack.append
     while stack:
         item = stack.pop()
         if isinstance(item, str):
             budget -= len(item)
         elif isinstance(item, dict):
             budget -= 4 * len(item) + sum(map(len, item))
-            stack.extend(item.values())
+            budget -= _push_containers(item.values(), push)
         elif isinstance(item, list):
             budget -= len(item)
-            stack.extend(item)
+            budget -= _push_containers(item, push)
+        elif type(item) is int:  # pushed only when too large for 4 (see `_push_containers`)
+            budget -= max(4, item.bit_length() // 3)  # its decimal digits, slightly over-counted
         else:
             budget -= 4
         if budget < 0:
             return True
     return False
+
+
+# Exact types only: a subclass (an IntEnum, say) takes the general path, which counts it the same.
+_SCALARS = frozenset({int, float, bool, type(None)})
+# A JSON number counts 4 (a float's text is at most 24 characters); an integer can be thousands of
+# digits long, so one beyond 64 bits is counted by its length instead.
+_SMALL_INT = 2**63
+
+
+def _push_containers(children: Iterable[Any], push: Callable[[Any], None]) -> int:
+    """Count the scalar children (4 each, as `_maybe_large` counts any scalar) and push the
+    others: most of a payload's values are scalars, and a stack round trip each is the cost."""
+    scalars = 0
+    for child in children:
+        if type(child) in _SCALARS and not (type(child) is int and not -_SMALL_INT < child < _SMALL_INT):
+            scalars += 1
+        else:
+            push(child)
+    return 4 * scalars
 
 
 def _compact(value: Any) -> str:

@@ -16,7 +16,6 @@ from sluice.asl.payload import (
     evaluate_jsonata,
     evaluate_parameters,
     jsonata_states,
-    resolve_path,
 )
 from sluice.asl.states.base import _DEFAULT, State
 from sluice.asl.states.choice_rules import Predicate, compile_rule
@@ -36,11 +35,11 @@ class ChoiceState(State):
         if self.jsonata:
             return self._run_jsonata(raw, frame)
         effective = self.effective_input(raw, frame)
-
-        def resolve(path: str, data: Any) -> Any:
-            return resolve_path(path, data, frame)
-
-        rule = next((r for r, predicate in self.rules if predicate and predicate(effective, resolve)), None)
+        rule = None
+        for candidate, predicate in self.rules:  # a plain loop: no generator per evaluation
+            if predicate is not None and predicate(effective, frame):
+                rule = candidate
+                break
         chosen, assign = self._outcome(rule)
         if assign is not None:
             frame.assign(evaluate_parameters(assign, effective, frame))

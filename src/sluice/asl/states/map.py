@@ -60,7 +60,8 @@ class MapState(State):
         self.program = compile_program(processor, "JSONata" if self.jsonata else "JSONPath")
         # For a Map, legacy `Parameters` is the per-item selector, not an input transform.
         self.item_selector = spec.get("ItemSelector", self.parameters)
-        self.parameters = _DEFAULT
+        self.item_selector_template = self._template(self.item_selector)
+        self.parameters, self.parameters_template = _DEFAULT, None
         self.label = spec.get("Label", name)
 
     async def produce(self, effective: Any, raw: Any, frame: Frame) -> tuple[Any, str | None]:
@@ -140,7 +141,8 @@ class MapState(State):
         if self.jsonata:
             states = jsonata_states(selector_frame, raw)
             return evaluate_jsonata(self.item_selector, states, selector_frame, "ItemSelector")
-        return evaluate_parameters(self.item_selector, effective, selector_frame)
+        assert self.item_selector_template is not None  # JSONPath, and an ItemSelector given
+        return self.item_selector_template.evaluate(effective, selector_frame)
 
     def _batch(self, inputs: list[Any], source: Any, frame: Frame) -> list[Any]:
         batcher = self.spec.get("ItemBatcher")
