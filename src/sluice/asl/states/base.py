@@ -269,7 +269,8 @@ def _push_containers(children: Iterable[Any], push: Callable[[Any], None]) -> in
     others: most of a payload's values are scalars, and a stack round trip each is the cost."""
     scalars = 0
     for child in children:
-        if type(child) in _SCALARS and not (type(child) is int and not -_SMALL_INT < child < _SMALL_INT):
+        kind = type(child)
+        if kind in _SCALARS and (kind is not int or -_SMALL_INT < child < _SMALL_INT):
             scalars += 1
         else:
             push(child)

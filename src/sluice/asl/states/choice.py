@@ -12,9 +12,10 @@ from typing import Any
 from sluice.asl.errors import ErrorName, StatesError
 from sluice.asl.frame import Frame
 from sluice.asl.payload import (
+    PayloadTemplate,
+    compile_parameters,
     contextual,
     evaluate_jsonata,
-    evaluate_parameters,
     jsonata_states,
 )
 from sluice.asl.states.base import _DEFAULT, State
@@ -29,20 +30,25 @@ class ChoiceState(State):
         self.rules: list[tuple[dict[str, Any], Predicate | None]] = [
             (rule, None if self.jsonata else compile_rule(rule)) for rule in spec.get("Choices", [])
         ]
+        # Each JSONPath rule's own `Assign`, compiled with it (the state-level one is `assign_template`).
+        self.rule_assigns: list[PayloadTemplate | None] = [
+            None if self.jsonata or rule.get("Assign") is None else compile_parameters(rule["Assign"])
+            for rule, _ in self.rules
+        ]
         self.default: str | None = spec.get("Default")
 
     async def run(self, raw: Any, frame: Frame) -> tuple[Any, str | None]:
         if self.jsonata:
             return self._run_jsonata(raw, frame)
         effective = self.effective_input(raw, frame)
-        rule = None
-        for candidate, predicate in self.rules:  # a plain loop: no generator per evaluation
+        for (rule, predicate), rule_assign in zip(self.rules, self.rule_assigns, strict=True):
             if predicate is not None and predicate(effective, frame):
-                rule = candidate
+                chosen, assign = rule["Next"], rule_assign
                 break
-        chosen, assign = self._outcome(rule)
+        else:
+            chosen, assign = self._default_next(), self.assign_template
         if assign is not None:
-            frame.assign(evaluate_parameters(assign, effective, frame))
+            frame.assign(assign.evaluate(effective, frame))
         return self.select_output(effective, frame), chosen
 
     def _run_jsonata(self, raw: Any, frame: Frame) -> tuple[Any, str | None]:
@@ -77,6 +83,9 @@ class ChoiceState(State):
     def _outcome(self, rule: dict[str, Any] | None) -> tuple[str, dict[str, Any] | None]:
         if rule is not None:
             return rule["Next"], rule.get("Assign")
+        return self._default_next(), self.assign
+
+    def _default_next(self) -> str:
         if self.default is None:
             raise StatesError(ErrorName.NO_CHOICE_MATCHED, "No Matches!")
-        return self.default, self.assign
+        return self.default
