@@ -15,7 +15,8 @@ Programs:
   process (console script included). Recorded, no goal.
 
 Also recorded: where a first end-to-end process spends its time (`import`, starting the stack,
-the first drop, each the median over as many fresh processes), and, in one process, the warm time
+the first drop, each the median over as many fresh processes, and the rest: the interpreter's own
+start and shutdown), and, in one process, the warm time
 of a further drop (a new day's file through the whole pipeline) on the stack that already ran the
 first one.
 
@@ -172,6 +173,9 @@ def main() -> int:
             for label, seconds in zip(("  import", "  stack start", "  first drop"), parts, strict=True):
                 print(f"{label:<16} {seconds * 1000:>7.0f} ms {seconds / base:>5.2f}x   (median of {args.runs}, "
                       "timed inside the process)")
+            rest = median[case] - sum(parts)  # the interpreter's own start and shutdown (ADR 0011)
+            print(f"{'  start + exit':<16} {rest * 1000:>7.0f} ms {rest / base:>5.2f}x   (the rest: the "
+                  "interpreter's start and shutdown)")
     print(f"{'warm drop':<16} {warm * 1000:>7.0f} ms {warm / base:>5.2f}x   (median of {args.warm_drops}, "
           "one process, stack already running)")
     ratio = median["first e2e"] / base

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from sluice.commands._io import EXIT_CODES
+from sluice.quick_exit import arrange as arrange_quick_exit
 
 # name -> (module, one-line help). Modules expose `configure(parser)` and `run(args) -> int`.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -91,6 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:  # reported with the sub-command's own usage, not the top-level one (exit code 2)
         args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     command = importlib.import_module(args.module)
+    arrange_quick_exit()  # the command's objects are not collected again on the way out (ADR 0011)
     try:
         return int(command.run(args))
     except KeyboardInterrupt:

@@ -38,6 +38,7 @@ from sluice.local.faults import FaultPlan, Faults, load_plan
 from sluice.local.lambda_.invocation import Invocation
 from sluice.local.template.model import SamTemplate
 from sluice.local.trace import Activity, Trace
+from sluice.quick_exit import arrange as arrange_quick_exit
 
 if TYPE_CHECKING:
     from sluice.local.apigateway.gateway import Body
@@ -147,6 +148,7 @@ class LocalStack:
             raise
         _ACTIVE.append(self)
         self.started = True
+        arrange_quick_exit()  # a process that held a stack exits without the final collections (ADR 0011)
         return self
 
     def _start(self) -> None:
