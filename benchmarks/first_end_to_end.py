@@ -14,9 +14,10 @@ Programs:
 * `sluice invoke` - the whole `sluice invoke IngestFunction -e events/ingest-object-created.json`
   process (console script included). Recorded, no goal.
 
-Also recorded: where a first end-to-end process spends its time (`import`, starting the stack,
-the first drop, each the median over as many fresh processes, and the rest: the interpreter's own
-start and shutdown), and, in one process, the warm time
+Also recorded: where a first end-to-end process spends its time, read from the same processes
+(`import`, starting the stack and the first drop, each timed inside the process, and the rest of
+its wall time: the interpreter's start, the stack's close and the interpreter's shutdown), and, in
+one process, the warm time
 of a further drop (a new day's file through the whole pipeline) on the stack that already ran the
 first one.
 
@@ -57,18 +58,9 @@ with mock_aws():
     boto3.client("sqs").create_queue(QueueName="floor-queue")
 """
 
+# What the README shows a user, with a clock between its stages: the program prints the seconds of
+# import, stack start and first drop (reading a clock costs nothing next to them).
 FIRST_END_TO_END = """
-from pathlib import Path
-from sluice.local import LocalStack
-
-with LocalStack.from_template("template.yaml") as stack:
-    stack.put_object("RawBucket", "incoming/2024/06/11/orders.csv", Path("samples/orders.csv").read_bytes())
-    stack.run_until_idle()
-    assert "orders/dt=2024-06-11/_SUCCESS" in stack.objects("CuratedBucket"), "the drop was not published"
-"""
-
-# The first end-to-end test with a clock between its stages: prints import, start and drop seconds.
-STAGES = """
 import time
 started = time.perf_counter()
 from pathlib import Path
@@ -121,22 +113,19 @@ def environment() -> dict[str, str]:
     return env
 
 
-def timed(command: list[str]) -> float:
-    """Wall-clock seconds of a fresh process running `command` in the repository root."""
+def timed(command: list[str]) -> tuple[float, str]:
+    """Wall-clock seconds of a fresh process running `command` in the repository root, and its stdout."""
     started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=environment(), check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    done = subprocess.run(command, cwd=ROOT, env=environment(), check=True, stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, text=True)
+    return time.perf_counter() - started, done.stdout
 
 
-def stages(runs: int) -> list[float]:
-    """Median seconds of each stage of a first end-to-end process: import, stack start, first drop."""
-    samples = []
-    for _ in range(runs):
-        result = subprocess.run([sys.executable, "-c", STAGES], cwd=ROOT, env=environment(), check=True,
-                                capture_output=True, text=True)
-        samples.append([float(value) for value in result.stdout.split()])
-    return [statistics.median(column) for column in zip(*samples, strict=True)]
+def stages(wall: float, stdout: str) -> list[float]:
+    """A first end-to-end process's import, stack start, first drop, and the rest of its wall time:
+    the interpreter's start, the stack's close and the interpreter's shutdown (ADR 0011)."""
+    parts = [float(value) for value in stdout.split()]
+    return [*parts, wall - sum(parts)]
 
 
 def warm_drop(drops: int) -> float:
@@ -157,25 +146,28 @@ def main() -> int:
     for command in cases.values():  # warm the OS file cache, .pyc files and sluice's template cache once
         timed(command)
     samples: dict[str, list[float]] = {case: [] for case in cases}
+    split: list[list[float]] = []
     for _ in range(args.runs):
         for case, command in cases.items():
-            samples[case].append(timed(command))
+            wall, stdout = timed(command)
+            samples[case].append(wall)
+            if case == "first e2e":
+                split.append(stages(wall, stdout))
     median = {case: statistics.median(values) for case, values in samples.items()}
     base = median["moto floor"]
     warm = warm_drop(args.warm_drops)
-    parts = stages(args.runs)
+    parts = [statistics.median(column) for column in zip(*split, strict=True)]
 
     print(f"median of {args.runs} fresh processes; moto floor (import + bucket, table, queue) = {base * 1000:.0f} ms\n")
     for case in cases:
         goal = f"goal <= {args.goal}x" if case == "first e2e" else ""
         print(f"{case:<16} {median[case] * 1000:>7.0f} ms {median[case] / base:>5.2f}x   {goal}")
-        if case == "first e2e":  # where its time goes (the rest is the interpreter's own start and exit)
-            for label, seconds in zip(("  import", "  stack start", "  first drop"), parts, strict=True):
-                print(f"{label:<16} {seconds * 1000:>7.0f} ms {seconds / base:>5.2f}x   (median of {args.runs}, "
-                      "timed inside the process)")
-            rest = median[case] - sum(parts)  # the interpreter's own start and shutdown (ADR 0011)
-            print(f"{'  start + exit':<16} {rest * 1000:>7.0f} ms {rest / base:>5.2f}x   (the rest: the "
-                  "interpreter's start and shutdown)")
+        if case == "first e2e":  # where its time goes, in the same processes
+            labels = ("  import", "  stack start", "  first drop", "  the rest")
+            notes = ("timed inside the process",) * 3 + ("the interpreter's start and shutdown, the stack's close",)
+            for label, seconds, note in zip(labels, parts, notes, strict=True):
+                print(f"{label:<16} {seconds * 1000:>7.0f} ms {seconds / base:>5.2f}x   "
+                      f"(median of {args.runs}, {note})")
     print(f"{'warm drop':<16} {warm * 1000:>7.0f} ms {warm / base:>5.2f}x   (median of {args.warm_drops}, "
           "one process, stack already running)")
     ratio = median["first e2e"] / base

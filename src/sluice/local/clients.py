@@ -67,7 +67,8 @@ def shared_model_loader() -> Iterator[None]:
 def _loader(search_path_string: str | None = None) -> Any:
     from botocore.loaders import create_loader  # noqa: PLC0415
 
-    from sluice.local.adapters.botocore_loader import local_loader  # noqa: PLC0415
+    from sluice.local.adapters.botocore_loader import local_loader, model_cache  # noqa: PLC0415
 
-    # The same search paths as botocore's own loader; the files found and parsed faster (see the adapter).
-    return local_loader(create_loader(search_path_string).search_paths)
+    # The same search paths as botocore's own loader; the files found and parsed faster, and parsed
+    # once per machine (see the adapter).
+    return local_loader(create_loader(search_path_string).search_paths, model_cache())

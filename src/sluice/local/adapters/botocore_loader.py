@@ -29,23 +29,48 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from botocore.exceptions import DataNotFoundError
 from botocore.loaders import JSONFileLoader, Loader, instance_cache
 
+from sluice.local.disk_cache import DiskCache, cache_directory
+
 
 class PlainJSONFileLoader(JSONFileLoader):
-    """`JSONFileLoader` with the C fast path of `json.loads`."""
+    """`JSONFileLoader` with the C fast path of `json.loads`, and, given a `cache`, each file parsed
+    once per machine rather than once per process (keyed by its path, size and modification time)."""
+
+    def __init__(self, cache: DiskCache | None = None) -> None:
+        self.cache = cache
 
     def _load_file(self, full_path: str, open_method: Callable[..., IO[bytes]]) -> Any:
         if not os.path.isfile(full_path):
             return None
-        with open_method(full_path, "rb") as file:
-            return json.loads(file.read().decode("utf-8"))
+
+        def parsed() -> Any:
+            with open_method(full_path, "rb") as file:
+                return json.loads(file.read().decode("utf-8"))
+
+        if self.cache is None:
+            return parsed()
+        stat = os.stat(full_path)
+        return self.cache.computed("botocore-model", (full_path, stat.st_size, stat.st_mtime_ns), parsed)
+
+
+@functools.cache
+def model_cache() -> DiskCache:
+    """The parsed models every local loader shares (`$SLUICE_CACHE_DIR`, else ~/.cache/sluice/models).
+
+    Why: botocore ships its models as gzipped JSON; a local stack reads about 70 of them as it starts
+    and runs its first drop (moto reads its own copy of several), about 130 ms of a first test's
+    process on the 2-core machine. `marshal` reads the same values back in about a third of that."""
+    return DiskCache(cache_directory("models"), fingerprint=f"json {sys.version_info[:2]}")
 
 
 class NamedServiceLookup(Loader):
@@ -63,13 +88,13 @@ class NamedServiceLookup(Loader):
         return model
 
 
-def local_loader(search_paths: Sequence[str]) -> Loader:
+def local_loader(search_paths: Sequence[str], cache: DiskCache | None = None) -> Loader:
     """The loader every botocore session of a stack shares: botocore's data at `search_paths`."""
-    return NamedServiceLookup(extra_search_paths=list(search_paths), file_loader=PlainJSONFileLoader(),
-                        include_default_search_paths=False)
+    return NamedServiceLookup(extra_search_paths=list(search_paths), file_loader=PlainJSONFileLoader(cache),
+                              include_default_search_paths=False)
 
 
-def moto_loader() -> Loader:
+def moto_loader(cache: DiskCache | None = None) -> Loader:
     """moto's loader (botocore's models plus moto's extras), minus the two costs."""
     from moto.core.loaders import Loader as MotoLoader  # noqa: PLC0415 - moto is loaded by the stack already
     from moto.core.loaders import moto_root  # noqa: PLC0415
@@ -77,5 +102,5 @@ def moto_loader() -> Loader:
     class _MotoLoader(NamedServiceLookup, MotoLoader):
         """moto's `_find_extras` (its extras by moto's service name), our lookup and parsing."""
 
-    return _MotoLoader(extra_search_paths=[moto_root], file_loader=PlainJSONFileLoader())
+    return _MotoLoader(extra_search_paths=[moto_root], file_loader=PlainJSONFileLoader(cache))
 

@@ -277,10 +277,10 @@ def one_model_loader() -> Iterator[None]:
     `sluice.local.adapters.botocore_loader`)."""
     from moto.core import utils  # noqa: PLC0415
 
-    from sluice.local.adapters.botocore_loader import moto_loader  # noqa: PLC0415
+    from sluice.local.adapters.botocore_loader import model_cache, moto_loader  # noqa: PLC0415
 
     original = vars(utils)["create_loader"]  # moto's own import of it, not a public name
-    shared = moto_loader()
+    shared = moto_loader(model_cache())
     setattr(utils, "create_loader", lambda: shared)  # noqa: B010 - not a public attribute
     try:
         yield

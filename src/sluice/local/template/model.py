@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sluice.local.disk_cache import DiskCache, cache_directory
 from sluice.local.errors import TemplateError, UnsupportedFeature
 from sluice.local.resources.registry import kind_for
-from sluice.local.template.cache import TemplateCache, cache_directory, code_fingerprint
+from sluice.local.template.cache import code_fingerprint
 from sluice.local.template.intrinsics import NO_VALUE, IntrinsicResolver
 from sluice.local.template.language_extensions import expand_document
 from sluice.local.template.parameters import missing_parameters, resolve_parameters
@@ -376,9 +377,9 @@ class SamTemplate:
 
 
 @functools.cache
-def template_cache() -> TemplateCache:
-    """The process's cache of parsed templates and declared resources (see `sluice.local.template.cache`)."""
-    return TemplateCache(cache_directory(), code_fingerprint())
+def template_cache() -> DiskCache:
+    """The process's cache of parsed templates and declared resources (see `sluice.local.disk_cache`)."""
+    return DiskCache(cache_directory("templates"), code_fingerprint())
 
 
 def _load_document(path: Path) -> dict[str, Any]:
