@@ -36,6 +36,7 @@ from sluice.local.env_vars import load_env_vars
 from sluice.local.errors import EventError, StackError
 from sluice.local.faults import FaultPlan, Faults, load_plan
 from sluice.local.lambda_.invocation import Invocation
+from sluice.local.start_up_objects import held_out_of_collections
 from sluice.local.template.model import SamTemplate
 from sluice.local.trace import Activity, Trace
 from sluice.quick_exit import arrange as arrange_quick_exit
@@ -156,6 +157,9 @@ class LocalStack:
         self._world = build_world(self.template, clock=self.clock, trace=self.trace, faults=self.faults,
                                   clients=self._clients, names=self.logical_id, exit=self._exit, seed=self.seed,
                                   env_vars=self._env_vars, echo_logs=self._echo_logs)
+        # Last in, so first out: closing the stack returns its objects to the collector before its
+        # world is torn down (ADR 0011).
+        self._exit.enter_context(held_out_of_collections())
 
     def close(self) -> None:
         """Stop the world: the moto backend is discarded, streams and hooks restored."""
