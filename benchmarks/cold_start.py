@@ -15,6 +15,13 @@ before any sluice code runs: botocore's session, pydantic (one model validated) 
 Tracer built and patching botocore, in the Lambda environment. It shows how much of a first call is the
 libraries' own floor and how much is the handler's.
 
+A third, `libraries, no bytecode`, is the same process importing the layer's packages as SAM's
+`python3.13` build method would ship them: wheels unpacked and sources copied with no `.pyc`, into a
+read-only `/opt` (`PYTHONDONTWRITEBYTECODE`), so that every module is compiled on every cold start
+(SAM's zip dates every file 1980-01-01, which no timestamp-checked bytecode matches either). The
+layer's Makefile ships hash-based bytecode instead (ADR 0012), which is what the handler columns,
+reading compiled modules, measure.
+
 Columns:
 * `import` - `import app`: what the Lambda init phase pays. Goal: at most 1.3x `import boto3`.
 * `first call` - `import app` and then the handler invoked on its first sample event
@@ -33,13 +40,18 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.metadata
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYER = ROOT / "layers" / "runtime" / "python"
@@ -118,10 +130,39 @@ def lambda_env(name: str) -> dict[str, str]:
     return {**inherited, **declared, **overrides, **ENV, "LAMBDA_TASK_ROOT": str(FUNCTIONS / name)}
 
 
-def timed(code: str, name: str | None) -> float:
-    """Wall-clock seconds of a fresh interpreter running `code` (in the function's directory)."""
+def layer_without_bytecode(into: Path) -> Path:
+    """The layer as `BuildMethod: python3.13` ships it, from this environment's installed copies: every
+    file of its requirements and their dependencies (extras and markers as pip resolves them) and the
+    runtime's sources, with no bytecode."""
+    todo = [Requirement(line) for line in (LAYER / "requirements.txt").read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
+    seen: set[str] = set()
+    while todo:
+        requirement = todo.pop()
+        distribution = importlib.metadata.distribution(requirement.name)
+        if distribution.name.lower() in seen:
+            continue
+        seen.add(distribution.name.lower())
+        for file in distribution.files or []:
+            if file.parts[0] == ".." or "__pycache__" in file.parts or file.suffix == ".pyc":
+                continue  # console scripts outside site-packages; bytecode
+            (into / file).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(Path(str(file.locate())), into / file)
+        for dependency in map(Requirement, distribution.requires or []):
+            if dependency.marker is None or any(dependency.marker.evaluate({"extra": extra})
+                                                for extra in requirement.extras or {""}):
+                todo.append(dependency)
+    shutil.copytree(LAYER / "sluice_runtime", into / "sluice_runtime", ignore=shutil.ignore_patterns("__pycache__"))
+    return into
+
+
+def timed(code: str, name: str | None, layer: Path | None = None) -> float:
+    """Wall-clock seconds of a fresh interpreter running `code` (in the function's directory), with
+    `layer` (no bytecode, none written) in place of the layer and the environment's own packages."""
     cwd = FUNCTIONS / name if name else ROOT
     env = lambda_env(name) if name else {**os.environ, **ENV}
+    if layer is not None:
+        env = {**env, "PYTHONPATH": str(layer), "PYTHONDONTWRITEBYTECODE": "1"}
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
@@ -133,6 +174,7 @@ def programs() -> dict[str, tuple[str, str | None]]:
     cases: dict[str, tuple[str, str | None]] = {
         "boto3": ("import boto3", None),
         "libraries": (LIBRARIES, "file_reduce"),
+        "libraries, no bytecode": (LIBRARIES, "file_reduce"),
     }
     for name in handlers():
         event = sample_event(name)
@@ -153,17 +195,23 @@ def main() -> int:
     args = parser.parse_args()
 
     cases = programs()
-    for code, name in cases.values():  # warm the OS file cache and .pyc files once
-        timed(code, name)
-    samples: dict[str, list[float]] = {case: [] for case in cases}
-    for _ in range(args.runs):
-        for case, (code, name) in cases.items():
-            samples[case].append(timed(code, name))
+    with tempfile.TemporaryDirectory(prefix="sluice-layer-") as scratch:
+        unbuilt = layer_without_bytecode(Path(scratch))
+        layers = {case: unbuilt if case.endswith("no bytecode") else None for case in cases}
+        for case, (code, name) in cases.items():  # warm the OS file cache and .pyc files once
+            timed(code, name, layers[case])
+        samples: dict[str, list[float]] = {case: [] for case in cases}
+        for _ in range(args.runs):
+            for case, (code, name) in cases.items():
+                samples[case].append(timed(code, name, layers[case]))
     median = {case: statistics.median(values) for case, values in samples.items()}
     base, libraries = median["boto3"], median["libraries"]
+    compiling = median["libraries, no bytecode"]
 
     print(f"median of {args.runs} fresh interpreters; `import boto3` = {base * 1000:.0f} ms; libraries (botocore "
-          f"session, pydantic, Powertools + Tracer) = {libraries * 1000:.0f} ms, {libraries / base:.2f}x\n")
+          f"session, pydantic, Powertools + Tracer) = {libraries * 1000:.0f} ms, {libraries / base:.2f}x; "
+          f"the same libraries shipped without bytecode (BuildMethod: python3.13) = {compiling * 1000:.0f} ms, "
+          f"{compiling / base:.2f}x\n")
     print(f"{'handler':<16} {'import':>16} {'first call':>16} {'vs libraries':>13}   "
           f"goals <= {args.import_goal}x, <= {args.call_goal}x")
     missed = []

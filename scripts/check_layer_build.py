@@ -10,10 +10,18 @@
 * **wrong architecture** - without ``Metadata.BuildArchitecture`` SAM builds for x86_64,
   whose compiled wheels (pydantic-core ...) do not load on an arm64 function.
 
-For every ``AWS::Serverless::LayerVersion`` built with a ``python*`` BuildMethod this checks
-that each module of ``ContentUri`` is at the top of the built ``python/`` folder, that every
-requirement has an installed distribution there, and that every platform-specific wheel
-matches the layer's architecture.
+And one way to build a layer that imports, but slowly:
+
+* **no usable bytecode** - the ``python*`` build methods unpack wheels and copy sources without
+  ``.pyc`` files, and SAM's zip dates every file 1980-01-01, so even timestamp-checked bytecode
+  would not match: every cold start compiles every module it imports (``/opt`` is read-only, so
+  nothing is kept). Only hash-based bytecode (PEP 552) survives packaging (ADR 0012).
+
+For every ``AWS::Serverless::LayerVersion`` built with a ``python*`` or ``makefile`` BuildMethod
+this checks that each module of ``ContentUri`` is at the top of the built ``python/`` folder,
+that every requirement has an installed distribution there, that every platform-specific wheel
+matches the layer's architecture, and that every module has hash-based bytecode for the layer's
+runtime that matches its source.
 
 Usage (after ``sam build``)::
 
@@ -23,6 +31,7 @@ Usage (after ``sam build``)::
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import re
 import sys
 from pathlib import Path
@@ -72,6 +81,43 @@ def _wheel_tags(artifact: Path) -> dict[str, list[str]]:
     return tags
 
 
+def _runtime_version(properties: dict[str, Any]) -> tuple[int, int] | None:
+    """The (major, minor) of the layer's first `python3.N` CompatibleRuntimes entry."""
+    for runtime in properties.get("CompatibleRuntimes") or []:
+        match = re.fullmatch(r"python(\d+)\.(\d+)", str(runtime))
+        if match:
+            return int(match.group(1)), int(match.group(2))
+    return None
+
+
+def _hash_based_bytecode(source: Path, compiled: Path, verify_hash: bool) -> bool:
+    """Whether `compiled` is PEP 552 hash-based bytecode of `source` (valid whatever the file dates)."""
+    try:
+        header = compiled.read_bytes()[:16]
+    except OSError:
+        return False
+    if len(header) < 16 or not int.from_bytes(header[4:8], "little") & 0b1:  # bit 0 unset: checked by timestamp
+        return False
+    # The hash is keyed by the interpreter's magic number: comparable only on the runtime's own version.
+    return not verify_hash or header[8:16] == importlib.util.source_hash(source.read_bytes())
+
+
+def bytecode_problems(where: str, artifact: Path, version: tuple[int, int] | None) -> list[str]:
+    """Modules of a built layer that every cold start would compile again."""
+    if version is None:
+        return []
+    tag = f"cpython-{version[0]}{version[1]}"
+    verify = sys.version_info[:2] == version and sys.implementation.cache_tag == tag
+    missing = [source for source in sorted(artifact.rglob("*.py"))
+               if not _hash_based_bytecode(source, source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc", verify)]
+    if not missing:
+        return []
+    examples = ", ".join(str(path.relative_to(artifact)) for path in missing[:3])
+    return [f"{where}: {len(missing)} of its modules ({examples}, ...) have no hash-based {tag} bytecode, so every "
+            f"cold start compiles them (SAM's zip dates files 1980-01-01); build the layer with a Makefile that "
+            f"runs `compileall --invalidation-mode unchecked-hash` (layers/runtime/python/Makefile)"]
+
+
 def layer_problems(
     logical_id: str, properties: dict[str, Any], metadata: dict[str, Any], base_dir: Path, build_dir: Path
 ) -> list[str]:
@@ -92,7 +138,10 @@ def layer_problems(
             f"but CompatibleArchitectures is {compatible}"
         )
 
-    if (content_dir / "python").is_dir():
+    build_method = str(metadata.get("BuildMethod", ""))
+    if build_method == "makefile" and (content_dir / "python").is_dir():
+        content_dir = content_dir / "python"  # a Makefile's sources already laid out as /opt/python
+    elif (content_dir / "python").is_dir():
         problems.append(
             f"{where}: ContentUri {content_uri} has a python/ folder, which SAM ships as /opt/python/python/ "
             f"where Lambda does not import from; point ContentUri at {Path(content_uri) / 'python'}"
@@ -123,7 +172,7 @@ def layer_problems(
         platform_tags = [tag for tag in tags if not tag.endswith("-any")]
         if platform_tags and not any(arch in tag for tag in platform_tags for arch in expected):
             problems.append(f"{where}: {distribution} is a {platform_tags[0]} wheel, not {architecture}")
-    return problems
+    return problems + bytecode_problems(where, artifact, _runtime_version(properties))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     problems = []
     for logical_id, properties in resources_of_type(template, "AWS::Serverless::LayerVersion"):
         metadata = template["Resources"][logical_id].get("Metadata") or {}
-        if not str(metadata.get("BuildMethod", "")).startswith("python"):
+        build_method = str(metadata.get("BuildMethod", ""))
+        if not (build_method.startswith("python") or build_method == "makefile"):
             continue
         checked += 1
         problems += layer_problems(logical_id, properties, metadata, args.template.parent, args.build_dir)
@@ -149,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {problem}", file=sys.stderr)
     if problems:
         return 1
-    print(f"{args.template}: {checked} Python layer(s) built importable for their architecture")
+    print(f"{args.template}: {checked} Python layer(s) built importable for their architecture, with bytecode")
     return 0
 
 

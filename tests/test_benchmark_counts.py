@@ -61,3 +61,16 @@ def test_the_cold_start_benchmark_times_the_path_each_sample_stands_for(handler:
                           env=cold_start.lambda_env(handler), capture_output=True, text=True, check=True, timeout=60)
     first = next(line for line in done.stdout.splitlines() if line.startswith("FIRST"))
     assert repr(target) in first, first
+
+
+def test_the_no_bytecode_reference_imports_the_layer_as_the_python_build_method_ships_it(tmp_path: Path) -> None:
+    layer = cold_start.layer_without_bytecode(tmp_path)
+    assert {"pydantic", "pydantic_core", "aws_lambda_powertools", "aws_xray_sdk", "wrapt", "botocore",
+            "sluice_runtime"} <= {path.name for path in layer.iterdir()}  # the tracer extra's packages too
+    probe = cold_start.LIBRARIES + "import botocore, pydantic, sluice_runtime\nprint(botocore.__file__, " \
+        "pydantic.__file__, sluice_runtime.__file__)\n"
+    env = {**cold_start.lambda_env("file_reduce"), "PYTHONPATH": str(layer), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT / "functions" / "file_reduce", env=env,
+                          capture_output=True, text=True, check=True, timeout=120)
+    assert all(Path(file).is_relative_to(layer) for file in done.stdout.split())
+    assert not list(layer.rglob("*.pyc"))  # compiled on every start, as on Lambda

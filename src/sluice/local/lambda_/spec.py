@@ -246,8 +246,11 @@ def _layer_roots(template: SamTemplate, layer: ResourceDecl, inline_dir: Path | 
     build_method = str((layer.metadata or {}).get("BuildMethod", ""))
     # With a python BuildMethod, `sam build` copies a ContentUri directory *into* the layer's python/
     # folder; without one (and always for a zip, which is the layer as Lambda gets it) the content
-    # lands in /opt as-is and Lambda imports from its python/.
-    packaged = build_method.startswith("python") and not content.lower().endswith(".zip")
+    # lands in /opt as-is and Lambda imports from its python/. A makefile build puts whatever its
+    # Makefile says there; without running it, its sources are the packages it ships: the
+    # directory's own python/ when it has one, else the directory itself.
+    packaged = not content.lower().endswith(".zip") and (
+        build_method.startswith("python") or (build_method == "makefile" and not (directory / "python").is_dir()))
     base = directory if packaged else directory / "python"
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     return [path for path in (base, base / "lib" / version / "site-packages") if path.is_dir()]
