@@ -71,7 +71,9 @@ def registered(monkeypatch: pytest.MonkeyPatch) -> list[Callable[..., object]]:
 
 
 def test_it_is_arranged_once_per_process(registered: list[Callable[..., object]]) -> None:
-    assert quick_exit.arrange() and quick_exit.arrange()
+    quick_exit.arrange()
+    quick_exit.arrange()
+    assert quick_exit.arranged()
     assert len(registered) == 1
 
 

@@ -15,7 +15,6 @@ still exist when the interpreter exits", the data model reference). spack and Sy
 
 Example:
     >>> arrange()
-    True
     >>> arranged()
     True
 """
@@ -32,13 +31,12 @@ KEEP_FINAL_GC = "SLUICE_FINAL_GC"
 _arranged = False
 
 
-def arrange() -> bool:
-    """Skip the final collections when this process exits (once per process); True when arranged."""
+def arrange() -> None:
+    """Skip the final collections when this process exits (registered once per process)."""
     global _arranged
     if not _arranged:
         atexit.register(_freeze_at_exit)
         _arranged = True
-    return _arranged
 
 
 def arranged() -> bool:

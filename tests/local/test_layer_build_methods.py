@@ -9,40 +9,33 @@ from pathlib import Path
 import pytest
 
 from sluice.local import LocalStack
+from tests.local.templates import function, sam_template
 
-TEMPLATE = """
-Transform: AWS::Serverless-2016-10-31
-Resources:
+LAYER = """\
   Shared:
     Type: AWS::Serverless::LayerVersion
     Properties:
       ContentUri: layer/
-{metadata}
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.13
-      Handler: app.handler
-      CodeUri: src/
-      Layers: [!Ref Shared]
 """
+FUNCTION = function("Fn", handler="app.handler", properties="      Layers: [!Ref Shared]\n")
 HANDLER = "import shared\n\ndef handler(event, context):\n    return shared.NAME\n"
 MAKEFILE = "build-Shared:\n\tmkdir -p $(ARTIFACTS_DIR)/python && cp -R * $(ARTIFACTS_DIR)/python/\n"
 
 
 @pytest.mark.parametrize(("metadata", "files"), [
     # python3.13: SAM copies ContentUri into python/.
-    ("    Metadata: {BuildMethod: python3.13}", {"layer/shared.py": "NAME = 'shared'\n"}),
+    ("    Metadata: {BuildMethod: python3.13}\n", {"layer/shared.py": "NAME = 'shared'\n"}),
     # No build: ContentUri is the layer as Lambda unpacks it into /opt.
     ("", {"layer/python/shared.py": "NAME = 'shared'\n"}),
     # makefile, sources beside the Makefile (as the repository's RuntimeLayer): the Makefile copies them.
-    ("    Metadata: {BuildMethod: makefile}", {"layer/shared.py": "NAME = 'shared'\n", "layer/Makefile": MAKEFILE}),
+    ("    Metadata: {BuildMethod: makefile}\n", {"layer/shared.py": "NAME = 'shared'\n", "layer/Makefile": MAKEFILE}),
     # makefile, sources already in python/: they are what it ships.
-    ("    Metadata: {BuildMethod: makefile}",
+    ("    Metadata: {BuildMethod: makefile}\n",
      {"layer/python/shared.py": "NAME = 'shared'\n", "layer/Makefile": MAKEFILE}),
 ], ids=["python3.13", "no-build", "makefile", "makefile-python-folder"])
 def test_a_layers_package_is_importable_whatever_its_build_method(
         write_template: Callable[..., Path], metadata: str, files: dict[str, str]) -> None:
-    path = write_template(TEMPLATE.format(metadata=metadata), {**files, "src/app.py": HANDLER})
+    template = sam_template(Runtime="python3.13", CodeUri="src/") + LAYER + metadata + FUNCTION
+    path = write_template(template, {**files, "src/app.py": HANDLER})
     with LocalStack.from_template(path, use_config=False) as stack:
         assert stack.invoke("Fn", {}).result == "shared"

@@ -12,19 +12,9 @@ from pathlib import Path
 import pytest
 
 from sluice.local import LocalStack, start_up_objects
+from tests.local.templates import function, sam_template
 
-TEMPLATE = """
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Drop:
-    Type: AWS::S3::Bucket
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.13
-      Handler: app.handler
-      CodeUri: src/
-"""
+TEMPLATE = sam_template(Runtime="python3.13", CodeUri="src/") + function("Fn", handler="app.handler")
 HANDLER = "def handler(event, context):\n    return {'seen': event}\n"
 
 

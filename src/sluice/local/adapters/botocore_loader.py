@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from typing import IO, Any
@@ -50,7 +51,11 @@ class PlainJSONFileLoader(JSONFileLoader):
         self.cache = cache
 
     def _load_file(self, full_path: str, open_method: Callable[..., IO[bytes]]) -> Any:
-        if not os.path.isfile(full_path):
+        try:  # one stat both finds the file (most lookups, of sdk-extras, miss) and keys the cache
+            found = os.stat(full_path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(found.st_mode):
             return None
 
         def parsed() -> Any:
@@ -59,8 +64,7 @@ class PlainJSONFileLoader(JSONFileLoader):
 
         if self.cache is None:
             return parsed()
-        stat = os.stat(full_path)
-        return self.cache.computed("botocore-model", (full_path, stat.st_size, stat.st_mtime_ns), parsed)
+        return self.cache.computed("botocore-model", (full_path, found.st_size, found.st_mtime_ns), parsed)
 
 
 @functools.cache
