@@ -11,16 +11,27 @@ started, not set aside as an unknown route). Runs are interleaved (baselines, th
 after round) so drift hits all columns alike; the figure is the median.
 
 A second reference, `libraries`, is a process that only loads what every handler's first call needs
-before any sluice code runs: botocore's session, pydantic (one model validated) and Powertools with its
+before any sluice code runs: botocore's session module, pydantic (one model validated) and Powertools with its
 Tracer built and patching botocore, in the Lambda environment. It shows how much of a first call is the
 libraries' own floor and how much is the handler's.
 
-A third, `libraries, no bytecode`, is the same process importing the layer's packages as SAM's
+A third, `libraries + an S3 client`, goes on to create the client a step that reads or writes S3 makes
+on its first call (botocore's session, the endpoints file, S3's model and endpoint rules): the floor of
+any handler whose first call reaches S3, before its own code.
+
+A fourth, `libraries, no bytecode`, is the same process importing the layer's packages as SAM's
 `python3.13` build method would ship them: wheels unpacked and sources copied with no `.pyc`, into a
 read-only `/opt` (`PYTHONDONTWRITEBYTECODE`), so that every module is compiled on every cold start
 (SAM's zip dates every file 1980-01-01, which no timestamp-checked bytecode matches either). The
 layer's Makefile ships hash-based bytecode instead (ADR 0012), which is what the handler columns,
 reading compiled modules, measure.
+
+Every program ends the moment its work is done, with `os._exit(0)`, the baseline included: a Lambda
+execution environment never exits during a cold start, and an interpreter's shutdown (module teardown
+and its final collections) costs in proportion to what the process holds: about 60 ms after `import
+boto3`, 100-200 ms after a first call that loaded S3's or DynamoDB's service model. Timing the
+baseline's shutdown but not a handler's would flatter every handler; timing both would add a cost that
+no invocation pays.
 
 Columns:
 * `import` - `import app`: what the Lambda init phase pays. Goal: at most 1.3x `import boto3`.
@@ -58,6 +69,8 @@ LAYER = ROOT / "layers" / "runtime" / "python"
 FUNCTIONS = ROOT / "functions"
 EVENTS = ROOT / "events"
 
+# Ends every program: no interpreter shutdown (see the module's docstring).
+_DONE = "import os; os._exit(0)\n"
 # Ends the process at the first AWS request: what follows is network time, not cold start.
 _STOP_AT_FIRST_SEND = (
     "import os, botocore.handlers; "
@@ -70,6 +83,7 @@ LIBRARIES = (
     "class Model(pydantic.BaseModel):\n    value: int\n"
     "Model(value=1)\n"
 )
+LIBRARIES_AND_CLIENT = LIBRARIES + "botocore.session.get_session().create_client('s3')\n"
 _CONTEXT = (
     "class Context:\n"
     "    function_name = 'sluice-cold-start'; memory_limit_in_mb = 512\n"
@@ -172,19 +186,20 @@ def timed(code: str, name: str | None, layer: Path | None = None) -> float:
 def programs() -> dict[str, tuple[str, str | None]]:
     # The libraries floor runs in a step function's directory for its Lambda environment; it imports no app.
     cases: dict[str, tuple[str, str | None]] = {
-        "boto3": ("import boto3", None),
+        "boto3": ("import boto3\n", None),
         "libraries": (LIBRARIES, "file_reduce"),
+        "libraries + an S3 client": (LIBRARIES_AND_CLIENT, "file_reduce"),
         "libraries, no bytecode": (LIBRARIES, "file_reduce"),
     }
     for name in handlers():
         event = sample_event(name)
-        cases[f"{name}/import"] = ("import app", name)
+        cases[f"{name}/import"] = ("import app\n", name)
         cases[f"{name}/first call"] = (
             _STOP_AT_FIRST_SEND + "import json, app\n" + _CONTEXT
             + f"try:\n    app.handler(json.load(open({str(event)!r})), Context())\nexcept Exception:\n    pass\n",
             name,
         )
-    return cases
+    return {case: (code + _DONE, name) for case, (code, name) in cases.items()}
 
 
 def main() -> int:
@@ -206,12 +221,13 @@ def main() -> int:
                 samples[case].append(timed(code, name, layers[case]))
     median = {case: statistics.median(values) for case, values in samples.items()}
     base, libraries = median["boto3"], median["libraries"]
-    compiling = median["libraries, no bytecode"]
+    compiling, with_client = median["libraries, no bytecode"], median["libraries + an S3 client"]
 
-    print(f"median of {args.runs} fresh interpreters; `import boto3` = {base * 1000:.0f} ms; libraries (botocore "
-          f"session, pydantic, Powertools + Tracer) = {libraries * 1000:.0f} ms, {libraries / base:.2f}x; "
-          f"the same libraries shipped without bytecode (BuildMethod: python3.13) = {compiling * 1000:.0f} ms, "
-          f"{compiling / base:.2f}x\n")
+    print(f"median of {args.runs} fresh interpreters, each ended when its work is done; `import boto3` = "
+          f"{base * 1000:.0f} ms; libraries (botocore, pydantic, Powertools + Tracer) = {libraries * 1000:.0f} ms, "
+          f"{libraries / base:.2f}x; libraries + an S3 client = {with_client * 1000:.0f} ms, "
+          f"{with_client / base:.2f}x; the libraries shipped without bytecode (BuildMethod: python3.13) = "
+          f"{compiling * 1000:.0f} ms, {compiling / base:.2f}x\n")
     print(f"{'handler':<16} {'import':>16} {'first call':>16} {'vs libraries':>13}   "
           f"goals <= {args.import_goal}x, <= {args.call_goal}x")
     missed = []

@@ -7,6 +7,7 @@ of a route its environment does not know."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +62,18 @@ def test_the_cold_start_benchmark_times_the_path_each_sample_stands_for(handler:
                           env=cold_start.lambda_env(handler), capture_output=True, text=True, check=True, timeout=60)
     first = next(line for line in done.stdout.splitlines() if line.startswith("FIRST"))
     assert repr(target) in first, first
+
+
+@pytest.mark.parametrize("case", ["boto3", "libraries", "file_notify/import", "file_notify/first call",
+                                  "stream/first call"])
+def test_no_cold_start_program_times_an_interpreter_shutdown(case: str) -> None:
+    # The baseline and the handlers end alike, when their work is done: a Lambda cold start never exits.
+    code, name = cold_start.programs()[case]
+    hook = "import atexit\natexit.register(print, 'SHUTDOWN', flush=True)\n"
+    env = cold_start.lambda_env(name) if name else {**os.environ, **cold_start.ENV}
+    done = subprocess.run([sys.executable, "-c", hook + code], cwd=ROOT / "functions" / (name or ""), env=env,
+                          capture_output=True, text=True, check=True, timeout=60)
+    assert "SHUTDOWN" not in done.stdout
 
 
 def test_the_no_bytecode_reference_imports_the_layer_as_the_python_build_method_ships_it(tmp_path: Path) -> None:

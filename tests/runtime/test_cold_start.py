@@ -5,7 +5,8 @@ measures both against `import boto3`. These tests pin the structural part of tho
 regression shows here and not only in a noisy timing: a handler module imports neither pydantic nor
 boto3, the step functions no botocore session either, and clients that a call may never use (the
 StartSyncExecution client, the offload bucket's S3 client, the quarantine's and the dead-letter queue's)
-are built only when used.
+are built only when used; and the first model a call builds does not send pydantic looking through every
+installed distribution for plugins.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import sys
 from typing import Any
 
 import pytest
+
+from sluice.local.lambda_.spec import function_specs
+from sluice.local.template.model import SamTemplate
 
 from .moto_stack import ROOT, Stack
 
@@ -52,6 +56,37 @@ def test_init_phase_imports_neither_pydantic_nor_boto3(name: str) -> None:
     # Step functions load their step (models, catalog, clients) on the first call; the event-source
     # handlers only botocore, through `wiring`.
     assert modules_after_import(name) == (["botocore.session"] if name in EVENT_SOURCES else [])
+
+
+# Whether pydantic searched the installed distributions' entry points for plugins (pydantic.plugin._loader
+# caches what it found in `_plugins`; it stays None while no search has run).
+_PLUGIN_PROBE = """
+import json, pydantic
+from pydantic.plugin import _loader
+class Model(pydantic.BaseModel):
+    value: int
+Model(value=1)
+print(json.dumps(_loader._plugins is not None))
+"""
+
+
+def searched_for_plugins(environment: dict[str, str]) -> bool:
+    env = {key: value for key, value in os.environ.items() if key != "PYDANTIC_DISABLE_PLUGINS"}
+    done = subprocess.run([sys.executable, "-c", _PLUGIN_PROBE], env={**env, **environment},
+                          capture_output=True, text=True, check=True)
+    return bool(json.loads(done.stdout))
+
+
+def test_no_function_searches_for_pydantic_plugins_on_its_first_model() -> None:
+    environments = {spec.code_dir.name: spec.environment
+                    for spec in function_specs(SamTemplate.load(ROOT / "template.yaml")).values()}
+    assert set(environments) >= set(FUNCTIONS)
+    settings = {environment.get("PYDANTIC_DISABLE_PLUGINS") for environment in environments.values()}
+    assert len(settings) == 1
+    (setting,) = settings
+    assert setting is not None
+    assert not searched_for_plugins({"PYDANTIC_DISABLE_PLUGINS": setting})
+    assert searched_for_plugins({})  # what every cold start paid without it
 
 
 class Built:
