@@ -48,6 +48,7 @@ from sluice.local.adapters.moto_backends import (
     one_model_loader,
     prefix_filtered_version_listing,
     rule_targets_left_to_moto,
+    s3_urls_read_once,
     virtual_time,
 )
 from sluice.local.apigateway.resources import HTTP_API, REST_API
@@ -210,8 +211,8 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
 def _adapt_libraries(exit: ExitStack, clock: VirtualClock) -> None:
     """moto on the stack's virtual clock and routing, and the start-up savings in moto and botocore
     (`sluice.local.adapters`), until `exit` closes."""
-    for adapter in (virtual_time(clock.now), prefix_filtered_version_listing(), lazy_kms_key_pairs(),
-                    one_model_loader(), shared_model_loader(), copied_builtin_handlers(),
+    for adapter in (virtual_time(clock.now), prefix_filtered_version_listing(), s3_urls_read_once(),
+                    lazy_kms_key_pairs(), one_model_loader(), shared_model_loader(), copied_builtin_handlers(),
                     rule_targets_left_to_moto(routed)):
         exit.enter_context(adapter)
 

@@ -25,6 +25,9 @@ moto 5.2 (5.2.5); `pyproject.toml` asks for `>=5.1`:
   kept only for the targets sluice's router does not deliver (`rule_targets_left_to_moto`);
 - `moto.s3.models.S3Backend.list_object_versions` and `FakeBucket.keys` (a `_VersionedKeyStore`):
   the listing sees only the keys under its `Prefix` (`prefix_filtered_version_listing`).
+- `moto.s3.models.S3Backend._url_module` (a property returning a module with `url_bases` and
+  `url_paths`): read once per value of `MOTO_S3_CUSTOM_ENDPOINTS`, not reloaded on every request
+  (`s3_urls_read_once`).
 - `logs_backends[account][region]`: `create_log_group`, `put_retention_policy` — the template's log
   groups, written straight to the store (`create_log_group`).
 - `scheduler_backends[account][region].schedule_groups` (`ScheduleGroup.schedules`): whether any
@@ -40,9 +43,11 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sluice.local.dynamodb.records import ItemChange
@@ -468,3 +473,35 @@ def prefix_filtered_version_listing() -> Iterator[None]:
         yield
     finally:
         S3Backend.list_object_versions = original  # type: ignore[method-assign]
+
+
+@contextmanager
+def s3_urls_read_once() -> Iterator[None]:
+    """moto's S3 request routing without reloading a module on every request.
+
+    For every request it routes to S3, moto 5.2 asks the S3 backend for its URL patterns, and the
+    backend answers by reloading `moto.s3.urls` (twice per request), because that module's
+    `url_bases` include `MOTO_S3_CUSTOM_ENDPOINTS` as it was when the module ran. A reload finds,
+    reads and executes the module again: a twentieth of a 100-file backfill's time. Inside the block
+    the backend gets a copy of the module's two tables, made once for each value of that variable,
+    so a changed value is still seen, as moto's reload sees it.
+    """
+    from moto.s3.models import S3Backend  # noqa: PLC0415
+
+    original = vars(S3Backend)["_url_module"]
+    tables: dict[str, SimpleNamespace] = {}
+
+    def url_module(self: Any) -> SimpleNamespace:
+        endpoints = os.environ.get("MOTO_S3_CUSTOM_ENDPOINTS", "")
+        table = tables.get(endpoints)
+        if table is None:
+            module = original.fget(self)
+            table = tables[endpoints] = SimpleNamespace(url_bases=list(module.url_bases),
+                                                        url_paths=dict(module.url_paths))
+        return table
+
+    S3Backend._url_module = property(url_module)  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        S3Backend._url_module = original  # type: ignore[method-assign]
