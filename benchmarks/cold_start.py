@@ -19,6 +19,10 @@ A third, `libraries + an S3 client`, goes on to create the client a step that re
 on its first call (botocore's session, the endpoints file, S3's model and endpoint rules): the floor of
 any handler whose first call reaches S3, before its own code.
 
+Every program but the fourth imports botocore as the layer ships it: this environment's botocore, with
+the parsed copies of the JSON data the runtime's clients read that the layer's Makefile writes
+(`sluice_runtime.botocore_loader`, ADR 0010).
+
 A fourth, `libraries, no bytecode`, is the same process importing the layer's packages as SAM's
 `python3.13` build method would ship them: wheels unpacked and sources copied with no `.pyc`, into a
 read-only `/opt` (`PYTHONDONTWRITEBYTECODE`), so that every module is compiled on every cold start
@@ -62,6 +66,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import botocore
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,13 +175,34 @@ def layer_without_bytecode(into: Path) -> Path:
     return into
 
 
-def timed(code: str, name: str | None, layer: Path | None = None) -> float:
+def botocore_as_the_layer_ships_it(into: Path) -> Path:
+    """A site directory holding this environment's botocore plus the parsed copies of its data that the
+    layer's Makefile writes, by the same command. Files are hard links where the file system allows
+    (else copies with their dates), so botocore's installed bytecode stays valid."""
+
+    def link(source: str, target: str) -> None:
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
+
+    shutil.copytree(Path(botocore.__file__).parent, into / "botocore", copy_function=link)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(into), str(LAYER)))}
+    subprocess.run([sys.executable, "-B", "-m", "sluice_runtime.botocore_loader", str(into / "botocore" / "data")],
+                   env=env, check=True, stdout=subprocess.DEVNULL)
+    return into
+
+
+def timed(code: str, name: str | None, layer: Path | None = None, botocore_site: Path | None = None) -> float:
     """Wall-clock seconds of a fresh interpreter running `code` (in the function's directory), with
-    `layer` (no bytecode, none written) in place of the layer and the environment's own packages."""
+    `layer` (no bytecode, none written) in place of the layer and the environment's own packages, or
+    else with `botocore_site` after the layer."""
     cwd = FUNCTIONS / name if name else ROOT
     env = lambda_env(name) if name else {**os.environ, **ENV}
     if layer is not None:
         env = {**env, "PYTHONPATH": str(layer), "PYTHONDONTWRITEBYTECODE": "1"}
+    elif botocore_site is not None:
+        env = {**env, "PYTHONPATH": os.pathsep.join((env["PYTHONPATH"], str(botocore_site)))}
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
@@ -211,14 +237,15 @@ def main() -> int:
 
     cases = programs()
     with tempfile.TemporaryDirectory(prefix="sluice-layer-") as scratch:
-        unbuilt = layer_without_bytecode(Path(scratch))
+        unbuilt = layer_without_bytecode(Path(scratch) / "unbuilt")
+        shipped = botocore_as_the_layer_ships_it(Path(scratch) / "shipped")
         layers = {case: unbuilt if case.endswith("no bytecode") else None for case in cases}
         for case, (code, name) in cases.items():  # warm the OS file cache and .pyc files once
-            timed(code, name, layers[case])
+            timed(code, name, layers[case], shipped)
         samples: dict[str, list[float]] = {case: [] for case in cases}
         for _ in range(args.runs):
             for case, (code, name) in cases.items():
-                samples[case].append(timed(code, name, layers[case]))
+                samples[case].append(timed(code, name, layers[case], shipped))
     median = {case: statistics.median(values) for case, values in samples.items()}
     base, libraries = median["boto3"], median["libraries"]
     compiling, with_client = median["libraries, no bytecode"], median["libraries + an S3 client"]

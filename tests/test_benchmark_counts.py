@@ -76,6 +76,21 @@ def test_no_cold_start_program_times_an_interpreter_shutdown(case: str) -> None:
     assert "SHUTDOWN" not in done.stdout
 
 
+def test_the_handlers_time_botocore_with_the_parsed_data_the_layer_ships(tmp_path: Path) -> None:
+    site = cold_start.botocore_as_the_layer_ships_it(tmp_path)
+    # `<file>.<cache tag>.marshal`, beside the file (sluice_runtime.botocore_loader.PARSED_SUFFIX)
+    copies = {str(path.relative_to(site / "botocore" / "data")).rsplit(".", 2)[0] for path in site.rglob("*.marshal")}
+    assert {"endpoints.json", "s3/2006-03-01/service-2.json.gz", "dynamodb/2012-08-10/service-2.json.gz"} <= copies
+    code, name = cold_start.programs()["file_notify/import"]
+    assert name == "file_notify"
+    probe = code.replace("import app\n", "import app, botocore\nprint(botocore.__file__, flush=True)\n")
+    env = {**cold_start.lambda_env(name)}
+    env["PYTHONPATH"] += os.pathsep + str(site)
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT / "functions" / name, env=env,
+                          capture_output=True, text=True, check=True, timeout=60)
+    assert Path(done.stdout.strip()).is_relative_to(site)
+
+
 def test_the_no_bytecode_reference_imports_the_layer_as_the_python_build_method_ships_it(tmp_path: Path) -> None:
     layer = cold_start.layer_without_bytecode(tmp_path)
     assert {"pydantic", "pydantic_core", "aws_lambda_powertools", "aws_xray_sdk", "wrapt", "botocore",

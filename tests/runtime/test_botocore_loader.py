@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import doctest
 import json
+import shutil
 from pathlib import Path
 
 import botocore
@@ -20,11 +21,11 @@ from .moto_stack import ROOT
 
 # isort: split
 from sluice_runtime import botocore_loader, clients
-from sluice_runtime.botocore_loader import SUPPORTED_BOTOCORE, FastLoader
+from sluice_runtime.botocore_loader import PARSED_SUFFIX, SUPPORTED_BOTOCORE, FastLoader, write_parsed
 
-# The services sluice_runtime.clients makes clients for, and the data each client loads.
-SERVICES = ("dynamodb", "s3", "sns", "sqs", "stepfunctions")
+# The data each of the runtime's clients (sluice_runtime.clients.SERVICES) loads.
 TYPES = ("service-2", "endpoint-rule-set-1", "paginators-1", "waiters-2")
+DATA = Path(botocore.__file__).parent / "data"
 
 
 def same(left: object, right: object) -> bool:
@@ -32,7 +33,7 @@ def same(left: object, right: object) -> bool:
     return json.dumps(left) == json.dumps(right)
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", clients.SERVICES)
 @pytest.mark.parametrize("type_name", TYPES)
 def test_every_model_the_runtime_loads_is_the_one_botocore_loads(service: str, type_name: str) -> None:
     try:
@@ -87,6 +88,59 @@ def test_the_runtimes_clients_read_through_it() -> None:
         assert clients.sqs().meta.service_model.service_name == "sqs"
     finally:
         clients.reset()
+
+
+def test_every_client_the_runtime_makes_is_of_a_service_whose_data_the_layer_ships_parsed() -> None:
+    clients.reset()
+    try:
+        assert {factory().meta.service_model.service_name for factory in clients.FACTORIES} == set(clients.SERVICES)
+    finally:
+        clients.reset()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A data directory holding botocore's top-level files and its SQS and S3 models (hard links)."""
+    for source in [*DATA.glob("*.json"), *(DATA / "sqs").rglob("*"), *(DATA / "s3").rglob("*")]:
+        target = tmp_path / source.relative_to(DATA)
+        if source.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return tmp_path
+
+
+def test_parsed_copies_are_read_instead_of_the_json(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    written = write_parsed(data_dir, ["sqs", "s3"])
+    assert {path.name for path in written} >= {f"endpoints.json{PARSED_SUFFIX}", f"service-2.json.gz{PARSED_SUFFIX}",
+                                               f"service-2.sdk-extras.json{PARSED_SUFFIX}"}
+    wanted = [("sqs", "service-2"), ("sqs", "endpoint-rule-set-1"), ("s3", "service-2"), ("s3", "paginators-1")]
+    expected = [Loader().load_service_model(*model) for model in wanted] + [Loader().load_data("endpoints")]
+    monkeypatch.setattr(json, "loads", lambda *_, **__: pytest.fail("parsed a file that has a parsed copy"))
+    fast = FastLoader(create_loader(str(data_dir)))
+    loaded = [fast.load_service_model(*model) for model in wanted] + [fast.load_data("endpoints")]
+    assert all(same(got, want) for got, want in zip(loaded, expected, strict=True))
+
+
+def test_a_copy_of_other_bytes_than_the_files_is_ignored(data_dir: Path) -> None:
+    write_parsed(data_dir, ["sqs"])
+    endpoints = data_dir / "endpoints.json"
+    edited = json.loads(endpoints.read_text(encoding="utf-8"))
+    edited["partitions"][0]["partitionName"] = "Edited after the copy was made"
+    endpoints.write_text(json.dumps(edited), encoding="utf-8")
+    loaded = FastLoader(create_loader(str(data_dir))).load_data("endpoints")
+    assert loaded["partitions"][0]["partitionName"] == "Edited after the copy was made"
+
+
+def test_an_unreadable_copy_is_ignored(data_dir: Path) -> None:
+    (data_dir / f"partitions.json{PARSED_SUFFIX}").write_bytes(b"not marshal")
+    assert same(FastLoader(create_loader(str(data_dir))).load_data("partitions"), Loader().load_data("partitions"))
+
+
+def test_parsed_copies_are_written_only_for_services_botocore_has(data_dir: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no data for a service named 'sqss'"):
+        write_parsed(data_dir, ["sqss"])
 
 
 def test_botocore_is_a_tested_version_here_and_in_the_layer() -> None:

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_stepfunctions import SFNClient
 
+# The services clients are made for here (the layer's build writes their data parsed: botocore_loader).
+SERVICES = ("dynamodb", "s3", "sns", "sqs", "stepfunctions")
+
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
 # StartSyncExecution holds the connection until the Express execution ends (at most 5 minutes).
 _SYNC_CONFIG = _CONFIG.merge(Config(read_timeout=310, retries={"mode": "standard", "max_attempts": 1}))
@@ -78,7 +81,10 @@ def sqs() -> SQSClient:
     return cast("SQSClient", session().create_client("sqs", config=_CONFIG))
 
 
+FACTORIES = (dynamodb, stepfunctions, stepfunctions_sync, s3, sns, sqs)
+
+
 def reset() -> None:
     """Forget every cached client (tests create fresh ones inside each moto mock)."""
-    for factory in (session, dynamodb, stepfunctions, stepfunctions_sync, s3, sns, sqs):
+    for factory in (session, *FACTORIES):
         factory.cache_clear()
