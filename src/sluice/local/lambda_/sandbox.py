@@ -100,13 +100,13 @@ class CodeSandbox:
         # A module of the same name imported outside (e.g. a test importing the layer package
         # directly) would otherwise be returned by `import`: step it aside too.
         self._shadowed = {}
-        stale = {top for top in self._provided
-                 if (present := sys.modules.get(top)) is not None and self.modules.get(top) is not present}
-        if stale:
+        outside = {top for top in self._provided
+                   if (present := sys.modules.get(top)) is not None and self.modules.get(top) is not present}
+        if outside:
             # One pass over the whole table, however many names step aside: a test process holds
             # thousands of modules, and a stack may invoke functions thousands of times.
-            packages = tuple(top + "." for top in stale)
-            for name in [name for name in sys.modules if name in stale or name.startswith(packages)]:
+            packages = tuple(top + "." for top in outside)
+            for name in [name for name in sys.modules if name in outside or name.startswith(packages)]:
                 self._shadowed[name] = sys.modules.pop(name)
         sys.modules.update(self.modules)
         self._place_mark()
