@@ -483,9 +483,8 @@ def s3_urls_read_once() -> Iterator[None]:
     backend answers by reloading `moto.s3.urls` (twice per request), because that module's
     `url_bases` include `MOTO_S3_CUSTOM_ENDPOINTS` as it was when the module ran. A reload finds,
     reads and executes the module again: a 100-file backfill took 24 s with the reloads and 19 s
-    without. Inside the block
-    the backend gets a copy of the module's two tables, made once for each value of that variable,
-    so a changed value is still seen, as moto's reload sees it.
+    without. Inside the block the backend gets a copy of the module's two tables, made once for each
+    value of that variable, so a changed value is still seen, as moto's reload sees it.
     """
     from moto.s3.models import S3Backend  # noqa: PLC0415
 
