@@ -24,6 +24,9 @@ from typing import TypeVar
 
 E = TypeVar("E", bound="HttpEndpoint")
 
+# How often a serving main thread wakes to run a signal handler another thread received.
+_SIGNAL_CHECK_SECONDS = 0.2
+
 
 class _Server(ThreadingHTTPServer):
     """The HTTP server, knowing the endpoint its handlers work for."""
@@ -61,7 +64,12 @@ class HttpEndpoint(ABC):
         """Block until interrupted (Ctrl-C, or SIGTERM turned into KeyboardInterrupt), then stop."""
         self.start()
         try:
-            self._http_thread.join()
+            # Timed waits, not one untimed join: the kernel may deliver Ctrl-C or SIGTERM to any
+            # thread, and then CPython only flags it for the main thread, which runs the Python
+            # handler (KeyboardInterrupt) when its wait next returns. An untimed join never returns
+            # and the signal is lost (tests/test_http_endpoint.py).
+            while self._http_thread.is_alive():
+                self._http_thread.join(timeout=_SIGNAL_CHECK_SECONDS)
         finally:
             self.stop()
 
