@@ -7,10 +7,14 @@ in an untimed `Thread.join()` never does, so a signal that landed on a server or
 and the server kept running (seen as a 30 s hang of `test_ctrl_c_stops_cleanly_with_exit_code_0` under
 load). The program below sends the signal to one of its own non-main threads with `pthread_kill`,
 which makes that case deterministic.
+
+A process may also start with SIGINT ignored (inherited across exec: a non-interactive shell's `&` job,
+some test runners' workers); CPython then leaves it ignored, and `kill -INT` did nothing.
 """
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -44,11 +48,26 @@ sys.exit(serve_until_stopped(endpoint, command="serve", close=lambda: print("clo
 """
 
 
-@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
-def test_a_signal_delivered_to_another_thread_still_stops_the_server_cleanly(tmp_path: Path, name: str) -> None:
+def serve_and_signal(tmp_path: Path, name: str, *,
+                     inherit_ignored_sigint: bool = False) -> subprocess.CompletedProcess[str]:
     program = tmp_path / "server.py"
     program.write_text(SERVER, encoding="utf-8")
-    result = subprocess.run([sys.executable, str(program), name], capture_output=True, text=True, timeout=20,
-                            check=False)
+
+    def ignore_sigint() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # kept across exec, as a shell's `&` job has it
+
+    return subprocess.run([sys.executable, str(program), name], capture_output=True, text=True, timeout=20,
+                          check=False, preexec_fn=ignore_sigint if inherit_ignored_sigint else None)
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_a_signal_delivered_to_another_thread_still_stops_the_server_cleanly(tmp_path: Path, name: str) -> None:
+    result = serve_and_signal(tmp_path, name)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == ["sluice serve: stopped", "closed"]
+
+
+def test_sigint_stops_a_server_that_was_started_with_sigint_ignored(tmp_path: Path) -> None:
+    result = serve_and_signal(tmp_path, "SIGINT", inherit_ignored_sigint=True)
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == ["sluice serve: stopped", "closed"]
