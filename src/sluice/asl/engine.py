@@ -124,7 +124,8 @@ class Engine:
         # A `dispatcher` given (e.g. the local stack's, wrapped for tracing) performs Task states
         # instead of one made from `lambdas`/`functions` and `resolver`/`integrations`.
         self.dispatcher = dispatcher or TaskDispatcher(
-            lambdas or FunctionTable(functions or {}, region, account), resolver or integrations
+            lambdas or FunctionTable(functions or {}, region, account), resolver or integrations,
+            virtual_sleep=not self.clock.real_time,
         )
         self.state_machines: dict[str, StateMachine] = {}
         self._names = random.Random(f"{seed}:names")

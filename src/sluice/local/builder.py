@@ -152,11 +152,12 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
     catalog = FunctionCatalog.from_template(template, specs, last_modified=clock.now())
     runtime = LambdaRuntime(specs, catalog=catalog, region=region, account=account, log_capture=log_capture,
                             echo_logs=echo_logs, observer=invocation_observer(trace), clock=clock.now, seed=seed,
-                            guard=guard)
+                            guard=guard, virtual_sleep=not clock.real_time)
 
     integrations = ServiceIntegrations(clients)
     late_engine: Late[Engine] = Late("the engine")
-    dispatcher = StateFaults(TracingDispatcher(TaskDispatcher(runtime, integrations), trace), faults, late_engine)
+    tasks = TaskDispatcher(runtime, integrations, virtual_sleep=not clock.real_time)
+    dispatcher = StateFaults(TracingDispatcher(tasks, trace), faults, late_engine)
     engine = late_engine.bind(Engine(clock=clock, region=region, account=account, seed=seed,
                                      integrations=integrations, dispatcher=dispatcher))
     register_activities(engine, template)

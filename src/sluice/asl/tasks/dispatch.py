@@ -94,9 +94,13 @@ TaskResolver = Callable[[TaskRequest], Any | Awaitable[Any]]
 class TaskDispatcher:
     """Performs Task states for an engine."""
 
-    def __init__(self, lambdas: LambdaInvoker | None = None, resolver: TaskResolver | None = None) -> None:
+    def __init__(self, lambdas: LambdaInvoker | None = None, resolver: TaskResolver | None = None, *,
+                 virtual_sleep: bool = True) -> None:
         self.lambdas: LambdaInvoker = lambdas or FunctionTable({})
         self.resolver = resolver
+        # Whether a handler's time.sleep under a Task's TimeoutSeconds costs no real time (the engine
+        # on a virtual clock) or waits (in real time); `sluice.local.lambda_.timeouts`.
+        self.virtual_sleep = virtual_sleep
         self._tokens: TaskTokens | None = None
         self._activities: Activities | None = None
 
@@ -186,13 +190,12 @@ class TaskDispatcher:
                                duration_ms=elapsed_ms(started), log_tail=parameters.get("LogType") == "Tail",
                                executed_version=invoked.executed_version)
 
-    @staticmethod
-    def _within_limits(request: TaskRequest, invoke: Callable[[], Any]) -> Any:
+    def _within_limits(self, request: TaskRequest, invoke: Callable[[], Any]) -> Any:
         """Run a synchronous invocation under the Task's `TimeoutSeconds` / `HeartbeatSeconds`.
 
         A handler runs on the caller's thread and blocks the virtual clock, so its limits are
-        enforced in real time, the way the local Lambda runtime enforces a function's `Timeout`
-        (a `SIGALRM` that also interrupts `time.sleep`): `States.Timeout`, or
+        enforced the way the local Lambda runtime enforces a function's `Timeout`: the work it does
+        in real time (a timer), the seconds it sleeps virtually (`timeouts`): `States.Timeout`, or
         `States.HeartbeatTimeout` when HeartbeatSeconds runs out first — a synchronous
         invocation never sends a heartbeat.
         """
@@ -206,7 +209,7 @@ class TaskDispatcher:
 
         deadline = None
         try:
-            with limit(min(limits)) as deadline:
+            with limit(min(limits), virtual_sleep=self.virtual_sleep) as deadline:
                 return invoke()
         except FunctionTimeout as expired:
             if expired.deadline is not deadline:

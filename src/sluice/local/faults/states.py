@@ -27,7 +27,7 @@ class StateFaults(TaskDispatcher):
 
     def __init__(self, base: TaskDispatcher, faults: Faults, engine: Callable[[], Engine]) -> None:
         # `engine` is the engine this dispatcher is given to, built after it (`sluice.local.late`).
-        super().__init__(base.lambdas, base.resolver)
+        super().__init__(base.lambdas, base.resolver, virtual_sleep=base.virtual_sleep)
         self.base = base
         self.faults = faults
         self.engine = engine

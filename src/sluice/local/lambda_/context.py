@@ -1,16 +1,20 @@
 """The `context` object a Python handler receives, as the Lambda runtime builds it.
 
 Example:
-    >>> context = LambdaContext.for_invocation(spec, request_id="7c1d…", deadline=monotonic() + 30)
-    >>> context.function_name, context.memory_limit_in_mb
-    ('sluice-dev-IngestFunction-…', 512)
+    >>> with limit(30) as deadline:
+    ...     context = LambdaContext("fn", "$LATEST", "arn:aws:lambda:us-east-1:123456789012:function:fn", 512,
+    ...                             "7c1d", "/aws/lambda/fn", "2024/06/11/[$LATEST]7c1d", deadline)
+    ...     time.sleep(10)  # virtual under a deadline: returns at once
+    ...     round(context.get_remaining_time_in_millis(), -3)
+    20000
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from sluice.local.lambda_.timeouts import Deadline
 
 
 @dataclass
@@ -22,7 +26,7 @@ class CognitoIdentity:
 @dataclass
 class LambdaContext:
     """Same attribute names as `awslambdaric`'s LambdaContext; remaining time counts down from
-    the function's `Timeout` in real time (the handler runs on the host's clock)."""
+    the function's `Timeout` as its deadline does: the host's time plus what the handler slept."""
 
     function_name: str
     function_version: str
@@ -31,13 +35,13 @@ class LambdaContext:
     aws_request_id: str
     log_group_name: str
     log_stream_name: str
-    deadline: float = field(repr=False)
+    deadline: Deadline = field(repr=False)
     identity: CognitoIdentity = field(default_factory=CognitoIdentity)
     client_context: Any = None
     tenant_id: str | None = None
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
+        return max(0, int(self.deadline.remaining() * 1000))
 
     def log(self, message: str) -> None:
         """`context.log(...)`, which the Python runtime also offers."""

@@ -7,13 +7,15 @@ two invocations a virtual minute apart. Powertools' idempotency stamps an INPROG
 `datetime.now()` plus the remaining invocation time; after a crash, Lambda's async retry a minute
 later must find that claim expired, as it would on AWS, and re-take it. TTLs, `published_at`
 stamps and S3 `LastModified` written by handlers agree with the trace's clock the same way.
-`time.monotonic()` is left alone: the Lambda context counts its remaining time on it, and the
-function's timeout is enforced in real time (`timeouts`).
+A virtual `time.sleep` (`timeouts`: sleeping under a deadline costs no real time) moves this clock
+along by the seconds slept, so a handler that sleeps a minute reads a minute later. `time.monotonic()`
+is left alone: the function's timeout counts the host's time plus what was slept (`timeouts`).
 
 Example:
-    >>> with handler_clock(1718096400.0):
+    >>> with limit(900), handler_clock(1718096400.0):
+    ...     time.sleep(60)
     ...     datetime.now(tz=UTC).isoformat()[:19]
-    '2024-06-11T09:00:00'
+    '2024-06-11T09:01:00'
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
+
+from sluice.local.lambda_.timeouts import on_virtual_sleep
 
 
 def _time_machine() -> ModuleType:
@@ -45,6 +49,7 @@ _TIME_MACHINE = _time_machine()
 
 @contextmanager
 def handler_clock(now: float) -> Iterator[None]:
-    """Run the block with the wall clock at `now` (epoch seconds), ticking."""
-    with _TIME_MACHINE.travel(now, tick=True):
+    """Run the block with the wall clock at `now` (epoch seconds), ticking, and moved on by every
+    virtual sleep."""
+    with _TIME_MACHINE.travel(now, tick=True) as traveller, on_virtual_sleep(traveller.shift):
         yield

@@ -119,6 +119,7 @@ class LambdaRuntime:
         clock: Callable[[], float] = time.time,
         seed: int | str = 0,
         guard: Callable[[Invocation], AbstractContextManager[Any]] | None = None,
+        virtual_sleep: bool = True,
     ) -> None:
         self.catalog = catalog
         self.region = region
@@ -129,6 +130,8 @@ class LambdaRuntime:
         # Around each handler call, inside its Timeout: may raise InvocationAborted (fault injection).
         self.guard = guard or (lambda _invocation: nullcontext())
         self.clock = clock
+        # A handler's time.sleep costs no real time (`timeouts`) unless the stack runs in real time.
+        self.virtual_sleep = virtual_sleep
         self._random = random.Random(f"{seed}:lambda")
         self.functions = {logical_id: LocalFunction(spec, self._environment(spec))
                           for logical_id, spec in specs.items()}
@@ -241,7 +244,7 @@ class LambdaRuntime:
     def _load(self, local: LocalFunction, invocation: Invocation) -> None:
         started = time.perf_counter()
         try:
-            with limit(local.spec.timeout):
+            with limit(local.spec.timeout, virtual_sleep=self.virtual_sleep):
                 local.handler = local.sandbox.load(local.spec.module, local.spec.attribute)
         except HandlerLoadError as error:
             message = error.message + _requirements_hint(local.spec, error)
@@ -264,13 +267,13 @@ class LambdaRuntime:
         handler = local.handler
         assert handler is not None
         try:
-            with limit(spec.timeout) as deadline:
+            with limit(spec.timeout, virtual_sleep=self.virtual_sleep) as deadline:
                 context = LambdaContext(
                     function_name=spec.name, function_version=invocation.version,
                     invoked_function_arn=invocation.invoked_arn or spec.arn,
                     memory_limit_in_mb=spec.memory, aws_request_id=invocation.request_id,
                     log_group_name=f"/aws/lambda/{spec.name}", log_stream_name=local.log_stream(invocation.version),
-                    deadline=deadline.expires_at,
+                    deadline=deadline,
                 )
                 with self.guard(invocation), handler_clock(self.clock()):
                     result = handler(invocation.event, context)

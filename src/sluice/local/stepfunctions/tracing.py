@@ -37,7 +37,7 @@ class TracingDispatcher(TaskDispatcher):
     """The engine's dispatcher, recording each Task under its execution in the trace."""
 
     def __init__(self, base: TaskDispatcher, trace: Trace) -> None:
-        super().__init__(base.lambdas, base.resolver)
+        super().__init__(base.lambdas, base.resolver, virtual_sleep=base.virtual_sleep)
         self.trace = trace
 
     async def perform(self, request: TaskRequest) -> Any:
