@@ -2,9 +2,11 @@
 
 Each sample is a fresh interpreter (`python -c ...`) started in `functions/<name>/` with the layer's
 `python/` directory on PYTHONPATH, as Lambda lays it out (/opt/python), and with the variables the
-Lambda runtime sets (`LAMBDA_TASK_ROOT`, `AWS_LAMBDA_FUNCTION_NAME`, `_X_AMZN_TRACE_ID`, the X-Ray
-daemon address). They matter: outside Lambda the X-Ray SDK builds a centralised sampler with two
-botocore clients when it is imported (aws/aws-xray-sdk-python#273), which inside Lambda it never does.
+Lambda runtime sets (`LAMBDA_TASK_ROOT`, `AWS_EXECUTION_ENV`, `AWS_LAMBDA_FUNCTION_NAME`,
+`_X_AMZN_TRACE_ID`, the X-Ray daemon address). They matter: outside Lambda the X-Ray SDK builds a
+centralised sampler with two botocore clients when it is imported (aws/aws-xray-sdk-python#273), which
+inside Lambda it never does, and the layer keeps the garbage collector out of a cold start only inside
+Lambda (`sluice_runtime.cold_start`).
 The routing variables come from `events/env.json`, as `sam local invoke --env-vars events/env.json`
 applies them, so that each sample event takes the path it stands for (a Kinesis batch is claimed and
 started, not set aside as an unknown route). Runs are interleaved (baselines, then every handler, round
@@ -76,11 +78,27 @@ EVENTS = ROOT / "events"
 
 # Ends every program: no interpreter shutdown (see the module's docstring).
 _DONE = "import os; os._exit(0)\n"
-# Ends the process at the first AWS request: what follows is network time, not cold start.
-_STOP_AT_FIRST_SEND = (
-    "import os, botocore.handlers; "
-    "botocore.handlers.BUILTIN_HANDLERS.append(('before-send', lambda **_: os._exit(0))); "
-)
+# Ends the process at the first AWS request: what follows is network time, not cold start. The hook is
+# added to botocore's built-in handlers when the handler's own code first imports botocore, not by
+# importing botocore first: the handler's modules load in the order Lambda loads them.
+_STOP_AT_FIRST_SEND = """\
+import os, sys
+class _StopAtFirstSend:
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name != "botocore.handlers":
+            return None
+        sys.meta_path.remove(cls)
+        import importlib.util
+        spec = importlib.util.find_spec(name)
+        load = spec.loader.exec_module
+        def exec_module(module):
+            load(module)
+            module.BUILTIN_HANDLERS.append(("before-send", lambda **_: os._exit(0)))
+        spec.loader.exec_module = exec_module
+        return spec
+sys.meta_path.insert(0, _StopAtFirstSend)
+"""
 LIBRARIES = (
     "import botocore.session, pydantic\n"
     "from aws_lambda_powertools import Logger, Metrics, Tracer\n"
@@ -103,6 +121,7 @@ ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
+    "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
     "AWS_LAMBDA_FUNCTION_NAME": "sluice-cold-start",
     "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
     "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",

@@ -5,8 +5,8 @@ measures both against `import boto3`. These tests pin the structural part of tho
 regression shows here and not only in a noisy timing: a handler module imports neither pydantic nor
 boto3, the step functions no botocore session either, and clients that a call may never use (the
 StartSyncExecution client, the offload bucket's S3 client, the quarantine's and the dead-letter queue's)
-are built only when used; and the first model a call builds does not send pydantic looking through every
-installed distribution for plugins.
+are built only when used; the first model a call builds does not send pydantic looking through every
+installed distribution for plugins; and no garbage collection runs during a cold start in Lambda.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks import cold_start as benchmark
 from sluice.local.lambda_.spec import function_specs
 from sluice.local.template.model import SamTemplate
 
@@ -87,6 +88,50 @@ def test_no_function_searches_for_pydantic_plugins_on_its_first_model() -> None:
     assert setting is not None
     assert not searched_for_plugins({"PYDANTIC_DISABLE_PLUGINS": setting})
     assert searched_for_plugins({})  # what every cold start paid without it
+
+
+# A handler's first call (file_notify's makes no AWS call), reporting what the collector did meanwhile.
+_GC_PROBE = """
+import gc, json, sys
+collections = []  # each collection's generation, and whether the layer's cold start was on
+def seen(phase, info):
+    layer = sys.modules.get("sluice_runtime.cold_start")
+    if phase == "stop":
+        collections.append((info["generation"], bool(layer and layer.during_cold_start())))
+gc.callbacks.append(seen)
+import app
+during = gc.get_threshold()
+class Context:
+    function_name = "f"; memory_limit_in_mb = 512; aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:f"
+    def get_remaining_time_in_millis(self): return 600000
+app.handler(json.load(open(sys.argv[1])), Context())
+print(json.dumps({"during": during, "after": gc.get_threshold(), "collections": collections,
+                  "frozen": gc.get_freeze_count(), "default": [2000, 10, 10]}))
+"""
+
+
+def first_call_collector(environment: dict[str, str]) -> dict[str, Any]:
+    event = benchmark.sample_event("file_notify")
+    done = subprocess.run([sys.executable, "-c", _GC_PROBE, str(event)], cwd=ROOT / "functions" / "file_notify",
+                          env=environment, capture_output=True, text=True, check=True, timeout=60)
+    report: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return report
+
+
+def test_no_collection_runs_during_a_cold_start_in_lambda_and_the_collector_is_back_after_it() -> None:
+    report = first_call_collector(benchmark.lambda_env("file_notify"))  # AWS_EXECUTION_ENV=AWS_Lambda_python3.13
+    assert report["during"][0] == 500_000
+    assert [generation for generation, cold in report["collections"] if cold] == []
+    assert report["after"] == report["default"]  # CPython 3.13's thresholds, restored after the first call
+    assert report["frozen"] > 10_000  # what the init and the first call built, never scanned again
+
+
+@pytest.mark.parametrize("outside", [{"AWS_SAM_LOCAL": "true"}, {"AWS_EXECUTION_ENV": ""}])
+def test_outside_lambda_the_layer_leaves_the_collector_alone(outside: dict[str, str]) -> None:
+    report = first_call_collector({**benchmark.lambda_env("file_notify"), **outside})
+    assert report["during"] == report["default"] and report["frozen"] == 0
+    assert len(report["collections"]) > 10  # CPython's own pace: a collection every 2,000 allocations
 
 
 class Built:

@@ -14,8 +14,13 @@ Modules (import what you need; nothing heavy is imported here, to keep cold star
 * `errors`, `quarantine` - the error policy and where permanent failures are set aside
 * `observability` - Powertools Logger, Metrics and a lazily created Tracer
 * `clients`, `settings`, `wiring` - boto3 clients, the environment, and the objects built from them
+* `cold_start` - the garbage collector kept out of the cold start (begun here, before any other import)
 
 docs/runtime.md explains the design (exactly-once argument, acknowledgement per pipeline type).
 """
+
+from sluice_runtime import cold_start
+
+cold_start.begin()
 
 __version__ = "0.1.0"

@@ -25,6 +25,7 @@ from typing import Any, TypeVar, cast
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
+from sluice_runtime import cold_start
 from sluice_runtime.errors import SluiceError
 
 logger = Logger()
@@ -87,5 +88,7 @@ def instrument(handler: Handler) -> Handler:
             reason = error.reason if isinstance(error, SluiceError) else "unclassified"
             logger.exception("handler failed", extra={"error_type": type(error).__name__, "reason": reason})
             raise
+        finally:
+            cold_start.end()  # the first invocation is over (a no-op on every later one)
 
     return cast(Handler, logger.inject_lambda_context(metrics.log_metrics(run), clear_state=True))
