@@ -212,16 +212,26 @@ def botocore_as_the_layer_ships_it(into: Path) -> Path:
     return into
 
 
-def timed(code: str, name: str | None, layer: Path | None = None, botocore_site: Path | None = None) -> float:
-    """Wall-clock seconds of a fresh interpreter running `code` (in the function's directory), with
-    `layer` (no bytecode, none written) in place of the layer and the environment's own packages, or
-    else with `botocore_site` after the layer."""
-    cwd = FUNCTIONS / name if name else ROOT
+def program_env(name: str | None, layer: Path | None = None, botocore_site: Path | None = None) -> dict[str, str]:
+    """A program's environment: with `layer` (no bytecode, none written) in place of the layer and the
+    environment's own packages, or else with `botocore_site` after the layer and bytecode written, so
+    that the warm-up run leaves every sample compiled modules to read (`PYTHONDONTWRITEBYTECODE`, set in
+    some CI and sandbox images, would have every sample compile each layer module edited since its
+    bytecode was last written)."""
     env = lambda_env(name) if name else {**os.environ, **ENV}
     if layer is not None:
-        env = {**env, "PYTHONPATH": str(layer), "PYTHONDONTWRITEBYTECODE": "1"}
-    elif botocore_site is not None:
-        env = {**env, "PYTHONPATH": os.pathsep.join((env["PYTHONPATH"], str(botocore_site)))}
+        return {**env, "PYTHONPATH": str(layer), "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {key: value for key, value in env.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    if botocore_site is not None:
+        env["PYTHONPATH"] = os.pathsep.join((env["PYTHONPATH"], str(botocore_site)))
+    return env
+
+
+def timed(code: str, name: str | None, layer: Path | None = None, botocore_site: Path | None = None) -> float:
+    """Wall-clock seconds of a fresh interpreter running `code` (in the function's directory), in
+    `program_env(name, layer, botocore_site)`."""
+    cwd = FUNCTIONS / name if name else ROOT
+    env = program_env(name, layer, botocore_site)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)

@@ -84,11 +84,21 @@ def test_the_handlers_time_botocore_with_the_parsed_data_the_layer_ships(tmp_pat
     code, name = cold_start.programs()["file_notify/import"]
     assert name == "file_notify"
     probe = code.replace("import app\n", "import app, botocore\nprint(botocore.__file__, flush=True)\n")
-    env = {**cold_start.lambda_env(name)}
-    env["PYTHONPATH"] += os.pathsep + str(site)
+    env = cold_start.program_env(name, botocore_site=site)
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT / "functions" / name, env=env,
                           capture_output=True, text=True, check=True, timeout=60)
     assert Path(done.stdout.strip()).is_relative_to(site)
+
+
+def test_cold_start_samples_read_bytecode_the_warm_up_wrote_even_where_writing_it_is_turned_off(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # With PYTHONDONTWRITEBYTECODE inherited, a layer module edited since its .pyc was written was
+    # compiled again in every sample (as three modules edited just before a run once were).
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    for name in ("file_notify", None):
+        assert "PYTHONDONTWRITEBYTECODE" not in cold_start.program_env(name, botocore_site=tmp_path)
+    assert cold_start.program_env("file_notify", layer=tmp_path)["PYTHONDONTWRITEBYTECODE"] == "1"
 
 
 def test_the_no_bytecode_reference_imports_the_layer_as_the_python_build_method_ships_it(tmp_path: Path) -> None:
@@ -97,7 +107,7 @@ def test_the_no_bytecode_reference_imports_the_layer_as_the_python_build_method_
             "sluice_runtime"} <= {path.name for path in layer.iterdir()}  # the tracer extra's packages too
     probe = cold_start.LIBRARIES + "import botocore, pydantic, sluice_runtime\nprint(botocore.__file__, " \
         "pydantic.__file__, sluice_runtime.__file__)\n"
-    env = {**cold_start.lambda_env("file_reduce"), "PYTHONPATH": str(layer), "PYTHONDONTWRITEBYTECODE": "1"}
+    env = cold_start.program_env("file_reduce", layer=layer)
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT / "functions" / "file_reduce", env=env,
                           capture_output=True, text=True, check=True, timeout=120)
     assert all(Path(file).is_relative_to(layer) for file in done.stdout.split())
