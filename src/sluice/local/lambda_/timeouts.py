@@ -14,7 +14,9 @@ handler that backs off for a minute, or a recorded Lambda that sleeps past its T
 I/O) is still timed on the host's clock. Sleeps on other threads (a server's, one a handler starts)
 are real, as are those of code that bound `time.sleep` to a name of its own before the deadline was
 set (`from time import sleep`), and every sleep under a stack that runs in real time
-(`limit(..., virtual_sleep=False)`: demos, `sluice up`), where the world waits too.
+(`limit(..., virtual_sleep=False)`: demos, `sluice up`), where the world waits too. The one
+pattern this misjudges is a handler polling a thread of its own with `time.sleep`: the poll spends
+virtual seconds while the thread works in real ones (waiting on the thread itself is unaffected).
 
 Deadlines nest (a handler may invoke another function synchronously): the earliest one arms the
 timer, and each invocation only treats its *own* deadline's exception as its timeout.
