@@ -107,7 +107,8 @@ LIBRARIES = (
     "Model(value=1)\n"
 )
 LIBRARIES_AND_CLIENT = LIBRARIES + "botocore.session.get_session().create_client('s3')\n"
-_CONTEXT = (
+# The `context` every first call is handed (also the tests' probes: tests/runtime/test_cold_start.py).
+CONTEXT = (
     "class Context:\n"
     "    function_name = 'sluice-cold-start'; memory_limit_in_mb = 512\n"
     "    invoked_function_arn = 'arn:aws:lambda:us-east-1:123456789012:function:sluice-cold-start'\n"
@@ -250,7 +251,7 @@ def programs() -> dict[str, tuple[str, str | None]]:
         event = sample_event(name)
         cases[f"{name}/import"] = ("import app\n", name)
         cases[f"{name}/first call"] = (
-            _STOP_AT_FIRST_SEND + "import json, app\n" + _CONTEXT
+            _STOP_AT_FIRST_SEND + "import json, app\n" + CONTEXT
             + f"try:\n    app.handler(json.load(open({str(event)!r})), Context())\nexcept Exception:\n    pass\n",
             name,
         )

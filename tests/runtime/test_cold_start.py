@@ -101,10 +101,7 @@ def seen(phase, info):
 gc.callbacks.append(seen)
 import app
 during = gc.get_threshold()
-class Context:
-    function_name = "f"; memory_limit_in_mb = 512; aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:f"
-    def get_remaining_time_in_millis(self): return 600000
+""" + benchmark.CONTEXT + """
 app.handler(json.load(open(sys.argv[1])), Context())
 print(json.dumps({"during": during, "after": gc.get_threshold(), "collections": collections,
                   "frozen": gc.get_freeze_count(), "default": [2000, 10, 10]}))

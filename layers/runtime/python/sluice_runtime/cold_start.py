@@ -40,7 +40,6 @@ import os
 COLD_START_THRESHOLD = 500_000
 
 _default_thresholds: tuple[int, int, int] | None = None
-_ended = False
 
 
 def in_lambda() -> bool:
@@ -49,17 +48,17 @@ def in_lambda() -> bool:
 
 
 def begin() -> None:
-    """Raise the collector's first threshold for the cold start (once per process, inside Lambda)."""
+    """Raise the collector's first threshold for the cold start (inside Lambda; run once, when the
+    package is imported)."""
     global _default_thresholds
-    if _default_thresholds is None and not _ended and in_lambda():
+    if _default_thresholds is None and in_lambda():
         _default_thresholds = gc.get_threshold()
         gc.set_threshold(COLD_START_THRESHOLD, *_default_thresholds[1:])
 
 
 def end() -> None:
     """Freeze what the cold start built and restore the collector's thresholds (no-op after the first time)."""
-    global _default_thresholds, _ended
-    _ended = True
+    global _default_thresholds
     if _default_thresholds is not None:
         gc.freeze()
         gc.set_threshold(*_default_thresholds)

@@ -84,7 +84,7 @@ _threads: dict[int, ThreadTime] = {}
 def _this_thread() -> Iterator[ThreadTime]:
     """This thread's `ThreadTime`, forgotten once nothing on the thread uses it."""
     ident = threading.get_ident()
-    clock = _threads.setdefault(ident, ThreadTime())
+    clock = _threads.get(ident) or _threads.setdefault(ident, ThreadTime())
     try:
         yield clock
     finally:
