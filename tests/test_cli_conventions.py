@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sluice.cli import COMMANDS, main
+from sluice.commands._io import fail
 from tests.runtime.moto_stack import ROOT
 
 
@@ -68,6 +69,23 @@ def test_execute_with_unresolved_substitutions_is_a_one_line_usage_error(capsys:
     assert out == "" and err.count("\n") == 1  # one line, no traceback
     assert "unresolved substitutions ${AlertsTopicArn}, ${FileChunkFunctionArn}" in err
     assert "sluice run <StateMachineLogicalId>" in err
+
+
+def test_execute_of_an_invalid_definition_is_one_line_naming_every_problem(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    definition = tmp_path / "bad.asl.json"
+    definition.write_text(json.dumps({"Comment": 1, "StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}}}))
+    assert main(["execute", str(definition)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1, err
+    assert err.startswith(f"sluice: error: invalid definition {definition}: Invalid State Machine Definition: ")
+    assert "Field 'Comment' must be a string at /Comment" in err and "Missing 'Next' target: B" in err
+
+
+def test_an_error_message_with_line_breaks_is_folded_onto_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert fail("cannot parse template.yaml:\n  line 3\n\n    ^ here") == 2
+    assert capsys.readouterr().err == "sluice: error: cannot parse template.yaml: line 3 ^ here\n"
 
 
 def test_validate_reports_unresolved_substitutions_as_errors(capsys: pytest.CaptureFixture[str]) -> None:

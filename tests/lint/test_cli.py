@@ -100,6 +100,21 @@ def test_template_rules_on_a_fresh_template(fresh_template: Path, capsys: pytest
     assert document["summary"]["error"] == sum(f["severity"] == "error" for f in document["findings"])
 
 
+def test_a_value_that_does_not_resolve_is_a_finding_and_the_other_rules_still_run(
+    fresh_template: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # cfn-lint reports such a Ref as E1012; a rule reading the policy used to crash the whole lint on it.
+    fresh_template.write_text(FRESH_TEMPLATE.replace("StateMachineName: !GetAtt Machine.Name",
+                                                     "StateMachineName: !Ref Nope"), encoding="utf-8")
+    code, document = run_json(["lint", "--format", "json"], capsys)
+    assert code == 1
+    [invalid] = [f for f in document["findings"] if f["rule"] == "template-invalid"]
+    assert (invalid["target"], invalid["severity"]) == ("Poller", "error")
+    assert invalid["message"] == ("Policies[0].StepFunctionsExecutionPolicy.StateMachineName: "
+                                  "there is no parameter or resource named 'Nope'")
+    assert ("event-source-no-dlq", "Poller") in {(f["rule"], f["target"]) for f in document["findings"]}
+
+
 def test_a_definition_file_is_read_through_the_template_that_deploys_it(fresh_template: Path,
                                                                         capsys: pytest.CaptureFixture[str]) -> None:
     _, document = run_json(["lint", "machine.asl.json", "--format", "json"], capsys)

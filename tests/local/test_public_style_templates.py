@@ -16,6 +16,7 @@ such apps write it, asserting what their README promises a user sees.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -411,3 +412,35 @@ def test_a_dynamic_reference_is_passed_on_with_a_warning(write_template: Callabl
     assert invocation.result == {"bus": "{{resolve:ssm:/sluice-local/bus-name}}"}
     assert any("property Environment.Variables.BUS_NAME: {{resolve:ssm:/sluice-local/bus-name}} is a dynamic "
                "reference" in warning for warning in warnings)
+
+
+NUL_PATHS = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.13, Handler: app.handler, CodeUri: %s}
+  Flow:
+    Type: AWS::Serverless::StateMachine
+    Properties: {DefinitionUri: %s}
+"""
+FILES = {"fn/app.py": "def handler(event, context):\n    return event\n",
+         "flow.asl.json": json.dumps({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}})}
+
+
+def test_a_definition_path_holding_a_nul_character_is_a_template_error(write_template: Callable[..., Path]) -> None:
+    path = write_template(NUL_PATHS % ("fn", '"flow\\0.asl.json"'), FILES)
+    message = ("resource Flow, property DefinitionUri: 'flow\\x00.asl.json' is not a usable path: "
+               "it holds a NUL character")
+    with pytest.raises(TemplateError, match=re.escape(message)):
+        LocalStack.from_template(path, use_config=False).start()
+
+
+def test_a_code_path_holding_a_nul_character_is_named_when_the_stack_starts(
+    write_template: Callable[..., Path],
+) -> None:
+    # A function that cannot run locally does not stop the rest of the stack: it is named, as SAM CLI warns.
+    path = write_template(NUL_PATHS % ('"fn\\0"', "flow.asl.json"), FILES)
+    with LocalStack.from_template(path, use_config=False) as stack:
+        assert any("resource Fn, property CodeUri: 'fn\\x00' is not a usable path: it holds a NUL character" in warning
+                   for warning in stack.warnings), stack.warnings

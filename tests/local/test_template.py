@@ -103,6 +103,35 @@ def test_invalid_parameter_values_are_named(write_template: Callable[..., Path],
         load(write_template, parameters=overrides)
 
 
+@pytest.mark.parametrize(
+    ("declaration", "message"),
+    [
+        ("{Type: Number, Default: 5, MaxValue: {a: 1}}", "MaxValue must be a number, not {'a': 1}"),
+        ("{Type: Number, Default: 5, MinValue: lots}", "MinValue must be a number, not 'lots'"),
+        ("{Type: String, Default: x, MaxLength: -1}", "MaxLength must be a whole number, not -1"),
+        ("{Type: String, Default: x, MinLength: 1.5}", "MinLength must be a whole number, not 1.5"),
+        ("{Type: String, Default: x, AllowedValues: x}", "AllowedValues must be a list, not 'x'"),
+        ("{Type: String, Default: x, AllowedPattern: '[a-'}",
+         "AllowedPattern '\\[a-' is not a valid regular expression"),
+    ],
+)
+def test_a_malformed_parameter_constraint_is_a_template_error_naming_it(
+    write_template: Callable[..., Path], declaration: str, message: str
+) -> None:
+    # CloudFormation rejects the declaration itself, whatever the value (an unchecked one crashed here).
+    text = f"Parameters:\n  P: {declaration}\nResources:\n  B: {{Type: AWS::S3::Bucket}}\n"
+    with pytest.raises(TemplateError, match=message) as raised:
+        load(write_template, text)
+    assert raised.value.property == "Parameters.P"
+
+
+def test_bounds_given_as_text_are_numbers_as_cloudformation_reads_them(write_template: Callable[..., Path]) -> None:
+    text = ("Parameters:\n  P: {Type: Number, Default: 5, MinValue: '1', MaxValue: '4'}\n"
+            "Resources:\n  B: {Type: AWS::S3::Bucket}\n")
+    with pytest.raises(TemplateError, match="above MaxValue 4"):
+        load(write_template, text)
+
+
 def test_required_parameter_without_value(write_template: Callable[..., Path]) -> None:
     text = "Parameters:\n  Email: {Type: String}\nResources:\n  B: {Type: AWS::S3::Bucket}\n"
     with pytest.raises(TemplateError, match="parameter Email has no Default"):

@@ -57,8 +57,13 @@ def fresh_seed() -> int:
 
 
 def fail(message: str, code: int = USAGE_ERROR) -> int:
-    """Print one `sluice: error: …` line to stderr; the exit code to return."""
-    print(f"sluice: error: {message}", file=sys.stderr)
+    """Print one `sluice: error: …` line to stderr; the exit code to return.
+
+    A message with line breaks of its own (a parser's excerpt, a name holding a newline) is folded onto
+    the one line, so a script reading stderr line by line sees one error.
+    """
+    one_line = " ".join(part.strip() for part in message.splitlines() if part.strip())
+    print(f"sluice: error: {one_line}", file=sys.stderr)
     return code
 
 

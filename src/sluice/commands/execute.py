@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     except (UsageError, DefinitionLoadError, InvalidName, InvalidExecutionInput) as error:
         return fail(str(error))
     except DefinitionInvalid as error:
-        return fail(f"invalid definition {args.definition}:\n{error}")
+        return fail(f"invalid definition {args.definition}: {error}")
     if args.json:
         print(json.dumps(_summary(execution), default=str))
     else:

@@ -17,11 +17,15 @@ from sluice.lint.finding import ERROR, SEVERITY_ORDER, Finding, Rule
 from sluice.lint.rules import TEMPLATE_RULES, WORKFLOW_RULES
 from sluice.lint.suppress import disabled_rules, metadata_disabled
 from sluice.lint.walk import iter_states
+from sluice.local.errors import TemplateError
 from sluice.local.template.model import SamTemplate
 
 DEFINITION_INVALID = Rule("definition-invalid", ERROR, "the definition does not load, validate or compile",
                           "https://docs.aws.amazon.com/step-functions/latest/dg/concepts-amazon-states-language.html")
-ALL_RULES: tuple[Rule, ...] = (DEFINITION_INVALID, *(rule for rule, _ in WORKFLOW_RULES),
+TEMPLATE_INVALID = Rule("template-invalid", ERROR,
+                        "a template value does not resolve as CloudFormation would resolve it",
+                        "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html")
+ALL_RULES: tuple[Rule, ...] = (DEFINITION_INVALID, TEMPLATE_INVALID, *(rule for rule, _ in WORKFLOW_RULES),
                                *(rule for rule, _ in TEMPLATE_RULES))
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".template")
 
@@ -78,7 +82,24 @@ def lint_workflow(workflow: Workflow) -> list[Finding]:
 
 
 def lint_template(template: SamTemplate, workflows: list[Workflow]) -> list[Finding]:
-    findings = [finding for _, check in TEMPLATE_RULES for finding in check(template, workflows)]
+    """Every finding of the template rules, minus the suppressed ones.
+
+    A value a rule reads may not resolve (a `Ref` to nothing, a `Sub` of an unknown name): CloudFormation
+    would refuse the stack, so that is a finding of its own, reported once, and the other rules still run.
+    """
+    findings: list[Finding] = []
+    unresolved: dict[str, TemplateError] = {}
+    for _, check in TEMPLATE_RULES:
+        try:
+            findings.extend(check(template, workflows))
+        except TemplateError as error:
+            unresolved.setdefault(error.message + (error.resource or "") + (error.property or ""), error)
+    findings.extend(
+        TEMPLATE_INVALID.finding(template.origin, error.resource or Path(template.origin).name, None,
+                                 f"{error.property + ': ' if error.property else ''}{error.message}",
+                                 "fix the value: CloudFormation would reject the template")
+        for error in unresolved.values()
+    )
     return [f for f in findings if f.rule not in _resource_suppressions(template, f.target)]
 
 

@@ -11,6 +11,17 @@ Example:
 from __future__ import annotations
 
 
+def one_line(text: str) -> str:
+    r"""A report of several lines (botocore's parameter validation) as one line of an error message.
+
+    Example:
+        >>> one_line("Parameter validation failed:\nInvalid type for parameter A\nMissing parameter B")
+        'Parameter validation failed: Invalid type for parameter A; Missing parameter B'
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return "".join(line + (" " if line.endswith(":") else "; ") for line in lines[:-1]) + (lines[-1] if lines else "")
+
+
 class LocalStackError(Exception):
     """Base class: something the user can fix (template, event, arguments)."""
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError, ParamValidationError
 
-from sluice.local.errors import TemplateError
+from sluice.local.errors import TemplateError, one_line
 from sluice.local.resources.base import Kind, Provisioner
 from sluice.local.template.model import ResourceDecl, SamTemplate
 
@@ -33,7 +33,7 @@ def provision(template: SamTemplate, client: Callable[[str], Any]) -> list[str]:
             raise TemplateError(f"the local backend rejected it: {error.response['Error'].get('Message', error)}",
                                 resource=decl.logical_id, origin=template.origin) from None
         except ParamValidationError as error:
-            raise TemplateError(f"invalid properties: {error}", resource=decl.logical_id,
+            raise TemplateError(f"invalid properties: {one_line(str(error))}", resource=decl.logical_id,
                                 origin=template.origin) from None
         created.append(decl.logical_id)
     return created

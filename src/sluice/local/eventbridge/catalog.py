@@ -23,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 
-from sluice.local.errors import TemplateError
+from sluice.local.errors import TemplateError, one_line
 from sluice.local.eventbridge.patterns import PatternError, compile_pattern
 from sluice.local.eventbridge.resources import bus_name
 from sluice.local.eventbridge.rules import ENABLED, Rule, Target
@@ -63,6 +63,10 @@ class RuleCatalog(EventSource):
                 raise TemplateError(f"EventBridge rejected rule {rule.name}: "
                                     f"{error.response['Error'].get('Message', error)}",
                                     resource=rule.logical_id, origin=self.host.template.origin) from None
+            except ParamValidationError as error:  # a property of the wrong type (PutRule/PutTargets' own check)
+                raise TemplateError(f"invalid properties of rule {rule.name}: {one_line(str(error))}",
+                                    resource=rule.logical_id,
+                                    origin=self.host.template.origin) from None
 
     # -- EventSource ------------------------------------------------------------------------
 

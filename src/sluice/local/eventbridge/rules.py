@@ -20,6 +20,7 @@ from typing import Any
 
 from sluice.local.eventbridge.patterns import Pattern
 from sluice.local.eventbridge.transform import check_target
+from sluice.local.template import values
 
 # EventBridge's default target retry policy: 185 attempts over 24 hours.
 DEFAULT_TARGET_RETRIES = 185
@@ -55,7 +56,10 @@ class Target:
     def of(cls, definition: Mapping[str, Any], rule: str = "") -> Target:
         """A target from its `PutTargets` definition; TemplateError when its input settings are invalid."""
         check_target(definition, rule)
-        retry = definition.get("RetryPolicy") or {}
+        retry = values.numbers(values.mapping(definition.get("RetryPolicy"), resource=rule,
+                                              property="Targets.RetryPolicy"),
+                               ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"), resource=rule,
+                               where="Targets.RetryPolicy")
         return cls(
             id=str(definition["Id"]),
             arn=str(definition["Arn"]),
@@ -65,8 +69,8 @@ class Target:
             sqs_message_group_id=(definition.get("SqsParameters") or {}).get("MessageGroupId"),
             kinesis_partition_key_path=(definition.get("KinesisParameters") or {}).get("PartitionKeyPath"),
             dead_letter_arn=(definition.get("DeadLetterConfig") or {}).get("Arn"),
-            maximum_retry_attempts=int(retry.get("MaximumRetryAttempts", DEFAULT_TARGET_RETRIES)),
-            maximum_event_age=int(retry.get("MaximumEventAgeInSeconds", DEFAULT_TARGET_EVENT_AGE)),
+            maximum_retry_attempts=retry.get("MaximumRetryAttempts", DEFAULT_TARGET_RETRIES),
+            maximum_event_age=retry.get("MaximumEventAgeInSeconds", DEFAULT_TARGET_EVENT_AGE),
             definition=dict(definition),
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sluice.local.resources.base import Kind, Provisioner
+from sluice.local.template import values
 
 if TYPE_CHECKING:
     from sluice.local.template.model import ResourceDecl, SamTemplate
@@ -24,9 +25,11 @@ class StreamKind(Kind):
         if mode == "ON_DEMAND":
             request["StreamModeDetails"] = {"StreamMode": "ON_DEMAND"}
         else:
-            request["ShardCount"] = int(template.prop(decl, "ShardCount", 1))
+            request["ShardCount"] = values.whole_number(template.prop(decl, "ShardCount", 1), resource=decl.logical_id,
+                                                        property="ShardCount", origin=template.origin)
         kinesis = provisioner.client("kinesis")
         kinesis.create_stream(**request)
-        retention = int(template.prop(decl, "RetentionPeriodHours", 24))
+        retention = values.whole_number(template.prop(decl, "RetentionPeriodHours", 24), resource=decl.logical_id,
+                                        property="RetentionPeriodHours", origin=template.origin)
         if retention > 24:
             kinesis.increase_stream_retention_period(StreamName=name, RetentionPeriodHours=retention)

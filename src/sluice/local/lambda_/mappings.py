@@ -17,10 +17,15 @@ from typing import Any
 from sluice.local.errors import TemplateError
 from sluice.local.eventbridge.patterns import Pattern, PatternError, compile_pattern
 from sluice.local.lambda_.destinations import STREAM_ON_FAILURE, Destination, configured
+from sluice.local.template import values
 from sluice.local.template.model import SamTemplate
 from sluice.local.wiring import FUNCTION, event_target, event_type, sam_events
 
 POLLED_EVENTS = ("SQS", "Kinesis", "DynamoDB")
+# The mapping's Integer settings (Lambda API reference, CreateEventSourceMapping), read as numbers once here so
+# that the pollers can trust them; MaximumBatchingWindowInSeconds is an Integer too.
+WHOLE_NUMBERS = ("BatchSize", "MaximumBatchingWindowInSeconds", "MaximumRetryAttempts", "MaximumRecordAgeInSeconds",
+                 "ParallelizationFactor", "TumblingWindowInSeconds")
 
 
 @dataclass
@@ -42,16 +47,22 @@ def source_mappings(template: SamTemplate) -> list[SourceMapping]:
     mappings = []
     for function, event_name, properties in sam_events(template, FUNCTION, POLLED_EVENTS):
         where = f"Events.{event_name}.Properties"
-        resolved = template.resolve(function, properties, where)
+        declared = values.mapping(template.resolve(function, properties, where), resource=function.logical_id,
+                                  property=where, origin=template.origin)
+        resolved = values.numbers(declared, WHOLE_NUMBERS, resource=function.logical_id, where=where,
+                                  origin=template.origin)
         kind = event_type(function, event_name).lower()
-        source = resolved.get("Queue") if kind == "sqs" else resolved.get("Stream")
+        field_name = "Queue" if kind == "sqs" else "Stream"
+        source = _source_arn(resolved.get(field_name), resource=function.logical_id, property=f"{where}.{field_name}",
+                             origin=template.origin)
         logical_id = f"{function.logical_id}{event_name}"  # the mapping SAM generates
         mapping = SourceMapping(logical_id, event_target(template, function), str(source), kind, resolved,
                                 uuid=_mapping_uuid(template, logical_id))
         mapping.on_failure = _on_failure(template, mapping, function.logical_id, f"{where}.DestinationConfig")
         mappings.append(mapping)
     for decl in template.of_type("AWS::Lambda::EventSourceMapping"):
-        resolved = {key: template.prop(decl, key) for key in decl.properties}
+        resolved = values.numbers({key: template.prop(decl, key) for key in decl.properties}, WHOLE_NUMBERS,
+                                  resource=decl.logical_id, origin=template.origin)
         source = str(resolved.get("EventSourceArn", ""))
         service = source.split(":")[2] if source.count(":") >= 2 else ""
         mapping = SourceMapping(decl.logical_id, str(resolved.get("FunctionName")), source, service, resolved,
@@ -59,6 +70,15 @@ def source_mappings(template: SamTemplate) -> list[SourceMapping]:
         mapping.on_failure = _on_failure(template, mapping, decl.logical_id, "DestinationConfig")
         mappings.append(mapping)
     return mappings
+
+
+def _source_arn(value: Any, *, resource: str, property: str, origin: str) -> str:
+    """A SAM event's `Queue` or `Stream`: an ARN (AWS::Serverless::Function, SQS/Kinesis/DynamoDB events).
+    `!Ref` of a queue is its URL, a common slip that only fails on deploy; it is named here."""
+    if isinstance(value, str) and value.startswith("arn:") and value.count(":") >= 5:
+        return value
+    raise TemplateError(f"must be an ARN, such as !GetAtt <Resource>.Arn (got {value!r})", resource=resource,
+                        property=property, origin=origin)
 
 
 def _mapping_uuid(template: SamTemplate, logical_id: str) -> str:

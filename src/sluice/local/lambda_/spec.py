@@ -27,6 +27,7 @@ from sluice.local.lambda_.destinations import (
     configured,
 )
 from sluice.local.template.model import ResourceDecl, SamTemplate
+from sluice.local.template.values import mapping, number, numbers, whole_number
 
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 LAYER_TYPES = ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion")
@@ -89,6 +90,11 @@ def function_specs(template: SamTemplate, inline_dir: Path | None = None) -> dic
             for decl in template.of_type(*FUNCTION_TYPES)}
 
 
+def _at(template: SamTemplate, decl: ResourceDecl, property: str) -> dict[str, str]:
+    """Where a typed read names a problem: the template, the function, the property."""
+    return {"resource": decl.logical_id, "property": property, "origin": template.origin}
+
+
 def _spec(template: SamTemplate, decl: ResourceDecl, invoke_config: dict[str, Any] | None,
           inline_dir: Path | None) -> FunctionSpec:
     serverless = decl.type == "AWS::Serverless::Function"
@@ -101,17 +107,16 @@ def _spec(template: SamTemplate, decl: ResourceDecl, invoke_config: dict[str, An
         handler=handler,
         runtime=runtime,
         code_dir=template.base_dir,
-        timeout=float(template.prop(decl, "Timeout", DEFAULT_TIMEOUT)),
-        memory=int(template.prop(decl, "MemorySize", DEFAULT_MEMORY)),
+        timeout=number(template.prop(decl, "Timeout", DEFAULT_TIMEOUT), **_at(template, decl, "Timeout")),
+        memory=whole_number(template.prop(decl, "MemorySize", DEFAULT_MEMORY), **_at(template, decl, "MemorySize")),
     )
     reserved = template.prop(decl, "ReservedConcurrentExecutions")
-    spec.reserved_concurrency = None if reserved is None else int(reserved)
-    variables = (template.prop(decl, "Environment") or {}).get("Variables") or {}
-    if not isinstance(variables, dict):
-        raise TemplateError("Environment.Variables must be a mapping", resource=decl.logical_id,
-                            property="Environment.Variables", origin=template.origin)
+    spec.reserved_concurrency = None if reserved is None else whole_number(
+        reserved, **_at(template, decl, "ReservedConcurrentExecutions"))
+    environment = mapping(template.prop(decl, "Environment"), **_at(template, decl, "Environment"))
+    variables = mapping(environment.get("Variables"), **_at(template, decl, "Environment.Variables"))
     spec.environment = {str(key): _env_text(decl.logical_id, str(key), value) for key, value in variables.items()}
-    logging_config = template.prop(decl, "LoggingConfig") or {}
+    logging_config = mapping(template.prop(decl, "LoggingConfig"), **_at(template, decl, "LoggingConfig"))
     spec.log_format = str(logging_config.get("LogFormat", "Text"))
     spec.application_log_level = logging_config.get("ApplicationLogLevel")
     spec.problem = _problem(template, decl, serverless, handler, runtime)
@@ -178,7 +183,7 @@ def _local_content(template: SamTemplate, decl: ResourceDecl, where: str, uri: s
     SAM accepts a zip file as well as a directory (`sam deploy` uploads it as it is), and zips any
     other single file on its own (SAM CLI's artifact exporter: FORCE_ZIP).
     """
-    path = (template.base_dir / uri).resolve()
+    path = template.local_path(uri, decl.logical_id, where)
     if path.is_dir():
         return path
     if path.is_file():
@@ -260,13 +265,16 @@ def _async_config(template: SamTemplate, decl: ResourceDecl, serverless: bool,
                   standalone: dict[str, Any] | None) -> AsyncConfig:
     settings = dict(standalone or {})
     if serverless:
-        settings.update(template.prop(decl, "EventInvokeConfig") or {})
+        settings.update(mapping(template.prop(decl, "EventInvokeConfig"), **_at(template, decl, "EventInvokeConfig")))
+    settings = numbers(settings, ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"), resource=decl.logical_id,
+                       where="EventInvokeConfig", origin=template.origin)
     config = AsyncConfig(
-        maximum_retry_attempts=int(settings.get("MaximumRetryAttempts", DEFAULT_MAX_RETRIES)),
-        maximum_event_age=int(settings.get("MaximumEventAgeInSeconds", DEFAULT_MAX_EVENT_AGE)),
+        maximum_retry_attempts=settings.get("MaximumRetryAttempts", DEFAULT_MAX_RETRIES),
+        maximum_event_age=settings.get("MaximumEventAgeInSeconds", DEFAULT_MAX_EVENT_AGE),
     )
-    destinations = settings.get("DestinationConfig") or {}
     where = "EventInvokeConfig.DestinationConfig"
+    destinations = mapping(settings.get("DestinationConfig"), resource=decl.logical_id, property=where,
+                           origin=template.origin)
     config.on_success = configured(template, destinations.get("OnSuccess") or {}, ASYNC_ON_SUCCESS,
                                    resource=decl.logical_id, property=f"{where}.OnSuccess")
     config.on_failure = configured(template, destinations.get("OnFailure") or {}, ASYNC_ON_FAILURE,

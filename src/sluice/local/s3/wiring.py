@@ -13,6 +13,7 @@ from typing import Any
 from sluice.local.errors import TemplateError
 from sluice.local.resources.base import name_suffix
 from sluice.local.s3.events import BucketWiring, Notification
+from sluice.local.template import values
 from sluice.local.template.model import ResourceDecl, SamTemplate
 from sluice.local.wiring import FUNCTION, event_target, sam_events
 
@@ -37,13 +38,16 @@ def bucket_wirings(template: SamTemplate) -> list[BucketWiring]:
 
 def _bucket(template: SamTemplate, decl: ResourceDecl) -> BucketWiring:
     wiring = BucketWiring(logical_id=decl.logical_id, name=template.physical_name(decl.logical_id))
-    config = template.prop(decl, "NotificationConfiguration") or {}
-    wiring.eventbridge = str((config.get("EventBridgeConfiguration") or {}).get("EventBridgeEnabled")).lower() \
-        == "true"
+    where = {"resource": decl.logical_id, "origin": template.origin}
+    config = values.mapping(template.prop(decl, "NotificationConfiguration"), property="NotificationConfiguration",
+                            **where)
+    eventbridge = values.mapping(config.get("EventBridgeConfiguration"),
+                                 property="NotificationConfiguration.EventBridgeConfiguration", **where)
+    wiring.eventbridge = str(eventbridge.get("EventBridgeEnabled")).lower() == "true"
     for section, kind, key in (("LambdaConfigurations", "lambda", "Function"), ("QueueConfigurations", "sqs", "Queue"),
                                ("TopicConfigurations", "sns", "Topic")):
         for index, entry in enumerate(config.get(section) or []):
-            if key not in entry or "Event" not in entry:
+            if not isinstance(entry, dict) or key not in entry or "Event" not in entry:
                 raise TemplateError(f"{section}[{index}] needs Event and {key}", resource=decl.logical_id,
                                     property=f"NotificationConfiguration.{section}", origin=template.origin)
             identifier = name_suffix(template.stack_name, decl.logical_id, section, str(index))
@@ -60,7 +64,14 @@ def _notification(identifier: str, events: Any, filters: dict[str, Any], *, kind
         raise TemplateError("an S3 notification needs at least one event (e.g. s3:ObjectCreated:*)",
                             resource=owner, origin=template.origin)
     prefix = suffix = None
-    for rule in ((filters.get("S3Key") or {}).get("Rules") or []):
+    key_filter = values.mapping(values.mapping(filters, resource=owner, property="Filter", origin=template.origin)
+                                .get("S3Key"), resource=owner, property="Filter.S3Key", origin=template.origin)
+    rules = key_filter.get("Rules") or []
+    if not isinstance(rules, list):
+        raise TemplateError(f"Filter.S3Key.Rules must be a list (got {rules!r})", resource=owner,
+                            origin=template.origin)
+    for entry in rules:
+        rule = values.mapping(entry, resource=owner, property="Filter.S3Key.Rules", origin=template.origin)
         name = str(rule.get("Name", "")).lower()
         if name == "prefix":
             prefix = str(rule.get("Value", ""))

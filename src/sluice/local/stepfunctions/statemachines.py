@@ -93,7 +93,7 @@ def _definition(template: SamTemplate, decl: ResourceDecl, serverless: bool) -> 
     where = "DefinitionUri" if serverless else "DefinitionS3Location"
     uri = template.prop(decl, where)
     if isinstance(uri, str) and not uri.startswith("s3://"):
-        path = (template.base_dir / uri).resolve()
+        path = template.local_path(uri, decl.logical_id, where)
         if not path.is_file():
             raise TemplateError(f"DefinitionUri {uri} does not exist (looked for {path})", resource=decl.logical_id,
                                 property="DefinitionUri", origin=template.origin)

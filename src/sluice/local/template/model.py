@@ -186,13 +186,23 @@ class SamTemplate:
                          resource=resource, property=property)
         return text
 
+    def local_path(self, location: str, resource: str | None, property: str | None) -> Path:
+        """A local file the template names (`CodeUri`, `DefinitionUri`, an include), from the template's folder.
+
+        A name no file system can hold (a NUL character) is the template's error, not an OSError later.
+        """
+        if "\0" in location:
+            raise TemplateError(f"{location!r} is not a usable path: it holds a NUL character", resource=resource,
+                                property=property, origin=self.origin)
+        return (self.base_dir / location).resolve()
+
     def include(self, location: str, resource: str | None, property: str | None) -> Any:
         # `sam package`/`sam deploy` upload a local Location and rewrite it; an S3 one is already deployed.
         if location.startswith(("s3://", "https://")):
             raise UnsupportedFeature(f"AWS::Include Location {location} is in S3: point it at the local file",
                                      resource=resource, property=property)
         try:
-            return load_snippet_file(self.base_dir / location)
+            return load_snippet_file(self.local_path(location, resource, property))
         except TemplateError as error:
             raise TemplateError(f"AWS::Include {location}: {error.message}", resource=resource,
                                 property=property) from None

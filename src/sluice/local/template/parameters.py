@@ -47,6 +47,7 @@ def resolve_parameters(declared: Mapping[str, Any], overrides: Mapping[str, str]
     for name, declaration in declared.items():
         if not isinstance(declaration, Mapping):
             raise TemplateError("a parameter declaration must be a mapping", property=f"Parameters.{name}")
+        _check_declaration(name, declaration)
         if name in overrides:
             raw: Any = overrides[name]
         elif "Default" in declaration:
@@ -70,6 +71,42 @@ def resolve_parameters(declared: Mapping[str, Any], overrides: Mapping[str, str]
                                 f"({error.message}): pass --parameter-overrides {name}=VALUE",
                                 property=error.property) from None
     return values
+
+
+def _check_declaration(name: str, declaration: Mapping[str, Any]) -> None:
+    """The constraints themselves must be well formed, as CloudFormation checks them before any value:
+    numbers for `MinValue`/`MaxValue`, whole numbers for `MinLength`/`MaxLength`, a list of
+    `AllowedValues`, and an `AllowedPattern` that compiles."""
+    where = f"Parameters.{name}"
+    for key in ("MinValue", "MaxValue"):
+        if key in declaration and _number(declaration[key]) is None:
+            raise TemplateError(f"{key} must be a number, not {declaration[key]!r}", property=where)
+    for key in ("MinLength", "MaxLength"):
+        if key in declaration and not _whole_number(declaration[key]):
+            raise TemplateError(f"{key} must be a whole number, not {declaration[key]!r}", property=where)
+    if "AllowedValues" in declaration and not isinstance(declaration["AllowedValues"], list):
+        raise TemplateError(f"AllowedValues must be a list, not {declaration['AllowedValues']!r}", property=where)
+    if "AllowedPattern" in declaration:
+        try:
+            re.compile(str(declaration["AllowedPattern"]))
+        except re.error as error:
+            raise TemplateError(f"AllowedPattern {declaration['AllowedPattern']!r} is not a valid regular "
+                                f"expression: {error}", property=where) from None
+
+
+def _number(value: Any) -> float | None:
+    """A declared bound as a number (CloudFormation accepts `5` and `"5"`); None if it is not one."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _whole_number(value: Any) -> bool:
+    number = _number(value)
+    return number is not None and number.is_integer() and number >= 0
 
 
 def _placeholder(name: str, declaration: Mapping[str, Any]) -> Any:
@@ -119,7 +156,7 @@ def _check_scalar(name: str, text: str, declaration: Mapping[str, Any], kind: st
             number = float(text)
         except ValueError:
             raise TemplateError(f"value {text!r} is not a number", property=where) from None
-        if "MinValue" in declaration and number < float(declaration["MinValue"]):
+        if "MinValue" in declaration and number < float(declaration["MinValue"]):  # checked: _check_declaration
             raise TemplateError(f"value {text} is below MinValue {declaration['MinValue']}", property=where)
         if "MaxValue" in declaration and number > float(declaration["MaxValue"]):
             raise TemplateError(f"value {text} is above MaxValue {declaration['MaxValue']}", property=where)
