@@ -14,6 +14,7 @@ import pytest
 
 from sluice.local import errors
 from sluice.local.errors import TemplateError
+from sluice.local.lambda_.runtime import FunctionNotRunnable
 from sluice.local.stack import LocalStack
 from sluice.local.template import values
 
@@ -89,6 +90,8 @@ STREAM = "  Feed:\n    Type: AWS::Kinesis::Stream\n    Properties: {ShardCount: 
      "resource Fn, property Events.Feed.Properties.BatchSize: must be a whole number (got 'ten')"),
     ("  Feed:\n    Type: AWS::Kinesis::Stream\n    Properties: {ShardCount: two}\n",
      "resource Feed, property ShardCount: must be a whole number (got 'two')"),
+    ("  Logs:\n    Type: AWS::Logs::LogGroup\n    Properties: {RetentionInDays: nodejs20.x}\n",
+     "resource Logs, property RetentionInDays: must be a whole number (got 'nodejs20.x')"),
 ])
 def test_an_event_source_property_of_the_wrong_type_is_named(write_template: Callable[..., Path], resources: str,
                                                              message: str) -> None:
@@ -121,3 +124,34 @@ def test_a_rule_target_retry_policy_must_hold_numbers(write_template: Callable[.
     with pytest.raises(TemplateError, match=re.escape("Targets.RetryPolicy.MaximumRetryAttempts: must be a whole "
                                                       "number (got 'many')")):
         _start(write_template, QUEUE + rule)
+
+
+@pytest.mark.parametrize("handler", ["/.handler", "app..handler", ".handler", "app.", "/etc/passwd.x"])
+def test_a_handler_naming_no_module_inside_the_code_is_the_functions_problem(
+    write_template: Callable[..., Path], handler: str,
+) -> None:
+    # Lambda's bootstrap imports the module part with slashes as dots; an empty part names no module.
+    text = HEAD + FUNCTION.replace("app.handler", repr(handler)) + FUNCTION.replace("Fn:", "Other:")
+    path = write_template(text, HANDLER)
+    with LocalStack.from_template(path, use_config=False) as stack:
+        with pytest.raises(FunctionNotRunnable, match=re.escape(f"Handler {handler!r} must be module.function")):
+            stack.invoke("Fn", {})
+        assert stack.invoke("Other", {"ok": 1}).result == {"ok": 1}  # the rest of the stack runs
+
+
+@pytest.mark.parametrize(("variables", "named"), [
+    ('{A: "x\\0y"}', "Environment.Variables.A"),
+    ('{"A=B": x}', "Environment.Variables.A=B"),
+])
+def test_an_environment_no_process_can_hold_is_named(write_template: Callable[..., Path], variables: str,
+                                                    named: str) -> None:
+    with pytest.raises(TemplateError, match=re.escape(f"resource Fn, property {named}: no process environment")):
+        _start(write_template, FUNCTION + f"      Environment: {{Variables: {variables}}}\n")
+
+
+def test_function_response_types_must_be_a_list_of_strings(write_template: Callable[..., Path]) -> None:
+    events = ("      Events:\n        Work: {Type: SQS, Properties: {Queue: !GetAtt Jobs.Arn, "
+              "FunctionResponseTypes: ReportBatchItemFailures}}\n")
+    with pytest.raises(TemplateError, match=re.escape("resource Fn, property Events.Work.Properties."
+                                                      "FunctionResponseTypes: must be a list of strings")):
+        _start(write_template, QUEUE + FUNCTION + events)

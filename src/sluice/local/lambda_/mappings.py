@@ -49,8 +49,7 @@ def source_mappings(template: SamTemplate) -> list[SourceMapping]:
         where = f"Events.{event_name}.Properties"
         declared = values.mapping(template.resolve(function, properties, where), resource=function.logical_id,
                                   property=where, origin=template.origin)
-        resolved = values.numbers(declared, WHOLE_NUMBERS, resource=function.logical_id, where=where,
-                                  origin=template.origin)
+        resolved = _typed(declared, resource=function.logical_id, where=where, origin=template.origin)
         kind = event_type(function, event_name).lower()
         field_name = "Queue" if kind == "sqs" else "Stream"
         source = _source_arn(resolved.get(field_name), resource=function.logical_id, property=f"{where}.{field_name}",
@@ -61,8 +60,8 @@ def source_mappings(template: SamTemplate) -> list[SourceMapping]:
         mapping.on_failure = _on_failure(template, mapping, function.logical_id, f"{where}.DestinationConfig")
         mappings.append(mapping)
     for decl in template.of_type("AWS::Lambda::EventSourceMapping"):
-        resolved = values.numbers({key: template.prop(decl, key) for key in decl.properties}, WHOLE_NUMBERS,
-                                  resource=decl.logical_id, origin=template.origin)
+        resolved = _typed({key: template.prop(decl, key) for key in decl.properties}, resource=decl.logical_id,
+                          where=None, origin=template.origin)
         source = str(resolved.get("EventSourceArn", ""))
         service = source.split(":")[2] if source.count(":") >= 2 else ""
         mapping = SourceMapping(decl.logical_id, str(resolved.get("FunctionName")), source, service, resolved,
@@ -70,6 +69,15 @@ def source_mappings(template: SamTemplate) -> list[SourceMapping]:
         mapping.on_failure = _on_failure(template, mapping, decl.logical_id, "DestinationConfig")
         mappings.append(mapping)
     return mappings
+
+
+def _typed(settings: dict[str, Any], *, resource: str, where: str | None, origin: str) -> dict[str, Any]:
+    """The settings the pollers read, of the types Lambda's API gives them (a TemplateError otherwise)."""
+    typed = values.numbers(settings, WHOLE_NUMBERS, resource=resource, where=where, origin=origin)
+    typed["FunctionResponseTypes"] = values.strings(
+        typed.get("FunctionResponseTypes"), resource=resource, origin=origin,
+        property=f"{where}.FunctionResponseTypes" if where else "FunctionResponseTypes")
+    return typed
 
 
 def _source_arn(value: Any, *, resource: str, property: str, origin: str) -> str:

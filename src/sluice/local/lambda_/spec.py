@@ -140,8 +140,11 @@ def _problem(template: SamTemplate, decl: ResourceDecl, serverless: bool, handle
     if not runtime.startswith("python3"):
         return (f"Runtime {runtime or '(none)'}: sluice runs Python handlers in-process "
                 f"(this interpreter is Python {sys.version_info.major}.{sys.version_info.minor})")
-    if "." not in handler:
-        return f"Handler {handler!r} must be module.function (e.g. app.lambda_handler)"
+    module, _, function = handler.rpartition(".")
+    # Lambda's Python bootstrap imports `module` with its slashes as dots: an empty part ("/.f", "a..b.f")
+    # names no module, and an absolute path would reach outside the function's code.
+    if not module or not function or not all(module.replace("/", ".").split(".")):
+        return f"Handler {handler!r} must be module.function (e.g. app.lambda_handler or src/app.lambda_handler)"
     return None
 
 
@@ -306,11 +309,15 @@ def _event_invoke_configs(template: SamTemplate) -> dict[str, dict[str, Any]]:
 
 
 def _env_text(logical_id: str, name: str, value: Any) -> str:
+    where = f"Environment.Variables.{name}"
+    if "=" in name or "\0" in name or (isinstance(value, str) and "\0" in value):
+        raise TemplateError("no process environment can hold this variable: its name holds '=' or a NUL character, "
+                            "or its value a NUL character", resource=logical_id, property=where)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dict | list):
         raise TemplateError(f"an environment variable value must be a string, not {value!r}",
-                            resource=logical_id, property=f"Environment.Variables.{name}")
+                            resource=logical_id, property=where)
     return str(value)

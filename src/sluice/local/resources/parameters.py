@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sluice.local.adapters.moto_backends import create_log_group
 from sluice.local.errors import TemplateError
 from sluice.local.resources.base import Kind, Provisioner, generated_name
+from sluice.local.template import values
 
 if TYPE_CHECKING:
     from sluice.local.template.model import ResourceDecl, SamTemplate
@@ -57,4 +58,6 @@ class LogGroupKind(Kind):
             raise TemplateError("LogGroupName must not be empty", resource=decl.logical_id,
                                 property="LogGroupName", origin=template.origin)
         retention = template.prop(decl, "RetentionInDays")
-        create_log_group(template.account, template.region, name, None if retention is None else int(retention))
+        days = None if retention is None else values.whole_number(retention, resource=decl.logical_id,
+                                                                  property="RetentionInDays", origin=template.origin)
+        create_log_group(template.account, template.region, name, days)

@@ -14,6 +14,8 @@ Example:
     Traceback (most recent call last):
     ...
     sluice.local.errors.TemplateError: resource Fn, property LoggingConfig: must be a mapping (got 'Text')
+    >>> strings(["ReportBatchItemFailures"])
+    ['ReportBatchItemFailures']
     >>> number([3], resource="Fn", property="Timeout")
     Traceback (most recent call last):
     ...
@@ -56,6 +58,17 @@ def mapping(value: Any, *, resource: str | None = None, property: str | None = N
     if not isinstance(value, Mapping):
         raise TemplateError(f"must be a mapping (got {value!r})", resource=resource, property=property, origin=origin)
     return dict(value)
+
+
+def strings(value: Any, *, resource: str | None = None, property: str | None = None,
+            origin: str | None = None) -> list[str]:
+    """A property that CloudFormation types as a list of strings (absent or null: empty)."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise TemplateError(f"must be a list of strings (got {value!r})", resource=resource, property=property,
+                            origin=origin)
+    return list(value)
 
 
 def numbers(settings: Mapping[str, Any], keys: Iterable[str], *, integer: bool = True, resource: str | None = None,
