@@ -46,7 +46,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         process_partial_response,
     )
     from sluice_runtime.dispatcher import clock_for  # noqa: PLC0415
+    from sluice_runtime.models import SqsBatch, parse  # noqa: PLC0415
 
+    # Every record needs its messageId to be reported: otherwise InvalidEvent names it, not Powertools.
+    if not parse(SqsBatch, event, "SQS FIFO batch event").records:
+        return {"batchItemFailures": []}  # nothing to do, and Powertools cannot tell an empty batch's source
     clock = clock_for(context)
 
     def record_handler(record: SQSRecord) -> str:

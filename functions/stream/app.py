@@ -27,9 +27,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         process_partial_response,
     )
     from sluice_runtime.dispatcher import Outcome, clock_for  # noqa: PLC0415
+    from sluice_runtime.models import KinesisBatch, parse  # noqa: PLC0415
     from sluice_runtime.stream_batches import process_records  # noqa: PLC0415
 
-    raw_records = event.get("Records", [])
+    # A direct invocation with something else is answered with InvalidEvent, not a KeyError.
+    raw_records = parse(KinesisBatch, event, "Kinesis batch event").records
+    if not raw_records:  # nothing to do, and Powertools cannot tell an empty batch's source
+        return {"batchItemFailures": []}
     results = process_records(raw_records, wiring.dispatcher(), clock_for(context), wiring.quarantine())
     # Powertools wraps the very dicts of event["Records"]: identity maps each back to its outcome.
     by_record = {id(raw): result for raw, result in zip(raw_records, results, strict=True)}

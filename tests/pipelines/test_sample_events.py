@@ -57,3 +57,12 @@ def test_state_machine_inputs_start_a_run(world: World, pipelines: Pipelines, na
     execution = pipelines.run(machine, json.loads((ROOT / "events" / name).read_text(encoding="utf-8")))
 
     assert execution.status == "SUCCEEDED", execution.cause
+
+
+@pytest.mark.parametrize("meta", [None, {}, {"pipeline": ""}, {"pipeline": 7}])
+def test_a_sink_input_naming_no_pipeline_is_a_step_input_error(world: World, meta: Any) -> None:
+    # Found by mutating the sample: it was reported as a ConfigurationError of the deployment.
+    event = json.loads((ROOT / "events" / "stream_sink-kinesis-batch.json").read_text(encoding="utf-8"))
+    event["input"]["sluice"] = meta
+    with pytest.raises(StepInputError, match=r"the input's sluice.pipeline must name the pipeline that ran"):
+        load_app("stream_sink").handler(event, context())

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from sluice_runtime import wiring
-from sluice_runtime.errors import TransientError
+from sluice_runtime.errors import InvalidEvent, TransientError
 from sluice_runtime.registry import PACKAGED_PIPELINES
 
 from .moto_stack import Calls, FakeContext, Invoke, Stack, read_sample
@@ -124,6 +124,19 @@ def test_poison_message_is_dead_lettered_and_its_group_continues(
     assert dead["Attributes"]["MessageGroupId"] == "account-3"
     assert dead["MessageAttributes"]["sluice-reason"]["StringValue"] == "invalid_json"
     assert sync_runs.requested == ["account-3:2"]
+
+
+@pytest.mark.parametrize("event", [None, {"Records": "x"}, {"Records": [{"body": "no messageId"}]}, {"Records": [7]}])
+def test_an_event_that_is_not_an_sqs_batch_is_answered_with_invalid_event(invoke: Invoke, event: Any) -> None:
+    # Found by mutating the sample events: Powertools answered these with a ValueError about its own
+    # event types. A record without a messageId could not be reported in batchItemFailures either.
+    with pytest.raises(InvalidEvent, match="malformed SQS FIFO batch event: "):
+        invoke("ordered", event)
+
+
+def test_an_empty_batch_has_nothing_to_report(invoke: Invoke, sync_runs: SyncRuns) -> None:
+    assert invoke("ordered", {"Records": []}) == {"batchItemFailures": []}
+    assert sync_runs.requested == []
 
 
 def test_a_throttled_dead_letter_queue_holds_the_group_back_for_redelivery(

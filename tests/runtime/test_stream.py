@@ -14,7 +14,7 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from sluice_runtime import wiring
-from sluice_runtime.errors import TransientError
+from sluice_runtime.errors import InvalidEvent, TransientError
 from sluice_runtime.idempotency import ClaimState, IdempotencyKey, Ledger
 from sluice_runtime.models import KinesisEnvelope, StreamRecord, parse
 from sluice_runtime.registry import PACKAGED_PIPELINES, load_registry
@@ -139,6 +139,28 @@ def test_poison_record_is_quarantined_and_the_rest_proceed(aws: Stack, invoke: I
     (quarantined,) = aws.quarantined()
     assert quarantined["report"]["reason"] == "invalid_json"
     assert quarantined["payload"] == event["Records"][1]
+
+
+@pytest.mark.parametrize("event", [[], "Records", {"Records": 3}, {"Records": {"0": {}}}, {}])
+def test_an_event_that_is_not_a_kinesis_batch_is_answered_with_invalid_event(invoke: Invoke, event: Any) -> None:
+    # Found by mutating the sample events: a direct invocation with something else raised a bare
+    # AttributeError or TypeError from inside the handler.
+    with pytest.raises(InvalidEvent, match="malformed Kinesis batch event: "):
+        invoke("stream", event)
+
+
+def test_an_empty_batch_has_nothing_to_report(aws: Stack, invoke: Invoke) -> None:
+    assert invoke("stream", {"Records": []}) == {"batchItemFailures": []}
+    assert aws.executions(aws.stream_batch_arn) == []
+
+
+def test_a_record_that_is_not_an_object_is_set_aside_and_the_rest_proceed(aws: Stack, invoke: Invoke) -> None:
+    first, second = records(2)
+    assert invoke("stream", {"Records": [first, "garbage", second]}) == {"batchItemFailures": []}
+    (quarantined,) = aws.quarantined()
+    assert (quarantined["report"]["reason"], quarantined["report"]["record_id"]) == ("invalid_event", "record-1")
+    assert quarantined["payload"] == "garbage"
+    assert started_records(aws) == sequences([first, second])
 
 
 def test_a_record_whose_event_id_disagrees_with_its_sequence_number_is_set_aside(aws: Stack, invoke: Invoke) -> None:

@@ -348,6 +348,13 @@ class _KinesisPayload(_Event):
     data: str
 
 
+class KinesisBatch(_Event):
+    """A Kinesis event as Lambda's event source mapping delivers it: its records, each checked on its own
+    (`KinesisEnvelope`), so that one malformed record is set aside and not the whole batch."""
+
+    records: list[Any] = Field(alias="Records")
+
+
 class KinesisEnvelope(_Event):
     """One record of a Kinesis event, before its payload is decoded."""
 
@@ -385,6 +392,18 @@ class _SqsAttributes(_Event):
     message_group_id: str = Field(alias="MessageGroupId", min_length=1)
     deduplication_id: str | None = Field(default=None, alias="MessageDeduplicationId")
     sequence_number: str | None = Field(default=None, alias="SequenceNumber")
+
+
+class _SqsRecordId(_Event):
+    message_id: str = Field(alias="messageId", min_length=1)
+
+
+class SqsBatch(_Event):
+    """An SQS event as Lambda's event source mapping delivers it. Each record needs at least its
+    `messageId`: without one a failure could not be reported in `batchItemFailures` (the rest of a record
+    is checked on its own, `SqsEnvelope`, and a malformed one is dead-lettered)."""
+
+    records: list[_SqsRecordId] = Field(alias="Records")
 
 
 class SqsEnvelope(_Event):

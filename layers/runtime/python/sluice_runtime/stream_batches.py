@@ -66,7 +66,7 @@ def batch_key(pipeline: Pipeline, first: StreamRecord, last: StreamRecord) -> Id
 
 
 def process_records(
-    raw_records: Sequence[Mapping[str, Any]], dispatcher: Dispatcher, clock: Clock, sink: Sink
+    raw_records: Sequence[Any], dispatcher: Dispatcher, clock: Clock, sink: Sink
 ) -> list[Outcome | Exception]:
     """Outcome (or failure to report) for each raw Kinesis record, in order."""
     shard = _ShardOutcomes(len(raw_records))
@@ -75,7 +75,8 @@ def process_records(
         try:
             decoded.append((index, parse(KinesisEnvelope, raw, "Kinesis record").decode()))
         except InvalidEvent as error:
-            if not shard.set_aside(sink, error, index, raw, str(raw.get("eventID") or f"record-{index}")):
+            named = raw.get("eventID") if isinstance(raw, Mapping) else None
+            if not shard.set_aside(sink, error, index, raw, str(named or f"record-{index}")):
                 break
     if decoded:
         try:

@@ -40,6 +40,7 @@ from sluice_runtime import strict_json
 from sluice_runtime.aws_errors import error_code, is_transient
 from sluice_runtime.datasets.catalog import Catalog, StreamDataset
 from sluice_runtime.datasets.columns import validate_record
+from sluice_runtime.datasets.errors import StepInputError
 from sluice_runtime.datasets.metrics import DatasetMetric, count, for_dataset
 from sluice_runtime.datasets.storage import ObjectStore, canonical
 from sluice_runtime.errors import ConfigurationError, TransientError, as_permanent
@@ -103,7 +104,10 @@ class Sink:
 def sink_batch(document: Mapping[str, Any], *, execution: str, sink: Sink, catalog: Catalog) -> BatchResult:
     """Write one micro-batch (see the module docstring)."""
     meta = document.get("sluice")
-    pipeline = str(meta.get("pipeline") or "") if isinstance(meta, Mapping) else ""
+    pipeline = meta.get("pipeline") if isinstance(meta, Mapping) else None
+    if not isinstance(pipeline, str) or not pipeline:
+        # The input is wrong, not the deployment: the stream handler always names the pipeline it ran.
+        raise StepInputError(f"the input's sluice.pipeline must name the pipeline that ran (got {pipeline!r})")
     dataset = catalog.for_pipeline(pipeline)
     if dataset is None:
         raise ConfigurationError(f"no stream dataset of the catalog is fed by pipeline {pipeline!r}", pipeline=pipeline)
