@@ -16,6 +16,7 @@ import pytest
 from botocore import xform_name
 from botocore.awsrequest import HeadersDict
 from botocore.parsers import create_parser
+from moto import mock_aws
 
 from sluice.local.edge.gateway import EdgeClients, Gateway
 from sluice.local.edge.messages import HttpRequest
@@ -123,6 +124,15 @@ def test_an_s3_request_no_operation_matches_is_a_404_in_s3s_error_format() -> No
         HttpRequest("PATCH", "/raw/k", "", {"Authorization": S3_SIGNATURE}, b""))
     parsed = _read_error("s3", answer.status, answer.headers, answer.body)
     assert (answer.status, parsed["Code"]) == (404, "UnknownOperation")
+
+
+def test_an_operation_the_backend_does_not_emulate_is_a_501_naming_it() -> None:
+    # Found by the API campaign: moto's NotImplementedError was answered as a 500 InternalFailure.
+    with mock_aws():
+        answer = Gateway(EdgeClients("us-east-1")).handle(on_the_wire("events", "list_endpoints"))
+    parsed = _read_error("events", answer.status, answer.headers, answer.body)
+    assert (answer.status, parsed["Code"]) == (501, "NotImplemented")
+    assert parsed["Message"].startswith("events ListEndpoints is not emulated locally")
 
 
 @pytest.mark.parametrize(("service", "code", "query_code", "expected"), [

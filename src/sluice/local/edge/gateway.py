@@ -11,7 +11,8 @@ through the endpoint is exactly `s3.put_object(...)` in a test, faults and wirin
 The answer goes back as the backend wrote it: moto's own bytes when moto answered (read from the
 call's HTTP response at botocore's `after-call`), else the parsed answer sluice gave, serialised
 for the protocol (`responses`). A parameter botocore's validation refuses is AWS's 400
-`ValidationException` (S3: `InvalidArgument`), with botocore's report as the message.
+`ValidationException` (S3: `InvalidArgument`), with botocore's report as the message; an operation
+the backend does not emulate is a 501 `NotImplemented` naming it.
 
 The gateway must run on the thread that owns the stack's clock (`sluice.local.edge.server`).
 `StartSyncExecution` is the one call that lasts: replayed, it would run its execution to the end
@@ -130,6 +131,9 @@ class Gateway:
             raise EdgeError(code, str(error)) from None
         except BotoCoreError as error:
             raise EdgeError("InvalidRequest", str(error)) from None
+        except NotImplementedError as error:  # moto has no such operation: say so, as LocalStack does (501)
+            raise EdgeError("NotImplemented", f"{route.service} {route.operation.name} is not emulated locally "
+                                              f"({error})", status=501) from None
         if exchange.http is None:
             raise EdgeError("InternalFailure", f"{route.service} {route.operation.name} got no answer", status=500)
         http = exchange.http
