@@ -155,3 +155,14 @@ def test_function_response_types_must_be_a_list_of_strings(write_template: Calla
     with pytest.raises(TemplateError, match=re.escape("resource Fn, property Events.Work.Properties."
                                                       "FunctionResponseTypes: must be a list of strings")):
         _start(write_template, QUEUE + FUNCTION + events)
+
+
+def test_a_durable_function_is_named_as_not_emulated(write_template: Callable[..., Path]) -> None:
+    # Lambda durable functions (DurableConfig, as in aws-samples/serverless-test-samples'
+    # durable-functions-integration) need Lambda's checkpoint APIs.
+    path = write_template(HEAD + FUNCTION + "      DurableConfig: {ExecutionTimeout: 300}\n", HANDLER)
+    with LocalStack.from_template(path, use_config=False) as stack:
+        assert any("resource Fn, property DurableConfig: durable executions" in warning for warning in stack.warnings)
+        assert stack.invoke("Fn", {"a": 1}).result == {"a": 1}
+    with pytest.raises(TemplateError, match="property DurableConfig: durable executions"):
+        LocalStack.from_template(path, use_config=False, strict=True).start()

@@ -129,6 +129,12 @@ def _spec(template: SamTemplate, decl: ResourceDecl, invoke_config: dict[str, An
             spec.problem = str(error.located(template.origin))
             template.warnings.append(spec.problem)
     spec.async_config = _async_config(template, decl, serverless, invoke_config)
+    if template.prop(decl, "DurableConfig") is not None:
+        # Lambda durable functions checkpoint each step through Lambda's durable execution APIs and resume
+        # by replaying; nothing here records or replays checkpoints, so say so rather than run it as if.
+        template.unsupported("durable executions (checkpointed steps, waits, replays) are not "
+                             "emulated locally; an invocation runs the handler once, as an ordinary function",
+                             resource=decl.logical_id, property="DurableConfig")
     return spec
 
 
