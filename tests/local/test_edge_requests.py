@@ -119,6 +119,17 @@ def test_a_service_sluice_up_does_not_serve_is_refused_by_name() -> None:
     assert json.loads(answer.body)["__type"] == "UnknownService" and "'ec2'" in json.loads(answer.body)["message"]
 
 
+@pytest.mark.parametrize("body", [b"null", b"[]", b"7"])
+def test_a_json_body_that_is_not_an_object_is_a_serialization_exception(body: bytes) -> None:
+    # Found by the edge campaign: `null` parsed to None and the gateway raised AttributeError.
+    request = on_the_wire("sqs", "list_queues")
+    answer = Gateway(EdgeClients("us-east-1")).handle(
+        HttpRequest(request.method, request.path, request.query, request.headers, body))
+    parsed = _read_error("sqs", answer.status, answer.headers, answer.body)
+    assert (answer.status, parsed["Code"]) == (400, "SerializationException")
+    assert parsed["Message"] == "cannot read the request body: the input must be a JSON object"
+
+
 def test_an_s3_request_no_operation_matches_is_a_404_in_s3s_error_format() -> None:
     answer = Gateway(EdgeClients("us-east-1")).handle(
         HttpRequest("PATCH", "/raw/k", "", {"Authorization": S3_SIGNATURE}, b""))

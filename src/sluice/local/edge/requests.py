@@ -48,6 +48,8 @@ def parameters(route: Route) -> dict[str, Any]:
         return _query_members(shape, form(request), "")
     payload = _raw_payload(shape)
     body = b"" if payload is not None else request.body
+    if protocol in ("json", "rest-json") and body.lstrip()[:1] not in (b"{", b""):
+        raise EdgeError("SerializationException", "cannot read the request body: the input must be a JSON object")
     try:
         parsed: dict[str, Any] = create_parser(protocol).parse(
             {"status_code": 200, "headers": HeadersDict(request.headers), "body": body}, shape)
