@@ -101,6 +101,29 @@ def test_drop_exits_1_when_something_fails(capsys: pytest.CaptureFixture[str], t
     assert "FAILED" in capsys.readouterr().out
 
 
+def test_drop_to_a_key_s3_would_refuse_is_one_line_and_exit_code_2(capsys: pytest.CaptureFixture[str],
+                                                                     tmp_path: Path) -> None:
+    # S3 keys are at most 1,024 bytes of UTF-8 ("Naming Amazon S3 objects"); moto stored longer ones.
+    data = tmp_path / "orders.csv"
+    data.write_bytes(b"id,amount\n1,9.5\n")
+    assert main(["drop", str(data), "s3://RawBucket/" + "é" * 513, *TEMPLATE]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""  # nothing ran: the object was never written
+    assert err.count("\n") == 1 and err.startswith(f"sluice: error: S3 refused {data} -> s3://RawBucket/")
+    assert err.rstrip().endswith("KeyTooLongError: Your key is too long")
+
+
+def test_drop_whose_upload_fails_is_one_line_and_exit_code_1(capsys: pytest.CaptureFixture[str],
+                                                             tmp_path: Path) -> None:
+    data = tmp_path / "orders.csv"
+    data.write_bytes(b"id,amount\n1,9.5\n")
+    faults = tmp_path / "faults.yaml"
+    faults.write_text('api:\n  - {call: "s3:PutObject", error: SlowDown, params: {Key: in/orders.csv}}\n')
+    assert main(["drop", str(data), "s3://RawBucket/in/", "--faults", str(faults), *TEMPLATE]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "SlowDown: Please reduce your request rate." in err
+
+
 def test_drop_json_summarises_executions_objects_written_and_inputs_set_aside(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

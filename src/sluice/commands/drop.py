@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
             print_warnings(stack.warnings)
             mark, start = stack.trace.mark(), stack.clock.now()
             for path, key in keys:
-                stack.put_object(bucket, key, path)
+                if (refused := _put(stack, bucket, key, path)) is not None:
+                    return refused
             _run(stack, real_time=args.real_time)
             roots = stack.trace.since(mark)
             # Where each object ended up decides the exit code too: a quarantined input is no success.
@@ -70,6 +71,23 @@ def run(args: argparse.Namespace) -> int:
     except (LocalStackError, UsageError) as error:
         return fail(str(error))
     return RUN_FAILED if set_aside or not all(root.ok for root in roots) else 0
+
+
+def _put(stack: LocalStack, bucket: str, key: str, path: Path) -> int | None:
+    """Upload one file; if S3 refuses it (a key too long, an injected fault), one line and the exit code:
+    2 when the request was wrong (a 4xx), 1 when the service failed it."""
+    from botocore.exceptions import ClientError  # noqa: PLC0415
+
+    from sluice.commands._io import RUN_FAILED, USAGE_ERROR, fail  # noqa: PLC0415
+
+    try:
+        stack.put_object(bucket, key, path)
+    except ClientError as error:
+        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500))
+        details = error.response.get("Error", {})
+        return fail(f"S3 refused {path} -> s3://{bucket}/{key}: {details.get('Code')}: {details.get('Message')}",
+                    USAGE_ERROR if 400 <= status < 500 else RUN_FAILED)
+    return None
 
 
 def _run(stack: LocalStack, *, real_time: bool) -> None:

@@ -25,6 +25,7 @@ from sluice.local.eventbridge.bus import EventRouter
 from sluice.local.eventbridge.pipes.catalog import PipeCatalog
 from sluice.local.hooks import ApiCall
 from sluice.local.lambda_.api import LambdaApi
+from sluice.local.s3 import limits as s3_limits
 from sluice.local.s3.events import ObjectChange, S3Wiring
 from sluice.local.sns.fanout import TopicFanout
 from sluice.local.sources import EventSource
@@ -61,7 +62,8 @@ class Reactions:
             return self.sqs.intercept(call)  # message state is sluice's own (sluice.local.sqs)
         if call.service == "pipes":
             return self.pipes.intercept(call)  # pipe states are sluice's (sluice.local.eventbridge.pipes.catalog)
-        return None
+        refused = s3_limits.refusal(call)  # limits moto does not enforce (sluice.local.s3.limits)
+        return refused.response() if refused is not None else None
 
     def observe(self, call: ApiCall) -> None:
         activity = None
