@@ -79,6 +79,49 @@ def test_validate_accepts_a_good_definition(hello: Path, capsys: pytest.CaptureF
     assert "valid" in capsys.readouterr().out
 
 
+TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Good:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: hello.asl.json
+  Bad:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition: {StartAt: A, States: {A: {Type: Pass, Next: Missing}}}
+"""
+
+
+def test_validate_of_a_template_checks_each_state_machine_it_declares(
+    hello: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `sluice validate template.yaml` read the template as a definition ("could not determine a
+    # constructor for the tag '!Not'"): it now stands for the definitions it deploys.
+    template = hello.parent / "template.yaml"
+    template.write_text(TEMPLATE)
+    assert main(["validate", str(template), "--json"]) == 1
+    files = {file["path"]: file for file in json.loads(capsys.readouterr().out)["files"]}
+    assert set(files) == {f"{template}#Good", f"{template}#Bad"}
+    assert files[f"{template}#Good"]["valid"] is True
+    assert [d["code"] for d in files[f"{template}#Bad"]["diagnostics"]] == ["MISSING_TRANSITION_TARGET",
+                                                                             "MISSING_END_STATE"]
+
+
+def test_validate_of_our_template_finds_every_machine_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    root = Path(__file__).resolve().parents[2]
+    assert main(["validate", str(root / "template.yaml")]) == 0
+    assert capsys.readouterr().out.count(": valid") == 3
+
+
+def test_validate_of_a_template_without_state_machines_says_so(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text("Resources:\n  B: {Type: AWS::S3::Bucket}\n")
+    assert main(["validate", str(template)]) == 0
+    assert capsys.readouterr().err == f"sluice: warning: {template} declares no state machine\n"
+
+
 def test_conformance_json_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     corpus = Path(__file__).parent / "data" / "asl-aws-recorded.jsonl"
     subset = tmp_path / "subset.jsonl"
