@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -203,3 +204,11 @@ def test_outputs_resolve(write_template: Callable[..., Path]) -> None:
     outputs = template.outputs()
     assert outputs["RawBucketName"].startswith("demo-rawbucket-")
     assert outputs["PipelineArn"].startswith("arn:aws:states:us-east-1:123456789012:stateMachine:Pipeline-")
+
+
+@pytest.mark.parametrize("region", ["samples/orders.csv", "-east", "us east 1", "1234"])
+def test_a_region_botocore_would_refuse_is_named_when_the_template_loads(write_template: Callable[..., Path],
+                                                                         region: str) -> None:
+    # Found by the CLI campaign: `--region samples/orders.csv` crashed in botocore's client factory.
+    with pytest.raises(TemplateError, match=re.escape(f"region {region!r} is not a region name (such as us-east-1)")):
+        load(write_template, region=region)

@@ -41,6 +41,7 @@ DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_STACK_NAME = "sluice-local"
 _ALIAS_NAME = re.compile(r"(?!^[0-9]+$)[a-zA-Z0-9\-_]+")
+_REGION = re.compile(r"(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)")  # botocore.utils.validate_region_name
 _MISSING = object()
 
 
@@ -76,6 +77,9 @@ class SamTemplate:
         self.origin = str(path) if path else "template"
         self.base_dir = path.parent if path else Path.cwd()
         self.stack_name = stack_name
+        # botocore's own rule for a region (a DNS host label): refused here, not by the first client made.
+        if not _REGION.fullmatch(region):
+            raise TemplateError(f"region {region!r} is not a region name (such as us-east-1)", origin=self.origin)
         self.region = region
         self.account = account
         self.partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") \
