@@ -124,14 +124,25 @@ def check_readable(paths: Iterable[Path]) -> None:
             raise CorpusError(f"cannot read corpus file '{path}': {error.strerror or error}") from None
 
 
-def load_cases(path: Path) -> Iterator[dict[str, Any]]:
+CASE_MEMBERS = ("id", "definition", "expected")  # what a case of the corpus needs (the corpus README)
+
+
+def load_cases(path: Path, required: tuple[str, ...] = CASE_MEMBERS) -> Iterator[dict[str, Any]]:
+    """The JSON object on each line of `path`; a line that is not one, or lacks a `required` member, is
+    a `ValueError` naming the file and line (the CLI's one-line error)."""
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             if line.strip():
                 try:
-                    yield json.loads(line)
+                    case = json.loads(line)
                 except json.JSONDecodeError as error:
                     raise ValueError(f"{path}:{number}: not a JSON object: {error.msg}") from error
+                if not isinstance(case, dict):
+                    raise ValueError(f"{path}:{number}: not a JSON object: {type(case).__name__}")
+                missing = [name for name in required if name not in case]
+                if missing:
+                    raise ValueError(f"{path}:{number}: the case has no {', '.join(missing)}")
+                yield case
 
 
 Runner = Callable[[dict[str, Any]], Outcome]
@@ -369,7 +380,7 @@ def run_histories(histories: Path, corpus: Iterable[Path], ids: Iterable[str] | 
     cases = {case["id"]: case for path in paths for case in load_cases(path)}
     wanted = set(ids) if ids else None
     report = HistoryReport()
-    for recorded in load_cases(histories):
+    for recorded in load_cases(histories, ("id", "events")):
         if wanted is not None and recorded["id"] not in wanted:
             continue
         case = cases.get(recorded["id"])

@@ -67,3 +67,26 @@ def test_a_missing_file_is_one_line_exit_2_before_any_case_runs(
     out, err = capsys.readouterr()
     assert out == ""  # nothing ran: the first file's cases were not reported either
     assert err == f"sluice: error: cannot read corpus file '{nowhere}': No such file or directory\n"
+
+
+@pytest.mark.parametrize(("line", "said"), [
+    ("[]", "2: not a JSON object: list"),
+    ('{"definition": {}, "expected": {}}', "2: the case has no id"),
+    ('{"id": "x", "definition": {}}', "2: the case has no expected"),
+])
+def test_a_line_that_is_not_a_case_is_named_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        line: str, said: str) -> None:
+    # Found by the bad-input campaign: such a line raised KeyError or AttributeError out of the command.
+    corpus = tmp_path / "cases.jsonl"
+    first = CORPUS.read_text(encoding="utf-8").splitlines()[0]
+    corpus.write_text(f"{first}\n{line}\n", encoding="utf-8")
+    assert main(["conformance", str(corpus)]) == 2
+    assert capsys.readouterr().err == f"sluice: error: {corpus}:{said}\n"
+
+
+def test_a_history_line_without_its_events_is_named(corpora: tuple[Path, Path, Path, list[str]],
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    results, _, histories, ids = corpora
+    histories.write_text(json.dumps({"id": ids[0]}) + "\n", encoding="utf-8")
+    assert main(["conformance", str(results), "--histories", str(histories)]) == 2
+    assert capsys.readouterr().err.endswith(f"sluice: error: {histories}:1: the case has no events\n")

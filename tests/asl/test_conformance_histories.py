@@ -22,7 +22,7 @@ DATA = Path(__file__).parent / "data"
 HISTORIES = DATA / "asl-aws-histories.jsonl"
 CORPORA = [CORPUS, DATA / "asl-aws-recorded-lambda.jsonl"]
 CASES = {case["id"]: case for path in CORPORA for case in load_cases(path)}
-RECORDED = list(load_cases(HISTORIES))
+RECORDED = list(load_cases(HISTORIES, ("id", "events")))
 
 # Where a Distributed Map's exit links to changed over time: recordings before November 2024 follow
 # MapRunSucceeded, later ones (the newest from March 2025) MapRunStarted. sluice follows the majority
