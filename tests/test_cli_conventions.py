@@ -163,3 +163,24 @@ def test_every_commands_help_documents_the_exit_codes(capsys: pytest.CaptureFixt
     assert "exit codes:" in help_text
     for line in ("0  ok", "1  the run or pipeline failed", "2  usage or input error"):
         assert line in help_text
+
+
+@pytest.mark.parametrize(("command", "port", "said"), [
+    ("up", "99999", "a port is 0 to 65535, not 99999"),
+    ("serve", "-5", "a port is 0 to 65535, not -5"),
+    ("serve", "x", "'x' is not a port number"),
+])
+def test_a_port_out_of_range_is_a_usage_error(capsys: pytest.CaptureFixture[str], command: str, port: str,
+                                              said: str) -> None:
+    # Found by the CLI campaign: the socket's OverflowError came out as a traceback.
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--port", port])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.rstrip().endswith(f"sluice {command}: error: argument --port: {said}")
+
+
+def test_state_of_an_endpoint_that_is_not_a_url_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["state", "--endpoint", "garbage"]) == 2
+    assert capsys.readouterr().err == ("sluice: error: --endpoint must be the http:// URL `sluice up` printed, "
+                                       "not 'garbage'\n")
+

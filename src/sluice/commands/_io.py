@@ -49,6 +49,19 @@ def read_json_argument(value: str | None, what: str = "input") -> Any:
         raise UsageError(f"{origin} is nested too deeply to parse") from None
 
 
+def port_number(text: str) -> int:
+    """An argparse `type` for a TCP port: 0 (any free port) to 65535, or a usage error naming the range."""
+    import argparse  # noqa: PLC0415
+
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, not {port}")
+    return port
+
+
 def fresh_seed() -> int:
     """The seed of a run given no `--seed`: request and execution ids differ from run to run, as on AWS."""
     import secrets  # noqa: PLC0415

@@ -19,13 +19,14 @@ import json
 import os
 from pathlib import Path
 
-from sluice.commands._io import fail
+from sluice.commands._io import fail, port_number
 from sluice.commands._serving import serve_until_stopped
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8083, help="port (default: 8083, Step Functions Local's; 0: any)")
+    parser.add_argument("--port", type=port_number, default=8083,
+                        help="port (default: 8083, Step Functions Local's; 0: any)")
     parser.add_argument("--real-time", action="store_true", help="really wait (default: virtual clock)")
     parser.add_argument("--fire-callback-timeouts", action="store_true",
                         help="on the virtual clock, let the TimeoutSeconds/HeartbeatSeconds of tasks waiting for a "

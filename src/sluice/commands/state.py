@@ -37,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from sluice.commands._io import console, fail  # noqa: PLC0415
     from sluice.local.edge.state import STATE_PATH, WorldState  # noqa: PLC0415
 
+    if not args.endpoint.startswith(("http://", "https://")):
+        return fail(f"--endpoint must be the http:// URL `sluice up` printed, not {args.endpoint!r}")
     url = args.endpoint.rstrip("/") + STATE_PATH
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:

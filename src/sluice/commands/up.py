@@ -28,11 +28,12 @@ NAMED_TYPES = ("AWS::S3::Bucket", "AWS::DynamoDB::Table", "AWS::Serverless::Simp
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from sluice.commands._io import port_number  # noqa: PLC0415
     from sluice.local.cli_options import add_stack_options  # noqa: PLC0415
     from sluice.local.edge.server import DEFAULT_HOST, DEFAULT_PORT  # noqa: PLC0415
 
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST})")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+    parser.add_argument("--port", type=port_number, default=DEFAULT_PORT,
                         help=f"port (default: {DEFAULT_PORT}, LocalStack's edge port; 0: any free port)")
     parser.add_argument("--logs", action="store_true", help="show each invocation's logs in the trees printed")
     add_stack_options(parser)
