@@ -73,6 +73,18 @@ def test_handler_exception_is_reported_by_class_name_with_lambda_cause() -> None
     assert isinstance(cause["stackTrace"], list)
 
 
+def test_a_handler_that_calls_sys_exit_fails_the_task_with_runtime_exit_error() -> None:
+    # Lambda's bootstrap catches Exception only: sys.exit ends the runtime process (Runtime.ExitError).
+    # Before, the SystemExit went through the engine and ended the whole sluice process.
+    def handler(event: Any, context: Any) -> None:
+        raise SystemExit(4)
+
+    with Engine(functions={"quits": handler}) as engine:
+        execution = engine.run(_single(lambda_arn("quits")), {})
+    assert (execution.status, execution.error) == ("FAILED", "Runtime.ExitError")
+    assert "Error: Runtime exited with error: exit status 4" in (execution.cause or "")
+
+
 def test_unknown_function_is_resource_not_found(engine: Engine) -> None:
     execution = engine.run(_single(lambda_arn("nope")), {})
     assert execution.error == "Lambda.ResourceNotFoundException"

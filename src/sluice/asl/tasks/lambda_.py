@@ -36,10 +36,12 @@ from typing import Any
 from sluice.asl.errors import StatesError
 from sluice.asl.tasks.lambda_runtime import (
     DEFAULT_RUNTIME,
+    RUNTIME_EXIT,
     TASK_ROOT,
     MarshalError,
     error_payload,
     response_body,
+    runtime_exit_message,
     to_json,
 )
 from sluice.asl.tasks.resources import function_name
@@ -134,6 +136,8 @@ class FunctionTable:
             details = error_payload(error, request_id, roots={_code_root(found.handler): TASK_ROOT}, skip=1)
             raise LambdaFunctionError(details["errorType"], details["errorMessage"], details["stackTrace"],
                                       to_json(details, found.runtime)) from error
+        except (SystemExit, GeneratorExit) as error:  # the handler ended the runtime process (sys.exit)
+            raise LambdaFunctionError(RUNTIME_EXIT, runtime_exit_message(request_id, error)) from error
         return body if isinstance(result, bytes) else result
 
 

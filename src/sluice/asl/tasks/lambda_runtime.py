@@ -41,6 +41,28 @@ class MarshalError(Exception):
     error_type = "Runtime.MarshalError"
 
 
+RUNTIME_EXIT = "Runtime.ExitError"
+
+
+def runtime_exit_message(request_id: str, error: BaseException) -> str:
+    """Lambda's message when a handler ends the runtime process: `sys.exit()`, or a `GeneratorExit` the
+    bootstrap does not catch (it handles `Exception` only), with which Python exits with status 1.
+    The error type is `RUNTIME_EXIT`, and the next invocation gets a new execution environment. (Other
+    `BaseException`s go on: sluice's own timeouts and crash points are ones, and Ctrl-C stops sluice.)
+
+    Example:
+        >>> runtime_exit_message("r-1", SystemExit(3))
+        'RequestId: r-1 Error: Runtime exited with error: exit status 3'
+        >>> runtime_exit_message("r-1", SystemExit())
+        'RequestId: r-1 Error: Runtime exited without providing a reason'
+    """
+    code = error.code if isinstance(error, SystemExit) else 1
+    status = code if isinstance(code, int) else 0 if code is None else 1  # sys.exit("text") exits 1
+    reason = f"Runtime exited with error: exit status {status}" if status else \
+        "Runtime exited without providing a reason"
+    return f"RequestId: {request_id} Error: {reason}"
+
+
 def to_json(value: Any, runtime: str = DEFAULT_RUNTIME) -> str:
     """JSON text as the Python runtime writes it (default separators)."""
     return json.dumps(value, ensure_ascii=runtime not in _UNESCAPED_RUNTIMES)

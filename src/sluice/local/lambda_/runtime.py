@@ -38,7 +38,7 @@ from typing import Any, TextIO
 
 from sluice.asl.errors import StatesError
 from sluice.asl.tasks.lambda_ import Invoked, LambdaFunctionError, function_not_found, lambda_api_error
-from sluice.asl.tasks.lambda_runtime import TASK_ROOT, error_payload
+from sluice.asl.tasks.lambda_runtime import RUNTIME_EXIT, TASK_ROOT, error_payload, runtime_exit_message
 from sluice.local.errors import EventError, StackError
 from sluice.local.lambda_.catalog import FunctionCatalog, LambdaApiError, Target
 from sluice.local.lambda_.context import LambdaContext
@@ -260,6 +260,10 @@ class LambdaRuntime:
                                              traceback.format_tb(error.__traceback__))
             print(f"[ERROR] {type(error).__name__}: {error}")
             local.cold_start()
+        except (SystemExit, GeneratorExit) as error:  # the module ended the runtime process (sys.exit)
+            invocation.error = FunctionError(RUNTIME_EXIT, runtime_exit_message(invocation.request_id, error))
+            print(f"[ERROR] {invocation.error.error_type}: {invocation.error.message}")
+            local.cold_start()
         invocation.init_duration_ms = (time.perf_counter() - started) * 1000
 
     def _execute(self, local: LocalFunction, invocation: Invocation, log: InvocationLog) -> None:
@@ -298,6 +302,11 @@ class LambdaRuntime:
             invocation.error = FunctionError(type(error).__name__, str(error), frames)
             log.write(f"[ERROR] {type(error).__name__}: {error}\nTraceback (most recent call last):\n"
                       + "".join(frames))
+            return
+        except (SystemExit, GeneratorExit) as error:  # the handler ended the runtime process (sys.exit)
+            invocation.error = FunctionError(RUNTIME_EXIT, runtime_exit_message(invocation.request_id, error))
+            log.write(f"{_now_iso()} {invocation.request_id} {invocation.error.message}\n")
+            local.cold_start()  # the runtime process is gone: the next invocation starts a new one
             return
         try:
             invocation.result = _json_round_trip(result, "response")
