@@ -26,13 +26,12 @@ Example:
 from __future__ import annotations
 
 import json
-import os
 import random
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -45,14 +44,13 @@ from sluice.local.lambda_.context import LambdaContext
 from sluice.local.lambda_.handler_time import handler_clock
 from sluice.local.lambda_.invocation import SYNC, FunctionError, Invocation
 from sluice.local.lambda_.logs import InvocationLog, LogCapture
+from sluice.local.lambda_.process_state import ProcessState
 from sluice.local.lambda_.sandbox import CodeSandbox, HandlerLoadError
 from sluice.local.lambda_.spec import FunctionSpec
 from sluice.local.lambda_.timeouts import FunctionTimeout, limit
 
 # Lambda's synchronous request and response payload limit.
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
-# Variables that would send boto3 somewhere other than the local stack.
-_ESCAPE_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL")
 # Credentials a Lambda function gets from its role; the local backend accepts any.
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "ASIASLUICELOCAL00000", "AWS_SECRET_ACCESS_KEY": "sluice-local-secret",
                      "AWS_SESSION_TOKEN": "sluice-local-session-token"}
@@ -88,6 +86,7 @@ class LocalFunction:
         self.spec = spec
         self.environment = dict(environment)
         self.sandbox = CodeSandbox([spec.code_dir, *spec.layer_dirs])
+        self.process = ProcessState(spec.code_dir)
         self.handler: Callable[[Any, Any], Any] | None = None
         self.in_flight = 0
         self.invocations = 0
@@ -101,6 +100,7 @@ class LocalFunction:
         """Forget the loaded handler and its modules (as after a timeout on Lambda)."""
         self.handler = None
         self.sandbox.reset()
+        self.process.reset()
 
 
 class LambdaRuntime:
@@ -226,7 +226,7 @@ class LambdaRuntime:
         log = InvocationLog(invocation.request_id, log_format=spec.log_format, echo=self.echo_logs)
         started = time.perf_counter()
         environment = {**local.environment, "AWS_LAMBDA_FUNCTION_VERSION": invocation.version}
-        with self.log_capture.recording(log), _applied_environment(environment), local.sandbox.active():
+        with self.log_capture.recording(log), local.process.applied(environment), local.sandbox.active():
             if local.handler is None:
                 self._load(local, invocation)
             log.write(f"START RequestId: {invocation.request_id} Version: {invocation.version}\n")
@@ -338,23 +338,6 @@ class LambdaRuntime:
             **({"AWS_LAMBDA_LOG_LEVEL": spec.application_log_level} if spec.application_log_level else {}),
             **spec.environment,
         }
-
-
-@contextmanager
-def _applied_environment(variables: Mapping[str, str]) -> Iterator[None]:
-    escapes = [name for name in os.environ if name.startswith(_ESCAPE_VARIABLES)]
-    saved = {name: os.environ.get(name) for name in [*variables, *escapes]}
-    for name in escapes:
-        del os.environ[name]
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _json_round_trip(value: Any, what: str) -> Any:
