@@ -444,3 +444,26 @@ def test_a_code_path_holding_a_nul_character_is_named_when_the_stack_starts(
     with LocalStack.from_template(path, use_config=False) as stack:
         assert any("resource Fn, property CodeUri: 'fn\\x00' is not a usable path: it holds a NUL character" in warning
                    for warning in stack.warnings), stack.warnings
+
+
+NESTED = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Child:
+    Type: AWS::Serverless::Application
+    Properties: {Location: child/template.yaml}
+  FromRepository:
+    Type: AWS::Serverless::Application
+    Properties:
+      Location: {ApplicationId: "arn:aws:serverlessrepo:us-east-1:123456789012:applications/x", SemanticVersion: 1.0.0}
+"""
+
+
+def test_a_local_nested_application_is_named_with_how_to_run_it(write_template: Callable[..., Path]) -> None:
+    path = write_template(NESTED, {"child/template.yaml": "Resources:\n  B: {Type: AWS::S3::Bucket}\n"})
+    with LocalStack.from_template(path, use_config=False) as stack:
+        child = next(warning for warning in stack.warnings if "resource Child," in warning)
+        repository = next(warning for warning in stack.warnings if "resource FromRepository," in warning)
+    assert child.endswith("run child/template.yaml on its own (--template child/template.yaml, passing its "
+                          "Parameters with --parameter-overrides)")
+    assert repository.endswith("is not emulated locally (Ref/GetAtt answer with placeholder values)")

@@ -30,7 +30,21 @@ def unsupported_resources(template: SamTemplate) -> None:
         # What SAM's transform adds (e.g. an API's stage) is sluice's to answer, not the template author's.
         if not decl.implicit and not is_quiet(decl.type):
             template.unsupported(f"resource type {decl.type} is not emulated locally (Ref/GetAtt answer with "
-                                 "placeholder values)", resource=decl.logical_id, property="Type")
+                                 f"placeholder values){_nested_hint(decl)}", resource=decl.logical_id,
+                                 property="Type")
+
+
+# A nested stack's template property: its resources are not started with the parent's.
+_NESTED_LOCATIONS = {"AWS::Serverless::Application": "Location", "AWS::CloudFormation::Stack": "TemplateURL"}
+
+
+def _nested_hint(decl: ResourceDecl) -> str:
+    """For a nested application whose template is a local file: how to run that template on its own."""
+    location = decl.properties.get(_NESTED_LOCATIONS.get(decl.type, ""))
+    if not isinstance(location, str) or location.startswith(("s3://", "https://", "http://")):
+        return ""
+    return (f"; its resources are not started with this template's: run {location} on its own "
+            f"(--template {location}, passing its Parameters with --parameter-overrides)")
 
 
 def unsupported_events(template: SamTemplate, known: tuple[str, ...]) -> None:
