@@ -105,3 +105,10 @@ def test_pattern_text_is_accepted_as_json() -> None:
 def test_invalid_patterns_say_why(pattern: dict[str, Any], reason: str) -> None:
     with pytest.raises(PatternError, match=reason):
         compile_pattern(pattern)
+
+
+@pytest.mark.parametrize("pattern", [["aws.s3"], True, 7, None])
+def test_a_pattern_that_is_not_an_object_is_refused_by_name(pattern: Any) -> None:
+    # Found by the pattern campaign: `EventPattern: [...]` in a template raised a bare TypeError/ValueError.
+    with pytest.raises(PatternError, match="a pattern must be a non-empty JSON object, not "):
+        compile_pattern(pattern)

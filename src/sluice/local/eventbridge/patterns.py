@@ -84,8 +84,10 @@ def _load(source: Mapping[str, Any] | str) -> dict[str, Any]:
             document = json.loads(source)
         except json.JSONDecodeError as error:
             raise PatternError(f"not valid JSON: {error.msg} (column {error.colno})") from None
-    else:
+    elif isinstance(source, Mapping):
         document = dict(source)
+    else:  # a YAML list or scalar where the template meant an object
+        raise PatternError(f"a pattern must be a non-empty JSON object, not {type(source).__name__}")
     if not isinstance(document, dict) or not document:
         raise PatternError("a pattern must be a non-empty JSON object")
     return document
