@@ -27,6 +27,7 @@ from sluice.local.hooks import ApiCall
 from sluice.local.lambda_.api import LambdaApi
 from sluice.local.s3 import limits as s3_limits
 from sluice.local.s3.events import ObjectChange, S3Wiring
+from sluice.local.sns import attributes as sns_attributes
 from sluice.local.sns.fanout import TopicFanout
 from sluice.local.sources import EventSource
 from sluice.local.sqs.api import SqsApi
@@ -62,7 +63,8 @@ class Reactions:
             return self.sqs.intercept(call)  # message state is sluice's own (sluice.local.sqs)
         if call.service == "pipes":
             return self.pipes.intercept(call)  # pipe states are sluice's (sluice.local.eventbridge.pipes.catalog)
-        refused = s3_limits.refusal(call)  # limits moto does not enforce (sluice.local.s3.limits)
+        # What moto does not check: S3's key limit, SNS's filter attributes (sluice.local.s3.limits, sns.attributes).
+        refused = s3_limits.refusal(call) or sns_attributes.refusal(call)
         return refused.response() if refused is not None else None
 
     def observe(self, call: ApiCall) -> None:

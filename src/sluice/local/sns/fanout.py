@@ -27,12 +27,13 @@ import base64
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sluice.asl.clock import iso_timestamp
 from sluice.local.delivery import Deliverer, DeliveryError
 from sluice.local.hooks import ApiCall
+from sluice.local.sns.attributes import DEFAULT_SCOPE, filter_of
 from sluice.local.sns.filter_policy import FilterPolicy
 from sluice.local.sns.subscriptions import Subscription
 from sluice.local.sqs.queues import Queues, SqsError
@@ -80,6 +81,8 @@ class TopicFanout:
         SQS queue at run time change whom (moto's own delivery would miss sluice's queues)."""
         if call.operation == "Subscribe" and call.params.get("Protocol") == "sqs":
             self.subscriptions.append(_subscribed(call))
+        elif call.operation == "SetSubscriptionAttributes":
+            self.subscriptions = [_changed(subscription, call.params) for subscription in self.subscriptions]
         elif call.operation == "Unsubscribe":
             arn = call.params.get("SubscriptionArn")
             self.subscriptions = [subscription for subscription in self.subscriptions if subscription.arn != arn]
@@ -165,12 +168,27 @@ class TopicFanout:
 
 def _subscribed(call: ApiCall) -> Subscription:
     attributes = call.params.get("Attributes") or {}
-    policy = attributes.get("FilterPolicy")
     return Subscription(
         "Subscribe", str(call.params.get("TopicArn")), "sqs", str(call.params.get("Endpoint")),
         str(call.response.get("SubscriptionArn", "")), raw=str(attributes.get("RawMessageDelivery")).lower() == "true",
-        filter_policy=None if policy is None else FilterPolicy(policy, attributes.get("FilterPolicyScope",
-                                                                                      "MessageAttributes")))
+        filter_policy=filter_of(attributes.get("FilterPolicy"), attributes.get("FilterPolicyScope")),
+        filter_scope=str(attributes.get("FilterPolicyScope") or DEFAULT_SCOPE))
+
+
+def _changed(subscription: Subscription, params: Mapping[str, Any]) -> Subscription:
+    """`subscription` after a `SetSubscriptionAttributes` (checked by `sns.attributes`), if it names it."""
+    if params.get("SubscriptionArn") != subscription.arn:
+        return subscription
+    name, value = params.get("AttributeName"), params.get("AttributeValue")
+    if name == "RawMessageDelivery":
+        return replace(subscription, raw=str(value).lower() == "true")
+    if name == "FilterPolicy":
+        return replace(subscription, filter_policy=filter_of(value, subscription.filter_scope))
+    if name == "FilterPolicyScope":
+        policy = subscription.filter_policy
+        return replace(subscription, filter_scope=str(value),
+                       filter_policy=None if policy is None else FilterPolicy(policy.source, str(value)))
+    return subscription
 
 
 def _messages(call: ApiCall) -> Iterator[Published]:

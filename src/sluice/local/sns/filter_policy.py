@@ -37,6 +37,7 @@ class FilterPolicy:
         if scope not in SCOPES:
             raise ValueError(f"FilterPolicyScope must be one of {', '.join(SCOPES)}, not {scope!r}")
         self.scope = scope
+        self.source = policy  # the policy as given (a new scope compiles it again)
         self.pattern: Pattern = compile_pattern(policy)
 
     def matches(self, message: str, attributes: Mapping[str, Mapping[str, Any]]) -> bool:

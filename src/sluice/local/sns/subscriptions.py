@@ -14,13 +14,13 @@ Example:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from sluice.local.errors import TemplateError
 from sluice.local.eventbridge.patterns import PatternError
 from sluice.local.lambda_.mappings import SourceMapping
+from sluice.local.sns.attributes import DEFAULT_SCOPE, filter_of
 from sluice.local.sns.filter_policy import FilterPolicy
 from sluice.local.sns.resources import LOCAL_PROTOCOLS
 from sluice.local.template.model import ResourceDecl, SamTemplate
@@ -36,6 +36,7 @@ class Subscription:
     arn: str
     raw: bool = False
     filter_policy: FilterPolicy | None = None
+    filter_scope: str = DEFAULT_SCOPE
 
 
 def topic_subscriptions(template: SamTemplate) -> list[Subscription]:
@@ -48,7 +49,8 @@ def topic_subscriptions(template: SamTemplate) -> list[Subscription]:
                 str(template.prop(decl, "Endpoint")), str(template.ref(decl.logical_id)),
                 raw=str(template.prop(decl, "RawMessageDelivery", False)).lower() == "true",
                 filter_policy=_policy(template, decl.logical_id, template.prop(decl, "FilterPolicy"),
-                                      template.prop(decl, "FilterPolicyScope"), "FilterPolicy")))
+                                      template.prop(decl, "FilterPolicyScope"), "FilterPolicy"),
+                filter_scope=str(template.prop(decl, "FilterPolicyScope") or DEFAULT_SCOPE)))
     for decl in template.of_type("AWS::SNS::Topic"):
         topic = str(template.ref(decl.logical_id))
         for index, subscription in enumerate(template.prop(decl, "Subscription") or []):
@@ -67,7 +69,8 @@ def topic_subscriptions(template: SamTemplate) -> list[Subscription]:
         else:
             endpoint, protocol = queue, "sqs"
         found.append(Subscription(function.logical_id, topic, protocol, endpoint,
-                                  f"{topic}:{function.logical_id}{event_name}", filter_policy=policy))
+                                  f"{topic}:{function.logical_id}{event_name}", filter_policy=policy,
+                                  filter_scope=str(resolved.get("FilterPolicyScope") or DEFAULT_SCOPE)))
     return found
 
 
@@ -111,11 +114,8 @@ def _subscribed_queue(template: SamTemplate, function: ResourceDecl, event_name:
 
 
 def _policy(template: SamTemplate, owner: str, policy: Any, scope: Any, where: str) -> FilterPolicy | None:
-    if policy is None:
-        return None
     try:
-        return FilterPolicy(policy if isinstance(policy, dict) else json.loads(str(policy)),
-                            str(scope or "MessageAttributes"))
+        return filter_of(policy, scope)
     except (PatternError, ValueError) as error:
         raise TemplateError(f"invalid filter policy: {error}", resource=owner, property=where,
                             origin=template.origin) from None
