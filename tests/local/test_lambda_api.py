@@ -189,6 +189,19 @@ def test_dry_run_checks_the_function_without_running_it(stack: LocalStack) -> No
     assert stack.invocations() == []
 
 
+@pytest.mark.parametrize(("payload", "said"), [
+    (b"\xff\xfe", "Invalid UTF-8 start byte 0xff"),  # found by the API campaign: a UnicodeDecodeError came out
+    (b"{", "Expecting property name enclosed in double quotes"),
+])
+def test_a_payload_that_is_not_json_is_invalid_request_content(stack: LocalStack, payload: bytes, said: str) -> None:
+    with pytest.raises(ClientError) as refused:
+        stack.client("lambda").invoke(FunctionName="orders-audit", Payload=payload)
+    error = refused.value.response["Error"]
+    assert error["Code"] == "InvalidRequestContentException"
+    assert error["Message"] == f"Could not parse request body into json: {said}"
+    assert stack.invocations() == []
+
+
 def test_an_asynchronous_invoke_of_an_alias_is_queued_then_runs_its_version(stack: LocalStack) -> None:
     response, _ = invoke(stack, FunctionName="orders-audit:stable", InvocationType="Event")
     assert response["StatusCode"] == 202

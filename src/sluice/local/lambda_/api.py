@@ -161,7 +161,11 @@ def _payload(raw: Any) -> Any:
         return {}
     if hasattr(raw, "read"):
         raw = raw.read()
-    text = raw.decode() if isinstance(raw, bytes | bytearray) else str(raw)
+    try:
+        text = raw.decode() if isinstance(raw, bytes | bytearray) else str(raw)
+    except UnicodeDecodeError as error:  # Lambda reads the payload as UTF-8 JSON
+        raise EventError(f"Could not parse request body into json: Invalid UTF-8 start byte "
+                         f"{raw[error.start]:#04x}") from None
     if not text:
         return {}
     try:
