@@ -54,8 +54,18 @@ def test_past_at_never_fires() -> None:
         ("cron(0 12 L * ? *)", "not supported"),
         ("cron(0 25 * * ? *)", "out of range"),
         ("rate(5 fortnights)", "is not a rate"),
+        # Found by the schedule campaign: these raised a bare ValueError.
+        ("at(garbage)", r"at\(\) takes a date and time as yyyy-mm-ddThh:mm:ss"),
+        ("at(2024-13-01T00:00:00)", r"at\(\) takes a date and time as yyyy-mm-ddThh:mm:ss"),
+        ("at(2024-06-05)", r"at\(\) takes a date and time as yyyy-mm-ddThh:mm:ss"),
     ],
 )
 def test_invalid_expressions(expression: str, message: str) -> None:
     with pytest.raises(TemplateError, match=message):
         next_fire(expression, after=START, created=START)
+
+
+@pytest.mark.parametrize("zone", ["Nope/Zone", "../../etc/passwd"])
+def test_a_time_zone_that_is_not_one_is_named(zone: str) -> None:
+    with pytest.raises(TemplateError, match=f"unknown ScheduleExpressionTimezone '{zone}'"):
+        next_fire("cron(0 12 * * ? *)", after=START, created=START, timezone=zone)

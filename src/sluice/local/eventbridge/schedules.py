@@ -31,6 +31,7 @@ from sluice.local.sources import EventSource, SourceHost
 
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _UNITS = {"minute": 60, "hour": 3600, "day": 86400}
+_AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 _MONTHS = {name: index for index, name in enumerate(
     ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}
 _DAYS = {name: index for index, name in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1)}
@@ -51,11 +52,21 @@ def next_fire(expression: str, *, after: float, created: float, timezone: str | 
         count = int((after - created) // period) + 1
         return created + count * period
     if text.startswith("at(") and text.endswith(")"):
-        moment = datetime.fromisoformat(text[3:-1]).replace(tzinfo=_zone(timezone)).timestamp()
+        moment = _at(text[3:-1], expression).replace(tzinfo=_zone(timezone)).timestamp()
         return moment if moment > after else None
     if text.startswith("cron(") and text.endswith(")"):
         return _next_cron(_parse_cron(text[5:-1], expression), after, _zone(timezone))
     raise TemplateError(f"{expression!r} is not a rate(...), cron(...) or at(...) expression")
+
+
+def _at(text: str, expression: str) -> datetime:
+    """A one-time schedule's moment: `yyyy-mm-ddThh:mm:ss`, nothing more (EventBridge Scheduler's format)."""
+    if _AT.fullmatch(text):
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass  # the right shape, but no such day or time (2024-13-01)
+    raise TemplateError(f"{expression}: at() takes a date and time as yyyy-mm-ddThh:mm:ss")
 
 
 def _zone(name: str | None) -> Any:
@@ -63,7 +74,7 @@ def _zone(name: str | None) -> Any:
         return UTC
     try:
         return ZoneInfo(name)
-    except ZoneInfoNotFoundError:
+    except (ZoneInfoNotFoundError, ValueError):  # ValueError: a key that is not a zone name (a path)
         raise TemplateError(f"unknown ScheduleExpressionTimezone {name!r}") from None
 
 
