@@ -300,11 +300,14 @@ def test_schedules_created_updated_and_deleted_at_run_time_are_rearmed(stack: Lo
     assert len(stack.invocations("NotifyFunction")) == 8
 
 
-def test_a_schedule_a_handler_cannot_arm_is_reported(stack: LocalStack) -> None:
-    stack.client("scheduler").create_schedule(
-        Name="typo", ScheduleExpression="rate(5 fortnights)", FlexibleTimeWindow={"Mode": "OFF"},
-        Target={"Arn": stack.arn("NotifyFunction"), "RoleArn": stack.arn("SchedulerRole")})
-    assert any("typo" in failure and "fortnights" in failure for failure in stack.world.deliverer.failures)
+def test_a_schedule_a_handler_cannot_arm_is_refused_to_it(stack: LocalStack) -> None:
+    # Scheduler refuses the expression when the schedule is created (before, sluice took it and reported
+    # it as a failed delivery once moto had stored it).
+    with pytest.raises(ClientError, match=r"ValidationException.*'rate\(5 fortnights\)' is not a rate"):
+        stack.client("scheduler").create_schedule(
+            Name="typo", ScheduleExpression="rate(5 fortnights)", FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": stack.arn("NotifyFunction"), "RoleArn": stack.arn("SchedulerRole")})
+    assert stack.world.deliverer.failures == []
 
 
 def test_a_deleted_group_takes_its_schedules_with_it(stack: LocalStack) -> None:
@@ -320,3 +323,30 @@ def test_same_seed_same_flexible_offsets(start_stack: Callable[..., LocalStack])
         return [json.loads(message.body)["time"] for message in stack.messages("HeartbeatQueue")]
 
     assert beats(1) == beats(1) != beats(2)
+
+
+@pytest.mark.parametrize(("expression", "zone", "said"), [
+    ("at(garbage)", None, "at(garbage): at() takes a date and time as yyyy-mm-ddThh:mm:ss"),
+    ("rate(0 minutes)", None, "rate(0 minutes): the rate must be positive"),
+    ("cron(0 25 * * ? *)", None, "cron(0 25 * * ? *): '25' is out of range 0-23"),
+    ("cron(0 12 * * ? *)", "../../etc/x", "unknown ScheduleExpressionTimezone '../../etc/x'"),
+])
+def test_a_schedule_scheduler_would_refuse_is_a_validation_exception(stack: LocalStack, expression: str,
+                                                                    zone: str | None, said: str) -> None:
+    # Found by the schedule campaign: moto stored such a schedule and it was silently never armed.
+    scheduler = stack.client("scheduler")
+    extra = {"ScheduleExpressionTimezone": zone} if zone else {}
+    with pytest.raises(ClientError) as refused:
+        scheduler.create_schedule(Name="refused", ScheduleExpression=expression, FlexibleTimeWindow={"Mode": "OFF"},
+                                  Target={"Arn": stack.arn("AuditQueue"), "RoleArn": stack.arn("SchedulerRole")},
+                                  **extra)
+    assert refused.value.response["Error"] == {"Code": "ValidationException", "Message": said}
+    assert "refused" not in [s["Name"] for s in scheduler.list_schedules()["Schedules"]]
+
+
+def test_the_request_check_examples_hold() -> None:
+    import doctest  # noqa: PLC0415
+
+    from sluice.local.eventbridge.scheduler import requests  # noqa: PLC0415
+
+    assert doctest.testmod(requests).failed == 0

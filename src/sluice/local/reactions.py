@@ -23,6 +23,7 @@ from sluice.local.calls import describe, is_write
 from sluice.local.delivery import Deliverer, DeliveryError
 from sluice.local.eventbridge.bus import EventRouter
 from sluice.local.eventbridge.pipes.catalog import PipeCatalog
+from sluice.local.eventbridge.scheduler import requests as schedule_requests
 from sluice.local.hooks import ApiCall
 from sluice.local.lambda_.api import LambdaApi
 from sluice.local.s3 import limits as s3_limits
@@ -33,6 +34,9 @@ from sluice.local.sources import EventSource
 from sluice.local.sqs.api import SqsApi
 from sluice.local.stepfunctions.tracing import task_state
 from sluice.local.trace import FAILED, OK, Activity, Trace
+
+# What moto does not check, and AWS refuses before anything changes.
+_REFUSALS = (s3_limits.refusal, sns_attributes.refusal, schedule_requests.refusal)
 
 
 class Reactions:
@@ -63,9 +67,10 @@ class Reactions:
             return self.sqs.intercept(call)  # message state is sluice's own (sluice.local.sqs)
         if call.service == "pipes":
             return self.pipes.intercept(call)  # pipe states are sluice's (sluice.local.eventbridge.pipes.catalog)
-        # What moto does not check: S3's key limit, SNS's filter attributes (sluice.local.s3.limits, sns.attributes).
-        refused = s3_limits.refusal(call) or sns_attributes.refusal(call)
-        return refused.response() if refused is not None else None
+        for check in _REFUSALS:
+            if (refused := check(call)) is not None:
+                return refused.response()
+        return None
 
     def observe(self, call: ApiCall) -> None:
         activity = None
