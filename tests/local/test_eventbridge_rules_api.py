@@ -186,3 +186,35 @@ def test_a_target_the_router_cannot_run_is_reported(stack: LocalStack) -> None:
     events.put_targets(Rule="bad-input", Targets=[{"Id": "t", "Arn": stack.arn("AuditQueue"), "Input": "{}",
                                                    "InputPath": "$.detail"}])
     assert any("target t of rule bad-input is not routed" in failure for failure in stack.world.deliverer.failures)
+
+
+@pytest.mark.parametrize(("setting", "code", "said"), [
+    ({"EventPattern": "[1]"}, "InvalidEventPatternException",
+     "Event pattern is not valid. Reason: a pattern must be a non-empty JSON object, not an array"),
+    ({"EventPattern": "{}"}, "InvalidEventPatternException",
+     "Event pattern is not valid. Reason: a pattern must be a non-empty JSON object"),
+    ({"ScheduleExpression": "rate(0 minutes)"}, "ValidationException", "Parameter ScheduleExpression is not valid."),
+    ({"ScheduleExpression": "cron(0 25 * * ? *)"}, "ValidationException",
+     "Parameter ScheduleExpression is not valid."),
+])
+def test_a_rule_eventbridge_would_refuse_is_refused_before_it_changes(stack: LocalStack, setting: dict[str, str],
+                                                                     code: str, said: str) -> None:
+    # Found by the API campaign: moto crashed on `[1]` and stored the others, which sluice then reported
+    # as never routed or scheduled.
+    from botocore.exceptions import ClientError  # noqa: PLC0415
+
+    events = stack.client("events")
+    with pytest.raises(ClientError) as refused:
+        events.put_rule(Name="refused", **setting)
+    assert refused.value.response["Error"]["Code"] == code
+    assert refused.value.response["Error"]["Message"] == said
+    assert "refused" not in [rule["Name"] for rule in events.list_rules()["Rules"]]
+    assert stack.world.deliverer.failures == []
+
+
+def test_the_rule_request_examples_hold() -> None:
+    import doctest  # noqa: PLC0415
+
+    from sluice.local.eventbridge import requests  # noqa: PLC0415
+
+    assert doctest.testmod(requests).failed == 0

@@ -52,7 +52,7 @@ def test_the_module_examples_hold() -> None:
 
 
 @pytest.mark.parametrize(("policy", "reason"), [
-    ("[1]", "FilterPolicy: a pattern must be a non-empty JSON object, not list"),
+    ("[1]", "FilterPolicy: a pattern must be a non-empty JSON object, not an array"),
     ("{}", "FilterPolicy: a pattern must be a non-empty JSON object"),
     ("{", "FilterPolicy: failed to parse JSON: Expecting property name enclosed in double quotes"),
 ])

@@ -21,6 +21,7 @@ from typing import Any
 from sluice.asl import Engine
 from sluice.local.calls import describe, is_write
 from sluice.local.delivery import Deliverer, DeliveryError
+from sluice.local.eventbridge import requests as rule_requests
 from sluice.local.eventbridge.bus import EventRouter
 from sluice.local.eventbridge.pipes.catalog import PipeCatalog
 from sluice.local.eventbridge.scheduler import requests as schedule_requests
@@ -36,7 +37,7 @@ from sluice.local.stepfunctions.tracing import task_state
 from sluice.local.trace import FAILED, OK, Activity, Trace
 
 # What moto does not check, and AWS refuses before anything changes.
-_REFUSALS = (s3_limits.refusal, sns_attributes.refusal, schedule_requests.refusal)
+_REFUSALS = (s3_limits.refusal, sns_attributes.refusal, schedule_requests.refusal, rule_requests.refusal)
 
 
 class Reactions:

@@ -26,7 +26,7 @@ from typing import Any
 from botocore.exceptions import ClientError, ParamValidationError
 
 from sluice.local.errors import TemplateError, one_line
-from sluice.local.eventbridge.patterns import PatternError, compile_pattern
+from sluice.local.eventbridge.patterns import compile_pattern
 from sluice.local.eventbridge.resources import bus_name
 from sluice.local.eventbridge.rules import ENABLED, Rule, Target
 from sluice.local.eventbridge.schedules import ScheduleSource
@@ -93,13 +93,9 @@ class RuleCatalog(EventSource):
     def _put_rule(self, params: dict[str, Any], response: dict[str, Any]) -> None:
         # PutRule replaces the rule's settings (omitted ones are reset, State to ENABLED) and keeps
         # its targets (EventBridge API reference, PutRule).
+        # The pattern and schedule were checked before the call (`eventbridge.requests`).
         name, bus = str(params["Name"]), bus_name(params.get("EventBusName"))
-        try:
-            pattern = compile_pattern(params["EventPattern"]) if params.get("EventPattern") else None
-        except PatternError as error:
-            self.router.remove(name, bus)
-            self._not_routed(f"rule {name} is not routed: {error}")
-            return
+        pattern = compile_pattern(params["EventPattern"]) if params.get("EventPattern") else None
         rule = self.router.rule(name, bus)
         if rule is None:
             rule = Rule(logical_id=name, name=name, arn=str(response.get("RuleArn", "")), bus=bus)
@@ -161,11 +157,7 @@ class RuleCatalog(EventSource):
         if not rule.schedule:
             return
         if source is None or restart:  # a new schedule counts its rate from now, as a new rule would
-            try:
-                source = ScheduleSource(self.host, rule)
-            except TemplateError as error:
-                self._not_routed(f"rule {rule.name} is not scheduled: {error.message}")
-                return
+            source = ScheduleSource(self.host, rule)
         self._schedules[key] = source
         if self._until is not None:
             source.arm(max(self._until - self.host.clock.now(), 0.0))

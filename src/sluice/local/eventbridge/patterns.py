@@ -87,10 +87,23 @@ def _load(source: Mapping[str, Any] | str) -> dict[str, Any]:
     elif isinstance(source, Mapping):
         document = dict(source)
     else:  # a YAML list or scalar where the template meant an object
-        raise PatternError(f"a pattern must be a non-empty JSON object, not {type(source).__name__}")
-    if not isinstance(document, dict) or not document:
+        document = source
+    if not isinstance(document, dict):
+        raise PatternError(f"a pattern must be a non-empty JSON object, not {_json_type(document)}")
+    if not document:
         raise PatternError("a pattern must be a non-empty JSON object")
     return document
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of a value's type, as a pattern's author wrote it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a string" if isinstance(value, str) else "an array" if isinstance(value, list) else type(value).__name__
 
 
 def _compile_node(document: Mapping[str, Any], path: str) -> _Node:

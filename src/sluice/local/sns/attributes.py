@@ -5,7 +5,7 @@ being taken as it is. `filter_of` gives the compiled policy the fan-out then mat
 
 Example:
     >>> refusal(ApiCall("sns", "Subscribe", {"Attributes": {"FilterPolicy": "[1]"}})).message
-    'Invalid parameter: FilterPolicy: a pattern must be a non-empty JSON object, not list'
+    'Invalid parameter: FilterPolicy: a pattern must be a non-empty JSON object, not an array'
     >>> filter_of('{"store": ["example_corp"]}', "MessageAttributes") is not None
     True
 """
