@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 SERVER = """\
-import signal, sys, threading, time
+import os, signal, sys, threading, time
 from http.server import BaseHTTPRequestHandler
 from sluice.commands._serving import serve_until_stopped
 from sluice.http_endpoint import HttpEndpoint
@@ -34,6 +34,9 @@ class Idle(HttpEndpoint):
     def _run_worker(self):
         self.done.wait()
     def _stop_worker(self):
+        if len(sys.argv) > 2:  # a second Ctrl-C while the world is being stopped
+            os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+            time.sleep(0.3)  # the main thread runs its handler in the meantime, if it has one
         self.done.set()
         self._worker_thread.join()
 
@@ -44,19 +47,21 @@ def signal_another_thread():
     time.sleep(0.1)  # the main thread is waiting for the server by now
     signal.pthread_kill(threading.get_ident(), getattr(signal, sys.argv[1]))
 threading.Thread(target=signal_another_thread, daemon=True).start()
-sys.exit(serve_until_stopped(endpoint, command="serve", close=lambda: print("closed", file=sys.stderr)))
+closed = lambda: print("closed" if endpoint.done.is_set() else "closed with the worker still running", file=sys.stderr)
+sys.exit(serve_until_stopped(endpoint, command="serve", close=closed))
 """
 
 
-def serve_and_signal(tmp_path: Path, name: str, *,
-                     inherit_ignored_sigint: bool = False) -> subprocess.CompletedProcess[str]:
+def serve_and_signal(tmp_path: Path, name: str, *, inherit_ignored_sigint: bool = False,
+                     twice: bool = False) -> subprocess.CompletedProcess[str]:
     program = tmp_path / "server.py"
     program.write_text(SERVER, encoding="utf-8")
 
     def ignore_sigint() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # kept across exec, as a shell's `&` job has it
 
-    return subprocess.run([sys.executable, str(program), name], capture_output=True, text=True, timeout=20,
+    return subprocess.run([sys.executable, str(program), name, *(["twice"] if twice else [])], capture_output=True,
+                          text=True, timeout=20,
                           check=False, preexec_fn=ignore_sigint if inherit_ignored_sigint else None)
 
 
@@ -69,5 +74,14 @@ def test_a_signal_delivered_to_another_thread_still_stops_the_server_cleanly(tmp
 
 def test_sigint_stops_a_server_that_was_started_with_sigint_ignored(tmp_path: Path) -> None:
     result = serve_and_signal(tmp_path, "SIGINT", inherit_ignored_sigint=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == ["sluice serve: stopped", "closed"]
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_a_second_signal_during_the_clean_up_does_not_cut_it_short(tmp_path: Path, name: str) -> None:
+    # Ctrl-C twice, or `timeout` passing on a signal the process got as well: the second one ended the
+    # clean-up half way ("Cannot close a running event loop" from `sluice up`).
+    result = serve_and_signal(tmp_path, name, twice=True)
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == ["sluice serve: stopped", "closed"]
