@@ -76,7 +76,7 @@ from sluice.local.lambda_.api import LambdaApi
 from sluice.local.lambda_.async_invoke import AsyncEvent, AsyncInvoker
 from sluice.local.lambda_.catalog import FunctionCatalog
 from sluice.local.lambda_.logs import LogCapture
-from sluice.local.lambda_.mappings import source_mappings
+from sluice.local.lambda_.mappings import SourceMapping, source_mappings
 from sluice.local.lambda_.runtime import LambdaRuntime
 from sluice.local.lambda_.spec import function_specs
 from sluice.local.late import Late
@@ -180,7 +180,8 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
                                           deliver=faulty_targets(deliverer.target, deliveries), now=clock.now,
                                           account=account, region=region))
 
-    lambda_api = LambdaApi(catalog, runtime, invoker)
+    mappings = [*source_mappings(template), *subscription_mappings(template)]
+    lambda_api = LambdaApi(catalog, runtime, invoker, mappings, created_at=clock.now())
     s3 = S3Wiring(bucket_wirings(template), clock=clock.now, account=account, region=region,
                   size_of=object_size(account), seed=seed)
     unsupported_events(template, WIRED_EVENTS)
@@ -192,8 +193,8 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
     streams = DynamoDBStreams(account=account, region=region, now=clock.now)
     exit.enter_context(streams.recording())
     # The pipes (the template's and the API's) are a source, and answer the `pipes` API (the reactions).
-    sources = [*_sources(host, streams), (pipes := PipeCatalog(host, streams, MotoPipeStore(account, region))),
-               SchedulerSource(host, seed=seed)]
+    sources = [*_sources(host, streams, mappings),
+               (pipes := PipeCatalog(host, streams, MotoPipeStore(account, region))), SchedulerSource(host, seed=seed)]
     fanout = TopicFanout(topic_subscriptions(template), queues=queues, deliverer=deliverer, trace=trace,
                          loop=clock.loop, now=clock.now, names=names,
                          content_deduplicated=content_deduplicated_topics(template), region=region)
@@ -231,13 +232,13 @@ def _apis(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace, clock:
                       seed=seed)
 
 
-def _sources(host: SourceHost, streams: DynamoDBStreams) -> list[EventSource]:
+def _sources(host: SourceHost, streams: DynamoDBStreams, mappings: list[SourceMapping]) -> list[EventSource]:
     """The DynamoDB streams (first: they wake their pollers), Time to Live, a poller per event source mapping (and
     per SNS subscription of a polled queue), and the rule catalog (the template's rules stored in
     moto, kept in step with the API; it fires the scheduled ones)."""
     template = host.template
     sources: list[EventSource] = [streams, TimeToLive(host, streams)]
-    for mapping in [*source_mappings(template), *subscription_mappings(template)]:
+    for mapping in mappings:
         try:
             if mapping.kind == "sqs":
                 sources.append(SqsPoller(host, mapping))

@@ -27,21 +27,36 @@ from botocore.response import StreamingBody
 from sluice.local.errors import EventError
 from sluice.local.hooks import ApiCall
 from sluice.local.lambda_.async_invoke import AsyncInvoker
-from sluice.local.lambda_.catalog import LATEST, FunctionCatalog, InvalidParameterValue, LambdaApiError, Target
+from sluice.local.lambda_.catalog import (
+    LATEST,
+    FunctionCatalog,
+    InvalidParameterValue,
+    LambdaApiError,
+    ResourceNotFound,
+    Target,
+)
+from sluice.local.lambda_.mapping_configurations import configuration
+from sluice.local.lambda_.mappings import SourceMapping
 from sluice.local.lambda_.runtime import FunctionNotRunnable, LambdaRuntime, Throttled
 
 # "Lambda returns up to 50 functions per call" (ListFunctions), "50 versions per call" (ListVersionsByFunction).
 PAGE_LIMIT = 50
+# ListEventSourceMappings' MaxItems: "Valid Range: Minimum value of 1. Maximum value of 10000."
+MAPPING_PAGE_LIMIT = 10_000
 Answer = tuple[AWSResponse, dict[str, Any]]
 
 
 class LambdaApi:
     """The Lambda operations sluice answers itself (`intercept` returns None for the others)."""
 
-    def __init__(self, catalog: FunctionCatalog, runtime: LambdaRuntime, invoker: AsyncInvoker) -> None:
+    def __init__(self, catalog: FunctionCatalog, runtime: LambdaRuntime, invoker: AsyncInvoker,
+                 mappings: Sequence[SourceMapping] = (), *, created_at: float = 0.0) -> None:
         self.catalog = catalog
         self.runtime = runtime
         self.invoker = invoker
+        #: The template's event source mappings (sluice's pollers run them; moto never sees them).
+        self.mappings = list(mappings)
+        self.created_at = created_at  # when the template made them (the stack's start)
         self._operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "ListFunctions": self._list_functions,
             "GetFunction": self._get_function,
@@ -49,6 +64,8 @@ class LambdaApi:
             "ListVersionsByFunction": self._list_versions,
             "ListAliases": self._list_aliases,
             "GetAlias": self._get_alias,
+            "ListEventSourceMappings": self._list_mappings,
+            "GetEventSourceMapping": self._get_mapping,
         }
 
     def intercept(self, call: ApiCall) -> Answer | None:
@@ -136,6 +153,28 @@ class LambdaApi:
 
     def _get_alias(self, params: dict[str, Any]) -> dict[str, Any]:
         return self.catalog.alias(self.catalog.entry(str(params["FunctionName"])), str(params["Name"]))
+
+    def _list_mappings(self, params: dict[str, Any]) -> dict[str, Any]:
+        wanted = self.catalog.entry(str(params["FunctionName"])).spec.name if params.get("FunctionName") else None
+        source = params.get("EventSourceArn")
+        described = [self._mapping(mapping) for mapping in self.mappings
+                     if (source is None or mapping.source_arn == source)
+                     and (wanted is None or self.catalog.entry(mapping.function).spec.name == wanted)]
+        page, marker = _page(sorted(described, key=lambda item: str(item["UUID"])), lambda item: str(item["UUID"]),
+                             params, limit=MAPPING_PAGE_LIMIT)
+        return {"EventSourceMappings": page, **({"NextMarker": marker} if marker else {})}
+
+    def _get_mapping(self, params: dict[str, Any]) -> dict[str, Any]:
+        for mapping in self.mappings:
+            if mapping.uuid == params.get("UUID"):
+                return self._mapping(mapping)
+        raise ResourceNotFound(f"The resource you requested does not exist. (Service: Lambda, "
+                               f"Status Code: 404, Request ID: {params.get('UUID')})")
+
+    def _mapping(self, mapping: SourceMapping) -> dict[str, Any]:
+        target = self.catalog.target(mapping.function)
+        return configuration(mapping, target.arn, partition=self.catalog.partition, region=self.catalog.region,
+                             account=self.catalog.account, last_modified=self.created_at)
 
 
 def _page(items: Sequence[dict[str, Any]], key: Callable[[dict[str, Any]], str], params: dict[str, Any], *,
