@@ -58,18 +58,18 @@ def _checked(path: str) -> list[dict[str, Any]]:
 
 def _template_machines(path: str) -> list[dict[str, Any]] | None:
     """Each state machine of the template at `path`; None when the file is not a template (a YAML definition)."""
+    from sluice.graph.source import WorkflowError, load_template  # noqa: PLC0415
     from sluice.local.errors import TemplateError  # noqa: PLC0415
     from sluice.local.stepfunctions.statemachines import state_machine_specs  # noqa: PLC0415
-    from sluice.local.template.model import SamTemplate  # noqa: PLC0415
     from sluice.local.template.yaml_loader import parse_template_text  # noqa: PLC0415
 
     try:
         parse_template_text(Path(path).read_text(encoding="utf-8"), origin=path)
     except (TemplateError, OSError, UnicodeDecodeError):
         return None  # not a template: read it as a definition, which says what is wrong with it
-    try:
-        specs = state_machine_specs(SamTemplate.load(Path(path), use_config=False))
-    except TemplateError as error:
+    try:  # as `sluice lint` and `sluice graph` read a template (its samconfig.toml included)
+        specs = state_machine_specs(load_template(path))
+    except (WorkflowError, TemplateError) as error:
         return [_unreadable(path, str(error))]
     if not specs:
         print(f"sluice: warning: {path} declares no state machine", file=sys.stderr)

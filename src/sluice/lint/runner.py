@@ -88,12 +88,12 @@ def lint_template(template: SamTemplate, workflows: list[Workflow]) -> list[Find
     would refuse the stack, so that is a finding of its own, reported once, and the other rules still run.
     """
     findings: list[Finding] = []
-    unresolved: dict[str, TemplateError] = {}
+    unresolved: dict[tuple[str, str | None, str | None], TemplateError] = {}
     for _, check in TEMPLATE_RULES:
         try:
             findings.extend(check(template, workflows))
         except TemplateError as error:
-            unresolved.setdefault(error.message + (error.resource or "") + (error.property or ""), error)
+            unresolved.setdefault((error.message, error.resource, error.property), error)
     findings.extend(
         TEMPLATE_INVALID.finding(template.origin, error.resource or Path(template.origin).name, None,
                                  f"{error.property + ': ' if error.property else ''}{error.message}",

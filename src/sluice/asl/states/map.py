@@ -32,6 +32,7 @@ from sluice.asl.payload import (
     require_path,
 )
 from sluice.asl.states.base import _DEFAULT, State
+from sluice.json_types import json_type
 
 if TYPE_CHECKING:
     from sluice.asl.distributed.reader import ReadItems
@@ -124,7 +125,7 @@ class MapState(State):
                 raise contextual(
                     ErrorName.QUERY_EVALUATION_ERROR,
                     f"The JSONata expression '{shown}' specified for the field 'Items' returned an "
-                    f"unexpected result type. Expected 'array', but was '{_json_type(items)}' for value: "
+                    f"unexpected result type. Expected 'array', but was '{json_type(items)}' for value: "
                     f"{_compact(items)}",
                 )
             return items
@@ -385,18 +386,6 @@ def _require_array(value: Any, error: str) -> list[Any]:
     if not isinstance(value, list):
         raise contextual(error, f"Map state input must be an array but was: {_compact(value)}")
     return value
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "object"
-    return "null" if value is None else "array"
 
 
 def _shown(value: Any) -> str:

@@ -23,6 +23,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sluice.json_types import json_type
+
 Matcher = Callable[[Any], bool]
 _NUMERIC_OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<": lambda a, b: a < b,
@@ -89,21 +91,12 @@ def _load(source: Mapping[str, Any] | str) -> dict[str, Any]:
     else:  # a YAML list or scalar where the template meant an object
         document = source
     if not isinstance(document, dict):
-        raise PatternError(f"a pattern must be a non-empty JSON object, not {_json_type(document)}")
+        kind = json_type(document)
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise PatternError(f"a pattern must be a non-empty JSON object, not {article} {kind}")
     if not document:
         raise PatternError("a pattern must be a non-empty JSON object")
     return document
-
-
-def _json_type(value: Any) -> str:
-    """The JSON name of a value's type, as a pattern's author wrote it."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    return "a string" if isinstance(value, str) else "an array" if isinstance(value, list) else type(value).__name__
 
 
 def _compile_node(document: Mapping[str, Any], path: str) -> _Node:

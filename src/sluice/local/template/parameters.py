@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sluice.local.errors import TemplateError
+from sluice.local.template.values import parsed_number
 
 _LIST_TYPES = ("CommaDelimitedList", "List<")
 
@@ -79,7 +80,7 @@ def _check_declaration(name: str, declaration: Mapping[str, Any]) -> None:
     `AllowedValues`, and an `AllowedPattern` that compiles."""
     where = f"Parameters.{name}"
     for key in ("MinValue", "MaxValue"):
-        if key in declaration and _number(declaration[key]) is None:
+        if key in declaration and parsed_number(declaration[key]) is None:
             raise TemplateError(f"{key} must be a number, not {declaration[key]!r}", property=where)
     for key in ("MinLength", "MaxLength"):
         if key in declaration and not _whole_number(declaration[key]):
@@ -94,18 +95,8 @@ def _check_declaration(name: str, declaration: Mapping[str, Any]) -> None:
                                 f"expression: {error}", property=where) from None
 
 
-def _number(value: Any) -> float | None:
-    """A declared bound as a number (CloudFormation accepts `5` and `"5"`); None if it is not one."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
-
-
 def _whole_number(value: Any) -> bool:
-    number = _number(value)
+    number = parsed_number(value)
     return number is not None and number.is_integer() and number >= 0
 
 

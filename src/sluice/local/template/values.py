@@ -34,7 +34,7 @@ from sluice.local.errors import TemplateError
 def number(value: Any, *, resource: str | None = None, property: str | None = None,
            origin: str | None = None) -> float:
     """A Double: a JSON number, or text holding a finite one."""
-    parsed = _parsed(value)
+    parsed = parsed_number(value)
     if parsed is None:
         raise TemplateError(f"must be a number (got {value!r})", resource=resource, property=property, origin=origin)
     return parsed
@@ -43,7 +43,7 @@ def number(value: Any, *, resource: str | None = None, property: str | None = No
 def whole_number(value: Any, *, resource: str | None = None, property: str | None = None,
                  origin: str | None = None) -> int:
     """An Integer: a JSON number or text holding one, without a fraction."""
-    parsed = _parsed(value)
+    parsed = parsed_number(value)
     if parsed is None or not parsed.is_integer():
         raise TemplateError(f"must be a whole number (got {value!r})", resource=resource, property=property,
                             origin=origin)
@@ -71,19 +71,19 @@ def strings(value: Any, *, resource: str | None = None, property: str | None = N
     return list(value)
 
 
-def numbers(settings: Mapping[str, Any], keys: Iterable[str], *, integer: bool = True, resource: str | None = None,
+def numbers(settings: Mapping[str, Any], keys: Iterable[str], *, resource: str | None = None,
             where: str | None = None, origin: str | None = None) -> dict[str, Any]:
-    """A copy of `settings` with each of `keys` it holds read as a whole number (or a number)."""
-    read = whole_number if integer else number
+    """A copy of `settings` with each of `keys` it holds read as a whole number."""
     typed = dict(settings)
     for key in keys:
         if key in typed and typed[key] is not None:
-            typed[key] = read(typed[key], resource=resource, property=f"{where}.{key}" if where else key,
+            typed[key] = whole_number(typed[key], resource=resource, property=f"{where}.{key}" if where else key,
                               origin=origin)
     return typed
 
 
-def _parsed(value: Any) -> float | None:
+def parsed_number(value: Any) -> float | None:
+    """The finite number a value is or holds as text (CloudFormation takes `5` and `"5"`); None otherwise."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
