@@ -70,6 +70,11 @@ def _resources(stack: LocalStack, endpoint: str) -> list[str]:
 
     rows = [(api.logical_id, stack.template.resources[api.logical_id].type, api_url(api, endpoint))
             for api in (stack.world.apis.apis if stack.world.apis else ())]
+    if stack.world.function_urls is not None:
+        from sluice.local.lambda_.urls import local_address  # noqa: PLC0415
+
+        rows += [(url.logical_id, "AWS::Lambda::Url", local_address(url, endpoint))
+                 for url in stack.world.function_urls.urls]
     for decl in stack.template.of_type(*NAMED_TYPES):
         try:
             rows.append((decl.logical_id, decl.type, str(stack.template.ref(decl.logical_id))))

@@ -100,6 +100,7 @@ from sluice.local.wiring import FUNCTION, sam_events, unsupported_events, unsupp
 if TYPE_CHECKING:
     from sluice.api import StepFunctionsService
     from sluice.local.apigateway.gateway import ApiGateway
+    from sluice.local.lambda_.urls import FunctionUrls
 
 # Event types of functions and state machines the wiring connects (others are warned about).
 WIRED_EVENTS = ("S3", "EventBridgeRule", "CloudWatchEvent", "Schedule", "ScheduleV2", "SNS", "SQS", "Kinesis",
@@ -126,6 +127,8 @@ class World:
     reactions: Reactions
     #: The template's REST and HTTP APIs (`sluice.local.apigateway`); None when it declares none.
     apis: ApiGateway | None
+    #: The template's Lambda function URLs (`sluice.local.lambda_.urls`); None when it declares none.
+    function_urls: FunctionUrls | None
 
 
 def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, faults: Faults, clients: Clients,
@@ -207,7 +210,8 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
                  deliverer=deliverer, invoker=invoker, router=router, lambda_api=lambda_api, s3=s3, queues=queues,
                  sources=sources, reactions=reactions,
                  apis=_apis(template, runtime=runtime, trace=trace, clock=clock, region=region, account=account,
-                            seed=seed))
+                            seed=seed),
+                 function_urls=_function_urls(template, runtime=runtime, trace=trace, clock=clock, seed=seed))
 
 
 def _adapt_libraries(exit: ExitStack, clock: VirtualClock) -> None:
@@ -230,6 +234,18 @@ def _apis(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace, clock:
 
     return ApiGateway(read_apis(template), runtime=runtime, trace=trace, clock=clock, region=region, account=account,
                       seed=seed)
+
+
+def _function_urls(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace, clock: VirtualClock,
+                   seed: int | str) -> FunctionUrls | None:
+    """The template's function URLs served in-process, if it has any (imported only then, as `_apis`)."""
+    from sluice.local.lambda_.resources import FUNCTION_URL  # noqa: PLC0415
+
+    if not any(template.of_type(FUNCTION_URL)):
+        return None
+    from sluice.local.lambda_.urls import FunctionUrls, read_function_urls  # noqa: PLC0415
+
+    return FunctionUrls(read_function_urls(template), runtime=runtime, trace=trace, clock=clock, seed=seed)
 
 
 def _sources(host: SourceHost, streams: DynamoDBStreams, mappings: list[SourceMapping]) -> list[EventSource]:

@@ -285,13 +285,20 @@ class LocalStack:
 
     def api_request(self, method: str, path_or_url: str, *, headers: Mapping[str, str] | None = None,
                     body: Body = None, api: str | None = None) -> ApiResponse:
-        """Call one of the template's APIs (`Api`/`HttpApi` events, `DefinitionBody`) as a client
-        would: a URL from the Outputs, or a path under the stage of `api` (logical id or API id;
-        optional with one API). A mapping body is sent as JSON. Work the handler starts is left for
-        `run_until_idle()`.
+        """Call one of the template's APIs (`Api`/`HttpApi` events, `DefinitionBody`) or function URLs
+        (`FunctionUrlConfig`, `AWS::Lambda::Url`) as a client would: a URL from the Outputs, or a path
+        under the stage of `api` (logical id or API id; optional with one API) or of the function URL
+        `api` names (its logical id, or its function's; optional with one URL and no API). A mapping
+        body is sent as JSON. Work the handler starts is left for `run_until_idle()`.
 
         Example: `stack.api_request("GET", "/hello").json()` → `{'message': 'hello world'}`."""
         self._require_open()
+        urls = self.world.function_urls
+        if urls is not None and (self.world.apis is None or urls.addresses(path_or_url, api)):
+            return urls.request(method, path_or_url, headers=headers, body=body, url=api)
+        if ".lambda-url." in path_or_url:
+            raise StackError(f"{path_or_url!r} is a Lambda function URL, and the template declares none "
+                             "(FunctionUrlConfig, AWS::Lambda::Url)")
         if self.world.apis is None:
             raise StackError("the template declares no API: no Api or HttpApi event, no AWS::Serverless::Api or "
                              "AWS::Serverless::HttpApi")

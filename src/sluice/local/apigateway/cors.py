@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +95,12 @@ def read_cors(template: SamTemplate, decl: ResourceDecl, protocol: Protocol) -> 
     if not isinstance(value, dict):
         raise TemplateError("CorsConfiguration must be true or a mapping", resource=decl.logical_id,
                             property="CorsConfiguration", origin=template.origin)
+    return http_cors(value)
+
+
+def http_cors(value: Mapping[str, Any]) -> Cors:
+    """Settings in the form an HTTP API's `CorsConfiguration` and a Lambda function URL's `Cors` share
+    (`AllowOrigins`, `AllowMethods`, `AllowHeaders`, `ExposeHeaders`, `MaxAge`, `AllowCredentials`)."""
     return Cors(allow_origins=tuple(value.get("AllowOrigins") or ()),
                 allow_methods=tuple(value["AllowMethods"]) if value.get("AllowMethods") else None,
                 allow_headers=tuple(value.get("AllowHeaders") or ()),

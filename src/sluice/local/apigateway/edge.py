@@ -48,13 +48,14 @@ def edge_answer(gateway: ApiGateway, request: HttpRequest) -> HttpAnswer | None:
     call = ApiRequest(request.method, "/", request.query, tuple(request.headers.items()), request.body)
     if found is not None:
         if unquote(found["stage"]) != api.stage:
-            return _answer(no_route(api.protocol))
+            return http_answer(no_route(api.protocol))
         path = found["path"] or "/"
-        return _answer(gateway.call(api, ApiRequest(call.method, path, call.query, call.headers, call.body)))
-    return _answer(gateway.on_stage(api, request.method, request.path, call))
+        return http_answer(gateway.call(api, ApiRequest(call.method, path, call.query, call.headers, call.body)))
+    return http_answer(gateway.on_stage(api, request.method, request.path, call))
 
 
-def _answer(response: ApiResponse) -> HttpAnswer:
+def http_answer(response: ApiResponse) -> HttpAnswer:
+    """`response` as the endpoint sends it."""
     headers = dict(response.headers)
     if response.cookies:
         # One header per name on this endpoint's answers: several cookies share one Set-Cookie line.

@@ -98,7 +98,7 @@ def _v1(api: Api, match: Match, request: ApiRequest, context: RequestContext) ->
             "identity": _identity(request),
             "path": _stage_path(api, path, always=api.protocol == "REST"),
             "protocol": "HTTP/1.1",
-            "requestTime": _request_time(context.now),
+            "requestTime": request_time(context.now),
             "requestTimeEpoch": int(context.now * 1000),
             "resourceId": route.key if api.protocol == "HTTP" else _resource_id(api, route.path),
             "resourcePath": route.path,
@@ -110,14 +110,6 @@ def _v1(api: Api, match: Match, request: ApiRequest, context: RequestContext) ->
 
 
 def _v2(api: Api, match: Match, request: ApiRequest, context: RequestContext) -> dict[str, Any]:
-    cookies: list[str] = []
-    headers: dict[str, list[str]] = {}
-    for name, value in _with_gateway_headers(api, request, context, lowercase=True):
-        if name == "cookie":
-            cookies.extend(part.strip() for part in value.split(";") if part.strip())
-        else:
-            headers.setdefault(name, []).append(value)
-    query = _multi(parse_qsl(request.query, keep_blank_values=True))
     raw_path = _stage_path(api, unquote(request.path), always=False)
     body, encoded = _body(api, request)
     event: dict[str, Any] = {
@@ -125,18 +117,13 @@ def _v2(api: Api, match: Match, request: ApiRequest, context: RequestContext) ->
         "routeKey": match.route.key,
         "rawPath": raw_path,
         "rawQueryString": request.query,
+        **v2_request_fields(_with_gateway_headers(api, request, context, lowercase=True), request.query),
     }
-    if cookies:
-        event["cookies"] = cookies
-    event["headers"] = {name: ",".join(values) for name, values in headers.items()}
-    if query:
-        event["queryStringParameters"] = {name: ",".join(values) for name, values in query.items()}
     event["requestContext"] = {
         **_common_context(api, context),
-        "http": {"method": request.method, "path": raw_path, "protocol": "HTTP/1.1", "sourceIp": request.source_ip,
-                 "userAgent": request.header("user-agent")},
+        "http": v2_http(request, raw_path),
         "routeKey": match.route.key,
-        "time": _request_time(context.now),
+        "time": request_time(context.now),
         "timeEpoch": int(context.now * 1000),
     }
     if match.path_parameters:
@@ -147,6 +134,29 @@ def _v2(api: Api, match: Match, request: ApiRequest, context: RequestContext) ->
         event["body"] = body
     event["isBase64Encoded"] = encoded
     return event
+
+
+def v2_request_fields(headers: list[tuple[str, str]], query: str) -> dict[str, Any]:
+    """`cookies` (when sent), `headers` and `queryStringParameters` (when any) as payload 2.0 carries
+    them: names lowercased, `Cookie` headers split into `cookies`, repeated values joined by commas."""
+    cookies: list[str] = []
+    grouped: dict[str, list[str]] = {}
+    for name, value in headers:
+        if name.lower() == "cookie":
+            cookies.extend(part.strip() for part in value.split(";") if part.strip())
+        else:
+            grouped.setdefault(name.lower(), []).append(value)
+    fields: dict[str, Any] = {"cookies": cookies} if cookies else {}
+    fields["headers"] = {name: ",".join(values) for name, values in grouped.items()}
+    if parameters := _multi(parse_qsl(query, keep_blank_values=True)):
+        fields["queryStringParameters"] = {name: ",".join(values) for name, values in parameters.items()}
+    return fields
+
+
+def v2_http(request: ApiRequest, path: str) -> dict[str, str]:
+    """`requestContext.http` of a payload 2.0 event."""
+    return {"method": request.method, "path": path, "protocol": "HTTP/1.1", "sourceIp": request.source_ip,
+            "userAgent": request.header("user-agent")}
 
 
 def domain_name(api: Api, region: str) -> str:
@@ -192,27 +202,34 @@ def _resource_id(api: Api, path: str) -> str:
     return name_suffix(api.api_id, path).lower()[:6]
 
 
-def _request_time(now: float) -> str:
+def request_time(now: float) -> str:
     """`09/Jun/2024:00:00:00 +0000`, whatever the process's locale."""
     moment = datetime.fromtimestamp(now, tz=UTC)
     return f"{moment:%d}/{_MONTHS[moment.month - 1]}/{moment:%Y:%H:%M:%S} +0000"
 
 
 def _body(api: Api, request: ApiRequest) -> tuple[str | None, bool]:
+    if api.protocol == "HTTP":
+        return http_body(request)
     if not request.body:
         return None, False
     media = request.header("content-type").split(";", 1)[0].strip().lower()
-    if api.protocol == "REST":
-        binary = any(fnmatch.fnmatch(media, pattern.lower()) for pattern in api.binary_media_types)
-    else:
-        binary = not any(fnmatch.fnmatch(media, pattern) for pattern in _TEXT_TYPES) if media else False
-    if not binary:
+    if any(fnmatch.fnmatch(media, pattern.lower()) for pattern in api.binary_media_types):
+        return base64.b64encode(request.body).decode("ascii"), True
+    # REST APIs pass a body of a type not in BinaryMediaTypes as text: undecodable bytes are replaced,
+    # as the handler would see them on AWS.
+    return request.body.decode("utf-8", errors="replace"), False
+
+
+def http_body(request: ApiRequest) -> tuple[str | None, bool]:
+    """The body as payload 2.0 carries it (HTTP APIs, Lambda function URLs): text, or base64 with
+    `isBase64Encoded` when its Content-Type is not textual or its bytes are not UTF-8."""
+    if not request.body:
+        return None, False
+    media = request.header("content-type").split(";", 1)[0].strip().lower()
+    if not media or any(fnmatch.fnmatch(media, pattern) for pattern in _TEXT_TYPES):
         try:
             return request.body.decode("utf-8"), False
         except UnicodeDecodeError:
-            binary = api.protocol == "HTTP"
-            if not binary:
-                # REST APIs pass a body of a type not in BinaryMediaTypes as text: undecodable bytes are
-                # replaced, as the handler would see them on AWS.
-                return request.body.decode("utf-8", errors="replace"), False
+            pass
     return base64.b64encode(request.body).decode("ascii"), True

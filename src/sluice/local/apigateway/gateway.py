@@ -80,12 +80,7 @@ class ApiGateway:
         """Send `method target` — a URL of an API, or a path (and query) under the stage of `api` — and
         return the response. A mapping or list `body` is sent as JSON."""
         url = urlsplit(target)
-        pairs = list((headers or {}).items())
-        if body is not None and not isinstance(body, bytes | str):
-            body = json.dumps(body)
-            if not any(name.lower() == "content-type" for name, _ in pairs):
-                pairs.append(("Content-Type", "application/json"))
-        data = body.encode() if isinstance(body, str) else body or b""
+        pairs, data = encoded(headers, body)
         if url.scheme:
             host = url.hostname or ""
             if _EXECUTE_API not in host:
@@ -153,6 +148,17 @@ class ApiGateway:
 
     def _listing(self) -> str:
         return ", ".join(f"{api.logical_id} ({api.api_id})" for api in self.apis) or "none"
+
+
+def encoded(headers: Mapping[str, str] | None, body: Body) -> tuple[list[tuple[str, str]], bytes]:
+    """A client's headers and body as sent: a mapping or list `body` as JSON (with its Content-Type
+    unless one is given), text as UTF-8."""
+    pairs = list((headers or {}).items())
+    if body is not None and not isinstance(body, bytes | str):
+        body = json.dumps(body)
+        if not any(name.lower() == "content-type" for name, _ in pairs):
+            pairs.append(("Content-Type", "application/json"))
+    return pairs, body.encode() if isinstance(body, str) else body or b""
 
 
 def _moved(request: ApiRequest, path: str) -> ApiRequest:

@@ -33,6 +33,7 @@ from sluice.local.edge.log import TraceLog
 from sluice.local.edge.messages import HttpAnswer, HttpRequest
 from sluice.local.edge.responses import error_answer
 from sluice.local.edge.state import STATE_PATH, snapshot
+from sluice.local.lambda_.urls import edge_answer as url_edge_answer
 
 if TYPE_CHECKING:
     from sluice.local.stack import LocalStack
@@ -93,6 +94,9 @@ class EdgeServer(HttpEndpoint):
             if request.method == "GET" and request.path == STATE_PATH:
                 state = snapshot(self.stack, endpoint=self.url)
                 result = HttpAnswer(200, {"Content-Type": "application/json"}, state.model_dump_json().encode())
+            elif self.stack.world.function_urls and \
+                    (url_answer := url_edge_answer(self.stack.world.function_urls, request)) is not None:
+                result = url_answer  # a request to one of the template's function URLs (by its Host)
             elif self.stack.world.apis and (api_answer := edge_answer(self.stack.world.apis, request)) is not None:
                 result = api_answer  # a request to one of the template's APIs, before AWS routing
             else:

@@ -1,6 +1,6 @@
 """The local Lambda service: functions run in-process, one module per concept.
 
-- `resources`: functions, layers and event source mappings — names and ARNs;
+- `resources`: functions, layers, event source mappings and function URLs — names and ARNs;
 - `spec`: a function as the template declares it (handler, code, environment, timeouts…);
 - `sandbox`, `context`, `logs`, `timeouts`, `handler_time`: what a handler runs inside;
 - `runtime`: synchronous invocations (`Invocation` records, `invocation`);
@@ -10,5 +10,6 @@
   `sluice.local.sqs.poller`, `sluice.local.kinesis.poller`, `sluice.local.dynamodb.poller`);
 - `stream_poller`: the shard poller Kinesis and DynamoDB Streams mappings share;
 - `catalog`: the functions as the Lambda API describes them — configurations, versions, aliases;
-- `api`: the Lambda API over them (`ListFunctions`, `GetFunction`, `Invoke`…), answered in-process.
+- `api`: the Lambda API over them (`ListFunctions`, `GetFunction`, `Invoke`…), answered in-process;
+- `urls`: function URLs, HTTP requests to a function (payload 2.0), in-process and on `sluice up`.
 """

@@ -5,6 +5,8 @@ their API is sluice's own (`sluice.local.lambda_.api`), mappings run as pollers
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -16,6 +18,8 @@ if TYPE_CHECKING:
     from sluice.local.template.model import ResourceDecl, SamTemplate
 
 FIRST_VERSION = "1"
+FUNCTION_URL = "AWS::Lambda::Url"
+_URL_ID_LENGTH = 32
 
 
 class FunctionKind(Kind):
@@ -83,6 +87,46 @@ def function_name(reference: str) -> str:
     """`name`, `name:qualifier`, `account:function:name[:qualifier]` or a full ARN → `name`."""
     return reference.split(":function:", 1)[1].split(":", 1)[0] if ":function:" in reference \
         else reference.split(":", 1)[0]
+
+
+def url_id(template: SamTemplate, logical_id: str) -> str:
+    """A function URL's id, the first label of its host: 32 lowercase alphanumerics, as Lambda makes them,
+    stable for a stack and logical id."""
+    digest = hashlib.sha256(f"{template.stack_name}/{logical_id}/lambda-url".encode()).digest()
+    return base64.b32encode(digest).decode("ascii").lower()[:_URL_ID_LENGTH]
+
+
+def url_target(template: SamTemplate, decl: ResourceDecl) -> str:
+    """The ARN a function URL invokes: `TargetFunctionArn` (a name or ARN, an alias's with SAM's
+    `AutoPublishAlias`), qualified by `Qualifier` when it has one."""
+    target = str(template.prop(decl, "TargetFunctionArn"))
+    qualifier = template.prop(decl, "Qualifier")
+    named = target.split(":function:", 1)[1] if ":function:" in target else target
+    arn = function_arn(template, target)
+    if qualifier is None and ":" in named:
+        qualifier = named.split(":", 1)[1]
+    return f"{arn}:{qualifier}" if qualifier else arn
+
+
+class FunctionUrlKind(Kind):
+    """`AWS::Lambda::Url` (and SAM's `FunctionUrlConfig`, `<Function>Url`): `Ref` and `FunctionArn` are
+    the ARN of the function it invokes, `FunctionUrl` its endpoint, `https://<url-id>.lambda-url.<region>.on.aws/`
+    (CloudFormation: AWS::Lambda::Url, return values). Served in-process (`sluice.local.lambda_.urls`)."""
+
+    types = (FUNCTION_URL,)
+    service = "lambda"
+    ref_is_arn = True
+    arn_attribute = "FunctionArn"
+
+    def physical_name(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        return url_id(template, decl.logical_id)
+
+    def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
+        return url_target(template, decl)
+
+    def attributes(self, decl: ResourceDecl, template: SamTemplate) -> Mapping[str, Callable[[], Any]]:
+        endpoint = f"https://{url_id(template, decl.logical_id)}.lambda-url.{template.region}.on.aws/"
+        return {**super().attributes(decl, template), "FunctionUrl": lambda: endpoint}
 
 
 class LayerKind(Kind):

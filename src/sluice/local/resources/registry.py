@@ -23,6 +23,7 @@ from sluice.local.lambda_.resources import (
     EventSourceMappingKind,
     FunctionAliasKind,
     FunctionKind,
+    FunctionUrlKind,
     FunctionVersionKind,
     LayerKind,
 )
@@ -30,6 +31,7 @@ from sluice.local.resources.base import InertKind, Kind
 from sluice.local.resources.iam import RoleKind
 from sluice.local.resources.kms import AliasKind, KeyKind
 from sluice.local.resources.parameters import LogGroupKind, SsmParameterKind
+from sluice.local.resources.secrets import SecretKind
 from sluice.local.s3.resources import BucketKind
 from sluice.local.sns.resources import SubscriptionKind, TopicKind
 from sluice.local.sqs.resources import QueueKind
@@ -40,13 +42,14 @@ _EMULATED: tuple[Kind, ...] = (
     EventBusKind(), RuleKind(), KeyKind(), AliasKind(), SsmParameterKind(), LogGroupKind(), FunctionKind(),
     LayerKind(), StateMachineKind(), ActivityKind(), EventSourceMappingKind(), RoleKind(), FunctionVersionKind(),
     FunctionAliasKind(), ScheduleKind(), ScheduleGroupKind(), PipeKind(), ApiKind(),
+    FunctionUrlKind(), SecretKind(),
 )
 KINDS: dict[str, Kind] = {resource_type: kind for kind in _EMULATED for resource_type in kind.types}
 
 #: Types with no local behaviour that a pipeline would miss: accepted silently.
 QUIET_PREFIXES = (
     "AWS::IAM::", "AWS::CloudWatch::", "AWS::Lambda::Permission", "AWS::Lambda::EventInvokeConfig",
-    "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy",
+    "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy", "AWS::SecretsManager::ResourcePolicy",
     "AWS::Logs::MetricFilter", "AWS::Events::Archive", "AWS::XRay::", "AWS::CloudFormation::",
     # SAM connectors only generate IAM policies (AWS SAM docs: "Managing permissions with connectors").
     "AWS::Serverless::Connector",

@@ -419,6 +419,9 @@ def _implicit_resources(resources: Mapping[str, ResourceDecl]) -> Iterator[Resou
         if decl.type in ("AWS::Serverless::Function", "AWS::Serverless::StateMachine") \
                 and "Role" not in decl.properties:
             yield ResourceDecl(f"{decl.logical_id}Role", "AWS::IAM::Role", {}, implicit=True)
+        url_config = decl.properties.get("FunctionUrlConfig") if decl.type == "AWS::Serverless::Function" else None
+        if isinstance(url_config, dict):
+            yield _function_url(decl, url_config)
         events = decl.properties.get("Events") if decl.type == "AWS::Serverless::Function" else None
         for event_name, event in (events.items() if isinstance(events, dict) else []):
             properties = event.get("Properties") if isinstance(event, dict) and event.get("Type") == "SNS" else None
@@ -430,6 +433,15 @@ def _implicit_resources(resources: Mapping[str, ResourceDecl]) -> Iterator[Resou
                 fifo = topic is not None and str(topic.properties.get("FifoTopic")).lower() == "true"
                 yield ResourceDecl(f"{decl.logical_id}{event_name}Queue", "AWS::SQS::Queue",
                                    {"FifoQueue": True} if fifo else {}, implicit=True)
+
+
+def _function_url(function: ResourceDecl, config: Mapping[str, Any]) -> ResourceDecl:
+    """The `AWS::Lambda::Url` SAM's transform adds for `FunctionUrlConfig`, `<Function>Url`: it invokes the
+    function, or its alias with `AutoPublishAlias` (aws-sam-translator's `_construct_function_url`)."""
+    target = f"{function.logical_id}.Alias" if function.properties.get("AutoPublishAlias") else function.logical_id
+    properties = {key: config[key] for key in ("AuthType", "Cors", "InvokeMode") if key in config}
+    return ResourceDecl(f"{function.logical_id}Url", "AWS::Lambda::Url",
+                        {**properties, "TargetFunctionArn": {"Ref": target}}, implicit=True)
 
 
 def _auto_published(function: ResourceDecl, parameters: Mapping[str, Any]) -> Iterator[tuple[str, ResourceDecl]]:
