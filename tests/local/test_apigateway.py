@@ -498,9 +498,14 @@ def test_an_event_on_an_api_sluice_does_not_serve_is_warned_about_not_fatal(
     text = text.replace("            Path: /hello\n", "            RestApiId: !Ref RawApi\n            Path: /hello\n")
     text = text.split("Outputs:")[0]
     stack = start_stack(text, {"hello_world/app.py": HELLO_HANDLER})
+    # SAM adds only the permission for an event on a raw API; this one has no method and no stage to serve.
+    assert any("resource RawApi" in warning and "no stage deploys this API" in warning for warning in stack.warnings)
+    assert stack.world.apis is not None and stack.world.apis.apis == ()
+
+    on_nothing = text.replace("RestApiId: !Ref RawApi", "RestApiId: some-other-api")
+    stack = start_stack(on_nothing, {"hello_world/app.py": HELLO_HANDLER})
     assert any("Events.HelloWorld.Properties.RestApiId: its RestApiId is not an AWS::Serverless::Api" in warning
                for warning in stack.warnings)
-    assert stack.world.apis is not None and stack.world.apis.apis == ()
 
 
 def test_a_template_without_an_api_says_so_when_asked_for_one(start_stack: Callable[..., LocalStack]) -> None:

@@ -51,7 +51,7 @@ from sluice.local.adapters.moto_backends import (
     s3_urls_read_once,
     virtual_time,
 )
-from sluice.local.apigateway.resources import HTTP_API, REST_API
+from sluice.local.apigateway.resources import HTTP_API, RAW_HTTP_API, RAW_REST_API, REST_API
 from sluice.local.clients import Clients, shared_model_loader
 from sluice.local.delivery import Deliverer
 from sluice.local.dynamodb.poller import DynamoDBStreamPoller
@@ -227,7 +227,8 @@ def _apis(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace, clock:
           account: str, seed: int | str) -> ApiGateway | None:
     """The template's APIs served in-process, if it has any: most templates have none, and the
     gateway's event and response models cost a tenth of a stack's start-up to import."""
-    if not any(template.of_type(REST_API, HTTP_API)) and not any(sam_events(template, FUNCTION, ("Api", "HttpApi"))):
+    declared = any(template.of_type(REST_API, HTTP_API, RAW_REST_API, RAW_HTTP_API))
+    if not declared and not any(sam_events(template, FUNCTION, ("Api", "HttpApi"))):
         return None
     from sluice.local.apigateway.gateway import ApiGateway  # noqa: PLC0415
     from sluice.local.apigateway.routes import read_apis  # noqa: PLC0415

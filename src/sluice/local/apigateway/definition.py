@@ -27,24 +27,25 @@ ANY_METHOD = "x-amazon-apigateway-any-method"
 INTEGRATION = "x-amazon-apigateway-integration"
 _OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", ANY_METHOD)
 _FUNCTION_ARN = re.compile(r"/functions/(?P<arn>arn:[^/]+:lambda:[^/]+:\d*:function:[^/]+)/invocations$")
+_PLAIN_ARN = re.compile(r"arn:[^/:]+:lambda:[^/:]+:\d*:function:[^/:]+(:[^/:]+)?")
 
 
-def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, protocol: Protocol) -> list[Route]:
-    """The Lambda proxy routes of an OpenAPI (2 or 3) definition, resolved against the template."""
+def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, protocol: Protocol, *,
+                   where: str = "DefinitionBody") -> list[Route]:
+    """The Lambda proxy routes of an OpenAPI (2 or 3) definition, resolved against the template (`where`:
+    the property holding it, `DefinitionBody` of a SAM API, `Body` of a raw one)."""
     from sluice.local.apigateway.routes import DEFAULT_ROUTE, Route  # noqa: PLC0415 - routes imports this module
 
     paths = definition.get("paths") if isinstance(definition, dict) else None
     if not isinstance(paths, dict):
-        raise TemplateError("DefinitionBody has no `paths` mapping", resource=decl.logical_id,
-                            property="DefinitionBody", origin=template.origin)
-    functions = {template.get_att(function.logical_id, "Arn"): function.logical_id
-                 for function in template.of_type("AWS::Serverless::Function", "AWS::Lambda::Function")}
+        raise TemplateError(f"{where} has no `paths` mapping", resource=decl.logical_id,
+                            property=where, origin=template.origin)
     routes = []
     for path, operations in paths.items():
         for operation, spec in (operations or {}).items() if isinstance(operations, dict) else ():
             if operation not in _OPERATIONS or not isinstance(spec, dict):
                 continue
-            where = f"{decl.logical_id}.DefinitionBody.paths.{path}.{operation}"
+            origin = f"{decl.logical_id}.{where}.paths.{path}.{operation}"
             method = "ANY" if operation == ANY_METHOD else operation.upper()
             integration = spec.get(INTEGRATION)
             kind = str(integration.get("type", "")).lower() if isinstance(integration, dict) else None
@@ -54,20 +55,29 @@ def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, p
             if integration is None or kind != "aws_proxy":
                 template.unsupported(f"{method} {path}: only Lambda proxy (aws_proxy) integrations are served "
                                      f"locally, not {kind or 'a missing integration'}", resource=decl.logical_id,
-                                     property=f"DefinitionBody.paths.{path}.{operation}")
+                                     property=f"{where}.paths.{path}.{operation}")
                 continue
             uri = str(integration.get("uri", ""))
-            found = _FUNCTION_ARN.search(uri)
-            target = found["arn"] if found else None
-            # An ARN with an alias or version qualifier (`...:function:name:live`) runs that version.
-            unqualified = ":".join(target.split(":")[:7]) if target else None
-            if target is None or unqualified not in functions:
+            target = function_target(template, uri)
+            if target is None:
                 template.unsupported(f"{method} {path}: its integration uri {uri!r} is not a function of the "
                                      "template", resource=decl.logical_id,
-                                     property=f"DefinitionBody.paths.{path}.{operation}")
+                                     property=f"{where}.paths.{path}.{operation}")
                 continue
             default = "1.0" if protocol == "REST" else "2.0"
             version = str(integration.get("payloadFormatVersion", default)) if protocol == "HTTP" else default
             route_path = DEFAULT_ROUTE if path == DEFAULT_ROUTE else str(path)
-            routes.append(Route(method, route_path, target, version, where))
+            routes.append(Route(method, route_path, target, version, origin))
     return routes
+
+
+def function_target(template: SamTemplate, uri: Any) -> str | None:
+    """The function ARN a Lambda integration invokes — `uri` is the function's ARN (qualified or not) or
+    API Gateway's invocation ARN for it — when it is a function of the template; else None."""
+    text = str(uri or "")
+    found = _FUNCTION_ARN.search(text)
+    target = found["arn"] if found else text if _PLAIN_ARN.fullmatch(text) else None
+    functions = {template.get_att(function.logical_id, "Arn")
+                 for function in template.of_type("AWS::Serverless::Function", "AWS::Lambda::Function")}
+    # An ARN with an alias or version qualifier (`...:function:name:live`) runs that version.
+    return target if target is not None and ":".join(target.split(":")[:7]) in functions else None

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 REST_API = "AWS::Serverless::Api"
 HTTP_API = "AWS::Serverless::HttpApi"
+#: APIs declared with CloudFormation's own resources (`sluice.local.apigateway.raw`).
+RAW_REST_API = "AWS::ApiGateway::RestApi"
+RAW_HTTP_API = "AWS::ApiGatewayV2::Api"
 IMPLICIT_REST_API = "ServerlessRestApi"
 IMPLICIT_HTTP_API = "ServerlessHttpApi"
 #: SAM's implicit REST API is deployed to this stage; an HTTP API's default stage is `$default`.
@@ -42,10 +45,11 @@ def api_id(template: SamTemplate, logical_id: str) -> str:
 
 
 class ApiKind(Kind):
-    """`AWS::Serverless::Api` and `AWS::Serverless::HttpApi`: `Ref` is the API id; `RootResourceId`
-    (REST) and `ApiEndpoint` (HTTP) answer as CloudFormation does. Served in-process, nothing in moto."""
+    """`AWS::Serverless::Api` and `AWS::Serverless::HttpApi`, and the raw `AWS::ApiGateway::RestApi` and
+    `AWS::ApiGatewayV2::Api`: `Ref` is the API id; `RootResourceId` (REST) and `ApiEndpoint` (HTTP) answer
+    as CloudFormation does. Served in-process, nothing in moto."""
 
-    types = (REST_API, HTTP_API)
+    types = (REST_API, HTTP_API, RAW_REST_API, RAW_HTTP_API)
     service = "apigateway"
 
     def physical_name(self, decl: ResourceDecl, template: SamTemplate) -> str:
@@ -53,15 +57,24 @@ class ApiKind(Kind):
 
     def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
         # An API's ARN has no account: arn:aws:apigateway:<region>::/restapis/<id> (or /apis/<id>).
-        collection = "restapis" if decl.type == REST_API else "apis"
+        collection = "restapis" if decl.type in (REST_API, RAW_REST_API) else "apis"
         identifier = self.physical_name(decl, template)
         return f"arn:{template.partition}:apigateway:{template.region}::/{collection}/{identifier}"
 
     def attributes(self, decl: ResourceDecl, template: SamTemplate) -> Mapping[str, Callable[[], Any]]:
         identifier = self.physical_name(decl, template)
-        if decl.type == REST_API:
+        if decl.type in (REST_API, RAW_REST_API):
             return {"RootResourceId": lambda: name_suffix(identifier, "/").lower()[:_ID_LENGTH]}
         return {"ApiEndpoint": lambda: f"https://{identifier}.execute-api.{template.region}.amazonaws.com"}
+
+
+class StageKind(Kind):
+    """`AWS::ApiGateway::Stage` and `AWS::ApiGatewayV2::Stage`: `Ref` is the stage's name (CloudFormation:
+    return values), as a URL in the Outputs uses it (`/${ApiStage}/orders`)."""
+
+    types = ("AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage")
+    service = "apigateway"
+    name_property = "StageName"
 
 
 def add_implicit_apis(template: SamTemplate) -> None:

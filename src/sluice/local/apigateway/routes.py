@@ -26,6 +26,8 @@ from sluice.local.apigateway.resources import (
     HTTP_API,
     IMPLICIT_HTTP_API,
     IMPLICIT_REST_API,
+    RAW_HTTP_API,
+    RAW_REST_API,
     REST_API,
     api_id,
 )
@@ -89,7 +91,10 @@ def read_apis(template: SamTemplate) -> list[Api]:
                                          ("HttpApi", "ApiId", IMPLICIT_HTTP_API)):
         for function, name, properties in sam_events(template, FUNCTION, (kind,)):
             origin = f"{function.logical_id}.Events.{name}"
-            owner = _api_of(template, declared, properties.get(api_property, {"Ref": implicit}), origin)
+            reference = properties.get(api_property, {"Ref": implicit})
+            owner = _api_of(template, declared, reference, origin)
+            if owner is None and _is_raw_api(template, reference, origin):
+                continue  # SAM only adds the permission: the raw API's own methods are its routes (`raw`)
             if owner is None:
                 template.unsupported(f"its {api_property} is not an AWS::Serverless::{kind} of the template: the "
                                      "route is not served locally", resource=function.logical_id,
@@ -111,7 +116,9 @@ def read_apis(template: SamTemplate) -> list[Api]:
                                  "or use Fn::Transform AWS::Include)", resource=logical, property="DefinitionUri")
         _warn_api_auth(template, decl)
         apis.append(_api(template, decl, protocol, routes[logical]))
-    return apis
+    from sluice.local.apigateway.raw import raw_apis  # noqa: PLC0415 - raw imports this module
+
+    return [*apis, *raw_apis(template)]
 
 
 def _api(template: SamTemplate, decl: ResourceDecl, protocol: Protocol, routes: list[Route]) -> Api:
@@ -131,8 +138,8 @@ def _api(template: SamTemplate, decl: ResourceDecl, protocol: Protocol, routes: 
 
 
 def _api_of(template: SamTemplate, declared: dict[str, ResourceDecl], reference: Any, origin: str) -> str | None:
-    """The logical id of the API an event names (`!Ref MyApi`, or the id it resolves to); None for
-    another API (e.g. a raw `AWS::ApiGateway::RestApi`, not emulated)."""
+    """The logical id of the SAM API an event names (`!Ref MyApi`, or the id it resolves to); None for
+    another API (a raw `AWS::ApiGateway::RestApi`, read by `raw`, or one outside the template)."""
     if isinstance(reference, dict) and set(reference) == {"Ref"} and reference["Ref"] in declared:
         return str(reference["Ref"])
     value = template.resolve(origin.split(".", 1)[0], reference, origin)
@@ -140,6 +147,12 @@ def _api_of(template: SamTemplate, declared: dict[str, ResourceDecl], reference:
         if value in (logical, api_id(template, logical)):
             return logical
     return None
+
+
+def _is_raw_api(template: SamTemplate, reference: Any, origin: str) -> bool:
+    """Whether an event's `RestApiId`/`ApiId` names a raw `AWS::ApiGateway::RestApi`/`AWS::ApiGatewayV2::Api`."""
+    value = template.resolve(origin.split(".", 1)[0], reference, origin)
+    return any(value == template.ref(decl.logical_id) for decl in template.of_type(RAW_REST_API, RAW_HTTP_API))
 
 
 def _event_route(template: SamTemplate, function: ResourceDecl, name: str, properties: dict[str, Any], *,

@@ -135,6 +135,12 @@ def _spec(template: SamTemplate, decl: ResourceDecl, invoke_config: dict[str, An
         template.unsupported("durable executions (checkpointed steps, waits, replays) are not "
                              "emulated locally; an invocation runs the handler once, as an ordinary function",
                              resource=decl.logical_id, property="DurableConfig")
+    if template.prop(decl, "TenancyConfig") is not None:
+        # Tenant isolation gives each tenant id its own execution environments and `context.tenant_id`;
+        # invocations here carry no tenant id, so all tenants share one environment.
+        template.unsupported("tenant isolation is not emulated locally: invocations carry no tenant id "
+                             "(context.tenant_id) and all tenants share the function's execution environments",
+                             resource=decl.logical_id, property="TenancyConfig")
     return spec
 
 

@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from sluice.local.apigateway.resources import ApiKind
+from sluice.local.apigateway.resources import ApiKind, StageKind
 from sluice.local.dynamodb.resources import SimpleTableKind, TableKind
 from sluice.local.eventbridge.pipes.resources import PipeKind
 from sluice.local.eventbridge.resources import EventBusKind, RuleKind
@@ -42,7 +42,7 @@ _EMULATED: tuple[Kind, ...] = (
     EventBusKind(), RuleKind(), KeyKind(), AliasKind(), SsmParameterKind(), LogGroupKind(), FunctionKind(),
     LayerKind(), StateMachineKind(), ActivityKind(), EventSourceMappingKind(), RoleKind(), FunctionVersionKind(),
     FunctionAliasKind(), ScheduleKind(), ScheduleGroupKind(), PipeKind(), ApiKind(),
-    FunctionUrlKind(), SecretKind(),
+    FunctionUrlKind(), SecretKind(), StageKind(),
 )
 KINDS: dict[str, Kind] = {resource_type: kind for kind in _EMULATED for resource_type in kind.types}
 
@@ -53,6 +53,9 @@ QUIET_PREFIXES = (
     "AWS::Logs::MetricFilter", "AWS::Events::Archive", "AWS::XRay::", "AWS::CloudFormation::",
     # SAM connectors only generate IAM policies (AWS SAM docs: "Managing permissions with connectors").
     "AWS::Serverless::Connector",
+    # The parts of a raw API, read by `sluice.local.apigateway.raw`, which warns about what it does not serve.
+    "AWS::ApiGateway::Resource", "AWS::ApiGateway::Method", "AWS::ApiGateway::Deployment",
+    "AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Deployment",
 )
 
 _INERT: dict[str, InertKind] = {}

@@ -1,0 +1,155 @@
+"""APIs declared with CloudFormation's own resources rather than SAM's, read as API Gateway deploys them.
+
+- REST: an `AWS::ApiGateway::RestApi`, its `AWS::ApiGateway::Resource` tree (`PathPart` under
+  `ParentId`; the root is `!GetAtt Api.RootResourceId`) and the `AWS::ApiGateway::Method`s on it, or
+  its inline OpenAPI `Body`. It is reachable at the stage an `AWS::ApiGateway::Stage` or an
+  `AWS::ApiGateway::Deployment` with `StageName` deploys it to.
+- HTTP: an `AWS::ApiGatewayV2::Api` with `ProtocolType: HTTP`, its `AWS::ApiGatewayV2::Route`s
+  (`RouteKey`, `Target: integrations/<integration id>`) and their `AWS::ApiGatewayV2::Integration`s, its
+  `Body`, or quick create's `Target` (a `$default` route and stage). Its stage is the
+  `AWS::ApiGatewayV2::Stage` declared for it (`$default` for quick create).
+
+A Lambda proxy integration (`AWS_PROXY`, the function's ARN or its invocation ARN
+`arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function ARN>/invocations`) of a function
+of the template is a route; any other integration, an API without a stage and a WebSocket API are
+warned about and not served (CloudFormation: AWS::ApiGateway::Method Integration,
+AWS::ApiGatewayV2::Integration; API Gateway docs: "Set up a Lambda proxy integration").
+
+Example:
+    >>> [route.key for api in raw_apis(template) for route in api.routes]
+    ['GET /orders', 'ANY /orders/{id}']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from sluice.local.apigateway.cors import read_cors
+from sluice.local.apigateway.definition import function_target, openapi_routes
+from sluice.local.apigateway.resources import DEFAULT_STAGE, RAW_HTTP_API, RAW_REST_API, api_id
+from sluice.local.apigateway.routes import DEFAULT_ROUTE, METHODS, Api, Protocol, Route
+
+if TYPE_CHECKING:
+    from sluice.local.template.model import ResourceDecl, SamTemplate
+
+RESOURCE, METHOD = "AWS::ApiGateway::Resource", "AWS::ApiGateway::Method"
+REST_STAGES = ("AWS::ApiGateway::Stage", "AWS::ApiGateway::Deployment")
+ROUTE, INTEGRATION = "AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration"
+HTTP_STAGE = "AWS::ApiGatewayV2::Stage"
+_INTEGRATION_PREFIX = "integrations/"
+
+
+def raw_apis(template: SamTemplate) -> list[Api]:
+    """The template's REST and HTTP APIs declared with raw resources, each with its Lambda proxy routes;
+    those no client could reach (no stage, a WebSocket API) are warned about and left out."""
+    apis = []
+    for decl in template.of_type(RAW_REST_API, RAW_HTTP_API):
+        rest = decl.type == RAW_REST_API
+        if not rest and str(template.prop(decl, "ProtocolType", "HTTP")).upper() != "HTTP":
+            template.unsupported("WebSocket APIs are not served locally", resource=decl.logical_id,
+                                 property="ProtocolType")
+            continue
+        protocol: Protocol = "REST" if rest else "HTTP"
+        routes = list(_rest_routes(template, decl) if rest else _http_routes(template, decl))
+        body = template.prop(decl, "Body")
+        if body is not None:
+            routes.extend(openapi_routes(template, decl, body, protocol, where="Body"))
+        stage = _rest_stage(template, decl) if rest else _http_stage(template, decl)
+        if stage is None:
+            template.unsupported("no stage deploys this API (AWS::ApiGateway::Deployment with StageName, or a Stage): "
+                                 "no client can reach it, locally either", resource=decl.logical_id)
+            continue
+        binary = template.prop(decl, "BinaryMediaTypes") or [] if rest else []
+        # An HTTP API's `CorsConfiguration` is SAM's shape; a REST API answers OPTIONS with its own methods.
+        apis.append(Api(logical_id=decl.logical_id, api_id=api_id(template, decl.logical_id), protocol=protocol,
+                        stage=stage, routes=tuple(routes), cors=None if rest else read_cors(template, decl, "HTTP"),
+                        binary_media_types=tuple(str(media) for media in binary)))
+    return apis
+
+
+def _belongs(template: SamTemplate, part: ResourceDecl, api: ResourceDecl, key: str) -> bool:
+    return bool(template.prop(part, key) == template.ref(api.logical_id))
+
+
+def _rest_routes(template: SamTemplate, api: ResourceDecl) -> Iterator[Route]:
+    root = template.get_att(api.logical_id, "RootResourceId")
+    parts = {template.ref(decl.logical_id): decl for decl in template.of_type(RESOURCE)
+             if _belongs(template, decl, api, "RestApiId")}
+
+    def path(resource_id: Any, seen: tuple[str, ...] = ()) -> str | None:
+        if resource_id == root:
+            return ""
+        decl = parts.get(resource_id)
+        if decl is None or decl.logical_id in seen:
+            return None
+        parent = path(template.prop(decl, "ParentId"), (*seen, decl.logical_id))
+        return None if parent is None else f"{parent}/{template.prop(decl, 'PathPart')}"
+
+    for method in template.of_type(METHOD):
+        if not _belongs(template, method, api, "RestApiId"):
+            continue
+        where = f"{method.logical_id}.Integration"
+        resource_path = path(template.prop(method, "ResourceId"))
+        verb = str(template.prop(method, "HttpMethod", "")).upper()
+        integration = template.prop(method, "Integration") or {}
+        kind = str(integration.get("Type", "")).upper() if isinstance(integration, dict) else ""
+        target = function_target(template, integration.get("Uri")) if kind == "AWS_PROXY" else None
+        if resource_path is None or verb not in METHODS or target is None:
+            reason = ("its ResourceId is not a resource of the API" if resource_path is None
+                      else f"HttpMethod {verb!r} is not one of {', '.join(METHODS)}" if verb not in METHODS
+                      else f"only Lambda proxy (AWS_PROXY) integrations of the template's functions are served "
+                           f"locally, not {kind or 'a missing integration'}")
+            template.unsupported(f"{verb} {resource_path or '?'}: {reason}", resource=method.logical_id,
+                                 property="Integration")
+            continue
+        yield Route(verb, resource_path or "/", target, "1.0", where)
+
+
+def _http_routes(template: SamTemplate, api: ResourceDecl) -> Iterator[Route]:
+    quick = template.prop(api, "Target")
+    if quick is not None:
+        target = function_target(template, quick)
+        if target is None:
+            template.unsupported(f"its Target {quick!r} is not a function of the template", resource=api.logical_id,
+                                 property="Target")
+        else:
+            yield Route("ANY", DEFAULT_ROUTE, target, "2.0", f"{api.logical_id}.Target")
+    integrations = {template.ref(decl.logical_id): decl for decl in template.of_type(INTEGRATION)
+                    if _belongs(template, decl, api, "ApiId")}
+    for route in template.of_type(ROUTE):
+        if not _belongs(template, route, api, "ApiId"):
+            continue
+        key = str(template.prop(route, "RouteKey", ""))
+        reference = str(template.prop(route, "Target", ""))
+        integration = integrations.get(reference.removeprefix(_INTEGRATION_PREFIX))
+        kind = str(template.prop(integration, "IntegrationType", "")).upper() if integration else ""
+        target = function_target(template, template.prop(integration, "IntegrationUri")) \
+            if integration is not None and kind == "AWS_PROXY" else None
+        method, _, path = key.partition(" ")
+        if target is None or not (key == DEFAULT_ROUTE or (method.upper() in METHODS and path.startswith("/"))):
+            template.unsupported(f"route {key!r}: only Lambda proxy (AWS_PROXY) integrations of the template's "
+                                 f"functions are served locally", resource=route.logical_id, property="Target")
+            continue
+        assert integration is not None  # a target was found through it
+        version = str(template.prop(integration, "PayloadFormatVersion", "2.0"))
+        yield Route("ANY", DEFAULT_ROUTE, target, version, route.logical_id) if key == DEFAULT_ROUTE \
+            else Route(method.upper(), path, target, version, route.logical_id)
+
+
+def _rest_stage(template: SamTemplate, api: ResourceDecl) -> str | None:
+    for decl in template.of_type(*REST_STAGES):
+        name = template.prop(decl, "StageName")
+        if name and _belongs(template, decl, api, "RestApiId"):
+            return str(name)
+    return None
+
+
+def _http_stage(template: SamTemplate, api: ResourceDecl) -> str | None:
+    if template.prop(api, "Target") is not None:
+        return DEFAULT_STAGE  # quick create deploys to $default
+    for decl in template.of_type(HTTP_STAGE):
+        name = template.prop(decl, "StageName")
+        if name and _belongs(template, decl, api, "ApiId"):
+            return str(name)
+    return None
