@@ -272,6 +272,13 @@ def test_a_placeholder_that_breaks_the_parameter_rules_asks_for_a_value(write_te
         LocalStack.from_template(write_template(text, {"src/app.py": COPY_HANDLER}), use_config=False)
 
 
+
+def test_a_placeholder_is_fitted_to_the_declared_lengths(write_template: Callable[..., Path]) -> None:
+    # As serverless-patterns' `public-nlb-or-alb-private-api-cfn` declares its DomainName (MinLength 15).
+    text = UPLOADS.replace("Description: Name of the archive bucket (required)", "MinLength: 20\n    MaxLength: 24")
+    stack = LocalStack.from_template(write_template(text, {"src/app.py": COPY_HANDLER}), use_config=False)
+    assert stack.template.parameters["ArchiveBucketName"] == "archivebucketnamearchiv"[:20]
+
 SHARED_BUS_CONSUMER = """\
 AWSTemplateFormatVersion: '2010-09-09'
 Transform: AWS::Serverless-2016-10-31

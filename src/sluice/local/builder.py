@@ -77,7 +77,8 @@ from sluice.local.lambda_.async_invoke import AsyncEvent, AsyncInvoker
 from sluice.local.lambda_.catalog import FunctionCatalog
 from sluice.local.lambda_.logs import LogCapture
 from sluice.local.lambda_.mappings import SourceMapping, source_mappings
-from sluice.local.lambda_.runtime import LambdaRuntime
+from sluice.local.lambda_.runtime import LOCAL_CREDENTIALS, LambdaRuntime
+from sluice.local.lambda_.secrets_extension import start_extensions
 from sluice.local.lambda_.spec import function_specs
 from sluice.local.late import Late
 from sluice.local.provision import provision
@@ -151,6 +152,8 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
     inline_dir = Path(exit.enter_context(tempfile.TemporaryDirectory(prefix="sluice-inline-")))
     specs = function_specs(template, inline_dir=inline_dir)
     template.warnings.extend(apply_env_vars(specs, env_vars or {}))
+    start_extensions(template, specs, client=clients.client, now=clock.now,
+                     token=LOCAL_CREDENTIALS["AWS_SESSION_TOKEN"], exit=exit)
     guard = InvocationGuard(faults, specs)
     catalog = FunctionCatalog.from_template(template, specs, last_modified=clock.now())
     runtime = LambdaRuntime(specs, catalog=catalog, region=region, account=account, log_capture=log_capture,

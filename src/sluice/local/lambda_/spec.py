@@ -26,6 +26,7 @@ from sluice.local.lambda_.destinations import (
     Destination,
     configured,
 )
+from sluice.local.lambda_.secrets_extension import is_extension_layer
 from sluice.local.template.model import ResourceDecl, SamTemplate
 from sluice.local.template.values import mapping, number, numbers, whole_number
 
@@ -244,6 +245,8 @@ def _layer_dirs(template: SamTemplate, decl: ResourceDecl, inline_dir: Path | No
     roots: list[Path] = []
     for index, arn in enumerate(layers):
         layer = by_arn.get(arn)
+        if layer is None and is_extension_layer(arn):
+            continue  # an extension sluice serves itself (`secrets_extension`), not code to import
         if layer is None:
             template.unsupported(
                 f"layer {arn} is not part of this template, so sluice cannot load it: install its packages "

@@ -107,7 +107,13 @@ def _placeholder(name: str, declaration: Mapping[str, Any]) -> Any:
     kind = str(declaration.get("Type", "String"))
     if kind in ("Number", "List<Number>"):
         return _text(declaration.get("MinValue", 0))
-    return re.sub(r"[^a-z0-9]", "", name.lower()) or "placeholder"
+    text = re.sub(r"[^a-z0-9]", "", name.lower()) or "placeholder"
+    # Fitted to the declared lengths (checked well formed before this), so that e.g. `MinLength: 15` is met.
+    shortest, longest = (int(parsed_number(declaration[key]) or 0) if key in declaration else None
+                         for key in ("MinLength", "MaxLength"))
+    if shortest is not None and len(text) < shortest:
+        text = (text * (shortest // len(text) + 1))[:shortest]
+    return text[:longest] if longest is not None else text
 
 
 def _coerce(name: str, raw: Any, declaration: Mapping[str, Any]) -> Any:
