@@ -28,10 +28,12 @@ from sluice.local.lambda_.resources import (
     LayerKind,
 )
 from sluice.local.resources.base import InertKind, Kind
+from sluice.local.resources.cognito import UserPoolClientKind, UserPoolDomainKind, UserPoolKind
 from sluice.local.resources.iam import RoleKind
 from sluice.local.resources.kms import AliasKind, KeyKind
 from sluice.local.resources.parameters import LogGroupKind, SsmParameterKind
 from sluice.local.resources.secrets import SecretKind
+from sluice.local.resources.ses import ConfigurationSetKind, EmailIdentityKind
 from sluice.local.s3.resources import BucketKind
 from sluice.local.sns.resources import SubscriptionKind, TopicKind
 from sluice.local.sqs.resources import QueueKind
@@ -42,7 +44,8 @@ _EMULATED: tuple[Kind, ...] = (
     EventBusKind(), RuleKind(), KeyKind(), AliasKind(), SsmParameterKind(), LogGroupKind(), FunctionKind(),
     LayerKind(), StateMachineKind(), ActivityKind(), EventSourceMappingKind(), RoleKind(), FunctionVersionKind(),
     FunctionAliasKind(), ScheduleKind(), ScheduleGroupKind(), PipeKind(), ApiKind(),
-    FunctionUrlKind(), SecretKind(), StageKind(),
+    FunctionUrlKind(), SecretKind(), StageKind(), UserPoolKind(), UserPoolClientKind(), UserPoolDomainKind(),
+    EmailIdentityKind(), ConfigurationSetKind(),
 )
 KINDS: dict[str, Kind] = {resource_type: kind for kind in _EMULATED for resource_type in kind.types}
 
