@@ -66,6 +66,8 @@ class RequestContext:
     region: str
     account: str
     trace_id: str
+    #: What a Lambda authorizer let through (`requestContext.authorizer`), when the route has one.
+    authorizer: dict[str, Any] | None = None
 
 
 def proxy_event(api: Api, match: Match, request: ApiRequest, *, context: RequestContext) -> dict[str, Any]:
@@ -102,6 +104,7 @@ def _v1(api: Api, match: Match, request: ApiRequest, context: RequestContext) ->
             "requestTimeEpoch": int(context.now * 1000),
             "resourceId": route.key if api.protocol == "HTTP" else _resource_id(api, route.path),
             "resourcePath": route.path,
+            **({"authorizer": context.authorizer} if context.authorizer is not None else {}),
         },
         "body": body,
         "isBase64Encoded": encoded,

@@ -23,11 +23,13 @@ import logging
 import random
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+from sluice.local.apigateway.authorizers import method_arn, missing_identity, unauthorizable, unauthorized, verdict
 from sluice.local.apigateway.events import ApiRequest, RequestContext, proxy_event
-from sluice.local.apigateway.matching import segments, select
+from sluice.local.apigateway.matching import Match, segments, select
 from sluice.local.apigateway.responses import (
     ApiResponse,
     MalformedResponse,
@@ -39,7 +41,7 @@ from sluice.local.apigateway.responses import (
 from sluice.local.apigateway.routes import Api
 from sluice.local.apigateway.validation import invalid_body
 from sluice.local.errors import StackError
-from sluice.local.trace import FAILED, Trace
+from sluice.local.trace import FAILED, Activity, Trace
 
 if TYPE_CHECKING:
     from sluice.asl.clock import VirtualClock
@@ -126,6 +128,12 @@ class ApiGateway:
         request_id = str(uuid.UUID(int=self._random.getrandbits(128), version=4))
         context = RequestContext(request_id, now=self.clock.now(), region=self.region, account=self.account,
                                  trace_id=f"Root=1-{int(self.clock.now()):08x}-{request_id.replace('-', '')[:24]}")
+        if match.route.authorizer is not None:
+            refusal, allowed = self._authorize(api, match, request, context, activity)
+            if refusal is not None:
+                return ApiResponse(refusal.status, {**refusal.headers, **_request_id_header(api, request_id)},
+                                   refusal.body)
+            context = replace(context, authorizer=allowed)
         event = proxy_event(api, match, request, context=context)
         try:
             # As `stack.invoke` does: work the handler starts is answered at once and left for the clock.
@@ -145,6 +153,37 @@ class ApiGateway:
         if api.cors is not None and api.protocol == "HTTP":
             headers.update(api.cors.response_headers(request.header("origin")))
         return ApiResponse(response.status, headers, response.body, response.cookies)
+
+    def _authorize(self, api: Api, match: Match, request: ApiRequest, context: RequestContext,
+                   activity: Activity) -> tuple[ApiResponse | None, dict[str, Any]]:
+        """Run the route's Lambda authorizer (see `authorizers`): a refusal, or `requestContext.authorizer`."""
+        authorizer = match.route.authorizer
+        assert authorizer is not None
+        if missing_identity(authorizer, request):
+            activity.status = FAILED
+            activity.detail["error"] = f"{authorizer.name}: no identity in the request"
+            return unauthorized(), {}
+        arn = method_arn(region=self.region, account=self.account, api_id=api.api_id, stage=api.stage,
+                         method=request.method, path=unquote(request.path))
+        if authorizer.payload_type == "TOKEN":
+            event: dict[str, Any] = {"type": "TOKEN", "authorizationToken": request.header(authorizer.headers[0]),
+                                     "methodArn": arn}
+        else:
+            proxied = proxy_event(api, match, request, context=context)
+            event = {"type": "REQUEST", "methodArn": arn,
+                     **{key: value for key, value in proxied.items() if key not in ("body", "isBase64Encoded")}}
+        with self.trace.within(activity), self.clock.hold():
+            invocation = self.runtime.call(authorizer.function, event)
+        if invocation.error is not None:
+            refusal = unauthorized() if invocation.error.message == "Unauthorized" else unauthorizable()
+            activity.status = FAILED
+            activity.detail["error"] = f"{authorizer.name}: {invocation.error.error_type}: {invocation.error.message}"
+            return refusal, {}
+        answered, allowed = verdict(invocation.result, arn)
+        if answered is not None:
+            activity.status = FAILED
+            activity.detail["error"] = f"{authorizer.name} refused: {answered.text}"
+        return answered, allowed
 
     def _listing(self) -> str:
         return ", ".join(f"{api.logical_id} ({api.api_id})" for api in self.apis) or "none"

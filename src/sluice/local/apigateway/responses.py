@@ -24,11 +24,12 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr, ValidationError
 
-from sluice.local.apigateway.routes import Protocol
+if TYPE_CHECKING:
+    from sluice.local.apigateway.routes import Protocol
 
 _HEADER_VALUE = StrictStr | StrictInt | float | StrictBool
 

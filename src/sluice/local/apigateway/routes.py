@@ -7,7 +7,8 @@ otherwise, and an `HttpApi` event without `Path` and `Method` is the `$default` 
 "Api", "HttpApi" event source types). An API's `DefinitionBody` adds its OpenAPI paths
 (`sluice.local.apigateway.definition`).
 
-Authorizers and API keys are not enforced locally: each API using them is warned about once.
+A REST API's Lambda authorizers run before its routes (`authorizers`); other authorizers (Cognito, IAM,
+HTTP APIs') and API keys are not enforced locally: each API using them is warned about once.
 
 Example:
     >>> [route.key for api in read_apis(template) for route in api.routes]
@@ -19,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from sluice.local.apigateway.authorizers import LambdaAuthorizer, read_lambda_authorizers
 from sluice.local.apigateway.cors import Cors, read_cors
 from sluice.local.apigateway.definition import openapi_routes
 from sluice.local.apigateway.resources import (
@@ -56,6 +58,8 @@ class Route:
     origin: str
     #: The JSON Schema the body must match (`RequestModel` with `ValidateBody`), else None.
     body_schema: dict[str, Any] | None = None
+    #: The Lambda authorizer run before the function (`authorizers`), else None.
+    authorizer: LambdaAuthorizer | None = None
 
     @property
     def key(self) -> str:
@@ -101,10 +105,12 @@ def read_apis(template: SamTemplate) -> list[Api]:
                                      property=f"Events.{name}.Properties.{api_property}")
                 continue
             route = _event_route(template, function, name, properties, kind=kind, origin=origin)
+            authorizers = read_lambda_authorizers(template, declared[owner]) if kind == "Api" else {}
             if kind == "Api":
-                route = replace(route, body_schema=_body_schema(template, declared[owner], properties, origin))
+                route = replace(route, body_schema=_body_schema(template, declared[owner], properties, origin),
+                                authorizer=_route_authorizer(template, declared[owner], properties, authorizers))
             routes[owner].append(route)
-            _warn_event_auth(template, owner, properties, origin)
+            _warn_event_auth(template, owner, properties, authorizers)
     apis = []
     for logical, decl in declared.items():
         protocol: Protocol = "REST" if decl.type == REST_API else "HTTP"
@@ -181,16 +187,37 @@ def _event_route(template: SamTemplate, function: ResourceDecl, name: str, prope
     return Route(method, path, target, version, origin)
 
 
-def _warn_event_auth(template: SamTemplate, api: str, properties: dict[str, Any], origin: str) -> None:
+def _route_authorizer(template: SamTemplate, api: ResourceDecl, properties: dict[str, Any],
+                      authorizers: dict[str, LambdaAuthorizer]) -> LambdaAuthorizer | None:
+    """The Lambda authorizer a REST route runs: the event's `Auth.Authorizer` (`NONE`: none), else the
+    API's `Auth.DefaultAuthorizer` (AWS SAM docs: ApiFunctionAuth, ApiAuth)."""
     auth = properties.get("Auth")
-    if isinstance(auth, dict) and (auth.get("Authorizer") not in (None, "NONE") or auth.get("ApiKeyRequired")):
+    named = auth.get("Authorizer") if isinstance(auth, dict) else None
+    if named is None:
+        api_auth = template.prop(api, "Auth")
+        named = api_auth.get("DefaultAuthorizer") if isinstance(api_auth, dict) else None
+    return authorizers.get(str(named)) if named is not None else None
+
+
+def _warn_event_auth(template: SamTemplate, api: str, properties: dict[str, Any],
+                     authorizers: dict[str, LambdaAuthorizer]) -> None:
+    auth = properties.get("Auth")
+    if isinstance(auth, dict) and (auth.get("Authorizer") not in (None, "NONE", *authorizers)
+                                   or auth.get("ApiKeyRequired")):
         _not_enforced(template, api)
 
 
 def _warn_api_auth(template: SamTemplate, decl: ResourceDecl) -> None:
+    """Warn about the API's auth settings sluice does not enforce: all but a REST API's Lambda authorizers."""
     auth = decl.properties.get("Auth")
-    if isinstance(auth, dict) and any(auth.get(key) for key in ("DefaultAuthorizer", "Authorizers", "ApiKeyRequired",
-                                                                "UsagePlan", "ResourcePolicy")):
+    if not isinstance(auth, dict):
+        return
+    enforced = set(read_lambda_authorizers(template, decl)) if decl.type == REST_API else set()
+    declared = auth.get("Authorizers")
+    other_authorizers = isinstance(declared, dict) and bool(set(declared) - enforced)
+    default = auth.get("DefaultAuthorizer")
+    if other_authorizers or (default and default not in enforced) or any(
+            auth.get(key) for key in ("ApiKeyRequired", "UsagePlan", "ResourcePolicy")):
         _not_enforced(template, decl.logical_id)
 
 

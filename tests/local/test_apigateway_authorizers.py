@@ -1,0 +1,179 @@
+"""Lambda authorizers of REST APIs (`sluice.local.apigateway.authorizers`), declared as SAM declares them
+(`Auth.DefaultAuthorizer`, `Auth.Authorizers` with `FunctionArn`, an event's `Auth.Authorizer`).
+
+AWS behaviour under test (API Gateway docs: "Input to an API Gateway Lambda authorizer", "Output from an
+API Gateway Lambda authorizer"; AWS SAM docs: ApiAuth, LambdaTokenAuthorizer, LambdaRequestAuthorizer): a
+request without its identity source is 401 and the authorizer never runs; `Unauthorized` raised is 401; a
+deny is 403 with IAM's message; a failure or a malformed answer is 500; an allowed request reaches the
+function with `requestContext.authorizer` holding `principalId` and the stringified `context`.
+"""
+
+from __future__ import annotations
+
+import doctest
+import json
+from collections.abc import Callable
+
+import pytest
+
+from sluice.local.apigateway import authorizers
+from sluice.local.stack import LocalStack
+
+AUTHORIZER = """\
+def token(event, context):
+    verdict = event["authorizationToken"].split(" ", 1)[1]
+    if verdict == "nope":
+        raise Exception("Unauthorized")
+    if verdict == "boom":
+        raise RuntimeError("the user store is down")
+    if verdict == "junk":
+        return {"hello": 1}
+    effect = "Deny" if verdict == "deny" else "Allow"
+    resource = event["methodArn"].rsplit("/", 2)[0] + "/GET/*" if verdict == "wildcard" else event["methodArn"]
+    return {"principalId": "ada",
+            "policyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}]},
+            "context": {"user": "ada", "admin": True, "level": 3}}
+
+
+def request(event, context):
+    return {"principalId": event["headers"]["X-Tenant"],
+            "policyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": event["methodArn"]}]}}
+
+"""
+
+ITEMS = """\
+import json
+
+
+def handler(event, context):
+    return {"statusCode": 200, "body": json.dumps({"authorizer": event["requestContext"].get("authorizer")})}
+"""
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  ItemsApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        DefaultAuthorizer: TokenAuth
+        Authorizers:
+          TokenAuth:
+            FunctionArn: !GetAtt TokenFunction.Arn
+            Identity:
+              ValidationExpression: 'Bearer .*'
+          TenantAuth:
+            FunctionArn: !GetAtt RequestFunction.Arn
+            FunctionPayloadType: REQUEST
+            Identity:
+              Headers: [X-Tenant]
+              QueryStrings: [key]
+  TokenFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: auth/
+      Handler: app.token
+      Runtime: python3.13
+  RequestFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: auth/
+      Handler: app.request
+      Runtime: python3.13
+  ItemsFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: items/
+      Handler: app.handler
+      Runtime: python3.13
+      Events:
+        Items:
+          Type: Api
+          Properties: {RestApiId: !Ref ItemsApi, Path: /items, Method: get}
+        Public:
+          Type: Api
+          Properties: {RestApiId: !Ref ItemsApi, Path: /public, Method: get, Auth: {Authorizer: NONE}}
+        Tenants:
+          Type: Api
+          Properties: {RestApiId: !Ref ItemsApi, Path: /tenants, Method: get, Auth: {Authorizer: TenantAuth}}
+"""
+
+
+@pytest.fixture
+def stack(start_stack: Callable[..., LocalStack]) -> LocalStack:
+    return start_stack(TEMPLATE, {"auth/app.py": AUTHORIZER, "items/app.py": ITEMS})
+
+
+def bearer(verdict: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {verdict}"}
+
+
+def test_the_modules_example_holds() -> None:
+    assert doctest.testmod(authorizers).failed == 0
+
+
+def test_an_allowed_request_reaches_the_function_with_the_authorizers_context(stack: LocalStack) -> None:
+    response = stack.api_request("GET", "/items", headers=bearer("allow"))
+    assert response.status == 200
+    assert response.json()["authorizer"] == {"principalId": "ada", "user": "ada", "admin": "true", "level": "3",
+                                             "integrationLatency": 0}
+    [event] = [invocation.event for invocation in stack.invocations("TokenFunction")]
+    api_id = stack.template.ref("ItemsApi")
+    assert event == {"type": "TOKEN", "authorizationToken": "Bearer allow",
+                     "methodArn": f"arn:aws:execute-api:us-east-1:{stack.template.account}:{api_id}/Prod/GET/items"}
+    assert stack.warnings == []  # Lambda authorizers are enforced, not warned about
+
+
+@pytest.mark.parametrize(("headers", "status", "body"), [
+    ({}, 401, {"message": "Unauthorized"}),
+    ({"Authorization": "Basic abc"}, 401, {"message": "Unauthorized"}),  # fails the ValidationExpression
+    (bearer("nope"), 401, {"message": "Unauthorized"}),
+    (bearer("deny"), 403, {"Message": "User is not authorized to access this resource with an explicit deny"}),
+    (bearer("boom"), 500, {"message": None}),
+    (bearer("junk"), 500, {"message": None}),
+])
+def test_a_refused_request_never_reaches_the_function(stack: LocalStack, headers: dict[str, str], status: int,
+                                                      body: dict[str, object]) -> None:
+    response = stack.api_request("GET", "/items", headers=headers)
+    assert (response.status, response.json()) == (status, body)
+    assert stack.invocations("ItemsFunction") == []
+    [root] = [activity for activity in stack.trace.roots if activity.kind == "api"]
+    assert not root.ok
+    ran = len(stack.invocations("TokenFunction"))
+    assert ran == (0 if status == 401 and headers in ({}, {"Authorization": "Basic abc"}) else 1)
+
+
+def test_a_wildcard_policy_allows_the_methods_it_names(stack: LocalStack) -> None:
+    assert stack.api_request("GET", "/items", headers=bearer("wildcard")).status == 200
+
+
+def test_a_route_without_authorizer_and_a_request_authorizer(stack: LocalStack) -> None:
+    assert stack.api_request("GET", "/public").json() == {"authorizer": None}
+    assert stack.api_request("GET", "/tenants?key=1").status == 401  # no X-Tenant header
+    assert stack.api_request("GET", "/tenants", headers={"X-Tenant": "acme"}).status == 401  # no key
+    response = stack.api_request("GET", "/tenants?key=1", headers={"X-Tenant": "acme"})
+    assert response.json()["authorizer"]["principalId"] == "acme"
+    [event] = [invocation.event for invocation in stack.invocations("RequestFunction")]
+    assert (event["type"], event["httpMethod"], event["resource"], event["queryStringParameters"]) == \
+        ("REQUEST", "GET", "/tenants", {"key": "1"})
+    assert event["methodArn"].endswith("/Prod/GET/tenants") and "body" not in event
+
+
+def test_a_cognito_authorizer_is_still_warned_about(start_stack: Callable[..., LocalStack]) -> None:
+    cognito = TEMPLATE.replace("""          TenantAuth:
+            FunctionArn: !GetAtt RequestFunction.Arn
+            FunctionPayloadType: REQUEST
+            Identity:
+              Headers: [X-Tenant]
+              QueryStrings: [key]
+""", """          TenantAuth:
+            UserPoolArn: arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc
+""")
+    stack = start_stack(cognito, {"auth/app.py": AUTHORIZER, "items/app.py": ITEMS})
+    assert any("authorizers, API keys and resource policies are not enforced" in warning
+               for warning in stack.warnings)
+    assert json.loads(stack.api_request("GET", "/tenants").body) == {"authorizer": None}
