@@ -177,3 +177,100 @@ def test_a_cognito_authorizer_is_still_warned_about(start_stack: Callable[..., L
     assert any("authorizers, API keys and resource policies are not enforced" in warning
                for warning in stack.warnings)
     assert json.loads(stack.api_request("GET", "/tenants").body) == {"authorizer": None}
+
+
+HTTP_AUTHORIZER = """\
+def simple(event, context):
+    allowed = event["identitySource"] == ["let-me-in"]
+    if event["headers"].get("authorization") == "crash":
+        raise RuntimeError("the user store is down")
+    return {"isAuthorized": allowed, "context": {"tenant": "acme", "tier": 2}}
+
+
+def policy(event, context):
+    effect = "Allow" if event["authorizationToken"] == "let-me-in" else "Deny"
+    return {"principalId": "ada", "context": {"tenant": "globex"},
+            "policyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}]}}
+"""
+
+HTTP_ITEMS = """\
+import json
+
+
+def handler(event, context):
+    return {"authorizer": event["requestContext"].get("authorizer")}
+"""
+
+HTTP_TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  ItemsApi:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: SimpleAuth
+        Authorizers:
+          SimpleAuth:
+            FunctionArn: !GetAtt SimpleFunction.Arn
+            AuthorizerPayloadFormatVersion: '2.0'
+            EnableSimpleResponses: true
+            Identity:
+              Headers: [Authorization]
+          PolicyAuth:
+            FunctionArn: !GetAtt PolicyFunction.Arn
+            AuthorizerPayloadFormatVersion: '1.0'
+            Identity:
+              Headers: [Authorization]
+  SimpleFunction:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: auth/, Handler: app.simple, Runtime: python3.13}
+  PolicyFunction:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: auth/, Handler: app.policy, Runtime: python3.13}
+  ItemsFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: items/
+      Handler: app.handler
+      Runtime: python3.13
+      Events:
+        Items:
+          Type: HttpApi
+          Properties: {ApiId: !Ref ItemsApi, Path: /items, Method: GET}
+        Legacy:
+          Type: HttpApi
+          Properties: {ApiId: !Ref ItemsApi, Path: /legacy, Method: GET, Auth: {Authorizer: PolicyAuth}}
+"""
+
+
+@pytest.fixture
+def http(start_stack: Callable[..., LocalStack]) -> LocalStack:
+    return start_stack(HTTP_TEMPLATE, {"auth/app.py": HTTP_AUTHORIZER, "items/app.py": HTTP_ITEMS})
+
+
+def test_an_http_api_simple_response_authorizer(http: LocalStack) -> None:
+    assert http.warnings == []
+    allowed = http.api_request("GET", "/items", headers={"Authorization": "let-me-in"})
+    assert (allowed.status, allowed.json()) == (200, {"authorizer": {"lambda": {"tenant": "acme", "tier": 2}}})
+    [event] = [invocation.event for invocation in http.invocations("SimpleFunction")]
+    api_id = http.template.ref("ItemsApi")
+    assert (event["version"], event["type"], event["identitySource"], event["routeKey"]) == \
+        ("2.0", "REQUEST", ["let-me-in"], "GET /items")
+    assert event["routeArn"] == f"arn:aws:execute-api:us-east-1:{http.template.account}:{api_id}/$default/GET/items"
+
+    refused = http.api_request("GET", "/items", headers={"Authorization": "wrong"})
+    assert (refused.status, refused.json()) == (403, {"message": "Forbidden"})
+    assert http.api_request("GET", "/items").json() == {"message": "Unauthorized"}
+    crashed = http.api_request("GET", "/items", headers={"Authorization": "crash"})
+    assert (crashed.status, crashed.json()) == (500, {"message": "Internal Server Error"})
+    assert len(http.invocations("ItemsFunction")) == 1
+
+
+def test_an_http_api_policy_authorizer_with_payload_1_0(http: LocalStack) -> None:
+    allowed = http.api_request("GET", "/legacy", headers={"Authorization": "let-me-in"})
+    assert allowed.json() == {"authorizer": {"lambda": {"tenant": "globex"}}}
+    [event] = [invocation.event for invocation in http.invocations("PolicyFunction")]
+    assert (event["version"], event["identitySource"], event["httpMethod"]) == ("1.0", "let-me-in", "GET")
+    assert http.api_request("GET", "/legacy", headers={"Authorization": "no"}).status == 403

@@ -1,5 +1,5 @@
-"""Lambda authorizers of REST APIs (SAM's `Auth.Authorizers` with a `FunctionArn`), run before the route's
-function as API Gateway runs them (API Gateway docs: "Use API Gateway Lambda authorizers", "Input to an
+"""Lambda authorizers (SAM's `Auth.Authorizers` with a `FunctionArn`), run before the route's function as
+API Gateway runs them (API Gateway docs: "Use API Gateway Lambda authorizers", "Input to an
 API Gateway Lambda authorizer", "Output from an API Gateway Lambda authorizer"):
 
 - a `TOKEN` authorizer gets `{"type": "TOKEN", "authorizationToken", "methodArn"}` from its identity
@@ -15,6 +15,12 @@ API Gateway Lambda authorizer", "Output from an API Gateway Lambda authorizer"):
   this resource with an explicit deny", no allow 403 "User is not authorized to access this resource";
 - the route's function then sees `requestContext.authorizer`: `principalId` and the answer's `context`,
   values stringified ("The returned values are all stringified").
+
+An HTTP API's Lambda authorizer gets the request in its `AuthorizerPayloadFormatVersion` (2.0:
+`routeArn` and `identitySource` as a list; 1.0: `methodArn` and `identitySource` joined by commas), and its
+answer is read by `http_verdict`: 401 `Unauthorized` for a missing identity source or `Unauthorized`
+raised, 403 `Forbidden` for a refusal, 500 `Internal Server Error` for a failure; the function sees
+`requestContext.authorizer.lambda`.
 
 Policies are not cached between requests (`ReauthorizeEvery` is not applied): every request runs the
 authorizer.
@@ -55,37 +61,50 @@ class LambdaAuthorizer:
     headers: tuple[str, ...]
     query_strings: tuple[str, ...] = ()
     validation_expression: str | None = None
+    #: An HTTP API's `AuthorizerPayloadFormatVersion` ("1.0" or "2.0"); None for a REST API's authorizer.
+    payload_version: str | None = None
+    #: An HTTP API's `EnableSimpleResponses`: the answer is `{"isAuthorized": …, "context": …}`.
+    simple_responses: bool = False
 
 
 def read_lambda_authorizers(template: SamTemplate, api: ResourceDecl) -> dict[str, LambdaAuthorizer]:
-    """The Lambda authorizers of a SAM REST API's `Auth.Authorizers`, by name."""
+    """The Lambda authorizers of a SAM API's `Auth.Authorizers` (REST, or HTTP), by name."""
     auth = template.prop(api, "Auth") or {}
     declared = auth.get("Authorizers") if isinstance(auth, dict) else None
+    http = api.type == "AWS::Serverless::HttpApi"
     found = {}
     for name, settings in (declared or {}).items() if isinstance(declared, dict) else ():
         if not isinstance(settings, dict) or "FunctionArn" not in settings:
-            continue  # a Cognito user pool authorizer: warned about as not enforced
+            continue  # a Cognito user pool or JWT authorizer: warned about as not enforced
         identity = settings["Identity"] if isinstance(settings.get("Identity"), dict) else {}
-        payload: PayloadType = "REQUEST" if str(settings.get("FunctionPayloadType", "TOKEN")).upper() == "REQUEST" \
-            else "TOKEN"
+        payload: PayloadType = "REQUEST" if http or str(settings.get("FunctionPayloadType", "TOKEN")).upper() == \
+            "REQUEST" else "TOKEN"
         headers = (str(identity.get("Header", "Authorization")),) if payload == "TOKEN" else \
             tuple(str(header) for header in identity.get("Headers") or ())
         expression = identity.get("ValidationExpression")
-        found[str(name)] = LambdaAuthorizer(str(name), str(settings["FunctionArn"]), payload, headers,
-                                            tuple(str(query) for query in identity.get("QueryStrings") or ()),
-                                            str(expression) if expression else None)
+        found[str(name)] = LambdaAuthorizer(
+            str(name), str(settings["FunctionArn"]), payload, headers,
+            tuple(str(query) for query in identity.get("QueryStrings") or ()), str(expression) if expression else None,
+            payload_version=str(settings.get("AuthorizerPayloadFormatVersion", "2.0")) if http else None,
+            simple_responses=http and settings.get("EnableSimpleResponses") is True)
     return found
+
+
+def identity_values(authorizer: LambdaAuthorizer, request: ApiRequest) -> list[str]:
+    """The request's identity sources, in the authorizer's order (headers, then query strings)."""
+    queries = dict(_query_pairs(request))
+    return [*(request.header(header) for header in authorizer.headers),
+            *(queries.get(query, "") for query in authorizer.query_strings)]
 
 
 def missing_identity(authorizer: LambdaAuthorizer, request: ApiRequest) -> bool:
     """Whether the request lacks an identity source (API Gateway then answers 401 itself)."""
-    values = [request.header(header) for header in authorizer.headers]
+    values = identity_values(authorizer, request)
     if any(not value for value in values):
         return True
     if authorizer.payload_type == "TOKEN" and authorizer.validation_expression is not None:
         return re.fullmatch(authorizer.validation_expression, values[0]) is None
-    present = {name for name, _ in _query_pairs(request)}
-    return any(query not in present for query in authorizer.query_strings)
+    return False
 
 
 def _query_pairs(request: ApiRequest) -> list[tuple[str, str]]:
@@ -99,12 +118,30 @@ def method_arn(*, region: str, account: str, api_id: str, stage: str, method: st
     return f"arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{method}/{path.lstrip('/')}"
 
 
+def http_verdict(authorizer: LambdaAuthorizer, result: Any, route: str) -> tuple[ApiResponse | None, dict[str, Any]]:
+    """An HTTP API's answer to its authorizer's result (API Gateway docs: "Working with AWS Lambda authorizers
+    for HTTP APIs"): with simple responses `isAuthorized` decides, else the IAM policy for the route ARN; a
+    refusal is 403 `Forbidden`, a malformed answer 500; the function sees `{"lambda": context}`."""
+    if authorizer.simple_responses:
+        if not isinstance(result, dict) or not isinstance(result.get("isAuthorized"), bool):
+            return failed("HTTP"), {}
+        permitted = result["isAuthorized"]
+    elif not isinstance(result, dict) or not isinstance(result.get("policyDocument"), dict):
+        return failed("HTTP"), {}
+    else:
+        permitted = allowed(result["policyDocument"], route)[0]
+    if not permitted:
+        return gateway_error(403, "Forbidden"), {}
+    context = result["context"] if isinstance(result.get("context"), dict) else {}
+    return None, {"lambda": context}
+
+
 def verdict(result: Any, method: str) -> tuple[ApiResponse | None, dict[str, Any]]:
-    """API Gateway's answer to an authorizer's result for the method ARN `method`: `(refusal, {})`, or
+    """A REST API's answer to an authorizer's result for the method ARN `method`: `(refusal, {})`, or
     `(None, requestContext.authorizer)` when the call is allowed."""
     if not isinstance(result, dict) or "principalId" not in result or not isinstance(
             result.get("policyDocument"), dict):
-        return unauthorizable(), {}
+        return failed("REST"), {}
     ok, refusal = allowed(result["policyDocument"], method)
     if not ok:
         # An IAM-style refusal: its key is `Message`, not API Gateway's usual `message`.
@@ -138,8 +175,10 @@ def unauthorized() -> ApiResponse:
     return gateway_error(401, "Unauthorized", "UnauthorizedException")
 
 
-def unauthorizable() -> ApiResponse:
-    """The authorizer failed or answered something that is not a policy."""
+def failed(protocol: str) -> ApiResponse:
+    """The authorizer failed or answered something API Gateway cannot read."""
+    if protocol == "HTTP":
+        return gateway_error(500, "Internal Server Error")
     return ApiResponse(500, {"Content-Type": "application/json",
                              "x-amzn-ErrorType": "AuthorizerConfigurationException"},
                        json.dumps({"message": None}).encode())

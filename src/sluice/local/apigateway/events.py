@@ -128,6 +128,7 @@ def _v2(api: Api, match: Match, request: ApiRequest, context: RequestContext) ->
         "routeKey": match.route.key,
         "time": request_time(context.now),
         "timeEpoch": int(context.now * 1000),
+        **({"authorizer": context.authorizer} if context.authorizer is not None else {}),
     }
     if match.path_parameters:
         event["pathParameters"] = match.path_parameters

@@ -27,7 +27,15 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from sluice.local.apigateway.authorizers import method_arn, missing_identity, unauthorizable, unauthorized, verdict
+from sluice.local.apigateway.authorizers import (
+    failed,
+    http_verdict,
+    identity_values,
+    method_arn,
+    missing_identity,
+    unauthorized,
+    verdict,
+)
 from sluice.local.apigateway.events import ApiRequest, RequestContext, proxy_event
 from sluice.local.apigateway.matching import Match, segments, select
 from sluice.local.apigateway.responses import (
@@ -165,21 +173,16 @@ class ApiGateway:
             return unauthorized(), {}
         arn = method_arn(region=self.region, account=self.account, api_id=api.api_id, stage=api.stage,
                          method=request.method, path=unquote(request.path))
-        if authorizer.payload_type == "TOKEN":
-            event: dict[str, Any] = {"type": "TOKEN", "authorizationToken": request.header(authorizer.headers[0]),
-                                     "methodArn": arn}
-        else:
-            proxied = proxy_event(api, match, request, context=context)
-            event = {"type": "REQUEST", "methodArn": arn,
-                     **{key: value for key, value in proxied.items() if key not in ("body", "isBase64Encoded")}}
         with self.trace.within(activity), self.clock.hold():
-            invocation = self.runtime.call(authorizer.function, event)
+            invocation = self.runtime.call(authorizer.function,
+                                           _authorizer_event(api, match, request, context, arn=arn))
         if invocation.error is not None:
-            refusal = unauthorized() if invocation.error.message == "Unauthorized" else unauthorizable()
+            refusal = unauthorized() if invocation.error.message == "Unauthorized" else failed(api.protocol)
             activity.status = FAILED
             activity.detail["error"] = f"{authorizer.name}: {invocation.error.error_type}: {invocation.error.message}"
             return refusal, {}
-        answered, allowed = verdict(invocation.result, arn)
+        answered, allowed = verdict(invocation.result, arn) if api.protocol == "REST" else \
+            http_verdict(authorizer, invocation.result, arn)
         if answered is not None:
             activity.status = FAILED
             activity.detail["error"] = f"{authorizer.name} refused: {answered.text}"
@@ -198,6 +201,27 @@ def encoded(headers: Mapping[str, str] | None, body: Body) -> tuple[list[tuple[s
         if not any(name.lower() == "content-type" for name, _ in pairs):
             pairs.append(("Content-Type", "application/json"))
     return pairs, body.encode() if isinstance(body, str) else body or b""
+
+
+def _authorizer_event(api: Api, match: Match, request: ApiRequest, context: RequestContext, *,
+                      arn: str) -> dict[str, Any]:
+    """What the route's authorizer is invoked with: a REST `TOKEN` or `REQUEST` event, or an HTTP API's
+    request in its authorizer payload format (see `authorizers`)."""
+    authorizer = match.route.authorizer
+    assert authorizer is not None
+    if authorizer.payload_type == "TOKEN":
+        return {"type": "TOKEN", "authorizationToken": request.header(authorizer.headers[0]), "methodArn": arn}
+    version = authorizer.payload_version or "1.0"
+    proxied = proxy_event(api, replace(match, route=replace(match.route, payload_version=version)), request,
+                          context=context)
+    fields = {key: value for key, value in proxied.items() if key not in ("body", "isBase64Encoded", "version")}
+    if authorizer.payload_version is None:
+        return {"type": "REQUEST", "methodArn": arn, **fields}
+    sources = identity_values(authorizer, request)
+    if version == "2.0":
+        return {"version": "2.0", "type": "REQUEST", "routeArn": arn, "identitySource": sources, **fields}
+    return {"version": "1.0", "type": "REQUEST", "methodArn": arn, "identitySource": ",".join(sources),
+            "authorizationToken": ",".join(sources), **fields}
 
 
 def _moved(request: ApiRequest, path: str) -> ApiRequest:

@@ -7,8 +7,8 @@ otherwise, and an `HttpApi` event without `Path` and `Method` is the `$default` 
 "Api", "HttpApi" event source types). An API's `DefinitionBody` adds its OpenAPI paths
 (`sluice.local.apigateway.definition`).
 
-A REST API's Lambda authorizers run before its routes (`authorizers`); other authorizers (Cognito, IAM,
-HTTP APIs') and API keys are not enforced locally: each API using them is warned about once.
+An API's Lambda authorizers run before its routes (`authorizers`); other authorizers (Cognito, JWT, IAM)
+and API keys are not enforced locally: each API using them is warned about once.
 
 Example:
     >>> [route.key for api in read_apis(template) for route in api.routes]
@@ -105,10 +105,10 @@ def read_apis(template: SamTemplate) -> list[Api]:
                                      property=f"Events.{name}.Properties.{api_property}")
                 continue
             route = _event_route(template, function, name, properties, kind=kind, origin=origin)
-            authorizers = read_lambda_authorizers(template, declared[owner]) if kind == "Api" else {}
+            authorizers = read_lambda_authorizers(template, declared[owner])
+            route = replace(route, authorizer=_route_authorizer(template, declared[owner], properties, authorizers))
             if kind == "Api":
-                route = replace(route, body_schema=_body_schema(template, declared[owner], properties, origin),
-                                authorizer=_route_authorizer(template, declared[owner], properties, authorizers))
+                route = replace(route, body_schema=_body_schema(template, declared[owner], properties, origin))
             routes[owner].append(route)
             _warn_event_auth(template, owner, properties, authorizers)
     apis = []
@@ -189,8 +189,8 @@ def _event_route(template: SamTemplate, function: ResourceDecl, name: str, prope
 
 def _route_authorizer(template: SamTemplate, api: ResourceDecl, properties: dict[str, Any],
                       authorizers: dict[str, LambdaAuthorizer]) -> LambdaAuthorizer | None:
-    """The Lambda authorizer a REST route runs: the event's `Auth.Authorizer` (`NONE`: none), else the
-    API's `Auth.DefaultAuthorizer` (AWS SAM docs: ApiFunctionAuth, ApiAuth)."""
+    """The Lambda authorizer a route runs: the event's `Auth.Authorizer` (`NONE`: none), else the API's
+    `Auth.DefaultAuthorizer` (AWS SAM docs: ApiFunctionAuth, ApiAuth, HttpApiAuth)."""
     auth = properties.get("Auth")
     named = auth.get("Authorizer") if isinstance(auth, dict) else None
     if named is None:
@@ -208,11 +208,11 @@ def _warn_event_auth(template: SamTemplate, api: str, properties: dict[str, Any]
 
 
 def _warn_api_auth(template: SamTemplate, decl: ResourceDecl) -> None:
-    """Warn about the API's auth settings sluice does not enforce: all but a REST API's Lambda authorizers."""
+    """Warn about the API's auth settings sluice does not enforce: all but its Lambda authorizers."""
     auth = decl.properties.get("Auth")
     if not isinstance(auth, dict):
         return
-    enforced = set(read_lambda_authorizers(template, decl)) if decl.type == REST_API else set()
+    enforced = set(read_lambda_authorizers(template, decl))
     declared = auth.get("Authorizers")
     other_authorizers = isinstance(declared, dict) and bool(set(declared) - enforced)
     default = auth.get("DefaultAuthorizer")
