@@ -3,12 +3,14 @@ BuildMethod (`sluice.local.lambda_.spec`): Lambda imports a layer from its `pyth
 
 from __future__ import annotations
 
+import doctest
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from sluice.local import LocalStack
+from sluice.local.lambda_ import public_layers
 from tests.local.templates import function, sam_template
 
 LAYER = """\
@@ -39,3 +41,34 @@ def test_a_layers_package_is_importable_whatever_its_build_method(
     path = write_template(template, {**files, "src/app.py": HANDLER})
     with LocalStack.from_template(path, use_config=False) as stack:
         assert stack.invoke("Fn", {}).result == "shared"
+
+
+POWERTOOLS_HANDLER = """\
+from aws_lambda_powertools import Logger
+
+logger = Logger(service="orders")
+
+
+def handler(event, context):
+    return logger.service
+"""
+
+
+@pytest.mark.parametrize(("layer", "warned"), [
+    ("arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-x86_64:7", False),
+    ("arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV2:32", True),
+    ("arn:aws:lambda:us-east-1:123456789012:layer:someone-elses:3", True),
+], ids=["powertools-v3", "powertools-v2", "unknown"])
+def test_a_public_powertools_layer_is_the_installed_package(
+        write_template: Callable[..., Path], layer: str, warned: bool) -> None:
+    # As serverless-patterns' templates name the Powertools layer: the package is installed here (v3).
+    template = sam_template(Runtime="python3.13", CodeUri="src/") + function(
+        "Fn", handler="app.handler", properties=f"      Layers: [{layer}]\n")
+    path = write_template(template, {"src/app.py": POWERTOOLS_HANDLER})
+    with LocalStack.from_template(path, use_config=False) as stack:
+        assert stack.invoke("Fn", {}).result == "orders"
+        assert any(layer in warning for warning in stack.warnings) is warned
+
+
+def test_the_public_layers_example_holds() -> None:
+    assert doctest.testmod(public_layers).failed == 0

@@ -26,6 +26,7 @@ from sluice.local.lambda_.destinations import (
     Destination,
     configured,
 )
+from sluice.local.lambda_.public_layers import installed_layer_note
 from sluice.local.lambda_.secrets_extension import is_extension_layer
 from sluice.local.template.model import ResourceDecl, SamTemplate
 from sluice.local.template.values import mapping, number, numbers, whole_number
@@ -247,6 +248,11 @@ def _layer_dirs(template: SamTemplate, decl: ResourceDecl, inline_dir: Path | No
         layer = by_arn.get(arn)
         if layer is None and is_extension_layer(arn):
             continue  # an extension sluice serves itself (`secrets_extension`), not code to import
+        note = installed_layer_note(arn) if layer is None else None
+        if note is not None:
+            if note:
+                template.unsupported(note, resource=decl.logical_id, property=f"Layers[{index}]")
+            continue  # its package is installed here (`public_layers`)
         if layer is None:
             template.unsupported(
                 f"layer {arn} is not part of this template, so sluice cannot load it: install its packages "
