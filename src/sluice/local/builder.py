@@ -208,6 +208,7 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
                           lambda_api=lambda_api, sns=fanout, sqs=SqsApi(queues, account=account), pipes=pipes,
                           sources=sources, names=names)
     exit.enter_context(listening(FaultyCalls(faults, guard, reactions)))
+    _create_custom_resources(template, runtime=runtime, trace=trace, clock=clock)
     return World(log_capture=log_capture, runtime=runtime, engine=engine, stepfunctions=stepfunctions,
                  state_machines=state_machines,
                  deliverer=deliverer, invoker=invoker, router=router, lambda_api=lambda_api, s3=s3, queues=queues,
@@ -238,6 +239,23 @@ def _apis(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace, clock:
 
     return ApiGateway(read_apis(template), runtime=runtime, trace=trace, clock=clock, region=region, account=account,
                       seed=seed)
+
+
+def _create_custom_resources(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace,
+                             clock: VirtualClock) -> None:
+    """Run the template's custom resources, last, as CloudFormation would have before the stack is in use
+    (imported only when it has some)."""
+    from sluice.local.cloudformation.resources import is_custom  # noqa: PLC0415
+
+    if not any(is_custom(decl.type) for decl in template.resources.values()):
+        return
+    from sluice.local.cloudformation.custom_resources import create_custom_resources  # noqa: PLC0415
+
+    def invoke(arn: str, event: Any) -> None:
+        with clock.hold():  # as `stack.invoke`: work the function starts is left for the clock
+            runtime.call(arn, event)
+
+    create_custom_resources(template, invoke=invoke, trace=trace)
 
 
 def _function_urls(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace, clock: VirtualClock,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sluice.local.cloudformation.inline import INLINE_MODULES
 from sluice.local.errors import TemplateError
 from sluice.local.lambda_.destinations import (
     ASYNC_ON_FAILURE,
@@ -126,6 +127,8 @@ def _spec(template: SamTemplate, decl: ResourceDecl, invoke_config: dict[str, An
         try:
             spec.code_dir = _code_dir(template, decl, serverless, spec, inline_dir)
             spec.layer_dirs = _layer_dirs(template, decl, inline_dir)
+            if _inline_code(template, decl, serverless) is not None:
+                spec.layer_dirs.append(INLINE_MODULES)  # `cfnresponse`, as Lambda gives inline code
         except TemplateError as error:
             # One broken function must not stop the others from running: it fails when invoked.
             spec.problem = str(error.located(template.origin))
@@ -162,9 +165,13 @@ def _problem(template: SamTemplate, decl: ResourceDecl, serverless: bool, handle
     return None
 
 
+def _inline_code(template: SamTemplate, decl: ResourceDecl, serverless: bool) -> Any:
+    return template.prop(decl, "InlineCode") if serverless else (template.prop(decl, "Code") or {}).get("ZipFile")
+
+
 def _code_dir(template: SamTemplate, decl: ResourceDecl, serverless: bool, spec: FunctionSpec,
               inline_dir: Path | None) -> Path:
-    inline = template.prop(decl, "InlineCode") if serverless else (template.prop(decl, "Code") or {}).get("ZipFile")
+    inline = _inline_code(template, decl, serverless)
     if inline is not None:
         if inline_dir is None:
             raise TemplateError("inline code needs a directory to be written to", resource=decl.logical_id)

@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 from sluice.local.apigateway.resources import ApiKind, StageKind
+from sluice.local.cloudformation.resources import CustomResourceKind, is_custom
 from sluice.local.dynamodb.resources import SimpleTableKind, TableKind
 from sluice.local.eventbridge.pipes.resources import PipeKind
 from sluice.local.eventbridge.resources import EventBusKind, RuleKind
@@ -67,6 +68,8 @@ _INERT: dict[str, InertKind] = {}
 def kind_for(resource_type: str) -> Kind:
     """The kind for a type; unknown types get an inert kind (see `is_quiet`)."""
     kind = KINDS.get(resource_type)
+    if kind is None and is_custom(resource_type):
+        kind = _INERT.setdefault(resource_type, CustomResourceKind(resource_type))
     if kind is None:
         kind = _INERT.setdefault(resource_type, InertKind(resource_type))
     return kind
@@ -74,7 +77,7 @@ def kind_for(resource_type: str) -> Kind:
 
 def is_quiet(resource_type: str) -> bool:
     """True for types accepted without a warning."""
-    return resource_type in KINDS or resource_type.startswith(QUIET_PREFIXES)
+    return resource_type in KINDS or resource_type.startswith(QUIET_PREFIXES) or is_custom(resource_type)
 
 
 __all__ = ["KINDS", "Kind", "is_quiet", "kind_for"]

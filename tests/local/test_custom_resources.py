@@ -1,0 +1,116 @@
+"""Custom resources backed by the template's functions, created when the stack starts
+(`sluice.local.cloudformation.custom_resources`), as public SAM applications seed tables or compute
+values with them.
+
+AWS behaviour under test (CloudFormation user guide: "Custom resources", "Custom resource request
+objects", "Custom resource response objects", "cfn-response module"): the function gets a `Create`
+request with `ResponseURL` and the resolved `ResourceProperties`; it answers by PUTting a response object;
+`SUCCESS` makes `Ref` the `PhysicalResourceId` (the log stream name when `cfnresponse` is given none) and
+`Fn::GetAtt` the `Data`; `cfnresponse` is importable only by inline code.
+"""
+
+from __future__ import annotations
+
+import doctest
+from collections.abc import Callable
+
+import pytest
+
+from sluice.local.cloudformation import resources
+from sluice.local.stack import LocalStack
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Catalog:
+    Type: AWS::Serverless::SimpleTable
+  Seeder:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.13
+      Handler: index.handler
+      InlineCode: |
+        import boto3
+        import cfnresponse
+
+        def handler(event, context):
+            properties = event["ResourceProperties"]
+            if properties.get("Fail"):
+                cfnresponse.send(event, context, cfnresponse.FAILED, {}, reason="the seed file is missing")
+                return
+            if properties.get("Silent"):
+                return
+            boto3.resource("dynamodb").Table(properties["TableName"]).put_item(
+                Item={"id": properties["Item"], "request": event["RequestType"]})
+            cfnresponse.send(event, context, cfnresponse.SUCCESS,
+                             {"Seeded": properties["Item"], "Upstream": properties.get("Upstream", "none")},
+                             physicalResourceId=properties.get("Id"))
+  FirstSeed:
+    Type: Custom::Seed
+    Properties:
+      ServiceToken: !GetAtt Seeder.Arn
+      TableName: !Ref Catalog
+      Item: first
+      Id: seed-1
+  SecondSeed:
+    Type: AWS::CloudFormation::CustomResource
+    Properties:
+      ServiceToken: !GetAtt Seeder.Arn
+      TableName: !Ref Catalog
+      Item: second
+      Upstream: !GetAtt FirstSeed.Seeded
+Outputs:
+  First:
+    Value: !Ref FirstSeed
+  SecondUpstream:
+    Value: !GetAtt SecondSeed.Upstream
+"""
+
+
+def test_the_modules_example_holds() -> None:
+    assert doctest.testmod(resources).failed == 0
+
+
+def test_custom_resources_run_at_start_in_dependency_order(start_stack: Callable[..., LocalStack]) -> None:
+    # SecondSeed is declared first below, yet runs after FirstSeed, whose Data it reads.
+    first, second = TEMPLATE.split("  SecondSeed:")
+    second, outputs = second.split("Outputs:")
+    stack = start_stack(first.replace("  FirstSeed:", "  SecondSeed:" + second + "  FirstSeed:", 1)
+                        + "Outputs:" + outputs)
+    assert stack.warnings == []
+    assert sorted(item["id"] for item in stack.items("Catalog")) == ["first", "second"]
+    assert {item["request"] for item in stack.items("Catalog")} == {"Create"}
+    assert stack.template.outputs() == {"First": "seed-1", "SecondUpstream": "first"}
+    # cfnresponse's default physical id is the function's log stream name.
+    assert "[$LATEST]" in stack.template.ref("SecondSeed")
+    roots = [activity.title for activity in stack.trace.roots if activity.kind == "cloudformation"]
+    assert roots == ["Create Custom::Seed (FirstSeed)", "Create AWS::CloudFormation::CustomResource (SecondSeed)"]
+
+
+@pytest.mark.parametrize(("change", "warning"), [
+    ("      Item: first\n", "custom resource it failed: the seed file is missing"),
+    ("      Item: first\n", "never answered the ResponseURL"),
+    ("      ServiceToken: !GetAtt Seeder.Arn\n      TableName: !Ref Catalog\n      Item: first\n",
+     "is not a function of this template"),
+], ids=["failed", "silent", "not-a-function"])
+def test_a_custom_resource_that_is_not_created_is_named(start_stack: Callable[..., LocalStack], change: str,
+                                                        warning: str) -> None:
+    replacement = {"custom resource it failed: the seed file is missing": change + "      Fail: true\n",
+                   "never answered the ResponseURL": change + "      Silent: true\n",
+                   "is not a function of this template": change.replace("!GetAtt Seeder.Arn",
+                                                                        "arn:aws:sns:us-east-1:123456789012:t")}
+    stack = start_stack(TEMPLATE.replace(change, replacement[warning], 1).split("Outputs:")[0])
+    assert any("resource FirstSeed" in message and warning in message for message in stack.warnings), stack.warnings
+    failed = [activity for activity in stack.trace.roots if activity.title.endswith("(FirstSeed)")]
+    assert all(not activity.ok for activity in failed)
+
+
+def test_cfnresponse_is_given_to_inline_code_only(start_stack: Callable[..., LocalStack]) -> None:
+    packaged = TEMPLATE.replace("      InlineCode: |\n", "      CodeUri: src/\n      Unused: |\n")
+    handler = "import cfnresponse\n\ndef handler(event, context):\n    pass\n"
+    stack = start_stack(packaged.replace("Handler: index.handler", "Handler: app.handler").split("Outputs:")[0],
+                        {"src/app.py": handler})
+    [invocation, *_] = stack.invocations("Seeder")
+    assert invocation.error is not None and invocation.error.error_type == "Runtime.ImportModuleError"
+    assert any("never answered the ResponseURL" in message for message in stack.warnings)
