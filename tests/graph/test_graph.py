@@ -88,6 +88,9 @@ def test_cli_writes_by_suffix_and_prints_mermaid_by_default(fresh: Path, capsys:
     (["graph", "missing.asl.json"], "neither a definition file nor a state machine"),
     (["graph", "{fresh}", "-o", "out.gif"], "cannot tell the format of out.gif"),
     (["graph", "NoSuchMachine", "--template", "{template}"], "NoSuchMachine is neither a file nor a state machine"),
+    # A newcomer's first guess: the template itself. Its YAML tags are not an ASL definition's error.
+    (["graph", "{template}"], "template.yaml is a template, not a state machine definition: name one of its "
+                              "state machines (BackfillStateMachine, FilePipelineStateMachine"),
 ])
 def test_cli_input_errors_exit_2_with_one_line(fresh: Path, argv: list[str], message: str,
                                                capsys: pytest.CaptureFixture[str]) -> None:

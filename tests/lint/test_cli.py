@@ -165,3 +165,48 @@ def test_input_errors_exit_2_with_one_line(tmp_path: Path, monkeypatch: pytest.M
     assert main(argv) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.startswith("sluice: error: ") and err.count("\n") == 1
+
+
+STREAM_POLICY = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Configs:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+      StreamSpecification: {StreamViewType: NEW_AND_OLD_IMAGES}
+  Reader:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.13
+      Handler: index.handler
+      InlineCode: "def handler(event, context):\\n    return None\\n"
+      Policies:
+        - DynamoDBStreamReadPolicy:
+            TableName: !Ref Configs
+            StreamName: !Select [3, !Split ["/", !GetAtt Configs.StreamArn]]
+      Events:
+        Changes:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt Configs.StreamArn
+            StartingPosition: LATEST
+"""
+
+
+@pytest.mark.parametrize("streamed", [True, False])
+def test_a_stream_arn_is_known_before_the_stream_exists_when_the_table_declares_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], streamed: bool) -> None:
+    # As serverless-patterns' dynamodb-eventbridge-scheduler names its stream in a policy: no stack runs for lint.
+    text = STREAM_POLICY if streamed else STREAM_POLICY.replace(
+        "      StreamSpecification: {StreamViewType: NEW_AND_OLD_IMAGES}\n", "")
+    (tmp_path / "template.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    _, document = run_json(["lint", "--format", "json"], capsys)
+    invalid = [f["message"] for f in document["findings"] if f["rule"] == "template-invalid"]
+    assert invalid == ([] if streamed else [
+        "Policies[0].DynamoDBStreamReadPolicy.StreamName: Configs.StreamArn: the table has no StreamSpecification"])
+    assert ("event-source-no-dlq", "Reader") in {(f["rule"], f["target"]) for f in document["findings"]}

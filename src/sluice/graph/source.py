@@ -69,7 +69,14 @@ def load_workflow(target: str, *, template: str | Path | None = None, workflow_t
             for spec in state_machine_specs(loaded).values():
                 if (loaded.base_dir / spec.origin).resolve() == path.resolve():
                     return from_spec(spec, loaded)
-        return from_file(path, workflow_type or STANDARD)
+        try:
+            return from_file(path, workflow_type or STANDARD)
+        except WorkflowError:
+            machines = _template_machines(path)
+            if machines is None:
+                raise
+            raise WorkflowError(f"{target} is a template, not a state machine definition: name one of its state "
+                                f"machines ({', '.join(machines) or 'it declares none'})") from None
     if template_path is None:
         raise WorkflowError(f"{target} is neither a definition file nor a state machine (no template.yaml here)")
     loaded = load_template(template_path)
@@ -79,6 +86,15 @@ def load_workflow(target: str, *, template: str | Path | None = None, workflow_t
         raise WorkflowError(f"{target} is neither a file nor a state machine of {template_path} "
                             f"(state machines: {known})")
     return from_spec(specs[target], loaded)
+
+
+def _template_machines(path: Path) -> list[str] | None:
+    """The state machines of the template at `path`, or None when it is not a template."""
+    try:
+        template = SamTemplate.load(path)
+        return sorted(state_machine_specs(template)) if template.resources else None
+    except (TemplateError, OSError):
+        return None
 
 
 def template_workflows(template: SamTemplate) -> list[Workflow]:

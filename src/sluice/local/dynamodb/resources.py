@@ -16,6 +16,9 @@ _INDEX_KEYS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput", 
 _SIMPLE_TYPES = {"String": "S", "Number": "N", "Binary": "B"}
 
 
+#: The label of a stream ARN computed before the stream exists (`…/stream/<label>`).
+STREAM_LABEL_STAND_IN = "1970-01-01T00:00:00.000"
+
 class TableKind(Kind):
     types = ("AWS::DynamoDB::Table",)
     service = "dynamodb"
@@ -25,8 +28,12 @@ class TableKind(Kind):
 
     def attributes(self, decl: ResourceDecl, template: SamTemplate) -> Mapping[str, Callable[[], Any]]:
         def stream_arn() -> str:
-            # Known once moto created the stream (provision records it); before that, say why.
-            raise TemplateError(f"{decl.logical_id}.StreamArn: the table has no StreamSpecification")
+            stream = template.prop(decl, "StreamSpecification")
+            if not (isinstance(stream, dict) and stream.get("StreamViewType")):
+                raise TemplateError(f"{decl.logical_id}.StreamArn: the table has no StreamSpecification")
+            # Known once moto created the stream (provision records it). Before that (lint, graph), the
+            # form CloudFormation answers, its label (the stream's creation time) stood in for.
+            return f"{self.arn(decl, template)}/stream/{STREAM_LABEL_STAND_IN}"
 
         return {**super().attributes(decl, template), "StreamArn": stream_arn}
 
