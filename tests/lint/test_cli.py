@@ -210,3 +210,14 @@ def test_a_stream_arn_is_known_before_the_stream_exists_when_the_table_declares_
     assert invalid == ([] if streamed else [
         "Policies[0].DynamoDBStreamReadPolicy.StreamName: Configs.StreamArn: the table has no StreamSpecification"])
     assert ("event-source-no-dlq", "Reader") in {(f["rule"], f["target"]) for f in document["findings"]}
+
+
+@pytest.mark.parametrize("argv", [["lint"], ["lint", "--template", "template.yml"]], ids=["found", "named"])
+def test_a_template_yml_is_linted_as_sam_cli_finds_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    # As serverless-patterns' lambda-layer names its template: SAM CLI reads template.yaml, .yml or .json.
+    (tmp_path / "template.yml").write_text(STREAM_POLICY, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    _, document = run_json([*argv, "--format", "json"], capsys)
+    assert document["checked"] == ["template.yml"]
+    assert ("event-source-no-dlq", "Reader") in {(f["rule"], f["target"]) for f in document["findings"]}

@@ -265,11 +265,20 @@ def test_strict_mode_names_every_missing_parameter_at_once(write_template: Calla
 
 
 def test_a_placeholder_that_breaks_the_parameter_rules_asks_for_a_value(write_template: Callable[..., Path]) -> None:
+    # A lookahead is beyond the placeholder's pattern walk (`template.pattern_example`): a value is asked for.
     text = UPLOADS.replace("Description: Name of the archive bucket (required)",
-                           "AllowedPattern: '^archive-[a-z]+$'")
+                           "AllowedPattern: '^(?!archivebucket)[a-z]+$'")
     with pytest.raises(TemplateError, match=r"parameter ArchiveBucketName has no Default, and the placeholder "
                                             r"'archivebucketname' does not fit it .*AllowedPattern"):
         LocalStack.from_template(write_template(text, {"src/app.py": COPY_HANDLER}), use_config=False)
+
+
+def test_a_placeholder_meets_the_allowed_pattern(write_template: Callable[..., Path]) -> None:
+    # As serverless-patterns' eventbridge-lambda-fsx-openzfs-periodic-replication declares SourceVolumeID.
+    text = UPLOADS.replace("Description: Name of the archive bucket (required)",
+                           "AllowedPattern: '^archive-[a-z]+$'")
+    stack = LocalStack.from_template(write_template(text, {"src/app.py": COPY_HANDLER}), use_config=False)
+    assert stack.template.parameters["ArchiveBucketName"] == "archive-a"
 
 
 

@@ -16,7 +16,7 @@ from sluice.local import errors
 from sluice.local.errors import TemplateError
 from sluice.local.lambda_.runtime import FunctionNotRunnable
 from sluice.local.stack import LocalStack
-from sluice.local.template import values
+from sluice.local.template import pattern_example, values
 
 HANDLER = {"fn/app.py": "def handler(event, context):\n    return event\n"}
 HEAD = "Transform: AWS::Serverless-2016-10-31\nResources:\n"
@@ -166,3 +166,7 @@ def test_a_durable_function_is_named_as_not_emulated(write_template: Callable[..
         assert stack.invoke("Fn", {"a": 1}).result == {"a": 1}
     with pytest.raises(TemplateError, match="property DurableConfig: durable executions"):
         LocalStack.from_template(path, use_config=False, strict=True).start()
+
+
+def test_the_pattern_examples_hold() -> None:
+    assert doctest.testmod(pattern_example).failed == 0

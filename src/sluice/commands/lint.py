@@ -12,7 +12,8 @@ import sys
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="SAM templates and ASL definition files (default: template.yaml)")
+                        help="SAM templates and ASL definition files (default: --template, else template.yaml, "
+                             ".yml or .json here)")
     parser.add_argument("--format", "-f", choices=["text", "json", "sarif"], default="text",
                         help="text for people (default), json, or SARIF 2.1.0 for code scanning")
     parser.add_argument("--template", "-t", metavar="TEMPLATE",
@@ -25,8 +26,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from sluice.commands._io import fail  # noqa: PLC0415
     from sluice.lint import LintInputError, lint_paths  # noqa: PLC0415
+    from sluice.local.template.default import default_template  # noqa: PLC0415
 
-    paths = args.paths or ["template.yaml"]
+    # No path: the template named by --template, else the one SAM CLI would read here.
+    paths = args.paths or [args.template or str(default_template() or "template.yaml")]
     try:
         report = lint_paths(paths, template=args.template, workflow_type=args.type)
     except LintInputError as error:

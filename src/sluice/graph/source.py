@@ -26,10 +26,10 @@ from sluice.asl.program import Program, compile_program
 from sluice.asl.validation import validate_definition
 from sluice.local.errors import TemplateError
 from sluice.local.stepfunctions.statemachines import MachineSpec, state_machine_specs
+from sluice.local.template.default import default_template
 from sluice.local.template.model import SamTemplate
 
 PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
-DEFAULT_TEMPLATE = Path("template.yaml")
 
 
 class WorkflowError(Exception):
@@ -58,8 +58,8 @@ def load_template(path: str | Path) -> SamTemplate:
 
 
 def load_workflow(target: str, *, template: str | Path | None = None, workflow_type: str | None = None) -> Workflow:
-    """A definition file or a logical id; `template` defaults to ./template.yaml when it exists."""
-    template_path = Path(template) if template else DEFAULT_TEMPLATE if DEFAULT_TEMPLATE.is_file() else None
+    """A definition file or a logical id; `template` defaults to ./template.yaml (or .yml, .json) when it exists."""
+    template_path = Path(template) if template else default_template()
     if template is not None and not Path(template).is_file():
         raise WorkflowError(f"template {template} does not exist")
     path = Path(target)

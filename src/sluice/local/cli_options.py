@@ -22,13 +22,11 @@ from typing import TYPE_CHECKING, TextIO
 
 from sluice.commands._io import UsageError, console, fresh_seed
 from sluice.local.errors import TemplateError
+from sluice.local.template.default import default_template
 
 if TYPE_CHECKING:
     from sluice.local.stack import LocalStack
     from sluice.local.trace import Activity
-
-TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
-
 
 def add_stack_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--template", "-t", help="SAM template (default: template.yaml in this directory)")
@@ -52,10 +50,10 @@ def add_stack_options(parser: argparse.ArgumentParser) -> None:
 def template_path(value: str | None) -> Path:
     if value:
         return Path(value)
-    for name in TEMPLATE_NAMES:
-        if Path(name).is_file():
-            return Path(name)
-    raise TemplateError("no template.yaml here: pass --template PATH")
+    found = default_template()
+    if found is None:
+        raise TemplateError("no template.yaml here: pass --template PATH")
+    return found
 
 
 def stack_from_args(args: argparse.Namespace, *, echo_logs: TextIO | None = None,

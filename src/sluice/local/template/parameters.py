@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sluice.local.errors import TemplateError
+from sluice.local.template.pattern_example import example
 from sluice.local.template.values import parsed_number
 
 _LIST_TYPES = ("CommaDelimitedList", "List<")
@@ -113,7 +114,15 @@ def _placeholder(name: str, declaration: Mapping[str, Any]) -> Any:
                          for key in ("MinLength", "MaxLength"))
     if shortest is not None and len(text) < shortest:
         text = (text * (shortest // len(text) + 1))[:shortest]
-    return text[:longest] if longest is not None else text
+    text = text[:longest] if longest is not None else text
+    pattern = declaration.get("AllowedPattern")
+    if pattern is not None and not re.fullmatch(str(pattern), text):
+        # The name does not fit the pattern: a string the pattern matches, if one fits the lengths too.
+        matching = example(str(pattern))
+        if matching is not None and (shortest or 0) <= len(matching) <= (longest if longest is not None else
+                                                                         len(matching)):
+            return matching
+    return text
 
 
 def _coerce(name: str, raw: Any, declaration: Mapping[str, Any]) -> Any:
