@@ -17,10 +17,9 @@ Example:
 from __future__ import annotations
 
 import re
-from typing import Any
-
 from re import _constants as constants  # type: ignore[attr-defined]
 from re import _parser as parser  # type: ignore[attr-defined]
+from typing import Any
 
 _CATEGORY_CHARACTER = {constants.CATEGORY_DIGIT: "0", constants.CATEGORY_WORD: "a", constants.CATEGORY_SPACE: " ",
                        constants.CATEGORY_NOT_DIGIT: "a", constants.CATEGORY_NOT_WORD: "-",
