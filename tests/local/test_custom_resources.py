@@ -31,6 +31,9 @@ Resources:
       Runtime: python3.13
       Handler: index.handler
       InlineCode: |
+        import json
+        import urllib.request
+
         import boto3
         import cfnresponse
 
@@ -40,6 +43,10 @@ Resources:
                 cfnresponse.send(event, context, cfnresponse.FAILED, {}, reason="the seed file is missing")
                 return
             if properties.get("Silent"):
+                return
+            if properties.get("Nameless"):  # a hand-written response without the physical id
+                body = json.dumps({"Status": "SUCCESS", "RequestId": event["RequestId"]}).encode()
+                urllib.request.urlopen(urllib.request.Request(event["ResponseURL"], data=body, method="PUT"))
                 return
             boto3.resource("dynamodb").Table(properties["TableName"]).put_item(
                 Item={"id": properties["Item"], "request": event["RequestType"]})
@@ -93,13 +100,15 @@ def test_custom_resources_run_at_start_in_dependency_order(start_stack: Callable
     ("      Item: first\n", "never answered the ResponseURL"),
     ("      ServiceToken: !GetAtt Seeder.Arn\n      TableName: !Ref Catalog\n      Item: first\n",
      "is not a function of this template"),
-], ids=["failed", "silent", "not-a-function"])
+    ("      Item: first\n", "has no PhysicalResourceId"),
+], ids=["failed", "silent", "not-a-function", "nameless"])
 def test_a_custom_resource_that_is_not_created_is_named(start_stack: Callable[..., LocalStack], change: str,
                                                         warning: str) -> None:
     replacement = {"custom resource it failed: the seed file is missing": change + "      Fail: true\n",
                    "never answered the ResponseURL": change + "      Silent: true\n",
                    "is not a function of this template": change.replace("!GetAtt Seeder.Arn",
-                                                                        "arn:aws:sns:us-east-1:123456789012:t")}
+                                                                        "arn:aws:sns:us-east-1:123456789012:t"),
+                   "has no PhysicalResourceId": change + "      Nameless: true\n"}
     stack = start_stack(TEMPLATE.replace(change, replacement[warning], 1).split("Outputs:")[0])
     assert any("resource FirstSeed" in message and warning in message for message in stack.warnings), stack.warnings
     failed = [activity for activity in stack.trace.roots if activity.title.endswith("(FirstSeed)")]

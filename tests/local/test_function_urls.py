@@ -125,6 +125,11 @@ def test_the_answer_becomes_the_http_response_as_lambda_maps_it(web: LocalStack)
     assert (text.status, text.body) == (200, b'"plain words"')
 
 
+def test_a_path_is_never_read_as_a_host(web: LocalStack) -> None:
+    # `//a[b` is a path (urlsplit would read `a[b` as a malformed host and raise "Invalid IPv6 URL").
+    assert web.api_request("GET", "//a[b?x=1", api="WebFunction").json()["rawPath"] == "//a[b"
+
+
 def test_a_binary_body_reaches_the_function_base64_encoded(web: LocalStack) -> None:
     event = web.api_request("PUT", "/", api="WebFunction", body=b"\x89PNG\x00",
                             headers={"Content-Type": "image/png"}).json()

@@ -12,7 +12,10 @@ answer is cached for `SECRETS_MANAGER_TTL` seconds (300 by default).
 from __future__ import annotations
 
 import doctest
+import json
 import socket
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 
 import pytest
@@ -123,3 +126,21 @@ def test_a_port_another_process_holds_is_warned_about(start_stack: Callable[...,
         port = holder.getsockname()[1]
         stack = start_stack(TEMPLATE, {"src/app.py": HANDLER}, parameters={"ExtensionPort": str(port)})
         assert any(f"cannot listen on localhost:{port}" in warning for warning in stack.warnings)
+
+
+def test_an_unexpected_failure_is_answered_not_dropped() -> None:
+    def broken(service: str) -> object:
+        raise RuntimeError(f"no {service} here")
+
+    port = free_port()
+    server = secrets_extension.ExtensionServer(port, secrets_extension.ExtensionCache(
+        client=broken, now=lambda: 0.0, token="t", settings={}))
+    try:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/secretsmanager/get?secretId=x",
+                                         headers={secrets_extension.TOKEN_HEADER: "t"})
+        with pytest.raises(urllib.error.HTTPError) as answered:
+            urllib.request.urlopen(request, timeout=10)
+        assert (answered.value.code, json.loads(answered.value.read())) == \
+            (500, {"message": "RuntimeError: no secretsmanager here"})
+    finally:
+        server.close()

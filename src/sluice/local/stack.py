@@ -292,11 +292,13 @@ class LocalStack:
         body is sent as JSON. Work the handler starts is left for `run_until_idle()`.
 
         Example: `stack.api_request("GET", "/hello").json()` → `{'message': 'hello world'}`."""
+        from sluice.local.apigateway.gateway import split_target  # noqa: PLC0415 - only APIs' templates need it
+
         self._require_open()
         urls = self.world.function_urls
         if urls is not None and (self.world.apis is None or urls.addresses(path_or_url, api)):
             return urls.request(method, path_or_url, headers=headers, body=body, url=api)
-        if ".lambda-url." in path_or_url:
+        if ".lambda-url." in (split_target(path_or_url).hostname or ""):
             raise StackError(f"{path_or_url!r} is a Lambda function URL, and the template declares none "
                              "(FunctionUrlConfig, AWS::Lambda::Url)")
         if self.world.apis is None:

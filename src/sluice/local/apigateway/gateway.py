@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from sluice.local.apigateway.authorizers import (
     failed,
@@ -89,7 +89,7 @@ class ApiGateway:
                 api: str | None = None, source_ip: str = "127.0.0.1") -> ApiResponse:
         """Send `method target` — a URL of an API, or a path (and query) under the stage of `api` — and
         return the response. A mapping or list `body` is sent as JSON."""
-        url = urlsplit(target)
+        url = split_target(target)
         pairs, data = encoded(headers, body)
         if url.scheme:
             host = url.hostname or ""
@@ -190,6 +190,18 @@ class ApiGateway:
 
     def _listing(self) -> str:
         return ", ".join(f"{api.logical_id} ({api.api_id})" for api in self.apis) or "none"
+
+
+def split_target(target: str) -> SplitResult:
+    """A request's target: a URL (`https://host/path?query`), or a path under the stage whose own query
+    follows `?`. A path is never read as a URL, so `//a/b` stays a path (urlsplit would make `a` a host)."""
+    if target.startswith("/"):
+        path, _, query = target.partition("?")
+        return SplitResult("", "", path, query, "")
+    try:
+        return urlsplit(target)
+    except ValueError as error:  # e.g. "Invalid IPv6 URL"
+        raise StackError(f"{target!r} is not a URL: {error}") from None
 
 
 def encoded(headers: Mapping[str, str] | None, body: Body) -> tuple[list[tuple[str, str]], bytes]:

@@ -126,6 +126,8 @@ def _create(template: SamTemplate, decl: ResourceDecl, functions: dict[str, str]
                                "then fail the stack)")
     elif not isinstance(answer, dict) or answer.get("Status") != "SUCCESS":
         problem = f"it failed: {answer.get('Reason') if isinstance(answer, dict) else answer}"
+    elif not isinstance(answer.get("PhysicalResourceId"), str) or not answer["PhysicalResourceId"]:
+        problem = "its response has no PhysicalResourceId (CloudFormation: Invalid PhysicalResourceId)"
     else:
         problem = None
     if problem is not None or not isinstance(answer, dict):

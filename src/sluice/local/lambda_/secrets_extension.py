@@ -181,7 +181,11 @@ class ExtensionServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
-                status, body = answer(url.path, url.query, dict(self.headers.items()))
+                try:
+                    status, body = answer(url.path, url.query, dict(self.headers.items()))
+                except Exception as error:  # a sluice bug: answered, logged, and the server carries on
+                    LOG.exception("parameters and secrets extension: GET %s failed", self.path)
+                    status, body = 500, {"message": f"{type(error).__name__}: {error}"}
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

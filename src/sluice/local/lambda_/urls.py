@@ -45,7 +45,7 @@ from urllib.parse import unquote, urlsplit
 from sluice.local.apigateway.cors import Cors, http_cors
 from sluice.local.apigateway.edge import http_answer
 from sluice.local.apigateway.events import ApiRequest, http_body, request_time, v2_http, v2_request_fields
-from sluice.local.apigateway.gateway import Body, encoded
+from sluice.local.apigateway.gateway import Body, encoded, split_target
 from sluice.local.apigateway.preflight import answered_preflight
 from sluice.local.apigateway.responses import ApiResponse, MalformedResponse, to_response
 from sluice.local.errors import StackError, TemplateError
@@ -129,7 +129,7 @@ class FunctionUrls:
 
     def addresses(self, target: str, reference: str | None) -> bool:
         """Whether `stack.api_request(target, api=reference)` is meant for a function URL."""
-        return URL_HOST in (urlsplit(target).hostname or "") or (reference is not None and
+        return URL_HOST in (split_target(target).hostname or "") or (reference is not None and
                                                                   self.find(reference) is not None)
 
     def request(self, method: str, target: str, *, headers: Mapping[str, str] | None = None, body: Body = None,
@@ -137,7 +137,7 @@ class FunctionUrls:
         """Send `method target` — a function URL (and path), or a path of the URL `url` names (not needed
         when the template has one) — and return the response. A mapping or list `body` is sent as JSON."""
         pairs, data = encoded(headers, body)
-        split = urlsplit(target)
+        split = split_target(target)
         request = ApiRequest(method.upper(), split.path or "/", split.query, tuple(pairs), data)
         if split.scheme:
             return self.answer(split.hostname or "", request)
