@@ -34,7 +34,8 @@ def example(pattern: str) -> str | None:
     """A string `pattern` matches in full, or None when none is found this way."""
     try:
         text = _walk(parser.parse(pattern), {})
-    except (_GiveUp, re.error, RecursionError):
+    except (_GiveUp, re.error, RecursionError, TypeError, ValueError, IndexError):
+        # An unknown construct, or parser nodes of another shape than this walk knows: no example.
         return None
     return text if re.fullmatch(pattern, text) else None
 
