@@ -17,7 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import importlib.metadata
 import re
 from typing import Any
 
@@ -37,6 +36,8 @@ def installed_layer_note(arn: Any) -> str | None:
     major = powertools_major(arn)
     if major is None:
         return None
+    import importlib.metadata  # noqa: PLC0415 - only for a template naming the layer
+
     try:
         installed = importlib.metadata.version(_DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:

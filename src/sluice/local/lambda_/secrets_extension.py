@@ -38,7 +38,6 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -176,6 +175,9 @@ class ExtensionServer:
     """One port of the extension, served on a thread until `close()`."""
 
     def __init__(self, port: int, cache: ExtensionCache) -> None:
+        # Imported here: every stack imports this module (its layer check), few serve the extension.
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: PLC0415
+
         answer = cache.answer
 
         class Handler(BaseHTTPRequestHandler):
