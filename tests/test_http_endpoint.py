@@ -15,11 +15,17 @@ some test runners' workers); CPython then leaves it ignored, and `kill -INT` did
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+
+from sluice.api.server import StepFunctionsServer
+from sluice.api.service import StepFunctionsService
+from sluice.asl.engine import Engine
 
 SERVER = """\
 import os, signal, sys, threading, time
@@ -85,3 +91,31 @@ def test_a_second_signal_during_the_clean_up_does_not_cut_it_short(tmp_path: Pat
     result = serve_and_signal(tmp_path, name, twice=True)
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == ["sluice serve: stopped", "closed"]
+
+
+def raw_exchange(url: str, request: bytes) -> bytes:
+    """Send `request` as it is to the endpoint at `url` and read until the server closes: what a client
+    whose framing is broken gets back."""
+    address = urlsplit(url)
+    with socket.create_connection((address.hostname or "127.0.0.1", address.port or 80), timeout=30) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize("header", [b"Content-Length: -5", b"Content-Length: lots"])
+def test_a_request_whose_length_is_not_a_count_is_refused_in_one_line(header: bytes) -> None:
+    # Before: `int()` raised in the handler thread (a traceback, the connection dropped), and a negative
+    # length made `rfile.read(-5)` wait for the client to close.
+    with Engine() as engine:
+        running = StepFunctionsServer(StepFunctionsService(engine), port=0)
+        running.start()
+        try:
+            request = b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AWSStepFunctions.ListStateMachines\r\n"
+            answer = raw_exchange(running.url, request + header + b"\r\n\r\n")
+        finally:
+            running.stop()
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert b"SerializationException" in answer and b"unreadable request" in answer

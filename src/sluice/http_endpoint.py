@@ -98,3 +98,13 @@ def endpoint_of(handler: BaseHTTPRequestHandler, kind: type[E]) -> E:
     if not isinstance(server, _Server) or not isinstance(server.endpoint, kind):
         raise TypeError(f"{type(handler).__name__} is not serving a {kind.__name__}")
     return server.endpoint
+
+
+def content_length(handler: BaseHTTPRequestHandler) -> int:
+    """The request's `Content-Length` (0 when absent); ValueError for one that is not a count of bytes, which
+    `rfile.read` would otherwise take as "read until the client closes" (a negative one) or crash on."""
+    raw = handler.headers.get("Content-Length") or "0"
+    length = int(raw)
+    if length < 0:
+        raise ValueError(f"Content-Length {raw} is negative")
+    return length

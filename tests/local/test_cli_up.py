@@ -20,6 +20,7 @@ import boto3
 import pytest
 
 from tests.runtime.moto_stack import ROOT
+from tests.test_http_endpoint import raw_exchange
 
 # One `sluice up` process serves the module (its fixture): its tests share one xdist worker.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sluice-up")]
@@ -204,3 +205,19 @@ def test_a_port_in_use_is_a_one_line_error(tmp_path: Path, write_template: Any) 
                                 capture_output=True, text=True, timeout=STARTUP_SECONDS, check=False)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith(f"sluice: error: cannot listen on 127.0.0.1:{port}")
+
+
+@pytest.mark.parametrize(("request_bytes", "answered"), [
+    # A chunked body whose chunk size is not hexadecimal: before, a traceback and a dropped connection.
+    (b"PUT /bucket/key HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{}\r\n", b"HTTP/1.1 400 "),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", b"HTTP/1.1 400 "),
+    # `//a[b` is a path, not a host (urlsplit raised "Invalid IPv6 URL"): answered as any unknown path is.
+    (b"GET //a[b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", b"HTTP/1.1 "),
+], ids=["bad-chunk", "negative-length", "path-like-host"])
+def test_a_malformed_request_is_answered_and_the_endpoint_serves_on(up: Up, request_bytes: bytes,
+                                                                    answered: bytes) -> None:
+    answer = raw_exchange(up.url, request_bytes)
+    assert answer.startswith(answered), answer[:200]
+    if answered.endswith(b"400 "):
+        assert b"unreadable request" in answer
+    assert up.client("s3").list_buckets()["ResponseMetadata"]["HTTPStatusCode"] == 200

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 from sluice.api.service import StepFunctionsService
 from sluice.api.wire import CONTENT_TYPE, TARGET_PREFIX, error_body, handle, handle_async
-from sluice.http_endpoint import HttpEndpoint, endpoint_of
+from sluice.http_endpoint import HttpEndpoint, content_length, endpoint_of
 
 DEFAULT_HOST = "127.0.0.1"
 # Step Functions Local's port.
@@ -131,8 +131,12 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length)
+        try:
+            body = self.rfile.read(content_length(self))
+        except ValueError as error:  # answered, and the connection closed: the next request's start is unknown
+            self.close_connection = True
+            self._send(400, error_body("SerializationException", f"unreadable request: {error}"))
+            return
         target = self.headers.get("X-Amz-Target", "")
         if not target.startswith(TARGET_PREFIX):
             self._send(400, error_body("UnknownOperationException",
@@ -141,12 +145,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(*endpoint_of(self, StepFunctionsServer).call(target[len(TARGET_PREFIX):], body))
 
     def _send(self, status: int, payload: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", CONTENT_TYPE)
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-        self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", CONTENT_TYPE)
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            LOG.debug("the client went away before its answer")
+            self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:
         LOG.info("%s %s", self.address_string(), format % args)

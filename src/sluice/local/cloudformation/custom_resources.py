@@ -29,6 +29,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+from sluice.http_endpoint import content_length
 from sluice.local.cloudformation.resources import is_custom
 from sluice.local.provision import references
 from sluice.local.trace import FAILED, Trace
@@ -47,10 +48,10 @@ class ResponseCollector:
 
         class Handler(BaseHTTPRequestHandler):
             def do_PUT(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 try:
-                    answers[self.path.strip("/")] = json.loads(body)
-                except ValueError:
+                    answers[self.path.strip("/")] = json.loads(self.rfile.read(content_length(self)))
+                except ValueError:  # an unreadable length or body
+                    self.close_connection = True
                     answers[self.path.strip("/")] = {"Status": "FAILED", "Reason": "the response is not JSON"}
                 self.send_response(200)
                 self.send_header("Content-Length", "0")

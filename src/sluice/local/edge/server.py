@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
-from sluice.http_endpoint import HttpEndpoint, endpoint_of
+from sluice.http_endpoint import HttpEndpoint, content_length, endpoint_of
 from sluice.local.apigateway.edge import edge_answer
 from sluice.local.edge.gateway import EdgeClients, Gateway
 from sluice.local.edge.log import TraceLog
@@ -130,18 +130,41 @@ class _Handler(BaseHTTPRequestHandler):
     do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = do_GET
 
     def _serve(self) -> None:
-        url = urlsplit(self.path)
-        request = HttpRequest(self.command, url.path or "/", url.query, dict(self.headers.items()), self._body())
-        answer = endpoint_of(self, EdgeServer).call(request)
-        self.send_response(answer.status)
-        headers = {key.lower(): (key, value) for key, value in answer.headers.items()}
-        if self.command != "HEAD" or "content-length" not in headers:
-            headers["content-length"] = ("Content-Length", str(len(answer.body)))
-        for key, value in headers.values():
-            self.send_header(key, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(answer.body)
+        try:
+            path, query = self._target()
+            body = self._body()
+        except ValueError as error:
+            # A request its own framing does not describe: answered, and the connection closed (where the next
+            # request would start is unknown), rather than dropped with a traceback.
+            self.close_connection = True
+            self._send(error_answer(None, "SerializationException", f"unreadable request: {error}"))
+            return
+        request = HttpRequest(self.command, path, query, dict(self.headers.items()), body)
+        self._send(endpoint_of(self, EdgeServer).call(request))
+
+    def _send(self, answer: HttpAnswer) -> None:
+        try:
+            self.send_response(answer.status)
+            headers = {key.lower(): (key, value) for key, value in answer.headers.items()}
+            if self.command != "HEAD" or "content-length" not in headers:
+                headers["content-length"] = ("Content-Length", str(len(answer.body)))
+            for key, value in headers.values():
+                self.send_header(key, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(answer.body)
+        except (BrokenPipeError, ConnectionResetError):
+            LOG.debug("%s %s: the client went away before its answer", self.command, self.path)
+            self.close_connection = True
+
+    def _target(self) -> tuple[str, str]:
+        """The request target's path and query: origin form (`/path?query`, never read as a host, even
+        `//a[b`), or absolute form (`http://host/path?query`)."""
+        if self.path.startswith("/"):
+            path, _, query = self.path.partition("?")
+            return path, query
+        url = urlsplit(self.path)  # ValueError for a malformed one
+        return url.path or "/", url.query
 
     def _body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -152,7 +175,7 @@ class _Handler(BaseHTTPRequestHandler):
             while self.rfile.readline().strip():  # trailers
                 pass
             return bytes(data)
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        return self.rfile.read(content_length(self))
 
     def log_message(self, format: str, *args: Any) -> None:
         LOG.debug("%s %s", self.address_string(), format % args)
