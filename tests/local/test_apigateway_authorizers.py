@@ -100,6 +100,9 @@ Resources:
         Tenants:
           Type: Api
           Properties: {RestApiId: !Ref ItemsApi, Path: /tenants, Method: get, Auth: {Authorizer: TenantAuth}}
+        Orders:
+          Type: Api
+          Properties: {RestApiId: !Ref ItemsApi, Path: /orders, Method: get}
 """
 
 
@@ -149,6 +152,29 @@ def test_a_refused_request_never_reaches_the_function(stack: LocalStack, headers
 
 def test_a_wildcard_policy_allows_the_methods_it_names(stack: LocalStack) -> None:
     assert stack.api_request("GET", "/items", headers=bearer("wildcard")).status == 200
+    assert stack.api_request("GET", "/orders", headers=bearer("wildcard")).status == 200  # from the cache
+    assert len(stack.invocations("TokenFunction")) == 1
+
+
+def test_a_cached_policy_naming_one_method_refuses_the_others_until_it_expires(stack: LocalStack) -> None:
+    # The classic production surprise: the policy names /items only; cached for the token (300 s by
+    # default), it is what API Gateway applies to /orders too, without running the authorizer.
+    assert stack.api_request("GET", "/items", headers=bearer("allow")).status == 200
+    refused = stack.api_request("GET", "/orders", headers=bearer("allow"))
+    assert (refused.status, refused.json()) == (403, {"Message": "User is not authorized to access this resource"})
+    assert len(stack.invocations("TokenFunction")) == 1
+    stack.advance(301)
+    assert stack.api_request("GET", "/orders", headers=bearer("allow")).status == 200
+    assert len(stack.invocations("TokenFunction")) == 2
+
+
+def test_reauthorize_every_0_runs_the_authorizer_for_every_request(start_stack: Callable[..., LocalStack]) -> None:
+    uncached = TEMPLATE.replace("              ValidationExpression: 'Bearer .*'\n",
+                                "              ValidationExpression: 'Bearer .*'\n              ReauthorizeEvery: 0\n")
+    stack = start_stack(uncached, {"auth/app.py": AUTHORIZER, "items/app.py": ITEMS})
+    assert stack.api_request("GET", "/items", headers=bearer("allow")).status == 200
+    assert stack.api_request("GET", "/orders", headers=bearer("allow")).status == 200
+    assert len(stack.invocations("TokenFunction")) == 2
 
 
 def test_a_route_without_authorizer_and_a_request_authorizer(stack: LocalStack) -> None:

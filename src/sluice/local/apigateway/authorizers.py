@@ -22,8 +22,8 @@ answer is read by `http_verdict`: 401 `Unauthorized` for a missing identity sour
 raised, 403 `Forbidden` for a refusal, 500 `Internal Server Error` for a failure; the function sees
 `requestContext.authorizer.lambda`.
 
-Policies are not cached between requests (`ReauthorizeEvery` is not applied): every request runs the
-authorizer.
+An answer is cached for its identity sources for `Identity.ReauthorizeEvery` seconds (300 by default on
+REST APIs, none on HTTP APIs unless set; 0 turns it off), on the stack's clock (`PolicyCache`).
 
 Example:
     >>> allowed(policy_document("Allow", "arn:aws:execute-api:us-east-1:123456789012:abc/Prod/GET/*"),
@@ -36,6 +36,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -49,6 +50,7 @@ PayloadType = Literal["TOKEN", "REQUEST"]
 _INVOKE_ACTIONS = ("execute-api:invoke", "execute-api:*", "*")
 _EXPLICIT_DENY = "User is not authorized to access this resource with an explicit deny"
 _NO_ALLOW = "User is not authorized to access this resource"
+_DEFAULT_TTL = 300
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class LambdaAuthorizer:
     payload_version: str | None = None
     #: An HTTP API's `EnableSimpleResponses`: the answer is `{"isAuthorized": …, "context": …}`.
     simple_responses: bool = False
+    #: Seconds an answer is cached for its identity sources (`Identity.ReauthorizeEvery`); 0: not cached.
+    ttl: int = 0
 
 
 def read_lambda_authorizers(template: SamTemplate, api: ResourceDecl) -> dict[str, LambdaAuthorizer]:
@@ -82,11 +86,14 @@ def read_lambda_authorizers(template: SamTemplate, api: ResourceDecl) -> dict[st
         headers = (str(identity.get("Header", "Authorization")),) if payload == "TOKEN" else \
             tuple(str(header) for header in identity.get("Headers") or ())
         expression = identity.get("ValidationExpression")
+        # REST APIs cache for 300 s unless told otherwise; an HTTP API only when `ReauthorizeEvery` says so.
+        ttl = identity.get("ReauthorizeEvery", 0 if http else _DEFAULT_TTL)
         found[str(name)] = LambdaAuthorizer(
             str(name), str(settings["FunctionArn"]), payload, headers,
             tuple(str(query) for query in identity.get("QueryStrings") or ()), str(expression) if expression else None,
             payload_version=str(settings.get("AuthorizerPayloadFormatVersion", "2.0")) if http else None,
-            simple_responses=http and settings.get("EnableSimpleResponses") is True)
+            simple_responses=http and settings.get("EnableSimpleResponses") is True,
+            ttl=int(ttl) if str(ttl).isdigit() else 0)
     return found
 
 
@@ -95,6 +102,33 @@ def identity_values(authorizer: LambdaAuthorizer, request: ApiRequest) -> list[s
     queries = dict(_query_pairs(request))
     return [*(request.header(header) for header in authorizer.headers),
             *(queries.get(query, "") for query in authorizer.query_strings)]
+
+
+class PolicyCache:
+    """Authorizers' answers by identity source, for each authorizer's `ttl` on the stack's clock. Within it
+    API Gateway applies the cached answer to every method the same identity calls, without running the
+    authorizer again: a policy naming one method ARN then refuses the others (API Gateway docs: "Use API
+    Gateway Lambda authorizers", policy caching). An authorizer with no identity source is never cached.
+
+    Example:
+        >>> cache = PolicyCache(now=lambda: 0.0)
+        >>> cache.put(("api", "Auth", ("token",)), {"principalId": "ada"}, ttl=300)
+        >>> cache.get(("api", "Auth", ("token",)))
+        {'principalId': 'ada'}
+    """
+
+    def __init__(self, now: Callable[[], float]) -> None:
+        self._now = now
+        self._answers: dict[tuple[Any, ...], tuple[float, Any]] = {}
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        """The cached answer for `key` while fresh, else None."""
+        cached = self._answers.get(key)
+        return cached[1] if cached is not None and self._now() < cached[0] else None
+
+    def put(self, key: tuple[Any, ...], answer: Any, *, ttl: int) -> None:
+        if ttl > 0 and key[-1]:
+            self._answers[key] = (self._now() + ttl, answer)
 
 
 def missing_identity(authorizer: LambdaAuthorizer, request: ApiRequest) -> bool:

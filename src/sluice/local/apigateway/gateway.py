@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from sluice.local.apigateway.authorizers import (
+    PolicyCache,
     failed,
     http_verdict,
     identity_values,
@@ -72,6 +73,7 @@ class ApiGateway:
         self.region = region
         self.account = account
         self._random = random.Random(f"{seed}:apigateway")
+        self._policies = PolicyCache(clock.now)
 
     def api(self, reference: str | None = None) -> Api:
         """An API by logical id or API id; the only one when `reference` is None."""
@@ -173,16 +175,23 @@ class ApiGateway:
             return unauthorized(), {}
         arn = method_arn(region=self.region, account=self.account, api_id=api.api_id, stage=api.stage,
                          method=request.method, path=unquote(request.path))
-        with self.trace.within(activity), self.clock.hold():
-            invocation = self.runtime.call(authorizer.function,
-                                           _authorizer_event(api, match, request, context, arn=arn))
-        if invocation.error is not None:
-            refusal = unauthorized() if invocation.error.message == "Unauthorized" else failed(api.protocol)
-            activity.status = FAILED
-            activity.detail["error"] = f"{authorizer.name}: {invocation.error.error_type}: {invocation.error.message}"
-            return refusal, {}
-        answered, allowed = verdict(invocation.result, arn) if api.protocol == "REST" else \
-            http_verdict(authorizer, invocation.result, arn)
+        key = (api.api_id, authorizer.name, tuple(identity_values(authorizer, request)))
+        result = self._policies.get(key)
+        if result is not None:
+            activity.detail["authorizer"] = f"{authorizer.name}: cached answer"
+        else:
+            with self.trace.within(activity), self.clock.hold():
+                invocation = self.runtime.call(authorizer.function,
+                                               _authorizer_event(api, match, request, context, arn=arn))
+            if invocation.error is not None:
+                refusal = unauthorized() if invocation.error.message == "Unauthorized" else failed(api.protocol)
+                activity.status = FAILED
+                activity.detail["error"] = (f"{authorizer.name}: {invocation.error.error_type}: "
+                                            f"{invocation.error.message}")
+                return refusal, {}
+            result = invocation.result
+            self._policies.put(key, result, ttl=authorizer.ttl)
+        answered, allowed = verdict(result, arn) if api.protocol == "REST" else http_verdict(authorizer, result, arn)
         if answered is not None:
             activity.status = FAILED
             activity.detail["error"] = f"{authorizer.name} refused: {answered.text}"
