@@ -22,31 +22,31 @@ from abc import ABC, abstractmethod
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TypeVar
 
-E = TypeVar("E", bound="HttpEndpoint")
+E = TypeVar("E", bound="HttpService")
 
 # How often a serving main thread wakes to run a signal handler another thread received.
 _SIGNAL_CHECK_SECONDS = 0.2
 
 
 class _Server(ThreadingHTTPServer):
-    """The HTTP server, knowing the endpoint its handlers work for."""
+    """The HTTP server, knowing the service its handlers work for."""
 
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler],
-                 endpoint: HttpEndpoint) -> None:
+                 endpoint: HttpService) -> None:
         super().__init__(address, handler)
         self.endpoint = endpoint
 
 
-class HttpEndpoint(ABC):
-    """Serves `handler` on `host:port` from a daemon thread, next to the worker thread that owns
-    the world's clock; `start()` returns once it listens (binding happens in the constructor, so
-    a busy port raises `OSError` there)."""
+class HttpService:
+    """Serves `handler` on `host:port` from a daemon thread between `start()` and `stop()`; binding
+    happens in the constructor, so a busy port raises `OSError` there. Handlers find the service with
+    `endpoint_of`. (The loopback helpers of the local stack — the secrets extension, the custom resources'
+    `ResponseURL` — are services; `HttpEndpoint` adds a worker thread that owns a world.)"""
 
-    def __init__(self, handler: type[BaseHTTPRequestHandler], *, host: str, port: int, worker: str) -> None:
+    def __init__(self, handler: type[BaseHTTPRequestHandler], *, host: str, port: int) -> None:
         self._http = _Server((host, port), handler, self)
-        self._worker_thread = threading.Thread(target=self._run_worker, name=worker, daemon=True)
         # A short poll interval: stop() returns promptly (tests start and stop servers often).
         self._http_thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05},
                                              name="sluice-http", daemon=True)
@@ -57,8 +57,26 @@ class HttpEndpoint(ABC):
         return f"http://{host!s}:{port}"
 
     def start(self) -> None:
-        self._worker_thread.start()
         self._http_thread.start()
+
+    def stop(self) -> None:
+        """Stop listening."""
+        self._http.shutdown()
+        self._http.server_close()
+
+
+class HttpEndpoint(HttpService, ABC):
+    """Serves `handler` on `host:port` from a daemon thread, next to the worker thread that owns
+    the world's clock; `start()` returns once it listens (binding happens in the constructor, so
+    a busy port raises `OSError` there)."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], *, host: str, port: int, worker: str) -> None:
+        super().__init__(handler, host=host, port=port)
+        self._worker_thread = threading.Thread(target=self._run_worker, name=worker, daemon=True)
+
+    def start(self) -> None:
+        self._worker_thread.start()
+        super().start()
 
     def serve_forever(self) -> None:
         """Block until interrupted (Ctrl-C, or SIGTERM turned into KeyboardInterrupt), then stop."""
@@ -75,8 +93,7 @@ class HttpEndpoint(ABC):
 
     def stop(self) -> None:
         """Stop listening, then stop the worker thread."""
-        self._http.shutdown()
-        self._http.server_close()
+        super().stop()
         self._stop_worker()
 
     @abstractmethod
@@ -89,7 +106,7 @@ class HttpEndpoint(ABC):
 
 
 def endpoint_of(handler: BaseHTTPRequestHandler, kind: type[E]) -> E:
-    """The endpoint a request handler works for.
+    """The service (or endpoint) a request handler works for.
 
     Example:
         >>> server = endpoint_of(self, StepFunctionsServer)  # in a handler's do_POST

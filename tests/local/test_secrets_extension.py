@@ -135,6 +135,7 @@ def test_an_unexpected_failure_is_answered_not_dropped() -> None:
     port = free_port()
     server = secrets_extension.ExtensionServer(port, secrets_extension.ExtensionCache(
         client=broken, now=lambda: 0.0, token="t", settings={}))
+    server.start()
     try:
         request = urllib.request.Request(f"http://127.0.0.1:{port}/secretsmanager/get?secretId=x",
                                          headers={secrets_extension.TOKEN_HEADER: "t"})
@@ -143,4 +144,4 @@ def test_an_unexpected_failure_is_answered_not_dropped() -> None:
         assert (answered.value.code, json.loads(answered.value.read())) == \
             (500, {"message": "RuntimeError: no secretsmanager here"})
     finally:
-        server.close()
+        server.stop()

@@ -77,9 +77,10 @@ from sluice.local.lambda_.async_invoke import AsyncEvent, AsyncInvoker
 from sluice.local.lambda_.catalog import FunctionCatalog
 from sluice.local.lambda_.logs import LogCapture
 from sluice.local.lambda_.mappings import SourceMapping, source_mappings
+from sluice.local.lambda_.public_layers import is_extension_layer
+from sluice.local.lambda_.resources import FunctionKind
 from sluice.local.lambda_.runtime import LOCAL_CREDENTIALS, LambdaRuntime
-from sluice.local.lambda_.secrets_extension import start_extensions
-from sluice.local.lambda_.spec import function_specs
+from sluice.local.lambda_.spec import FunctionSpec, function_specs
 from sluice.local.late import Late
 from sluice.local.provision import provision
 from sluice.local.reactions import Reactions
@@ -152,8 +153,7 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
     inline_dir = Path(exit.enter_context(tempfile.TemporaryDirectory(prefix="sluice-inline-")))
     specs = function_specs(template, inline_dir=inline_dir)
     template.warnings.extend(apply_env_vars(specs, env_vars or {}))
-    start_extensions(template, specs, client=clients.client, now=clock.now,
-                     token=LOCAL_CREDENTIALS["AWS_SESSION_TOKEN"], exit=exit)
+    _start_extensions(template, specs, client=clients.client, now=clock.now, exit=exit)
     guard = InvocationGuard(faults, specs)
     catalog = FunctionCatalog.from_template(template, specs, last_modified=clock.now())
     runtime = LambdaRuntime(specs, catalog=catalog, region=region, account=account, log_capture=log_capture,
@@ -239,6 +239,19 @@ def _apis(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace, clock:
 
     return ApiGateway(read_apis(template), runtime=runtime, trace=trace, clock=clock, region=region, account=account,
                       seed=seed)
+
+
+def _start_extensions(template: SamTemplate, specs: Mapping[str, FunctionSpec], *, client: Callable[[str], Any],
+                      now: Callable[[], float], exit: ExitStack) -> None:
+    """Serve the Parameters and Secrets Lambda Extension for the functions whose layers name it (imported
+    only then: it serves HTTP)."""
+    if not any(is_extension_layer(arn) for decl in template.of_type(*FunctionKind.types)
+               for arn in template.prop(decl, "Layers") or ()):
+        return
+    from sluice.local.lambda_.secrets_extension import start_extensions  # noqa: PLC0415
+
+    start_extensions(template, specs, client=client, now=now, token=LOCAL_CREDENTIALS["AWS_SESSION_TOKEN"],
+                     exit=exit)
 
 
 def _create_custom_resources(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace,

@@ -39,6 +39,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import parse_qsl
 
 from sluice.local.apigateway.responses import ApiResponse, gateway_error
 
@@ -99,7 +100,7 @@ def read_lambda_authorizers(template: SamTemplate, api: ResourceDecl) -> dict[st
 
 def identity_values(authorizer: LambdaAuthorizer, request: ApiRequest) -> list[str]:
     """The request's identity sources, in the authorizer's order (headers, then query strings)."""
-    queries = dict(_query_pairs(request))
+    queries = dict(parse_qsl(request.query, keep_blank_values=True))
     return [*(request.header(header) for header in authorizer.headers),
             *(queries.get(query, "") for query in authorizer.query_strings)]
 
@@ -139,12 +140,6 @@ def missing_identity(authorizer: LambdaAuthorizer, request: ApiRequest) -> bool:
     if authorizer.payload_type == "TOKEN" and authorizer.validation_expression is not None:
         return re.fullmatch(authorizer.validation_expression, values[0]) is None
     return False
-
-
-def _query_pairs(request: ApiRequest) -> list[tuple[str, str]]:
-    from urllib.parse import parse_qsl  # noqa: PLC0415
-
-    return parse_qsl(request.query, keep_blank_values=True)
 
 
 def method_arn(*, region: str, account: str, api_id: str, stage: str, method: str, path: str) -> str:

@@ -18,6 +18,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from sluice.local.errors import TemplateError
+from sluice.local.lambda_.resources import function_arns, unqualified
 
 if TYPE_CHECKING:
     from sluice.local.apigateway.routes import Protocol, Route
@@ -40,6 +41,7 @@ def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, p
     if not isinstance(paths, dict):
         raise TemplateError(f"{where} has no `paths` mapping", resource=decl.logical_id,
                             property=where, origin=template.origin)
+    functions = function_arns(template)
     routes = []
     for path, operations in paths.items():
         for operation, spec in (operations or {}).items() if isinstance(operations, dict) else ():
@@ -58,7 +60,7 @@ def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, p
                                      property=f"{where}.paths.{path}.{operation}")
                 continue
             uri = str(integration.get("uri", ""))
-            target = function_target(template, uri)
+            target = function_target(uri, functions)
             if target is None:
                 template.unsupported(f"{method} {path}: its integration uri {uri!r} is not a function of the "
                                      "template", resource=decl.logical_id,
@@ -71,13 +73,11 @@ def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, p
     return routes
 
 
-def function_target(template: SamTemplate, uri: Any) -> str | None:
+def function_target(uri: Any, functions: frozenset[str]) -> str | None:
     """The function ARN a Lambda integration invokes — `uri` is the function's ARN (qualified or not) or
-    API Gateway's invocation ARN for it — when it is a function of the template; else None."""
+    API Gateway's invocation ARN for it — when it is one of `functions` (`function_arns`); else None."""
     text = str(uri or "")
     found = _FUNCTION_ARN.search(text)
     target = found["arn"] if found else text if _PLAIN_ARN.fullmatch(text) else None
-    functions = {template.get_att(function.logical_id, "Arn")
-                 for function in template.of_type("AWS::Serverless::Function", "AWS::Lambda::Function")}
     # An ARN with an alias or version qualifier (`...:function:name:live`) runs that version.
-    return target if target is not None and ":".join(target.split(":")[:7]) in functions else None
+    return target if target is not None and unqualified(target) in functions else None

@@ -29,6 +29,7 @@ from sluice.local.apigateway.cors import read_cors
 from sluice.local.apigateway.definition import function_target, openapi_routes
 from sluice.local.apigateway.resources import DEFAULT_STAGE, RAW_HTTP_API, RAW_REST_API, api_id
 from sluice.local.apigateway.routes import DEFAULT_ROUTE, METHODS, Api, Protocol, Route
+from sluice.local.lambda_.resources import function_arns
 
 if TYPE_CHECKING:
     from sluice.local.template.model import ResourceDecl, SamTemplate
@@ -44,6 +45,7 @@ def raw_apis(template: SamTemplate) -> list[Api]:
     """The template's REST and HTTP APIs declared with raw resources, each with its Lambda proxy routes;
     those no client could reach (no stage, a WebSocket API) are warned about and left out."""
     apis = []
+    functions = function_arns(template)
     for decl in template.of_type(RAW_REST_API, RAW_HTTP_API):
         rest = decl.type == RAW_REST_API
         if not rest and str(template.prop(decl, "ProtocolType", "HTTP")).upper() != "HTTP":
@@ -51,7 +53,7 @@ def raw_apis(template: SamTemplate) -> list[Api]:
                                  property="ProtocolType")
             continue
         protocol: Protocol = "REST" if rest else "HTTP"
-        routes = list(_rest_routes(template, decl) if rest else _http_routes(template, decl))
+        routes = list(_rest_routes(template, decl, functions) if rest else _http_routes(template, decl, functions))
         body = template.prop(decl, "Body")
         if body is not None:
             routes.extend(openapi_routes(template, decl, body, protocol, where="Body"))
@@ -72,7 +74,7 @@ def _belongs(template: SamTemplate, part: ResourceDecl, api: ResourceDecl, key: 
     return bool(template.prop(part, key) == template.ref(api.logical_id))
 
 
-def _rest_routes(template: SamTemplate, api: ResourceDecl) -> Iterator[Route]:
+def _rest_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[str]) -> Iterator[Route]:
     root = template.get_att(api.logical_id, "RootResourceId")
     parts = {template.ref(decl.logical_id): decl for decl in template.of_type(RESOURCE)
              if _belongs(template, decl, api, "RestApiId")}
@@ -94,7 +96,7 @@ def _rest_routes(template: SamTemplate, api: ResourceDecl) -> Iterator[Route]:
         verb = str(template.prop(method, "HttpMethod", "")).upper()
         integration = template.prop(method, "Integration") or {}
         kind = str(integration.get("Type", "")).upper() if isinstance(integration, dict) else ""
-        target = function_target(template, integration.get("Uri")) if kind == "AWS_PROXY" else None
+        target = function_target(integration.get("Uri"), functions) if kind == "AWS_PROXY" else None
         if resource_path is None or verb not in METHODS or target is None:
             reason = ("its ResourceId is not a resource of the API" if resource_path is None
                       else f"HttpMethod {verb!r} is not one of {', '.join(METHODS)}" if verb not in METHODS
@@ -106,10 +108,10 @@ def _rest_routes(template: SamTemplate, api: ResourceDecl) -> Iterator[Route]:
         yield Route(verb, resource_path or "/", target, "1.0", where)
 
 
-def _http_routes(template: SamTemplate, api: ResourceDecl) -> Iterator[Route]:
+def _http_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[str]) -> Iterator[Route]:
     quick = template.prop(api, "Target")
     if quick is not None:
-        target = function_target(template, quick)
+        target = function_target(quick, functions)
         if target is None:
             template.unsupported(f"its Target {quick!r} is not a function of the template", resource=api.logical_id,
                                  property="Target")
@@ -124,7 +126,7 @@ def _http_routes(template: SamTemplate, api: ResourceDecl) -> Iterator[Route]:
         reference = str(template.prop(route, "Target", ""))
         integration = integrations.get(reference.removeprefix(_INTEGRATION_PREFIX))
         kind = str(template.prop(integration, "IntegrationType", "")).upper() if integration else ""
-        target = function_target(template, template.prop(integration, "IntegrationUri")) \
+        target = function_target(template.prop(integration, "IntegrationUri"), functions) \
             if integration is not None and kind == "AWS_PROXY" else None
         method, _, path = key.partition(" ")
         if target is None or not (key == DEFAULT_ROUTE or (method.upper() in METHODS and path.startswith("/"))):

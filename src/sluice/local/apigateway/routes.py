@@ -91,6 +91,7 @@ def read_apis(template: SamTemplate) -> list[Api]:
     """Every API of the template (implicit ones included, see `add_implicit_apis`) with its routes."""
     declared = {decl.logical_id: decl for decl in template.of_type(REST_API, HTTP_API)}
     routes: dict[str, list[Route]] = {logical: [] for logical in declared}
+    lambda_authorizers = {logical: read_lambda_authorizers(template, decl) for logical, decl in declared.items()}
     for kind, api_property, implicit in (("Api", "RestApiId", IMPLICIT_REST_API),
                                          ("HttpApi", "ApiId", IMPLICIT_HTTP_API)):
         for function, name, properties in sam_events(template, FUNCTION, (kind,)):
@@ -105,7 +106,7 @@ def read_apis(template: SamTemplate) -> list[Api]:
                                      property=f"Events.{name}.Properties.{api_property}")
                 continue
             route = _event_route(template, function, name, properties, kind=kind, origin=origin)
-            authorizers = read_lambda_authorizers(template, declared[owner])
+            authorizers = lambda_authorizers[owner]
             route = replace(route, authorizer=_route_authorizer(template, declared[owner], properties, authorizers))
             if kind == "Api":
                 route = replace(route, body_schema=_body_schema(template, declared[owner], properties, origin))
@@ -120,7 +121,7 @@ def read_apis(template: SamTemplate) -> list[Api]:
         if template.prop(decl, "DefinitionUri") is not None:
             template.unsupported("DefinitionUri is not read locally (inline the definition as DefinitionBody, "
                                  "or use Fn::Transform AWS::Include)", resource=logical, property="DefinitionUri")
-        _warn_api_auth(template, decl)
+        _warn_api_auth(template, decl, lambda_authorizers[logical])
         apis.append(_api(template, decl, protocol, routes[logical]))
     from sluice.local.apigateway.raw import raw_apis  # noqa: PLC0415 - raw imports this module
 
@@ -207,12 +208,12 @@ def _warn_event_auth(template: SamTemplate, api: str, properties: dict[str, Any]
         _not_enforced(template, api)
 
 
-def _warn_api_auth(template: SamTemplate, decl: ResourceDecl) -> None:
+def _warn_api_auth(template: SamTemplate, decl: ResourceDecl, authorizers: dict[str, LambdaAuthorizer]) -> None:
     """Warn about the API's auth settings sluice does not enforce: all but its Lambda authorizers."""
     auth = decl.properties.get("Auth")
     if not isinstance(auth, dict):
         return
-    enforced = set(read_lambda_authorizers(template, decl))
+    enforced = set(authorizers)
     declared = auth.get("Authorizers")
     other_authorizers = isinstance(declared, dict) and bool(set(declared) - enforced)
     default = auth.get("DefaultAuthorizer")

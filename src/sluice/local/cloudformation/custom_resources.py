@@ -23,56 +23,47 @@ Example:
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
-from sluice.http_endpoint import content_length
+from sluice.http_endpoint import HttpService, content_length, endpoint_of
 from sluice.local.cloudformation.resources import is_custom
+from sluice.local.lambda_.resources import function_arns, unqualified
 from sluice.local.provision import references
 from sluice.local.trace import FAILED, Trace
 
 if TYPE_CHECKING:
     from sluice.local.template.model import ResourceDecl, SamTemplate
 
-_FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 
 
-class ResponseCollector:
-    """The `ResponseURL` endpoint: the response objects PUT to it, by request id."""
+class _Handler(BaseHTTPRequestHandler):
+    def do_PUT(self) -> None:
+        answers = endpoint_of(self, ResponseCollector).answers
+        try:
+            answers[self.path.strip("/")] = json.loads(self.rfile.read(content_length(self)))
+        except ValueError:  # an unreadable length or body
+            self.close_connection = True
+            answers[self.path.strip("/")] = {"Status": "FAILED", "Reason": "the response is not JSON"}
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+class ResponseCollector(HttpService):
+    """The `ResponseURL` endpoint, on the loopback address: the response objects PUT to it, by request id."""
 
     def __init__(self) -> None:
-        answers: dict[str, Any] = {}
+        self.answers: dict[str, Any] = {}
+        super().__init__(_Handler, host="127.0.0.1", port=0)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_PUT(self) -> None:
-                try:
-                    answers[self.path.strip("/")] = json.loads(self.rfile.read(content_length(self)))
-                except ValueError:  # an unreadable length or body
-                    self.close_connection = True
-                    answers[self.path.strip("/")] = {"Status": "FAILED", "Reason": "the response is not JSON"}
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.answers = answers
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="custom-resource-responses",
-                                        daemon=True)
-        self._thread.start()
-
-    def url(self, request_id: str) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/{request_id}"
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+    def response_url(self, request_id: str) -> str:
+        return f"{self.url}/{request_id}"
 
 
 def creation_order(template: SamTemplate) -> list[ResourceDecl]:
@@ -93,29 +84,29 @@ def create_custom_resources(template: SamTemplate, *, invoke: Callable[[str, Any
     resources = creation_order(template)
     if not resources:
         return []
-    functions = {str(template.get_att(decl.logical_id, "Arn")): decl.logical_id
-                 for decl in template.of_type(*_FUNCTION_TYPES)}
+    functions = function_arns(template)
     collector = ResponseCollector()
+    collector.start()
     created = []
     try:
         for decl in resources:
             if _create(template, decl, functions, collector=collector, invoke=invoke, trace=trace):
                 created.append(decl.logical_id)
     finally:
-        collector.close()
+        collector.stop()
     return created
 
 
-def _create(template: SamTemplate, decl: ResourceDecl, functions: dict[str, str], *, collector: ResponseCollector,
+def _create(template: SamTemplate, decl: ResourceDecl, functions: frozenset[str], *, collector: ResponseCollector,
             invoke: Callable[[str, Any], Any], trace: Trace) -> bool:
     properties = {name: template.prop(decl, name) for name in decl.properties}
     token = str(properties.get("ServiceToken", ""))
-    if ":".join(token.split(":")[:7]) not in functions:
+    if unqualified(token) not in functions:
         template.unsupported(f"its ServiceToken {token!r} is not a function of this template: the custom resource "
                              "is not created locally", resource=decl.logical_id, property="ServiceToken")
         return False
     request_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{template.stack_name}/{decl.logical_id}/Create"))
-    event = {"RequestType": "Create", "ServiceToken": token, "ResponseURL": collector.url(request_id),
+    event = {"RequestType": "Create", "ServiceToken": token, "ResponseURL": collector.response_url(request_id),
              "StackId": template.ref("AWS::StackId"), "RequestId": request_id, "ResourceType": decl.type,
              "LogicalResourceId": decl.logical_id, "ResourceProperties": properties}
     activity = trace.record("cloudformation", f"Create {decl.type} ({decl.logical_id})", root=True)

@@ -1,4 +1,6 @@
-"""Public layers whose packages this Python environment may already hold: Powertools for AWS Lambda (Python).
+"""Public layers a template names by ARN that sluice stands in for: Powertools for AWS Lambda (Python), whose
+package this Python environment may already hold, and the AWS Parameters and Secrets Lambda Extension, which
+`secrets_extension` serves.
 
 A function naming a layer that is not in its template gets a warning, since sluice cannot load it. The
 Powertools layers (`…:layer:AWSLambdaPowertoolsPython[V2|V3-<runtime>-<arch>][-Arm64]:N`, published by
@@ -13,6 +15,8 @@ Example:
     1
     >>> powertools_major("arn:aws:lambda:us-east-1:123456789012:layer:my-layer:1") is None
     True
+    >>> is_extension_layer("arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:12")
+    True
 """
 
 from __future__ import annotations
@@ -22,6 +26,12 @@ from typing import Any
 
 _POWERTOOLS = re.compile(r":layer:AWSLambdaPowertoolsPython(?:V(?P<major>\d+))?(?:-[A-Za-z0-9_-]+)?:\d+$")
 _DISTRIBUTION = "aws-lambda-powertools"
+_SECRETS_EXTENSION = re.compile(r":layer:AWS-Parameters-and-Secrets-Lambda-Extension(-Arm64)?:\d+$")
+
+
+def is_extension_layer(arn: Any) -> bool:
+    """Whether a layer ARN is (any region's, any version's) AWS Parameters and Secrets Lambda Extension."""
+    return isinstance(arn, str) and _SECRETS_EXTENSION.search(arn) is not None
 
 
 def powertools_major(arn: Any) -> int | None:

@@ -83,6 +83,16 @@ def function_arn(template: SamTemplate, reference: Any) -> str:
             f"{function_name(str(reference))}")
 
 
+def function_arns(template: SamTemplate) -> frozenset[str]:
+    """The unqualified ARNs of the template's functions (what an integration or a ServiceToken may name)."""
+    return frozenset(str(template.get_att(decl.logical_id, "Arn")) for decl in template.of_type(*FunctionKind.types))
+
+
+def unqualified(arn: str) -> str:
+    """A function ARN without its version or alias qualifier (`…:function:name:live` → `…:function:name`)."""
+    return ":".join(arn.split(":")[:7])
+
+
 def function_name(reference: str) -> str:
     """`name`, `name:qualifier`, `account:function:name[:qualifier]` or a full ARN → `name`."""
     return reference.split(":function:", 1)[1].split(":", 1)[0] if ":function:" in reference \

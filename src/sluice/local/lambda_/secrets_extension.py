@@ -18,8 +18,6 @@ another process holds is warned about, and those functions' requests fail as the
 extension.
 
 Example:
-    >>> is_extension_layer("arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:12")
-    True
     >>> from types import SimpleNamespace
     >>> backend = SimpleNamespace(get_secret_value=lambda **asked: {"Name": asked["SecretId"], "SecretString": "pw"})
     >>> cache = ExtensionCache(client=lambda service: backend, now=lambda: 0.0, token="t", settings={})
@@ -34,14 +32,18 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import re
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from botocore.exceptions import ClientError
+
+from sluice.http_endpoint import HttpService, endpoint_of
+from sluice.local.lambda_.public_layers import is_extension_layer
+from sluice.local.lambda_.resources import FunctionKind
 
 if TYPE_CHECKING:
     from contextlib import ExitStack
@@ -50,16 +52,10 @@ if TYPE_CHECKING:
     from sluice.local.template.model import SamTemplate
 
 LOG = logging.getLogger("sluice.lambda")
-_LAYER = re.compile(r":layer:AWS-Parameters-and-Secrets-Lambda-Extension(-Arm64)?:\d+$")
 DEFAULT_PORT = 2773
 PORT_VARIABLE = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"
 TOKEN_HEADER = "X-Aws-Parameters-Secrets-Token"
 _DEFAULT_TTL = 300.0
-
-
-def is_extension_layer(arn: Any) -> bool:
-    """Whether a layer ARN is (any region's, any version's) AWS Parameters and Secrets Lambda Extension."""
-    return isinstance(arn, str) and _LAYER.search(arn) is not None
 
 
 def extension_ports(specs: Mapping[str, FunctionSpec], layers: Mapping[str, list[Any]]) -> dict[int, FunctionSpec]:
@@ -76,7 +72,7 @@ def start_extensions(template: SamTemplate, specs: Mapping[str, FunctionSpec], *
                      now: Callable[[], float], token: str, exit: ExitStack) -> list[int]:
     """Serve the extension on each port the template's functions use, until `exit` closes; return the ports."""
     layers = {decl.logical_id: list(template.prop(decl, "Layers") or [])
-              for decl in template.of_type("AWS::Serverless::Function", "AWS::Lambda::Function")}
+              for decl in template.of_type(*FunctionKind.types)}
     served = []
     for port, spec in extension_ports(specs, layers).items():
         cache = ExtensionCache(client=client, now=now, token=token, settings=spec.environment)
@@ -87,7 +83,8 @@ def start_extensions(template: SamTemplate, specs: Mapping[str, FunctionSpec], *
                                      f"listen on localhost:{port} ({error.strerror}): its requests will fail; set "
                                      f"{PORT_VARIABLE} to a free port")
             continue
-        exit.callback(server.close)
+        server.start()
+        exit.callback(server.stop)
         served.append(port)
     return served
 
@@ -171,40 +168,29 @@ def _wire(answer: Mapping[str, Any]) -> dict[str, Any]:
     return {key: wired(value) for key, value in answer.items() if key != "ResponseMetadata"}
 
 
-class ExtensionServer:
-    """One port of the extension, served on a thread until `close()`."""
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        try:
+            status, body = endpoint_of(self, ExtensionServer).cache.answer(url.path, url.query,
+                                                                           dict(self.headers.items()))
+        except Exception as error:  # a sluice bug: answered, logged, and the server carries on
+            LOG.exception("parameters and secrets extension: GET %s failed", self.path)
+            status, body = 500, {"message": f"{type(error).__name__}: {error}"}
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        LOG.debug("parameters and secrets extension: " + format, *args)
+
+
+class ExtensionServer(HttpService):
+    """One port of the extension, on the loopback address, serving from `start()` until `stop()`."""
 
     def __init__(self, port: int, cache: ExtensionCache) -> None:
-        # Imported here: every stack imports this module (its layer check), few serve the extension.
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: PLC0415
-
-        answer = cache.answer
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                url = urlsplit(self.path)
-                try:
-                    status, body = answer(url.path, url.query, dict(self.headers.items()))
-                except Exception as error:  # a sluice bug: answered, logged, and the server carries on
-                    LOG.exception("parameters and secrets extension: GET %s failed", self.path)
-                    status, body = 500, {"message": f"{type(error).__name__}: {error}"}
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                LOG.debug("parameters and secrets extension: " + format, *args)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"secrets-extension-{port}",
-                                        daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self.cache = cache
+        super().__init__(_Handler, host="127.0.0.1", port=port)

@@ -27,8 +27,7 @@ from sluice.local.lambda_.destinations import (
     Destination,
     configured,
 )
-from sluice.local.lambda_.public_layers import installed_layer_note
-from sluice.local.lambda_.secrets_extension import is_extension_layer
+from sluice.local.lambda_.public_layers import installed_layer_note, is_extension_layer
 from sluice.local.template.model import ResourceDecl, SamTemplate
 from sluice.local.template.values import mapping, number, numbers, whole_number
 

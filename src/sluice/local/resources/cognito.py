@@ -57,7 +57,8 @@ def _created(call: Callable[..., Any], request: dict[str, Any], minimal: dict[st
 
 
 def _resolved(template: SamTemplate, decl: ResourceDecl) -> dict[str, Any]:
-    return {name: template.prop(decl, name) for name in decl.properties if template.prop(decl, name) is not None}
+    resolved = {name: template.prop(decl, name) for name in decl.properties}
+    return {name: value for name, value in resolved.items() if value is not None}
 
 
 class UserPoolKind(Kind):
