@@ -20,6 +20,14 @@ Reading a copy is two to four times faster than parsing the file, about 20 ms of
 while the file still has them; marshal's format is the interpreter's, so a copy's name carries the
 interpreter's cache tag, like bytecode.
 
+The endpoints file's copy keeps every partition, region and default, and the entries of the services
+the copies are written for, not the other 400-odd (`endpoints_for`): 25 KB instead of 480 KB of
+marshal, about 6 ms of a first call. Only the runtime's session reads copies, and its clients are
+all of those services (`clients.SERVICES`, tested); for them a resolver answers from the copy as from
+the file, in every region of every partition (tests/runtime/test_botocore_loader.py). A service left
+out would still resolve, from its partition's defaults, as botocore resolves a service newer than
+its endpoints file.
+
 This relies on `Loader` internals (`load_service_model`'s steps, `_find_extras`,
 `_extras_processor`, `JSONFileLoader._load_file`), so it is kept to this one adapter, tested against
 the botocore versions in `SUPPORTED_BOTOCORE` (ADR 0010; tests/runtime/test_botocore_loader.py compares every
@@ -84,21 +92,53 @@ def _parsed_copy(full_path: str) -> Any:
 
 def write_parsed(data_dir: Path, services: Iterable[str]) -> list[Path]:
     """Write a parsed copy beside each JSON file of botocore's `data_dir` that clients of `services`
-    read: the top-level files (endpoints, partitions, ...) and every file of those services. Returns
-    the copies' paths."""
+    read: the top-level files (endpoints, partitions, ...) and every file of those services, the
+    endpoints file's with only those services' entries (`endpoints_for`). Returns the copies' paths."""
+    services = list(services)
     files = sorted(data_dir.glob("*.json"))
     for service in services:
         if not (data_dir / service).is_dir():
             raise FileNotFoundError(f"botocore has no data for a service named {service!r} in {data_dir}")
         files += sorted(path for path in (data_dir / service).rglob("*") if path.name.endswith((".json", ".json.gz")))
+    prefixes = {_endpoint_prefix(data_dir, service) for service in services}
     written = []
     for file in files:
         raw = file.read_bytes()
-        data = json.loads((gzip.decompress(raw) if file.name.endswith(".gz") else raw).decode("utf-8"))
+        data = _parse(file.name, raw)
+        if file.name == "endpoints.json":
+            data = endpoints_for(data, prefixes)
         copy = file.with_name(file.name + PARSED_SUFFIX)
         copy.write_bytes(marshal.dumps((zlib.crc32(raw), data)))
         written.append(copy)
     return written
+
+
+def endpoints_for(endpoints: dict[str, Any], prefixes: set[str]) -> dict[str, Any]:
+    """The endpoints file's data with each partition's `services` cut down to `prefixes` (services'
+    endpoint prefixes, the keys botocore's `EndpointResolver` looks services up by).
+
+    Example:
+        >>> data = {"partitions": [{"partition": "aws", "services": {"s3": {}, "iam": {}}}], "version": 3}
+        >>> endpoints_for(data, {"s3"})
+        {'partitions': [{'partition': 'aws', 'services': {'s3': {}}}], 'version': 3}
+    """
+    return {**endpoints, "partitions": [
+        {**partition, "services": {name: entry for name, entry in partition.get("services", {}).items()
+                                   if name in prefixes}}
+        for partition in endpoints["partitions"]
+    ]}
+
+
+def _endpoint_prefix(data_dir: Path, service: str) -> str:
+    """`metadata.endpointPrefix` of the service's latest model in `data_dir`."""
+    latest = max((data_dir / service).iterdir(), key=lambda version: version.name)
+    model = next(path for path in latest.iterdir() if path.name in ("service-2.json", "service-2.json.gz"))
+    prefix: str = _parse(model.name, model.read_bytes())["metadata"]["endpointPrefix"]
+    return prefix
+
+
+def _parse(name: str, raw: bytes) -> Any:
+    return json.loads((gzip.decompress(raw) if name.endswith(".gz") else raw).decode("utf-8"))
 
 
 class FastLoader(Loader):
