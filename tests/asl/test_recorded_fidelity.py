@@ -379,3 +379,48 @@ def test_singleton_sequences_unwrap_as_aws_functions_return_them(engine: Engine,
     execution = engine.run(_single({"Type": "Pass", "Output": "{% " + expression + " %}"}, jsonata=True), {})
     assert execution.status == "SUCCEEDED", execution.cause
     assert execution.output == output
+
+
+# -- Assign: what a state's other fields see, and what its StateExited event shows ----------------
+
+
+def _exited(engine: Engine, definition: dict[str, Any], data: Any) -> tuple[Any, list[dict[str, Any]]]:
+    execution = engine.run(definition, data)
+    assert execution.status == "SUCCEEDED", execution.cause
+    return execution.output, [event["stateExitedEventDetails"] for event in execution.history
+                              if "stateExitedEventDetails" in event]
+
+
+def test_output_path_reads_the_variables_as_they_were_when_the_state_was_entered(engine: Engine) -> None:
+    # test_state_assign_evaluation_order[BASE_EVALUATION_ORDER_PASS_STATE]: AWS outputs 42, the value
+    # `answer` had on entry, while the same state assigns it "<omitted>".
+    definition = {"StartAt": "State0", "States": {
+        "State0": {"Type": "Pass", "Result": {"theQuestion": "?"},
+                   "Assign": {"question.$": "$.theQuestion", "answer": 42}, "Next": "State1"},
+        "State1": {"Type": "Pass", "InputPath": "$answer", "ResultPath": "$.theAnswer", "OutputPath": "$answer",
+                   "Assign": {"answer": "<omitted>"}, "Next": "Read"},
+        "Read": {"Type": "Pass", "Parameters": {"answer.$": "$answer"}, "End": True},
+    }}
+    output, exited = _exited(engine, definition, {})
+    assert exited[1]["output"] == "42"
+    assert exited[1]["assignedVariables"] == {"answer": '"<omitted>"'}
+    assert output == {"answer": "<omitted>"}  # the next state sees the new value
+
+
+def test_a_choice_output_path_reads_the_variables_as_they_were_when_it_was_entered(engine: Engine) -> None:
+    definition = {"StartAt": "Set", "States": {
+        "Set": {"Type": "Pass", "Assign": {"v": "old"}, "Next": "Pick"},
+        "Pick": {"Type": "Choice", "OutputPath": "$v",
+                 "Choices": [{"Variable": "$.go", "BooleanEquals": True, "Assign": {"v": "new"}, "Next": "Done"}]},
+        "Done": {"Type": "Pass", "Parameters": {"seen.$": "$", "now.$": "$v"}, "End": True},
+    }}
+    output, _ = _exited(engine, definition, {"go": True})
+    assert output == {"seen": "old", "now": "new"}
+
+
+def test_an_empty_assign_shows_no_assigned_variables(engine: Engine) -> None:
+    # test_base_cases[BASE_EMPTY]: `"Assign": {}` leaves both fields out of PassStateExited.
+    definition = {"StartAt": "State0", "States": {"State0": {"Type": "Pass", "Assign": {}, "End": True}}}
+    _, exited = _exited(engine, definition, {"input_value": "input_value_literal"})
+    assert exited == [{"name": "State0", "output": '{"input_value":"input_value_literal"}',
+                       "outputDetails": {"truncated": False}}]

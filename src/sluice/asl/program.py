@@ -106,6 +106,6 @@ async def run_program(program: Program, data: Any, frame: Frame) -> Any:
 def exited_details(name: str, output: Any, frame: Frame) -> dict[str, Any]:
     """StateExited details: the output, and the variables the state assigned (AWS shows them
     as `assignedVariables`, each value as JSON text)."""
-    if frame.assigned is None:
+    if not frame.assigned:  # an empty `Assign` shows nothing (recorded: LocalStack's BASE_EMPTY)
         return {"name": name, "output": output}
     return {"name": name, "output": output, "assignedVariables": frame.assigned}

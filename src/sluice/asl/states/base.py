@@ -108,9 +108,14 @@ class State:
         result, next_state = await self.produce(effective, raw, frame)
         if self.result_selector_template is not None:
             result = self.result_selector_template.evaluate(result, frame)
-        if self.assign_template is not None:
-            frame.assign(self.assign_template.evaluate(result, frame))
-        return self.select_output(self.merge_result(raw, result), frame), next_state
+        assigned = None if self.assign_template is None else self.assign_template.evaluate(result, frame)
+        # OutputPath reads the variables as they were when the state was entered: what `Assign` sets
+        # is seen from the next state on (recorded: LocalStack's test_state_assign_evaluation_order,
+        # `"OutputPath": "$answer"` beside `"Assign": {"answer": ...}` outputs the old value).
+        output = self.select_output(self.merge_result(raw, result), frame)
+        if assigned is not None:
+            frame.assign(assigned)
+        return output, next_state
 
     async def _attempt_jsonata(self, raw: Any, frame: Frame) -> tuple[Any, str | None]:
         argument = raw

@@ -47,9 +47,11 @@ class ChoiceState(State):
                 break
         else:
             chosen, assign = self._default_next(), self.assign_template
-        if assign is not None:
-            frame.assign(assign.evaluate(effective, frame))
-        return self.select_output(effective, frame), chosen
+        assigned = None if assign is None else assign.evaluate(effective, frame)
+        output = self.select_output(effective, frame)  # the variables as entered, as in `State._attempt`
+        if assigned is not None:
+            frame.assign(assigned)
+        return output, chosen
 
     def _run_jsonata(self, raw: Any, frame: Frame) -> tuple[Any, str | None]:
         states = jsonata_states(frame, raw)
