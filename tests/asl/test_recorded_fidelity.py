@@ -424,3 +424,21 @@ def test_an_empty_assign_shows_no_assigned_variables(engine: Engine) -> None:
     _, exited = _exited(engine, definition, {"input_value": "input_value_literal"})
     assert exited == [{"name": "State0", "output": '{"input_value":"input_value_literal"}',
                        "outputDetails": {"truncated": False}}]
+
+
+@pytest.mark.parametrize(
+    ("field", "path", "event"),
+    [
+        # test_invalid_jsonpath[INVALID_JSONPATH_IN_ERRORPATH]
+        ("ErrorPath", "$.ErrorX", 2),
+        # test_invalid_jsonpath[ST.INVALID_JSONPATH_IN_CAUSEPATH]
+        ("CausePath", "$.NoSuchCausePath", 2),
+    ],
+)
+def test_a_fail_path_that_matches_nothing_names_the_field_and_the_input(field: str, path: str, event: int) -> None:
+    definition = {"StartAt": "S", "States": {"S": {"Type": "Fail", field: path}}}
+    error, cause = _failure(definition, {"int-literal": 0})
+    assert error == "States.Runtime"
+    assert cause == PREFIX.format(state="S", event=event) + (
+        f"The JSONPath '{path}' specified for the field '{field}' could not be found in the input "
+        "'{\"int-literal\":0}'")

@@ -99,6 +99,25 @@ def require_path(text: str, data: Any, frame: Frame) -> Any:
         raise contextual(ErrorName.RUNTIME, f"Invalid path '{text}' : {miss}") from None
 
 
+def require_field_path(text: str, field_name: str, data: Any, frame: Frame) -> Any:
+    """`resolve_path` for a path-valued field of a payload template (`"key.$"`) or of a Fail state
+    (`ErrorPath`, `CausePath`): a miss is `States.Runtime` naming the field and the input, as AWS words
+    it (recorded: LocalStack's test_invalid_jsonpath, INVALID_JSONPATH_IN_ERRORPATH and
+    INVALID_JSONPATH_IN_STRING_EXPR_JSONPATH)."""
+    try:
+        return resolve_path(text, data, frame)
+    except PathNotFound:
+        raise _missing_field_path(text, field_name, data) from None
+
+
+def _missing_field_path(text: str, field_name: str, data: Any) -> StatesError:
+    rendered = json.dumps(data, separators=(",", ":"))
+    return contextual(
+        ErrorName.RUNTIME,
+        f"The JSONPath '{text}' specified for the field '{field_name}' could not be found in the input '{rendered}'",
+    )
+
+
 class PayloadTemplate:
     """A JSONPath payload template compiled once: `evaluate` applies it to a state's data.
 
@@ -159,12 +178,7 @@ class _PathValue(PayloadTemplate):
         try:
             return self.reference.resolve(data, frame)
         except PathNotFound:
-            rendered = json.dumps(data, separators=(",", ":"))
-            raise contextual(
-                ErrorName.RUNTIME,
-                f"The JSONPath '{self.reference.text}' specified for the field '{self.key}' could not be "
-                f"found in the input '{rendered}'",
-            ) from None
+            raise _missing_field_path(self.reference.text, self.key, data) from None
 
 
 class _IntrinsicValue(PayloadTemplate):

@@ -7,7 +7,7 @@ from typing import Any
 from sluice.asl import intrinsics
 from sluice.asl.errors import StatesError
 from sluice.asl.frame import Frame
-from sluice.asl.payload import evaluate_jsonata, jsonata_states, require_path
+from sluice.asl.payload import evaluate_jsonata, jsonata_states, require_field_path, require_path
 from sluice.asl.states.base import State
 
 
@@ -30,5 +30,5 @@ class FailState(State):
         if (path := self.spec.get(f"{name}Path")) is not None:
             if intrinsics.is_intrinsic(path):
                 return intrinsics.evaluate_intrinsic(path, lambda p: require_path(p, raw, frame), frame.runtime.rng)
-            return require_path(path, raw, frame)
+            return require_field_path(path, f"{name}Path", raw, frame)
         return self.spec.get(name)
