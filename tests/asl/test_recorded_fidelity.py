@@ -442,3 +442,25 @@ def test_a_fail_path_that_matches_nothing_names_the_field_and_the_input(field: s
     assert cause == PREFIX.format(state="S", event=event) + (
         f"The JSONPath '{path}' specified for the field '{field}' could not be found in the input "
         "'{\"int-literal\":0}'")
+
+
+@pytest.mark.parametrize(
+    ("field", "expression"),
+    [
+        # test_map_state_items_eval_jsonata_fail[function]: a function is no JSON value.
+        ("Items", "$fn := function($x){$x}"),
+        ("Output", "$string"),  # a built-in function
+        ("Output", "/ab/"),  # a regular expression
+        ("Output", '{"a": [1, function(){2}]}'),  # a function nested in the value
+    ],
+)
+def test_jsonata_that_returns_no_json_value_is_an_unsupported_result_type(field: str, expression: str) -> None:
+    if field == "Items":
+        state = {"Type": "Map", "Items": f"{{% {expression} %}}",
+                 "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}
+    else:
+        state = {"Type": "Pass", "Output": f"{{% {expression} %}}"}
+    error, cause = _failure(_single(state, jsonata=True), {})
+    assert error == "States.QueryEvaluationError"
+    assert cause == PREFIX.format(state="S", event=2) + (
+        f"The JSONata expression '{expression}' specified for the field '{field}' returned an unsupported result type.")

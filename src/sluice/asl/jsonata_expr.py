@@ -96,11 +96,20 @@ def evaluate_expression(
         result = compiled.evaluate(None, bounded_bindings(bindings, limits))
         if result is None:
             raise Undefined(expression)
-        return Utils.convert_nulls(_from_sequence(result))
+        value = Utils.convert_nulls(_from_sequence(result))
     except (StatesError, Undefined):
         raise
     except Exception as error:  # jsonata's JException hierarchy, or Python's stack running out
         raise StatesError(ErrorName.QUERY_EVALUATION_ERROR, _failure(expression, field_name, error)) from error
+    if not _is_json(value):
+        # A function (`function($x){$x}`, `$string`) or a regex literal is no JSON value (recorded:
+        # LocalStack's test_map_state_items_eval_jsonata_fail[function]).
+        raise StatesError(
+            ErrorName.QUERY_EVALUATION_ERROR,
+            f"The JSONata expression '{expression}' specified for the field '{field_name}' "
+            "returned an unsupported result type.",
+        )
+    return value
 
 
 def _failure(expression: str, field_name: str, error: Exception) -> str:
@@ -117,6 +126,20 @@ def _failure(expression: str, field_name: str, error: Exception) -> str:
 
 def _to_jsonata(value: Any, utils: Any) -> Any:
     return utils.NULL_VALUE if value is None else value
+
+
+def _is_json(value: Any) -> bool:
+    """Whether `value` holds only JSON types (nested functions and regexes included in the check)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif item is not None and not isinstance(item, str | int | float):  # bool is an int
+            return False
+    return True
 
 
 def _from_sequence(value: Any) -> Any:
