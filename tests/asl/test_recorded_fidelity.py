@@ -464,3 +464,48 @@ def test_jsonata_that_returns_no_json_value_is_an_unsupported_result_type(field:
     assert error == "States.QueryEvaluationError"
     assert cause == PREFIX.format(state="S", event=2) + (
         f"The JSONata expression '{expression}' specified for the field '{field}' returned an unsupported result type.")
+
+
+# -- States.DataLimitExceeded: a task's oversized result is a task failure, a state's is terminal --
+
+
+_TOO_LARGE = "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit."
+
+
+@pytest.mark.parametrize(
+    ("resource", "parameters", "named", "failed_event"),
+    [
+        # test_task_lambda_catch_state_all_data_limit_exceeded_on_large_utf8_response: the ARN.
+        (lambda_arn("big"), {}, lambda_arn("big"), "LambdaFunctionFailed"),
+        # test_service_task_lambada_catch_state_all_…: the integration's service.
+        ("arn:aws:states:::lambda:invoke", {"FunctionName": "big"}, "lambda", "TaskFailed"),
+    ],
+)
+def test_a_tasks_oversized_result_is_a_task_failure_that_states_all_catches(
+    resource: str, parameters: dict[str, Any], named: str, failed_event: str
+) -> None:
+    definition = {"StartAt": "InvokeLambda", "States": {
+        "InvokeLambda": {"Type": "Task", "Resource": resource, **({"Parameters": parameters} if parameters else {}),
+                         "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "HandleGeneralError"}], "End": True},
+        "HandleGeneralError": {"Type": "Pass", "End": True},
+    }}
+    with Engine(seed=0, functions={"big": lambda event, context: "ö" * 200_000}) as engine:  # 400,000 bytes
+        execution = engine.run(definition, {})
+    assert execution.status == "SUCCEEDED", execution.cause
+    expected = {"Error": "States.DataLimitExceeded", "Cause": _TOO_LARGE.format(named)}
+    assert execution.output == expected
+    failed = next(event for event in execution.history if event["type"] == failed_event)
+    details = failed[failed_event[0].lower() + failed_event[1:] + "EventDetails"]
+    assert (details["error"], details["cause"]) == (expected["Error"], expected["Cause"])
+
+
+def test_a_states_own_oversized_output_stays_terminal_for_states_all() -> None:
+    # The error docs: "a terminal error that can't be caught by the States.ALL error type".
+    branch = {"StartAt": "Big", "States": {"Big": {"Type": "Pass", "Result": "x" * 262_200, "End": True}}}
+    definition = {"StartAt": "P", "States": {
+        "P": {"Type": "Parallel", "Branches": [branch], "End": True,
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]},
+        "Caught": {"Type": "Pass", "End": True},
+    }}
+    error, cause = _failure(definition, {})
+    assert (error, cause) == ("States.DataLimitExceeded", _TOO_LARGE.format("Big"))

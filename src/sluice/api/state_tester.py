@@ -90,9 +90,11 @@ async def _run(state: State, data: Any, frame: Frame, level: str) -> dict[str, A
     except StatesError as failure:
         qualify(failure, frame)
         response.update(error=failure.error, cause=failure.cause)
-        if any(retrier.matches(failure.error) and retrier.max_attempts > 0 for retrier in state.retriers):
+        if any(retrier.matches(failure.error, task_failure=failure.task_failure) and retrier.max_attempts > 0
+               for retrier in state.retriers):
             response["status"] = "RETRIABLE"
-        elif (catcher := next((c for c in state.catchers if c.matches(failure.error)), None)) is not None:
+        elif (catcher := next((c for c in state.catchers
+                              if c.matches(failure.error, task_failure=failure.task_failure)), None)) is not None:
             response.update(output=to_json(state._catch(catcher, failure, data, frame)), nextState=catcher.next,
                             status="CAUGHT_ERROR")
         else:

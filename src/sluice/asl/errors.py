@@ -49,3 +49,8 @@ class StatesError(Exception):
         # `MapStateStarted`, for which AWS records no `MapStateFailed` (docs/engine-map.md).
         self.evaluation_recorded = False
         self.unstarted: object | None = None
+        # True: a Task's own failure, recorded as its TaskFailed/LambdaFunctionFailed event. AWS's
+        # `States.ALL` then matches a `States.DataLimitExceeded` like any task error (recorded:
+        # LocalStack's test_*_catch_state_all_data_limit_exceeded_on_large_utf8_response), while a
+        # state's own oversized input or output stays terminal, as the error docs say.
+        self.task_failure = False

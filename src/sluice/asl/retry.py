@@ -2,7 +2,8 @@
 
 Matching follows the ASL error docs:
 - `States.ALL` matches any error name except `States.Runtime` and `States.DataLimitExceeded`
-  (terminal errors "that can't be caught by States.ALL");
+  (terminal errors "that can't be caught by States.ALL"), but a task's own oversized result is a
+  task failure that it does match (`StatesError.task_failure`; AWS recordings);
 - `States.TaskFailed` acts as a wildcard for any error except `States.Timeout` (and the same
   terminal errors);
 - `States.Runtime` is never retried or caught.
@@ -27,13 +28,14 @@ from sluice.asl.errors import ErrorName
 _UNCATCHABLE_BY_WILDCARD = {ErrorName.RUNTIME, ErrorName.DATA_LIMIT_EXCEEDED}
 
 
-def error_matches(error_equals: tuple[str, ...], error: str) -> bool:
+def error_matches(error_equals: tuple[str, ...], error: str, *, task_failure: bool = False) -> bool:
     if error == ErrorName.RUNTIME:
         return False
+    terminal = error in _UNCATCHABLE_BY_WILDCARD and not (task_failure and error == ErrorName.DATA_LIMIT_EXCEEDED)
     for name in error_equals:
         if name == error:
             return True
-        if error in _UNCATCHABLE_BY_WILDCARD:
+        if terminal:
             continue
         if name == ErrorName.ALL:
             return True
@@ -62,8 +64,8 @@ class Retrier:
             full_jitter=rule.get("JitterStrategy", "NONE") == "FULL",
         )
 
-    def matches(self, error: str) -> bool:
-        return error_matches(self.error_equals, error)
+    def matches(self, error: str, *, task_failure: bool = False) -> bool:
+        return error_matches(self.error_equals, error, task_failure=task_failure)
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         """Seconds to wait before retry number `attempt + 1` (attempt counts from 0)."""
@@ -93,8 +95,8 @@ class Catcher:
             assign=rule.get("Assign"),
         )
 
-    def matches(self, error: str) -> bool:
-        return error_matches(self.error_equals, error)
+    def matches(self, error: str, *, task_failure: bool = False) -> bool:
+        return error_matches(self.error_equals, error, task_failure=task_failure)
 
 
 def error_output(error: str, cause: str | None) -> dict[str, Any]:

@@ -86,7 +86,8 @@ class State:
             except StatesError as failure:
                 qualify(failure, frame)
                 record_evaluation_failure(failure, frame, self)
-                retrier = next((r for r in self.retriers if r.matches(failure.error)), None)
+                error, task_failure = failure.error, failure.task_failure
+                retrier = next((r for r in self.retriers if r.matches(error, task_failure=task_failure)), None)
                 if retrier is not None:
                     index = self.retriers.index(retrier)
                     if attempts[index] < retrier.max_attempts:
@@ -96,7 +97,7 @@ class State:
                         continue
                 if self.FAILED_EVENT is not None and failure.unstarted is not self:
                     frame.record(self.FAILED_EVENT)
-                catcher = next((c for c in self.catchers if c.matches(failure.error)), None)
+                catcher = next((c for c in self.catchers if c.matches(error, task_failure=task_failure)), None)
                 if catcher is None:
                     raise
                 return self._catch(catcher, failure, raw, frame), catcher.next

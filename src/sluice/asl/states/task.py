@@ -110,7 +110,16 @@ class TaskState(State):
             frame.record(f"{prefix}Failed", f"{_lower(prefix)}FailedEventDetails",
                         dict(base, error=invalid.error, cause=invalid.cause))
             raise invalid
-        check_size(result, self.name)
+        try:
+            # AWS names the task by its resource: a Lambda function's or an activity's ARN, else the
+            # integration's service (`'lambda'` for lambda:invoke; recorded
+            # test_*_data_limit_exceeded_on_large_utf8_response).
+            check_size(result, self.resource.arn if legacy_lambda else self.resource.resource_type)
+        except StatesError as oversized:
+            frame.record(f"{prefix}Failed", f"{_lower(prefix)}FailedEventDetails",
+                        dict(base, error=oversized.error, cause=oversized.cause))
+            oversized.task_failure = True
+            raise
         frame.record(f"{prefix}Succeeded", f"{_lower(prefix)}SucceededEventDetails", dict(base, output=result))
         return result, self.next
 
