@@ -509,3 +509,26 @@ def test_a_states_own_oversized_output_stays_terminal_for_states_all() -> None:
     }}
     error, cause = _failure(definition, {})
     assert (error, cause) == ("States.DataLimitExceeded", _TOO_LARGE.format("Big"))
+
+
+def test_a_caught_task_timeout_hands_on_an_empty_cause_that_events_leave_out() -> None:
+    # test_task_service_lambda test_invoke_timeout: `{"Error": "States.Timeout", "Cause": ""}`;
+    # test_timeouts test_fixed_timeout_service_lambda_with_path: ExecutionFailed shows no cause.
+    def slow(event: Any, context: Any) -> Any:
+        import time  # noqa: PLC0415 - the handler's own import, as in the recorded function
+        time.sleep(60)
+        return event
+
+    task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "TimeoutSeconds": 5,
+            "Parameters": {"FunctionName": "slow", "Payload": None}}
+    caught = {"StartAt": "Start", "States": {
+        "Start": {**task, "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "Handler"}], "End": True},
+        "Handler": {"Type": "Pass", "ResultPath": "$.error", "End": True},
+    }}
+    with Engine(seed=0, functions={"slow": slow}) as engine:
+        execution = engine.run(caught, {})
+        timed_out = {"Error": "States.Timeout", "Cause": ""}
+        assert execution.output == {**timed_out, "error": timed_out}
+        failed = engine.run({"StartAt": "Start", "States": {"Start": {**task, "End": True}}}, {})
+    assert failed.error == "States.Timeout"
+    assert list(failed.history)[-1]["executionFailedEventDetails"] == {"error": "States.Timeout"}

@@ -401,9 +401,10 @@ class Engine:
             history.add("ExecutionTimedOut", executionTimedOutEventDetails={"error": ErrorName.TIMEOUT})
         except StatesError as failure:
             self._close(execution, FAILED, error=failure.error, cause=failure.cause)
-            # AWS leaves out what a Fail state did not set (no `error` field, not a null one).
+            # AWS leaves out what a Fail state did not set (no `error` field, not a null one), and a
+            # task timeout's empty cause.
             details = {key: value for key, value in (("error", failure.error), ("cause", failure.cause))
-                       if value is not None}
+                       if value not in (None, "")}
             frame.record("ExecutionFailed", executionFailedEventDetails=details)
         except Exception as crash:  # a bug in sluice or a resolver: fail loudly, never hang RUNNING
             _log.exception("internal error while running %s", execution.arn)

@@ -94,7 +94,10 @@ class TaskState(State):
         except TimeoutError:
             frame.record(f"{prefix}TimedOut", f"{_lower(prefix)}TimedOutEventDetails",
                         dict(base, error=ErrorName.TIMEOUT))
-            raise StatesError(ErrorName.TIMEOUT, None) from None
+            # An empty cause: a Catch hands on `{"Error": "States.Timeout", "Cause": ""}`, while the
+            # events leave it out (recorded: LocalStack's test_task_service_lambda test_invoke_timeout
+            # and test_timeouts test_fixed_timeout_service_lambda_with_path).
+            raise StatesError(ErrorName.TIMEOUT, "") from None
         except StatesError as failure:
             if failure.error == ErrorName.HEARTBEAT_TIMEOUT:
                 frame.record(f"{prefix}TimedOut", f"{_lower(prefix)}TimedOutEventDetails",
