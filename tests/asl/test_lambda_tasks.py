@@ -280,7 +280,7 @@ def test_a_missing_function_reports_lambdas_resource_not_found_text(engine: Engi
     execution = engine.run(_invoke("nope"), {})
     assert execution.error == "Lambda.ResourceNotFoundException"
     assert re.fullmatch(
-        r"Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope \(Service: AWSLambda; "
+        r"Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope:\$LATEST \(Service: AWSLambda; "
         r"Status Code: 404; Error Code: ResourceNotFoundException; Request ID: [0-9a-f-]{36}; Proxy: null\)",
         execution.cause or "",
     )

@@ -219,7 +219,7 @@ def test_unknown_functions_versions_and_aliases_are_not_found(stack: LocalStack)
     assert error_of(lambda: client.get_function(FunctionName="nope")) == {
         "Code": "ResourceNotFoundException", "Message": f"Function not found: {base}:nope"}
     assert error_of(lambda: invoke(stack, FunctionName=f"{base}:nope"))["Message"] == \
-        f"Function not found: {base}:nope"
+        f"Function not found: {base}:nope:$LATEST"
     assert error_of(lambda: invoke(stack, FunctionName="orders-audit", Qualifier="7"))["Message"] == \
         f"Function not found: {base}:orders-audit:7"
     assert error_of(lambda: invoke(stack, FunctionName="orders-audit:canary"))["Message"] == \

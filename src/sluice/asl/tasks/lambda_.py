@@ -150,12 +150,20 @@ def _code_root(handler: Handler) -> str:
 
 
 def function_not_found(function: str, region: str, account: str, request_id: str) -> StatesError:
-    """`Lambda.ResourceNotFoundException` with the cause Step Functions shows (the Java SDK v1 text)."""
+    """`Lambda.ResourceNotFoundException` with the cause Step Functions shows (the Java SDK v1 text).
+
+    Invoke names the version it looked for: an unqualified function is `$LATEST` (recorded: LocalStack's
+    test_task_service_lambda test_no_such_function, and Lambda's own test_invoke_exceptions).
+
+    Example:
+        >>> function_not_found("nope", "us-east-1", "123456789012", "r-1").cause.split(" (")[0]
+        'Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope:$LATEST'
+    """
     if function.startswith("arn:"):
-        arn = function
+        arn = function if function.count(":") > 6 else f"{function}:$LATEST"
     else:
         name, _, qualifier = function.partition(":")
-        arn = f"arn:aws:lambda:{region}:{account}:function:{name}" + (f":{qualifier}" if qualifier else "")
+        arn = f"arn:aws:lambda:{region}:{account}:function:{name}:{qualifier or '$LATEST'}"
     return lambda_api_error("ResourceNotFoundException", 404, f"Function not found: {arn}", request_id)
 
 

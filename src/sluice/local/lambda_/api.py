@@ -83,7 +83,7 @@ class LambdaApi:
         params = call.params
         kind = params.get("InvocationType", "RequestResponse")
         try:
-            target = self.catalog.target(str(params.get("FunctionName", "")), params.get("Qualifier"))
+            target = self.catalog.target(str(params.get("FunctionName", "")), params.get("Qualifier"), invoking=True)
             event = _payload(params.get("Payload"))
             if kind == "DryRun":
                 return _response(204, {"StatusCode": 204, "Payload": _body(b"")})

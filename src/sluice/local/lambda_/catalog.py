@@ -6,8 +6,9 @@ What AWS documents, and this module encodes:
 - `FunctionName` is a name, a full ARN or a partial ARN (`123456789012:function:name`), each
   optionally qualified (`name:live`); a `Qualifier` that differs from the name's own is refused:
   "The derived qualifier from the function name does not match the specified qualifier.";
-- an unknown function or version is "Function not found: <ARN>" and an unknown alias "Cannot find
-  alias arn: <ARN>" (`ResourceNotFoundException`, the wording LocalStack's AWS-validated tests use);
+- an unknown function or version is "Function not found: <ARN>" (Invoke's ARN ends in the version it
+  looked for, `:$LATEST` when unqualified) and an unknown alias "Cannot find alias arn: <ARN>"
+  (`ResourceNotFoundException`, the wording LocalStack's AWS-validated tests use);
 - a version's configuration has the version's ARN and number (no `LastUpdateStatus`: versions are
   never updated); an alias answers for the version it points to, under the alias's ARN.
 
@@ -160,8 +161,10 @@ class FunctionCatalog:
             raise ResourceNotFound(f"Function not found: {self.arn(name)}")
         return found
 
-    def target(self, reference: str, qualifier: str | None = None) -> Target:
-        """The function and version `reference` (+ `qualifier`) invoke."""
+    def target(self, reference: str, qualifier: str | None = None, *, invoking: bool = False) -> Target:
+        """The function and version `reference` (+ `qualifier`) invoke. Invoke names the version it
+        looked for, `$LATEST` when unqualified (recorded: LocalStack's test_invoke_exceptions,
+        "Function not found: arn:…:function:doesnotexist:$LATEST"); the other APIs name the function."""
         derived = _qualifier(reference)
         if qualifier and derived and qualifier != derived:
             raise InvalidParameterValue(
@@ -170,7 +173,8 @@ class FunctionCatalog:
         name = function_name(reference)
         entry = self.entries.get(name) or self._by_logical_id.get(name)
         if entry is None:
-            raise ResourceNotFound(f"Function not found: {self.arn(name, qualifier)}")
+            looked_for = qualifier or (LATEST if invoking else None)
+            raise ResourceNotFound(f"Function not found: {self.arn(name, looked_for)}")
         arn = self.arn(entry.spec.name, qualifier)
         if qualifier is None:
             return Target(entry, LATEST, arn)
