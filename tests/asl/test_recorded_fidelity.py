@@ -532,3 +532,59 @@ def test_a_caught_task_timeout_hands_on_an_empty_cause_that_events_leave_out() -
         failed = engine.run({"StartAt": "Start", "States": {"Start": {**task, "End": True}}}, {})
     assert failed.error == "States.Timeout"
     assert list(failed.history)[-1]["executionFailedEventDetails"] == {"error": "States.Timeout"}
+
+
+# -- A failed branch or iteration stops the others: `…StateAborted` events ------------------------
+
+
+def _fails(event: Any, context: Any) -> Any:
+    raise ValueError("Some exception was raised.")
+
+
+def _events(execution: Any) -> list[tuple[int, str, int]]:
+    return [(event["id"], event["type"], event["previousEventId"]) for event in execution.history]
+
+
+def test_a_task_that_fails_a_parallel_branch_is_aborted_before_the_parallel_fails() -> None:
+    # test_sqs_failure_in_wait_for_task_tok_no_error_field[SQS_PARALLEL_WAIT_FOR_TASK_TOKEN]: TaskFailed (8),
+    # TaskStateAborted (9 <- 8), ParallelStateFailed (10 <- 8), ParallelStateExited (11 <- 10).
+    branch = {"StartAt": "Task", "States": {"Task": {"Type": "Task", "Resource": lambda_arn("fails"), "End": True}}}
+    definition = {"StartAt": "P", "States": {
+        "P": {"Type": "Parallel", "Branches": [branch], "Next": "Caught",
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]},
+        "Caught": {"Type": "Pass", "End": True},
+    }}
+    with Engine(seed=0, functions={"fails": _fails}) as engine:
+        events = _events(engine.run(definition, {}))
+    failed = next(id_ for id_, type_, _ in events if type_ == "LambdaFunctionFailed")
+    tail = [(type_, previous) for id_, type_, previous in events if id_ > failed][:3]
+    assert tail == [("TaskStateAborted", failed), ("ParallelStateFailed", failed), ("ParallelStateExited", failed + 2)]
+
+
+def test_a_failed_iteration_aborts_the_running_ones_then_its_own_task() -> None:
+    # test_service_lambda_map_timeout: MapIterationFailed, then each stopped iteration's TaskStateAborted and
+    # MapIterationAborted, one more TaskStateAborted (the failed iteration's), MapStateFailed - all following
+    # from the event that failed the Map. Here the stopped iteration is in a Wait state.
+    iteration = {"StartAt": "Route", "States": {
+        "Route": {"Type": "Choice", "Choices": [{"Variable": "$", "StringEquals": "slow", "Next": "Later"}],
+                  "Default": "Task"},
+        "Later": {"Type": "Wait", "Seconds": 60, "End": True},
+        "Task": {"Type": "Task", "Resource": lambda_arn("fails"), "End": True},
+    }}
+    definition = {"StartAt": "M", "States": {"M": {"Type": "Map", "ItemProcessor": iteration, "End": True}}}
+    with Engine(seed=0, functions={"fails": _fails}) as engine:
+        execution = engine.run(definition, ["slow", "fast"])
+    events = _events(execution)
+    failed = next(id_ for id_, type_, _ in events if type_ == "LambdaFunctionFailed")
+    tail = [(type_, previous) for id_, type_, previous in events if id_ > failed]
+    assert tail == [("MapIterationFailed", failed), ("WaitStateAborted", failed), ("MapIterationAborted", failed),
+                    ("TaskStateAborted", failed), ("MapStateFailed", failed), ("ExecutionFailed", failed + 5)]
+    aborted = next(event for event in execution.history if event["type"] == "MapIterationAborted")
+    assert aborted["mapIterationAbortedEventDetails"] == {"index": 0, "name": "M"}
+
+
+def test_a_task_failing_outside_any_branch_is_not_aborted() -> None:
+    definition = {"StartAt": "Task", "States": {"Task": {"Type": "Task", "Resource": lambda_arn("fails"), "End": True}}}
+    with Engine(seed=0, functions={"fails": _fails}) as instance:
+        types = [type_ for _, type_, _ in _events(instance.run(definition, {}))]
+    assert types[-2:] == ["LambdaFunctionFailed", "ExecutionFailed"]

@@ -54,3 +54,6 @@ class StatesError(Exception):
         # LocalStack's test_*_catch_state_all_data_limit_exceeded_on_large_utf8_response), while a
         # state's own oversized input or output stays terminal, as the error docs say.
         self.task_failure = False
+        # The `<Type>StateAborted` event of the state that failed, which the Map or Parallel it fails
+        # records once it has stopped its other iterations or branches (`program.record_aborted`).
+        self.aborted_state: str | None = None

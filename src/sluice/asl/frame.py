@@ -85,6 +85,7 @@ class Frame:
     scope: Scope
     map_item: dict[str, Any] | None = None
     state_name: str = ""
+    state_type: str = ""  # the current state's `Type`: what a stopped branch or iteration aborts
     entered_time: float = 0.0
     entered_event_id: int = 0
     retry_count: int = 0

@@ -76,7 +76,7 @@ async def run_program(program: Program, data: Any, frame: Frame) -> Any:
     name: str | None = program.start_at
     while name is not None:
         state = states[name]
-        frame.state_name = name
+        frame.state_name, frame.state_type = name, state.TYPE
         frame.entered_time = now()
         frame.retry_count = 0
         frame.task_token = None
@@ -93,6 +93,8 @@ async def run_program(program: Program, data: Any, frame: Frame) -> Any:
         except StatesError as failure:
             qualify(failure, frame)
             record_evaluation_failure(failure, frame, state)
+            if state.TYPE == "Task" and failure.aborted_state is None:
+                failure.aborted_state = "TaskStateAborted"
             raise
         if state.exited_event is not None:
             if keep:
@@ -101,6 +103,29 @@ async def run_program(program: Program, data: Any, frame: Frame) -> Any:
                 frame.follow(history.count())
         data = output
     return data
+
+
+# The states a stopped branch or iteration records as aborted (the `…StateAborted` event types).
+ABORTABLE = frozenset({"Task", "Wait", "Map", "Parallel"})
+
+
+def record_aborted(thread: Frame, previous: int) -> None:
+    """A Parallel branch or Map iteration stopped because another one failed: its running state is
+    `<Type>StateAborted`, following from the failure's last event, as AWS records it (LocalStack's
+    test_service_lambda_map_timeout: every other iteration's TaskStateAborted and MapIterationAborted
+    follow from the TaskTimedOut that failed the Map)."""
+    if thread.state_type in ABORTABLE:
+        thread.runtime.history.add(f"{thread.state_type}StateAborted", previous=previous)
+
+
+def record_failed_child_aborted(failure: StatesError, frame: Frame) -> None:
+    """The Task that failed a Parallel branch or a Map iteration is aborted too, once the others
+    are stopped and before the container's own `…StateFailed` (recorded: test_parallel_catch_error,
+    test_sqs_failure_in_wait_for_task_tok_no_error_field[SQS_PARALLEL_WAIT_FOR_TASK_TOKEN]: TaskFailed,
+    TaskStateAborted, ParallelStateFailed, both following from the TaskFailed)."""
+    if failure.aborted_state is not None:
+        frame.runtime.history.add(failure.aborted_state, previous=frame.last_event_id)
+        failure.aborted_state = None
 
 
 def exited_details(name: str, output: Any, frame: Frame) -> dict[str, Any]:

@@ -14,6 +14,7 @@ After a RedriveExecution only the iterations (or children) that did not succeed 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import uuid
@@ -97,13 +98,19 @@ class MapState(State):
         else:
             assert isinstance(items, list)  # an ItemReader needs a Distributed Map (validation)
             done, replaying = runtime.redrive.begin(position, items, frame.replaying)
-            results = await bounded_map(
-                lambda index, item: self._iteration(
-                    index, item, frame, position=position, done=done, replaying=replaying, links=links
-                ),
-                items,
-                concurrency,
-            )
+            from sluice.asl.program import record_failed_child_aborted  # noqa: PLC0415 - programs contain states
+
+            try:
+                results = await bounded_map(
+                    lambda index, item: self._iteration(
+                        index, item, frame, position=position, done=done, replaying=replaying, links=links
+                    ),
+                    items,
+                    concurrency,
+                )
+            except StatesError as failure:
+                record_failed_child_aborted(failure, frame)  # after the stopped iterations' aborts
+                raise
         runtime.history.add("MapStateSucceeded", previous=links.closing)
         return results, self.next
 
@@ -241,7 +248,7 @@ class MapState(State):
         replaying: bool,
         links: _Links,
     ) -> Any:
-        from sluice.asl.program import run_program  # noqa: PLC0415
+        from sluice.asl.program import record_aborted, run_program  # noqa: PLC0415
 
         if index in done:  # succeeded before a RedriveExecution: not run again
             return done[index]
@@ -257,6 +264,12 @@ class MapState(State):
             history.add("MapIterationFailed", "mapIterationFailedEventDetails", details,
                         previous=iteration.last_event_id)
             frame.last_event_id = iteration.last_event_id  # what MapStateFailed follows from
+            raise
+        except asyncio.CancelledError:
+            # Another iteration failed: this one is stopped, following from that failure's event.
+            record_aborted(iteration, previous=frame.last_event_id)
+            history.add("MapIterationAborted", "mapIterationAbortedEventDetails", details,
+                        previous=frame.last_event_id)
             raise
         links.closing = frame.last_event_id = history.add(
             "MapIterationSucceeded", "mapIterationSucceededEventDetails", details, previous=iteration.last_event_id

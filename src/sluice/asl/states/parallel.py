@@ -4,9 +4,11 @@ After a RedriveExecution only the branches that did not succeed run again (`slui
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from sluice.asl.concurrency import gather_or_cancel
+from sluice.asl.errors import StatesError
 from sluice.asl.frame import Frame
 from sluice.asl.states.base import State
 
@@ -27,7 +29,7 @@ class ParallelState(State):
         self.branches = [compile_program(branch, language) for branch in spec["Branches"]]
 
     async def produce(self, effective: Any, raw: Any, frame: Frame) -> tuple[Any, str | None]:
-        from sluice.asl.program import run_program  # noqa: PLC0415
+        from sluice.asl.program import record_aborted, record_failed_child_aborted, run_program  # noqa: PLC0415
 
         started = frame.record("ParallelStateStarted")
         position = (*frame.path, self.name)
@@ -37,14 +39,26 @@ class ParallelState(State):
             if index in done:
                 return done[index]
             thread = frame.branch(path=(*position, index), replaying=replaying, last_event_id=started)
+            # The state's next event (ParallelStateFailed, or its exit) follows from the last event
+            # of the branch that failed, or else of the branch that ended last.
             try:
-                done[index] = result = await run_program(branch, effective, thread)
-            finally:
-                # The state's next event (ParallelStateFailed, or its exit) follows from the
-                # last event of the branch that ended last (or failed).
+                result = await run_program(branch, effective, thread)
+            except StatesError:
                 frame.last_event_id = thread.last_event_id
+                raise
+            except asyncio.CancelledError:
+                # Another branch failed: this one is stopped, following from that failure's event.
+                record_aborted(thread, previous=frame.last_event_id)
+                raise
+            done[index] = result
+            frame.last_event_id = thread.last_event_id
             return result
 
-        results = await gather_or_cancel([run_branch(index, branch) for index, branch in enumerate(self.branches)])
+        try:
+            results = await gather_or_cancel(
+                [run_branch(index, branch) for index, branch in enumerate(self.branches)])
+        except StatesError as failure:
+            record_failed_child_aborted(failure, frame)  # after the stopped branches' aborts
+            raise
         frame.record("ParallelStateSucceeded", advance=False)
         return results, self.next
