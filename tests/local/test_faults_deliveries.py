@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
 
 import pytest
@@ -64,7 +66,8 @@ def test_a_faults_file_configures_the_stack(tmp_path: Path) -> None:
     with LocalStack.from_template(PIPELINE, faults=path) as stack:
         stack.put_object("RawBucket", "in/a.csv", CSV)
         stack.run_until_idle()
-        assert stack.faults.summary() == {"api": 1, "delivery": 1, "function": 1, "total": 3, "retried": 0}
+        # `retried`: the Transform Task's Retry sent the PutObject that SlowDown failed again, same key and body.
+        assert stack.faults.summary() == {"api": 1, "delivery": 1, "function": 1, "total": 3, "retried": 1}
         assert [execution.status for execution in stack.executions("Pipeline")] == ["SUCCEEDED", "SUCCEEDED"]
 
 
@@ -99,3 +102,17 @@ def test_sluice_invoke_takes_a_faults_file(tmp_path: Path, capsys: pytest.Captur
     path.write_text('{"functions": [{"function": "FlakyFunction", "effect": "explode"}]}')
     assert main(["invoke", "FlakyFunction", "--template", str(PIPELINE), "--faults", str(path)]) == 2
     assert "functions.0.effect" in capsys.readouterr().err
+
+
+def test_a_retry_is_told_by_its_body_not_by_the_body_objects_address(pipeline: LocalStack) -> None:
+    """Found by CI: a call was told apart by `repr` of its parameters, and a PutObject's Body is a
+    `BytesIO` whose repr is its address - so whether the Task's retry counted as a retry depended on
+    whether the new body happened to reuse the freed one's memory."""
+    pipeline.faults.fail("s3:PutObject", "SlowDown", when=lambda params: params["Key"] == "k")
+    s3 = pipeline.client("s3")
+    bucket = pipeline.bucket("RawBucket")
+    bodies = [io.BytesIO(body) for body in (b"same", b"same", b"other")]  # all alive: three addresses
+    for body in bodies:
+        with contextlib.suppress(s3.exceptions.ClientError):
+            s3.put_object(Bucket=bucket, Key="k", Body=body)
+    assert pipeline.faults.summary()["retried"] == 1  # the second call repeats the first; the third differs

@@ -28,7 +28,9 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
@@ -246,5 +248,20 @@ class Faults:
 
 
 def _identity(params: dict[str, Any]) -> str:
-    """Enough of a call's parameters to tell a retry of it from another call."""
-    return repr(sorted((key, repr(value)[:200]) for key, value in params.items()))
+    """Enough of a call's parameters to tell a retry of it from another call, the same in every run:
+    a body by its content, never by an object's address (`<_io.BytesIO object at 0x…>` differs from
+    run to run, and a freed one's address may come back for the next call)."""
+    return repr(sorted((key, _stable(value)) for key, value in params.items()))
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def _stable(value: Any) -> str:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return f"bytes:{hashlib.sha256(bytes(value)).hexdigest()}"
+    getvalue = getattr(value, "getvalue", None)
+    if callable(getvalue):  # an in-memory stream (botocore's PutObject Body): its content, unread
+        content = getvalue()
+        return _stable(content.encode() if isinstance(content, str) else content)
+    return _ADDRESS.sub("", repr(value))[:200]
