@@ -218,3 +218,69 @@ def test_the_rule_request_examples_hold() -> None:
     from sluice.local.eventbridge import requests  # noqa: PLC0415
 
     assert doctest.testmod(requests).failed == 0
+
+
+CROSS_STACK = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Description: A service listening on the bus of a platform stack, whose name comes from SSM
+
+Parameters:
+  EventBusName:
+    Type: AWS::SSM::Parameter::Value<String>
+    Default: /ecommerce/platform/event-bus/name
+
+Resources:
+  OnEventsFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.13
+      Handler: app.lambda_handler
+      CodeUri: src/
+      Environment:
+        Variables:
+          EVENT_RULE_NAME: !Ref OnEventsFunctionEvent
+          EVENT_RULE_ARN: !GetAtt OnEventsFunctionEvent.Arn
+          NIGHTLY_RULE_NAME: !Ref OnEventsFunctionNightly
+      Events:
+        Event:
+          Type: CloudWatchEvent
+          Properties:
+            EventBusName: !Ref EventBusName
+            Pattern:
+              source: [ecommerce.warehouse]
+        Nightly:
+          Type: Schedule
+          Properties:
+            Name: nightly-report
+            Schedule: rate(1 day)
+            Enabled: false
+"""
+
+ECHO_ENVIRONMENT = '''\
+import os
+
+def lambda_handler(event, context):
+    return {"source": event.get("source"), "rule": os.environ["EVENT_RULE_NAME"],
+            "rule_arn": os.environ["EVENT_RULE_ARN"], "nightly": os.environ["NIGHTLY_RULE_NAME"]}
+'''
+
+
+def test_a_sam_event_rule_is_a_resource_templates_can_reference_and_its_bus_may_be_another_stacks(
+    write_template: Callable[..., Path],
+) -> None:
+    """SAM's transform adds `AWS::Events::Rule` `<Function><Event>` for EventBridgeRule/CloudWatchEvent/Schedule
+    events, and templates `!Ref` it (aws-samples/aws-serverless-ecommerce-platform's platform service); its bus
+    may be another stack's (`EventBusName` from SSM), which is created locally, with a warning."""
+    path = write_template(CROSS_STACK, {"src/app.py": ECHO_ENVIRONMENT})
+    with LocalStack.from_template(path, use_config=False,
+                                  parameters={"EventBusName": "ecommerce-bus"}) as stack:
+        assert any("event bus 'ecommerce-bus' is not declared in the template" in warning
+                   for warning in stack.warnings)
+        put_event(stack, "ecommerce.warehouse", {"package": 1}, bus="ecommerce-bus")
+        [invocation] = stack.invocations("OnEventsFunction")
+        [rule] = stack.client("events").list_rules(EventBusName="ecommerce-bus")["Rules"]
+    assert invocation.result == {
+        "source": "ecommerce.warehouse", "rule": rule["Name"], "rule_arn": rule["Arn"], "nightly": "nightly-report"}
+    assert rule["Name"].startswith(f"{stack.template.stack_name}-OnEventsFunctionEvent-")
+    assert rule["Arn"].endswith(f":rule/ecommerce-bus/{rule['Name']}")

@@ -27,7 +27,7 @@ from botocore.exceptions import ClientError, ParamValidationError
 
 from sluice.local.errors import TemplateError, one_line
 from sluice.local.eventbridge.patterns import compile_pattern
-from sluice.local.eventbridge.resources import bus_name
+from sluice.local.eventbridge.resources import DEFAULT_BUS, bus_name
 from sluice.local.eventbridge.rules import ENABLED, Rule, Target
 from sluice.local.eventbridge.schedules import ScheduleSource
 from sluice.local.hooks import ApiCall
@@ -55,6 +55,7 @@ class RuleCatalog(EventSource):
         events = self.host.client("events")
         for rule in self.router.rules:
             try:
+                self._bus_for(rule, events)
                 events.put_rule(**rule.put_rule())
                 if rule.targets:
                     events.put_targets(Rule=rule.name, EventBusName=rule.bus,
@@ -67,6 +68,23 @@ class RuleCatalog(EventSource):
                 raise TemplateError(f"invalid properties of rule {rule.name}: {one_line(str(error))}",
                                     resource=rule.logical_id,
                                     origin=self.host.template.origin) from None
+
+    def _bus_for(self, rule: Rule, events: Any) -> None:
+        """A rule on a custom bus the template does not declare listens to a bus another stack owns
+        (the bus's name passed in as a parameter, often from SSM): the bus is created here, with a
+        warning, so that the stack starts and events put to it are routed."""
+        if rule.bus == DEFAULT_BUS or rule.bus.startswith("arn:"):
+            return
+        try:
+            events.describe_event_bus(Name=rule.bus)
+        except ClientError as error:
+            if error.response["Error"].get("Code") != "ResourceNotFoundException":
+                raise
+            events.create_event_bus(Name=rule.bus)
+            template = self.host.template
+            template.warnings.append(
+                f"{template.origin}, resource {rule.logical_id}: event bus {rule.bus!r} is not declared in the "
+                "template (another stack's?): created locally")
 
     # -- EventSource ------------------------------------------------------------------------
 

@@ -17,7 +17,6 @@ from sluice.local.eventbridge.patterns import PatternError, compile_pattern
 from sluice.local.eventbridge.resources import bus_name
 from sluice.local.eventbridge.rules import ENABLED, ROUTED_SERVICES, Rule, Target
 from sluice.local.eventbridge.schedules import next_fire
-from sluice.local.resources.base import generated_name
 from sluice.local.template.model import ResourceDecl, SamTemplate
 from sluice.local.wiring import FUNCTION, STATE_MACHINE, event_target, event_type, sam_events
 
@@ -26,7 +25,8 @@ SCHEDULE_EVENTS = ("Schedule",)
 
 
 def event_rules(template: SamTemplate) -> list[Rule]:
-    rules = [_declared_rule(template, decl) for decl in template.of_type("AWS::Events::Rule")]
+    # SAM's generated rules are declared implicitly too (for `!Ref`), and built from their events below.
+    rules = [_declared_rule(template, decl) for decl in template.of_type("AWS::Events::Rule") if not decl.implicit]
     for owner_type, target_suffix in ((FUNCTION, "LambdaTarget"), (STATE_MACHINE, "StepFunctionsTarget")):
         for owner, event_name, properties in sam_events(template, owner_type, RULE_EVENTS + SCHEDULE_EVENTS):
             rules.append(_sam_rule(template, owner, event_name, properties, target_suffix))
@@ -76,16 +76,13 @@ def _sam_rule(template: SamTemplate, owner: ResourceDecl, event_name: str, prope
     where = f"Events.{event_name}.Properties"
     resolved = template.resolve(owner, properties, where)
     kind = event_type(owner, event_name)
-    name = resolved.get("RuleName") or resolved.get("Name") or \
-        generated_name(template.stack_name, logical_id, max_length=64)
-    bus = bus_name(resolved.get("EventBusName"))
-    path = name if bus == "default" else f"{bus}/{name}"
     state = resolved.get("State")
     if state is None:  # a Schedule event's `Enabled: false` is `State: DISABLED`
         state = ENABLED if str(resolved.get("Enabled", True)).lower() == "true" else "DISABLED"
-    rule = Rule(logical_id=logical_id, name=str(name),
-                arn=f"arn:{template.partition}:events:{template.region}:{template.account}:rule/{path}",
-                bus=bus, state=str(state), description=resolved.get("Description"))
+    # The rule's name and ARN are those of its implicit declaration (`template.model._event_rule`).
+    rule = Rule(logical_id=logical_id, name=template.physical_name(logical_id),
+                arn=template.get_att(logical_id, "Arn"), bus=bus_name(resolved.get("EventBusName")),
+                state=str(state), description=resolved.get("Description"))
     if kind in RULE_EVENTS:
         rule.pattern = _pattern(template, owner.logical_id, resolved.get("Pattern"), f"{where}.Pattern")
         if rule.pattern is None:

@@ -422,8 +422,13 @@ def _implicit_resources(resources: Mapping[str, ResourceDecl]) -> Iterator[Resou
         url_config = decl.properties.get("FunctionUrlConfig") if decl.type == "AWS::Serverless::Function" else None
         if isinstance(url_config, dict):
             yield _function_url(decl, url_config)
-        events = decl.properties.get("Events") if decl.type == "AWS::Serverless::Function" else None
+        events = decl.properties.get("Events") if decl.type in _EVENT_OWNERS else None
         for event_name, event in (events.items() if isinstance(events, dict) else []):
+            rule = _event_rule(decl, event_name, event)
+            if rule is not None:
+                yield rule
+            if decl.type != "AWS::Serverless::Function":
+                continue
             properties = event.get("Properties") if isinstance(event, dict) and event.get("Type") == "SNS" else None
             if isinstance(properties, dict) and str(properties.get("SqsSubscription")).lower() == "true":
                 # SAM's SNS event with `SqsSubscription: true` creates the queue (FIFO for a FIFO topic).
@@ -433,6 +438,27 @@ def _implicit_resources(resources: Mapping[str, ResourceDecl]) -> Iterator[Resou
                 fifo = topic is not None and str(topic.properties.get("FifoTopic")).lower() == "true"
                 yield ResourceDecl(f"{decl.logical_id}{event_name}Queue", "AWS::SQS::Queue",
                                    {"FifoQueue": True} if fifo else {}, implicit=True)
+
+
+_EVENT_OWNERS = ("AWS::Serverless::Function", "AWS::Serverless::StateMachine")
+# The events SAM turns into an `AWS::Events::Rule` named `<owner><event>`.
+_RULE_EVENTS = ("EventBridgeRule", "CloudWatchEvent", "Schedule")
+
+
+def _event_rule(owner: ResourceDecl, event_name: str, event: Any) -> ResourceDecl | None:
+    """The `AWS::Events::Rule` SAM's transform adds for an EventBridgeRule/CloudWatchEvent/Schedule event,
+    `<owner><event>`, which templates `!Ref` for its name (aws-sam-translator's `EventBridgeRule` and
+    `Schedule` event sources). Only its name and bus are declared here: `sluice.local.eventbridge.wiring`
+    builds the rule itself from the event."""
+    if not isinstance(event, dict) or event.get("Type") not in _RULE_EVENTS:
+        return None
+    raw = event.get("Properties")
+    properties: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    name = properties.get("RuleName", properties.get("Name"))
+    declared = {"Name": name} if name is not None else {}
+    if properties.get("EventBusName") is not None:
+        declared["EventBusName"] = properties["EventBusName"]
+    return ResourceDecl(f"{owner.logical_id}{event_name}", "AWS::Events::Rule", declared, implicit=True)
 
 
 def _function_url(function: ResourceDecl, config: Mapping[str, Any]) -> ResourceDecl:
