@@ -78,3 +78,40 @@ def test_a_corrupt_zip_names_the_function_and_fails_only_it(
                    for warning in stack.warnings)
         with pytest.raises(StackError, match="function First cannot run locally"):
             stack.invoke("First", {})
+
+
+PLAIN_FUNCTIONS = """
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  FromDirectory:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.13
+      Handler: main.handler
+      Code: "."
+  FromZip:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.13
+      Handler: pkg/app.handler
+      Code: dist/function.zip
+  Malformed:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.13
+      Handler: main.handler
+      Code: [not, a, location]
+"""
+
+
+def test_a_plain_lambda_functions_code_may_be_a_local_path(write_template: Callable[..., Path], tmp_path: Path) -> None:
+    """`Code: "."` (or a local zip) before `sam package`, as SAM CLI's own start_api test templates write it; a
+    `Code` that is neither a location nor `{ZipFile: …}` is named, not a crash (it was AttributeError)."""
+    returning = "def handler(event, context):\n    return {{'from': '{}'}}\n"
+    path = write_template(PLAIN_FUNCTIONS, {"main.py": returning.format("directory")})
+    _zip(tmp_path / "dist" / "function.zip", {"pkg/app.py": returning.format("zip")})
+    with LocalStack.from_template(path, use_config=False) as stack:
+        assert stack.invoke("FromDirectory", {}).result == {"from": "directory"}
+        assert stack.invoke("FromZip", {}).result == {"from": "zip"}
+        assert any("resource Malformed, property Code: Code must be a local directory" in warning
+                   for warning in stack.warnings)

@@ -165,7 +165,10 @@ def _problem(template: SamTemplate, decl: ResourceDecl, serverless: bool, handle
 
 
 def _inline_code(template: SamTemplate, decl: ResourceDecl, serverless: bool) -> Any:
-    return template.prop(decl, "InlineCode") if serverless else (template.prop(decl, "Code") or {}).get("ZipFile")
+    if serverless:
+        return template.prop(decl, "InlineCode")
+    code = template.prop(decl, "Code")
+    return code.get("ZipFile") if isinstance(code, dict) else None
 
 
 def _code_dir(template: SamTemplate, decl: ResourceDecl, serverless: bool, spec: FunctionSpec,
@@ -183,8 +186,10 @@ def _code_dir(template: SamTemplate, decl: ResourceDecl, serverless: bool, spec:
     # `sam package`/`sam deploy` package the template's own directory when CodeUri is left out
     # (SAM CLI's artifact exporter: PACKAGE_NULL_PROPERTY), and so does `sam local invoke`.
     code = template.prop(decl, where, "." if serverless else None)
-    if serverless and isinstance(code, str) and not code.startswith("s3://"):
-        directory = _local_content(template, decl, "CodeUri", code, inline_dir)
+    # A plain `AWS::Lambda::Function` may name a local path as its `Code` too, before `sam package`
+    # uploads it (SAM CLI's artifact exporter packages `Code` as it packages `CodeUri`).
+    if isinstance(code, str) and not code.startswith("s3://"):
+        directory = _local_content(template, decl, where, code, inline_dir)
         module_file = directory / (spec.module.replace(".", "/") + ".py")
         package_init = directory / spec.module.replace(".", "/") / "__init__.py"
         if not module_file.is_file() and not package_init.is_file():
