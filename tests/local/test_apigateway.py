@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from sluice.local.apigateway.responses import to_response
 from sluice.local.errors import StackError, UnsupportedFeature
 from sluice.local.stack import LocalStack
 
@@ -514,3 +515,22 @@ def test_a_template_without_an_api_says_so_when_asked_for_one(start_stack: Calla
     assert stack.world.apis is None  # nothing of the gateway is loaded for it
     with pytest.raises(StackError, match="the template declares no API"):
         stack.api_request("GET", "/hello")
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        # SAM CLI's start-api test_multiple_headers_overrides_headers_response: both lists, merged.
+        ({"headers": {"MyCustomHeader": "Custom"}, "multiValueHeaders": {"MyCustomHeader": ["Value1", "Value2"]}},
+         "Value1,Value2,Custom"),
+        # "If the same key-value pair is specified in both, only the values from multiValueHeaders will appear."
+        ({"headers": {"MyCustomHeader": "Value2"}, "multiValueHeaders": {"MyCustomHeader": ["Value1", "Value2"]}},
+         "Value1,Value2"),
+        ({"headers": {"MyCustomHeader": "Custom"}}, "Custom"),
+    ],
+)
+def test_headers_and_multi_value_headers_are_merged_as_api_gateway_merges_them(
+    answer: dict[str, Any], expected: str
+) -> None:
+    response = to_response({"statusCode": 200, "body": "", **answer}, protocol="REST", payload_version="1.0")
+    assert response.header("MyCustomHeader") == expected

@@ -1,7 +1,7 @@
 """A function's answer as the HTTP response API Gateway sends back (and API Gateway's own errors).
 
 - Payload 1.0 (REST, and HTTP APIs set to 1.0) must return `statusCode`, and may return `headers`,
-  `multiValueHeaders` (merged with `headers`; its values win for a name in both), `body` (a string)
+  `multiValueHeaders` (merged with `headers` into one list per name, a value in both once), `body` (a string)
   and `isBase64Encoded`; anything else — another key, a body that is not a string — is a malformed
   Lambda proxy response: 502 `{"message": "Internal server error"}` from a REST API (API Gateway
   docs: "Output format of a Lambda function for proxy integration"; "Handle Lambda errors in API
@@ -97,7 +97,12 @@ def to_response(result: Any, *, protocol: Protocol, payload_version: str) -> Api
     status = _status(parsed.statusCode)
     headers = {name: _header_text(value) for name, value in (parsed.headers or {}).items()}
     for name, values in (parsed.multiValueHeaders or {}).items():
-        headers[name] = ",".join(_header_text(value) for value in values)
+        # "API Gateway merges them into a single list. If the same key-value pair is specified in
+        # both, only the values from multiValueHeaders will appear" (SAM CLI's start-api tests too:
+        # `Value1, Value2, Custom`).
+        texts = [_header_text(value) for value in values]
+        single = headers.get(name)
+        headers[name] = ",".join(texts if single is None or single in texts else [*texts, single])
     if protocol == "REST" and not any(name.lower() == "content-type" for name in headers):
         headers["Content-Type"] = "application/json"
     body = (parsed.body or "").encode()
