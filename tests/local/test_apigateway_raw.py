@@ -241,3 +241,21 @@ def test_what_a_raw_http_api_does_not_serve_is_warned_about(start_stack: Callabl
                                                             change: tuple[str, str], warning: str) -> None:
     stack = start_stack(HTTP.replace(*change), {"src/app.py": HANDLER})
     assert any(warning in message for message in stack.warnings), stack.warnings
+
+
+def test_a_method_whose_api_is_not_a_reference_is_said_not_dropped(start_stack: Callable[..., LocalStack]) -> None:
+    """Found with SAM CLI's own start-api templates: `RestApiId: OrdersApi` written as a string names an API
+    id nothing deploys, so the method was left out with no word about it."""
+    template = REST.replace("""  ListOrders:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref OrdersApi""", """  ListOrders:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: OrdersApi""")
+    stack = start_stack(template, {"src/app.py": HANDLER})
+    assert any(warning.endswith("resource ListOrders, property RestApiId: its RestApiId 'OrdersApi' is not an API "
+                                "of the template (a reference is written !Ref <Api>): not served")
+               for warning in stack.warnings)
+    assert stack.api_request("GET", "/orders", api="OrdersApi").status == 403  # not served, as the warning says
+    assert stack.api_request("GET", "/orders/7", api="OrdersApi").status == 200  # the other methods are

@@ -67,7 +67,20 @@ def raw_apis(template: SamTemplate) -> list[Api]:
         apis.append(Api(logical_id=decl.logical_id, api_id=api_id(template, decl.logical_id), protocol=protocol,
                         stage=stage, routes=tuple(routes), cors=None if rest else read_cors(template, decl, "HTTP"),
                         binary_media_types=tuple(str(media) for media in binary)))
+    _warn_unclaimed(template)
     return apis
+
+
+def _warn_unclaimed(template: SamTemplate) -> None:
+    """A method or route whose API is not one of the template's (`RestApiId: "MyApi"` written as a string,
+    not `!Ref MyApi`, names an API id nothing deploys) is said, never left out silently."""
+    for part_type, key, api_type in ((METHOD, "RestApiId", RAW_REST_API), (ROUTE, "ApiId", RAW_HTTP_API)):
+        apis = list(template.of_type(api_type))
+        for part in template.of_type(part_type):
+            if not any(_belongs(template, part, api, key) for api in apis):
+                template.unsupported(f"its {key} {template.prop(part, key)!r} is not an API of the template "
+                                     "(a reference is written !Ref <Api>): not served", resource=part.logical_id,
+                                     property=key)
 
 
 def _belongs(template: SamTemplate, part: ResourceDecl, api: ResourceDecl, key: str) -> bool:
