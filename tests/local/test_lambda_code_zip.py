@@ -101,17 +101,36 @@ Resources:
       Runtime: python3.13
       Handler: main.handler
       Code: [not, a, location]
+  WithoutCode:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.13
+      Handler: main.handler
+  FromCdkAsset:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.13
+      Handler: app.handler
+      Code: {S3Bucket: cdk-assets, S3Key: 0123abcd.zip}
+    Metadata:
+      aws:asset:path: asset.0123abcd
+      aws:asset:property: Code
 """
 
 
 def test_a_plain_lambda_functions_code_may_be_a_local_path(write_template: Callable[..., Path], tmp_path: Path) -> None:
-    """`Code: "."` (or a local zip) before `sam package`, as SAM CLI's own start_api test templates write it; a
+    """`Code: "."` (or a local zip, or no Code) before `sam package`, as SAM CLI's own test templates write it; a
     `Code` that is neither a location nor `{ZipFile: …}` is named, not a crash (it was AttributeError)."""
     returning = "def handler(event, context):\n    return {{'from': '{}'}}\n"
-    path = write_template(PLAIN_FUNCTIONS, {"main.py": returning.format("directory")})
+    path = write_template(PLAIN_FUNCTIONS, {"main.py": returning.format("directory"),
+                                            "asset.0123abcd/app.py": returning.format("asset")})
     _zip(tmp_path / "dist" / "function.zip", {"pkg/app.py": returning.format("zip")})
     with LocalStack.from_template(path, use_config=False) as stack:
         assert stack.invoke("FromDirectory", {}).result == {"from": "directory"}
         assert stack.invoke("FromZip", {}).result == {"from": "zip"}
+        # No Code: the template's directory, as `sam package` and `sam local invoke` take it.
+        assert stack.invoke("WithoutCode", {}).result == {"from": "directory"}
+        # A CDK template's asset: the local directory its metadata names, as SAM CLI runs it.
+        assert stack.invoke("FromCdkAsset", {}).result == {"from": "asset"}
         assert any("resource Malformed, property Code: Code must be a local directory" in warning
                    for warning in stack.warnings)

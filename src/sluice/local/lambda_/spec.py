@@ -183,9 +183,15 @@ def _code_dir(template: SamTemplate, decl: ResourceDecl, serverless: bool, spec:
         module_path.write_text(str(inline), encoding="utf-8")
         return directory
     where = "CodeUri" if serverless else "Code"
-    # `sam package`/`sam deploy` package the template's own directory when CodeUri is left out
-    # (SAM CLI's artifact exporter: PACKAGE_NULL_PROPERTY), and so does `sam local invoke`.
-    code = template.prop(decl, where, "." if serverless else None)
+    # `sam package`/`sam deploy` package the template's own directory when CodeUri (or a plain
+    # function's Code) is left out (SAM CLI's artifact exporter: PACKAGE_NULL_PROPERTY), and so does
+    # `sam local invoke`. A CDK template names its asset's local directory in the metadata, and SAM CLI
+    # runs that rather than the S3 location (`aws:asset:path` for `aws:asset:property`).
+    asset = decl.metadata.get("aws:asset:path")
+    if isinstance(asset, str) and decl.metadata.get("aws:asset:property") == where:
+        code: Any = asset
+    else:
+        code = template.prop(decl, where, ".")
     # A plain `AWS::Lambda::Function` may name a local path as its `Code` too, before `sam package`
     # uploads it (SAM CLI's artifact exporter packages `Code` as it packages `CodeUri`).
     if isinstance(code, str) and not code.startswith("s3://"):
