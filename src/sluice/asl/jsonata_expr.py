@@ -101,7 +101,7 @@ def evaluate_expression(
         raise
     except Exception as error:  # jsonata's JException hierarchy, or Python's stack running out
         raise StatesError(ErrorName.QUERY_EVALUATION_ERROR, _failure(expression, field_name, error)) from error
-    if not _is_json(value):
+    if json_problem(value) is not None:
         # A function (`function($x){$x}`, `$string`) or a regex literal is no JSON value (recorded:
         # LocalStack's test_map_state_items_eval_jsonata_fail[function]).
         raise StatesError(
@@ -126,20 +126,6 @@ def _failure(expression: str, field_name: str, error: Exception) -> str:
 
 def _to_jsonata(value: Any, utils: Any) -> Any:
     return utils.NULL_VALUE if value is None else value
-
-
-def _is_json(value: Any) -> bool:
-    """Whether `value` holds only JSON types (nested functions and regexes included in the check)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif item is not None and not isinstance(item, str | int | float):  # bool is an int
-            return False
-    return True
 
 
 def _from_sequence(value: Any) -> Any:

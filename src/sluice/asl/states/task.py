@@ -84,6 +84,11 @@ class TaskState(State):
         def submitted(output: Any) -> None:
             frame.record("TaskSubmitted", "taskSubmittedEventDetails", dict(base, output=output))
 
+        def failed(failure: StatesError) -> StatesError:
+            frame.record(f"{prefix}Failed", f"{_lower(prefix)}FailedEventDetails",
+                         dict(base, error=failure.error, cause=failure.cause))
+            return failure
+
         request.on_submitted = submitted
         runtime.task_calls += 1
         call = runtime.dispatcher.perform(request) if runtime.mocks is None else runtime.mocks.perform(
@@ -103,25 +108,20 @@ class TaskState(State):
                 frame.record(f"{prefix}TimedOut", f"{_lower(prefix)}TimedOutEventDetails",
                             dict(base, error=ErrorName.HEARTBEAT_TIMEOUT))
                 raise
-            frame.record(f"{prefix}Failed", f"{_lower(prefix)}FailedEventDetails",
-                        dict(base, error=failure.error, cause=failure.cause))
+            failed(failure)
             raise
         if (problem := json_problem(result)) is not None:
             # A handler or resolver returned what no AWS service can return: a value JSON has no
             # type for, NaN/Infinity, or nesting past what the engine can walk (sluice.asl.limits).
-            invalid = contextual(ErrorName.RUNTIME, f"The task returned a result that is not valid JSON: {problem}")
-            frame.record(f"{prefix}Failed", f"{_lower(prefix)}FailedEventDetails",
-                        dict(base, error=invalid.error, cause=invalid.cause))
-            raise invalid
+            raise failed(contextual(ErrorName.RUNTIME, f"The task returned a result that is not valid JSON: {problem}"))
         try:
             # AWS names the task by its resource: a Lambda function's or an activity's ARN, else the
             # integration's service (`'lambda'` for lambda:invoke; recorded
             # test_*_data_limit_exceeded_on_large_utf8_response).
             check_size(result, self.resource.arn if legacy_lambda else self.resource.resource_type)
         except StatesError as oversized:
-            frame.record(f"{prefix}Failed", f"{_lower(prefix)}FailedEventDetails",
-                        dict(base, error=oversized.error, cause=oversized.cause))
             oversized.task_failure = True
+            failed(oversized)
             raise
         frame.record(f"{prefix}Succeeded", f"{_lower(prefix)}SucceededEventDetails", dict(base, output=result))
         return result, self.next

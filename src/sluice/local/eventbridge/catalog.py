@@ -53,9 +53,12 @@ class RuleCatalog(EventSource):
     def store(self) -> None:
         """Create the template's rules and their targets in moto (before the stack listens)."""
         events = self.host.client("events")
+        buses = {DEFAULT_BUS}  # known to exist
         for rule in self.router.rules:
             try:
-                self._bus_for(rule, events)
+                if rule.bus not in buses:
+                    self._bus_for(rule, events)
+                    buses.add(rule.bus)
                 events.put_rule(**rule.put_rule())
                 if rule.targets:
                     events.put_targets(Rule=rule.name, EventBusName=rule.bus,
@@ -73,7 +76,7 @@ class RuleCatalog(EventSource):
         """A rule on a custom bus the template does not declare listens to a bus another stack owns
         (the bus's name passed in as a parameter, often from SSM): the bus is created here, with a
         warning, so that the stack starts and events put to it are routed."""
-        if rule.bus == DEFAULT_BUS or rule.bus.startswith("arn:"):
+        if rule.bus.startswith("arn:"):
             return
         try:
             events.describe_event_bus(Name=rule.bus)

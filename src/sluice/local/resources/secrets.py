@@ -38,11 +38,8 @@ class SecretKind(Kind):
     max_name_length = 256
     ref_is_arn = True
     arn_attribute = "Id"
-
-    def arn(self, decl: ResourceDecl, template: SamTemplate) -> str:
-        # Until the secret exists: the partial ARN (no suffix), which Secrets Manager also accepts as a SecretId.
-        return (f"arn:{template.partition}:secretsmanager:{template.region}:{template.account}:secret:"
-                f"{template.physical_name(decl.logical_id)}")
+    # Until the secret exists: the partial ARN (no suffix), which Secrets Manager also accepts as a SecretId.
+    arn_resource = "secret:{name}"
 
     def provision(self, decl: ResourceDecl, template: SamTemplate, provisioner: Provisioner) -> None:
         client = provisioner.client("secretsmanager")
