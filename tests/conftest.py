@@ -1,11 +1,17 @@
-"""Suite-wide settings: the Hypothesis profile (`tests/profiles.py`) and the order in which tests are
-handed to xdist workers."""
+"""Suite-wide settings: the Hypothesis profile (`tests/profiles.py`), bugs raised with their traceback
+(`SLUICE_DEBUG`), and the order in which tests are handed to xdist workers."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
 import tests.profiles  # noqa: F401 - loads the Hypothesis profile before any test module is imported
+
+# A bug reaching `sluice.cli.main` raises with its traceback here, rather than being said in one line
+# (exit code 3): no test passes by way of that last resort, and a failing one shows where it broke.
+os.environ.setdefault("SLUICE_DEBUG", "1")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

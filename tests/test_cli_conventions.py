@@ -1,5 +1,6 @@
 """What every `sluice` command shares: `--version`, usage errors reported by the sub-command, stdout
-for the result only, `--json`, and one exit-code convention (0 ok, 1 the run failed, 2 usage or input)."""
+for the result only, `--json`, and one exit-code convention (0 ok, 1 the run failed, 2 usage or input,
+3 a bug in sluice, in one line)."""
 
 from __future__ import annotations
 
@@ -155,13 +156,82 @@ def test_a_missing_file_is_one_line_and_exit_code_2_for_every_command(
     assert err.startswith("sluice: error:") and err.count("\n") == 1, err
 
 
+# The same commands, given a file that is there but cannot be read as what it should be: bytes that are
+# not UTF-8, or JSON/YAML holding a number longer than Python reads (found by the bad-input campaign:
+# both came out as tracebacks).
+# (`sluice lint` reports a definition it cannot load as a finding instead: the next test. `sluice demo`
+# first asks for its sample files beside the template.)
+UNREADABLE = {case: [arg.replace("missing", "bad") for arg in argv] for case, argv in MISSING.items()
+              if not case.startswith(("drop", "lint", "demo"))}
+UNREADABLE["drop template"] = ["drop", str(FILE_PIPELINE), "s3://RawBucket/in/", "--template", "bad.yaml"]
+LONG = "9" * 5000
+CONTENTS = {
+    "not UTF-8": {".json": b'{"a": "\xff"}', ".jsonl": b"\xff\n", ".yaml": b"Resources: \xff\n"},
+    "a 5000-digit number": {
+        ".json": f'{{"StartAt": "A", "States": {{"A": {{"Type": "Pass", "Result": {LONG}, "End": true}}}}}}'.encode(),
+        ".jsonl": f'{{"name": "x", "n": {LONG}}}\n'.encode(),
+        ".yaml": f"Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Metadata: {{n: {LONG}}}\n".encode(),
+    },
+}
+
+
+@pytest.mark.parametrize("content", CONTENTS)
+@pytest.mark.parametrize("case", UNREADABLE)
+def test_a_file_that_cannot_be_read_is_one_line_and_exit_code_2_for_every_command(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, case: str, content: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for suffix, data in CONTENTS[content].items():
+        name = "bad.asl.json" if suffix == ".json" and "-e" not in UNREADABLE[case] else f"bad{suffix}"
+        Path(name).write_bytes(data)
+    assert main(UNREADABLE[case]) == 2
+    out, err = capsys.readouterr()
+    if case == "validate --json":
+        assert json.loads(out)["files"][0]["valid"] is False
+    else:
+        assert out == ""
+    *progress, error = err.splitlines()  # `sluice chaos` first says which seed it runs
+    assert error.startswith("sluice: error:") and not any("error" in line for line in progress), err
+    assert ("not UTF-8" if content == "not UTF-8" else "longer than the 4300") in error
+
+
+@pytest.mark.parametrize("content", CONTENTS)
+def test_lint_reports_a_definition_it_cannot_read_as_a_finding(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str
+) -> None:
+    path = tmp_path / "bad.asl.json"
+    path.write_bytes(CONTENTS[content][".json"])
+    assert main(["lint", str(path), "--format", "json"]) == 1
+    (finding,) = json.loads(capsys.readouterr().out)["findings"]
+    assert finding["rule"] == "definition-invalid"
+    assert ("not UTF-8" if content == "not UTF-8" else "longer than the 4300") in finding["message"]
+
+
+def test_a_bug_is_said_in_one_line_with_exit_code_3(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sluice.commands.validate  # noqa: PLC0415
+
+    def broken(_: object) -> int:
+        raise KeyError("a bug")
+
+    monkeypatch.delenv("SLUICE_DEBUG")
+    monkeypatch.setattr(sluice.commands.validate, "run", broken)
+    assert main(["validate", "x.asl.json"]) == 3
+    assert capsys.readouterr().err == (
+        "sluice: error: internal error, a bug in sluice (KeyError: 'a bug'); SLUICE_DEBUG=1 shows the traceback\n")
+    monkeypatch.setenv("SLUICE_DEBUG", "1")
+    with pytest.raises(KeyError, match="a bug"):
+        main(["validate", "x.asl.json"])
+
+
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_commands_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str], command: str) -> None:
     with pytest.raises(SystemExit):
         main([command, "--help"])
     help_text = capsys.readouterr().out
     assert "exit codes:" in help_text
-    for line in ("0  ok", "1  the run or pipeline failed", "2  usage or input error"):
+    for line in ("0  ok", "1  the run or pipeline failed", "2  usage or input error", "3  internal error"):
         assert line in help_text
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
-from sluice.commands._io import EXIT_CODES
+from sluice.commands._io import EXIT_CODES, INTERNAL_ERROR, fail
 from sluice.quick_exit import arrange as arrange_quick_exit
 
 # name -> (module, one-line help). Modules expose `configure(parser)` and `run(args) -> int`.
@@ -88,6 +89,7 @@ def _configure(module: str, parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    _write_any_text()
     args, unknown = build_parser(argv).parse_known_args(argv)
     if unknown:  # reported with the sub-command's own usage, not the top-level one (exit code 2)
         args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
@@ -100,6 +102,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `sluice … | head`: the reader left; nothing more to say
         sys.stderr.close()
         return 0
+    except Exception as error:  # a bug: said in one line like every error, its traceback on request
+        if os.environ.get("SLUICE_DEBUG"):
+            raise
+        return fail(f"internal error, a bug in sluice ({type(error).__name__}: {error}); "
+                    "SLUICE_DEBUG=1 shows the traceback", INTERNAL_ERROR)
+
+
+def _write_any_text() -> None:
+    """Text UTF-8 cannot encode (a lone surrogate, which JSON's `"\\ud800"` escape decodes to) is written
+    as that escape rather than failing the command after its work is done."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sluice import json_text
 from sluice.asl import Engine, Execution
 from sluice.asl.engine import EXPRESS
 from sluice.asl.tasks.lambda_ import InProcessFunction
@@ -130,11 +131,15 @@ CASE_MEMBERS = ("id", "definition", "expected")  # what a case of the corpus nee
 def load_cases(path: Path, required: tuple[str, ...] = CASE_MEMBERS) -> Iterator[dict[str, Any]]:
     """The JSON object on each line of `path`; a line that is not one, or lacks a `required` member, is
     a `ValueError` naming the file and line (the CLI's one-line error)."""
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise ValueError(f"{path}:{number}: not UTF-8 text (byte 0x{raw[error.start]:02x})") from None
             if line.strip():
                 try:
-                    case = json.loads(line)
+                    case = json_text.loads(line)
                 except json.JSONDecodeError as error:
                     raise ValueError(f"{path}:{number}: not a JSON object: {error.msg}") from error
                 if not isinstance(case, dict):
@@ -209,7 +214,7 @@ def compare(case: dict[str, Any], execution: Outcome) -> str | None:
         value = getattr(execution, key)
         if key == "cause" and isinstance(expected[key], dict | list) and isinstance(value, str):
             with contextlib.suppress(json.JSONDecodeError):
-                value = json.loads(value)
+                value = json_text.loads(value)
         actual = normalise(value)
         if not _same(actual, expected[key]):
             return f"{key} {_dump(actual)} != {_dump(expected[key])}"
@@ -480,7 +485,7 @@ def _parse_object(value: Any) -> Any:
         return {key: _parse_object(item) for key, item in value.items()}
     if isinstance(value, str) and value.startswith("{"):
         with contextlib.suppress(json.JSONDecodeError):
-            return json.loads(value)
+            return json_text.loads(value)
     return value
 
 
@@ -540,7 +545,7 @@ _NOT_JSON = object()
 
 def _json(text: str) -> Any:
     try:
-        return json.loads(text)
+        return json_text.loads(text)
     except json.JSONDecodeError:
         return _NOT_JSON
 

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sluice import json_text
+
 # `samples/` beside the template holds the files the demo drops, which a newcomer can also drop by
 # hand: `sluice drop samples/orders.csv s3://RawBucket/incoming/2024/06/11/orders.csv`.
 SAMPLE_FILES = ("orders.csv", "orders-bad.csv", "prices.csv")
@@ -144,7 +146,7 @@ def run_demo(template: Path, *, on_step: Callable[[str], None] = lambda _: None)
         stack.put_object("RawBucket", "incoming/2024/06/12/orders.csv", bad_orders)
         stack.run_until_idle()
         quarantine = stack.objects("QuarantineBucket", "datasets/orders/dt=2024-06-12/")
-        reasons = [json.loads(body) for key, body in quarantine.items() if key.endswith("reason.json")]
+        reasons = [json_text.loads(body) for key, body in quarantine.items() if key.endswith("reason.json")]
         report.expect(
             "bad file",
             "quarantined with a reason.json naming the problem",
@@ -188,7 +190,7 @@ def run_demo(template: Path, *, on_step: Callable[[str], None] = lambda _: None)
             stack.send_message("OrderedQueue", body, group_id=group)
         stack.run_until_idle()
         handled = [
-            json.loads(record["body"])
+            json_text.loads(record["body"])
             for invocation in stack.invocations("OrderedFunction")
             for record in (invocation.event or {}).get("Records", [])
         ]

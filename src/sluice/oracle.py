@@ -18,6 +18,7 @@ import logging
 import time
 from typing import Any
 
+from sluice import json_text
 from sluice.conformance import ACCOUNT, REGION, Outcome, machine_type
 
 MAX_REAL_WAIT = 3.0
@@ -50,7 +51,7 @@ def run_on_moto(case: dict[str, Any]) -> Outcome:
             if time.monotonic() > deadline:
                 raise TimeoutError("moto did not finish within 30 s")
             time.sleep(0.005)
-    output = json.loads(described["output"]) if "output" in described else None
+    output = json_text.loads(described["output"]) if "output" in described else None
     return Outcome(
         described["status"],
         output,

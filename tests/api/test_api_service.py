@@ -171,6 +171,24 @@ def test_start_execution_errors(service: StepFunctionsService, create: Callable[
     assert error_code(lambda: service.call("StartExecution", {"stateMachineArn": "nope"})) == "InvalidArn"
 
 
+LONG_NUMBER = "9" * 5000  # longer than Python reads into an int: was a bare ValueError out of every action
+
+
+def test_a_number_longer_than_python_reads_is_the_actions_own_error(
+    service: StepFunctionsService, create: Callable[..., str]
+) -> None:
+    arn = create(PASS)
+    definition = json.dumps(PASS).replace('"End": true', f'"Result": {LONG_NUMBER}, "End": true')
+    with pytest.raises(ServiceError, match="Number of 5000 digits is longer than the 4300 Python reads") as raised:
+        service.call("StartExecution", {"stateMachineArn": arn, "input": f'{{"n": {LONG_NUMBER}}}'})
+    assert raised.value.code == "InvalidExecutionInput"
+    assert error_code(lambda: service.call("CreateStateMachine", {"name": "long", "definition": definition,
+                                                                  "roleArn": ROLE})) == "InvalidDefinition"
+    validated = service.call("ValidateStateMachineDefinition", {"definition": definition})
+    assert validated["result"] == "FAIL"
+    assert validated["diagnostics"][0]["code"] == "INVALID_JSON_DESCRIPTION"
+
+
 def test_describe_execution_errors(service: StepFunctionsService, create: Callable[..., str]) -> None:
     arn = create(PASS)
     missing = arn.replace(":stateMachine:", ":execution:") + ":missing"

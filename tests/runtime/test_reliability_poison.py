@@ -25,6 +25,11 @@ NOT_JSON = [
     ('{"account": "a", "account": "b"}', "duplicate member name 'account'"),
     ('{"note": "\\ud800"}', "not Unicode"),  # a lone surrogate, escaped: ASCII bytes, but not text
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    # Python reads at most 4,300 digits into an int (CVE-2020-10735) and raises a bare ValueError past it.
+    ('{"amount": ' + "9" * 5_000 + "}", "a number of 5000 digits is longer than the 4300 this runtime reads"),
+    # I-JSON (RFC 7493 section 2.2): numbers beyond IEEE 754 double's range; `json` reads them as infinity.
+    ('{"amount": 1e999}', "1e999 is out of the range of a double (RFC 7493 section 2.2)"),
+    ('{"amount": -2E+400}', "-2E+400 is out of the range of a double (RFC 7493 section 2.2)"),
 ]
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sluice import json_text
 from sluice.api.errors import ServiceError, check_name, check_role_arn, split_arn
 from sluice.asl.engine import (
     EXPRESS,
@@ -301,7 +302,7 @@ class StepFunctionsService:
         if len(output.encode()) > MAX_PAYLOAD_BYTES:
             raise ServiceError("InvalidOutput", "Invalid Output: 'output exceeds the 262144 bytes limit'")
         try:
-            value = json.loads(output)
+            value = json_text.loads(output)
         except json.JSONDecodeError as error:
             raise ServiceError("InvalidOutput", f"Invalid Output: '{error.msg}'") from None
         self._answer(lambda tokens: tokens.succeed(str(request.get("taskToken")), value))
@@ -352,7 +353,7 @@ class StepFunctionsService:
         text = request.get("definition")
         limit = int(request.get("maxResults") or DEFAULT_PAGE_SIZE)
         try:
-            loaded = json.loads(text) if isinstance(text, str) else None
+            loaded = json_text.loads(text) if isinstance(text, str) else None
             problem = None if isinstance(loaded, dict) else "The definition must be a JSON object"
         except json.JSONDecodeError as error:
             loaded, problem = None, f"{error.msg} at line {error.lineno} column {error.colno}"
@@ -529,7 +530,7 @@ def _definition(text: Any) -> tuple[str, dict[str, Any]]:
     if not isinstance(text, str):
         raise ServiceError("InvalidDefinition", "Invalid State Machine Definition: 'definition is required'")
     try:
-        loaded = json.loads(text)
+        loaded = json_text.loads(text)
     except json.JSONDecodeError as error:
         raise ServiceError(
             "InvalidDefinition",
@@ -555,7 +556,7 @@ def execution_input(text: Any) -> Any:
         raise ServiceError("InvalidExecutionInput",
                            "Invalid State Machine Execution Input: 'input exceeds the 262144 bytes limit'")
     try:
-        return json.loads(text)
+        return json_text.loads(text)
     except json.JSONDecodeError as error:
         raise ServiceError(
             "InvalidExecutionInput",

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from sluice import json_text
 from sluice.api.errors import ServiceError, check_role_arn
 from sluice.api.service import execution_input
 from sluice.asl.clock import VirtualClock
@@ -139,7 +140,7 @@ def _state_definition(request: Mapping[str, Any]) -> tuple[str, dict[str, Any], 
     from sluice.asl.validation import validate_definition  # noqa: PLC0415
 
     try:
-        spec = json.loads(request.get("definition", ""))
+        spec = json_text.loads(request.get("definition", ""))
     except (TypeError, json.JSONDecodeError) as error:
         raise ServiceError("InvalidDefinition", f"Invalid State Definition: '{error}'") from None
     if not isinstance(spec, dict):
@@ -168,7 +169,7 @@ def _variables(text: Any) -> dict[str, Any]:
     if text is None:
         return {}
     try:
-        values = json.loads(text)
+        values = json_text.loads(text)
     except (TypeError, json.JSONDecodeError):
         values = None
     if not isinstance(values, dict):
@@ -186,7 +187,7 @@ def _apply_mock(state: State, mock: Any) -> None:
         if isinstance(failure, dict):
             raise StatesError(str(failure.get("error", "")), failure.get("cause"))
         try:
-            return json.loads(mock.get("result", "null")), state.next
+            return json_text.loads(mock.get("result", "null")), state.next
         except json.JSONDecodeError as error:
             raise ServiceError("ValidationException", f"mock.result is not JSON: {error.msg}") from None
 

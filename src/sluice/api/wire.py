@@ -6,7 +6,7 @@ mistyped parameter gets `ValidationException` rather than a Python error.
 
 Example:
     >>> status, body = handle(service, "DescribeExecution", b'{"executionArn": "nope"}')
-    >>> status, json.loads(body)["__type"]
+    >>> status, json_text.loads(body)["__type"]
     (400, 'com.amazonaws.swf.service.v2.model#InvalidArn')
 """
 
@@ -16,6 +16,7 @@ import json
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from sluice import json_text
 from sluice.api.errors import ServiceError
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def error_body(code: str, message: str) -> bytes:
 
 def _request(action: str, body: bytes | str | None) -> dict[str, Any]:
     try:
-        request = json.loads(body or b"{}")
+        request = json_text.loads(body or b"{}")
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ServiceError("SerializationException", f"The request body is not JSON: {error}") from None
     if not isinstance(request, dict):

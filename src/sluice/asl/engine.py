@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import logging
 import math
 import random
@@ -36,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sluice import json_text
 from sluice.asl.clock import VirtualClock
 from sluice.asl.errors import ErrorName, StatesError
 from sluice.asl.execution import ABORTED, FAILED, RUNNING, SUCCEEDED, TIMED_OUT, Execution
@@ -270,7 +270,7 @@ class Engine:
         if execution.status not in (FAILED, TIMED_OUT, ABORTED) or frame is None or not frame.state_name:
             raise ValueError(f"Execution '{execution.arn}' cannot be redriven (status {execution.status})")
         entered = next(event for event in execution.history if event["id"] == frame.entered_event_id)
-        data = json.loads(entered["stateEnteredEventDetails"]["input"])
+        data = json_text.loads(entered["stateEnteredEventDetails"]["input"])
         program = dataclasses.replace(runtime.program, start_at=frame.state_name)
         runtime.redrive_count += 1
         runtime.redrive.redrive()

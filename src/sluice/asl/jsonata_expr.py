@@ -17,13 +17,13 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import uuid
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from sluice import json_text
 from sluice.asl.errors import ErrorName, StatesError
 from sluice.asl.jsonata_bounds import JsonataLimits, bound_exceeded, bounded_bindings
 from sluice.asl.limits import json_problem
@@ -179,8 +179,8 @@ def _aws_functions(rng: random.Random) -> dict[str, Any]:
 
     def parse(text: str) -> Any:
         try:
-            value = json.loads(text)
-        except (TypeError, ValueError, RecursionError) as error:
+            value = json_text.loads(text)
+        except (TypeError, ValueError) as error:
             raise StatesError(ErrorName.QUERY_EVALUATION_ERROR, f"$parse: invalid JSON: {error}") from error
         problem = json_problem(value)
         if problem is not None:

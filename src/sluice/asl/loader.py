@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sluice import json_text, text_files
+
 
 class DefinitionLoadError(ValueError):
     """The definition could not be read or parsed (AWS: INVALID_JSON_DESCRIPTION)."""
@@ -34,7 +36,7 @@ def _read(source: str | Path) -> tuple[str, str]:
     ):
         path = Path(source)
         try:
-            return path.read_text(encoding="utf-8"), path.suffix.lower()
+            return text_files.read_text(path), path.suffix.lower()
         except OSError as error:
             raise DefinitionLoadError(f"Cannot read definition file '{path}': {error.strerror}") from error
     return str(source), ""
@@ -56,7 +58,7 @@ def _parse_text(text: str, suffix: str, origin: str) -> Any:
         except yaml.YAMLError as error:
             raise DefinitionLoadError(f"INVALID_JSON_DESCRIPTION: {origin} is not valid YAML: {error}") from error
     try:
-        return json.loads(text)
+        return json_text.loads(text)
     except json.JSONDecodeError as error:
         if suffix not in {".json5", ""}:
             raise DefinitionLoadError(

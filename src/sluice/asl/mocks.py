@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sluice import json_text
 from sluice.asl.errors import StatesError
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ class MockConfig:
         except OSError as error:
             raise MockConfigError(f"Cannot read mock configuration '{path}': {error.strerror}") from error
         try:
-            return cls(json.loads(text))
+            return cls(json_text.loads(text))
         except json.JSONDecodeError as error:
             raise MockConfigError(f"Mock configuration '{path}' is not JSON: {error.msg} (line {error.lineno})") \
                 from error

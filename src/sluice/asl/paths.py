@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from sluice import json_text
 from sluice.asl.errors import ErrorName, StatesError
 
 ROOT_INPUT = "$"
@@ -323,7 +324,7 @@ def _atom_matches(atom: str, item: Any) -> bool:
 def _literal(text: str) -> Any:
     if text[:1] == "'" and text[-1:] == "'":
         return text[1:-1]
-    return json.loads(text)
+    return json_text.loads(text)
 
 
 _COMPARATORS = {

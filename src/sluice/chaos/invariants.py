@@ -14,7 +14,6 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from sluice import json_text
 from sluice.chaos.workload import FifoCommand, FileDrop, StreamRecord
 
 FILE_PIPELINE = "FilePipelineStateMachine"
@@ -157,7 +157,7 @@ def newest_version_wins(world: World) -> Iterator[str]:
         if dropped.drop.key.startswith("incoming/") and dropped.drop.good:
             newest[dropped.drop.key] = dropped
     curated = world.objects.get("CuratedBucket", {})
-    markers = {key: json.loads(body) for key, body in curated.items() if key.endswith("/_SUCCESS")}
+    markers = {key: json_text.loads(body) for key, body in curated.items() if key.endswith("/_SUCCESS")}
     by_source = {str(marker.get("source", {}).get("key")): marker for marker in markers.values()}
     parked = world.parked_identities
     for key, dropped in newest.items():
@@ -175,7 +175,7 @@ def newest_version_wins(world: World) -> Iterator[str]:
         if manifest is None:
             yield f"{marker_key} points at a missing manifest {marker.get('manifest')}"
             continue
-        missing = [f["key"] for f in json.loads(manifest).get("files", []) if f["key"] not in curated]
+        missing = [f["key"] for f in json_text.loads(manifest).get("files", []) if f["key"] not in curated]
         if missing:
             yield f"{marker_key}: a partial publish is visible (missing {missing[:3]})"
 
@@ -325,7 +325,7 @@ def _walk(node: Any) -> Iterator[dict[str, Any]]:
 
 def _json(data: Any) -> Any:
     try:
-        return json.loads(data) if isinstance(data, bytes | str) else data
+        return json_text.loads(data) if isinstance(data, bytes | str) else data
     except ValueError:
         return None
 

@@ -6,9 +6,9 @@ Example:
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from sluice import json_text
 from sluice.chaos.invariants import FILE_PIPELINE, STREAM_PIPELINE, Dropped, Put, World
 from sluice.chaos.workload import FifoCommand
 from sluice.local.stack import LocalStack
@@ -47,5 +47,5 @@ def _marker_versions(stack: LocalStack) -> dict[str, list[dict[str, Any]]]:
             if not key.endswith("/_SUCCESS"):
                 continue
             body = s3.get_object(Bucket=bucket, Key=key, VersionId=version["VersionId"])["Body"].read()
-            found.setdefault(key, []).append((version["LastModified"], json.loads(body)))
+            found.setdefault(key, []).append((version["LastModified"], json_text.loads(body)))
     return {key: [doc for _, doc in sorted(entries, key=lambda entry: entry[0])] for key, entries in found.items()}

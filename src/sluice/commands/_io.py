@@ -8,15 +8,18 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from sluice import json_text, text_files
+
 if TYPE_CHECKING:
     from rich.console import Console
 
 # The one convention every command follows (README "Exit codes"); shown in each command's --help.
-OK, RUN_FAILED, USAGE_ERROR = 0, 1, 2
+OK, RUN_FAILED, USAGE_ERROR, INTERNAL_ERROR = 0, 1, 2, 3
 EXIT_CODES = """exit codes:
   0  ok
   1  the run or pipeline failed (a failed execution, quarantined input, a followed failure)
-  2  usage or input error (bad arguments, a missing or unreadable file, an invalid definition)"""
+  2  usage or input error (bad arguments, a missing or unreadable file, an invalid definition)
+  3  internal error: a bug in sluice, said in one line (SLUICE_DEBUG=1 shows the traceback)"""
 # Piped output is not wrapped: a key split across two lines breaks grep, diff and copy-paste.
 UNWRAPPED_WIDTH = 100_000
 
@@ -34,19 +37,17 @@ def read_json_argument(value: str | None, what: str = "input") -> Any:
     elif value.startswith("@"):
         path = Path(value[1:])
         try:
-            text, origin = path.read_text(encoding="utf-8"), str(path)
+            text, origin = text_files.read_text(path), str(path)
         except OSError as error:
             raise UsageError(f"cannot read {what} file '{path}': {error.strerror}") from error
     else:
         text, origin = value, f"--{what}"
     try:
-        return json.loads(text)
+        return json_text.loads(text)
     except json.JSONDecodeError as error:
         raise UsageError(
             f"{origin} is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
         ) from error
-    except RecursionError:  # the parser recurses per nesting level
-        raise UsageError(f"{origin} is nested too deeply to parse") from None
 
 
 def port_number(text: str) -> int:

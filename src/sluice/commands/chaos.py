@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     import random  # noqa: PLC0415
 
     from sluice.chaos.campaign import ChaosReport, run_campaign  # noqa: PLC0415
-    from sluice.local.errors import StackError  # noqa: PLC0415
+    from sluice.local.errors import LocalStackError  # noqa: PLC0415
 
     if args.runs < 1:
         return fail(f"--runs must be at least 1, not {args.runs}")
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
                      f"{len(report.violations)} violation(s)")
 
             report = run_campaign(args.template, seed=seed, runs=args.runs, on_run=progress)
-    except StackError as error:
+    except LocalStackError as error:  # the template's, the stack's or an event's
         return fail(str(error))
     if args.json:
         print(report.model_dump_json())

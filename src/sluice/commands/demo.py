@@ -26,7 +26,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sluice.demo import SAMPLE_FILES, run_demo  # noqa: PLC0415
-    from sluice.local.errors import StackError  # noqa: PLC0415
+    from sluice.local.errors import LocalStackError  # noqa: PLC0415
 
     if not args.template.is_file():
         return fail(f"template not found: {args.template} (run from the repository root or pass --template)")
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     progress.print(f"[bold]sluice demo[/bold] — {args.template} on the local stack (moto + sluice's engine, no Docker)")
     try:
         report = run_demo(args.template, on_step=lambda step: progress.print(f"\n[bold cyan]▶ {step}[/bold cyan]"))
-    except StackError as error:
+    except LocalStackError as error:  # the template's, the stack's or an event's
         return fail(str(error))
     if args.json:
         print(json.dumps({"ok": report.ok, "checks": [asdict(check) for check in report.checks]}, ensure_ascii=False))

@@ -17,6 +17,7 @@ import json
 import sys
 from typing import Any
 
+from sluice import json_text, text_files
 from sluice.commands._io import fail
 
 
@@ -65,12 +66,11 @@ def _event(source: str | None) -> Any:
         text, origin = sys.stdin.read(), "standard input"
     else:
         try:
-            with open(source, encoding="utf-8") as handle:
-                text, origin = handle.read(), source
+            text, origin = text_files.read_text(source), source
         except OSError as error:
             raise EventError(f"cannot read the event file {source}: {error.strerror}") from None
     try:
-        return json.loads(text) if text.strip() else {}
+        return json_text.loads(text) if text.strip() else {}
     except json.JSONDecodeError as error:
         raise EventError(f"the event in {origin} is not valid JSON: {error.msg} "
                          f"(line {error.lineno}, column {error.colno})") from None

@@ -15,10 +15,10 @@ and the usual credentials; `SFN_MOCK_CONFIG` names a mock file as for Step Funct
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 
+from sluice import json_text
 from sluice.commands._io import fail, port_number
 from sluice.commands._serving import serve_until_stopped
 
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         mocks = MockConfig.from_file(args.mock_config) if args.mock_config else MockConfig.from_environment()
-        jobs = JobFakes.from_config(json.loads(args.job_fakes.read_text(encoding="utf-8"))) if args.job_fakes \
+        jobs = JobFakes.from_config(json_text.loads(args.job_fakes.read_text(encoding="utf-8"))) if args.job_fakes \
             else None
     except (MockConfigError, OSError, ValueError) as error:
         return fail(str(error))

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sluice import text_files
 from sluice.commands._io import OK, RUN_FAILED, USAGE_ERROR, fail
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".template", ".json")
@@ -64,8 +65,8 @@ def _template_machines(path: str) -> list[dict[str, Any]] | None:
     from sluice.local.template.yaml_loader import parse_template_text  # noqa: PLC0415
 
     try:
-        parse_template_text(Path(path).read_text(encoding="utf-8"), origin=path)
-    except (TemplateError, OSError, UnicodeDecodeError):
+        parse_template_text(text_files.read_text(path), origin=path)
+    except (TemplateError, OSError):
         return None  # not a template: read it as a definition, which says what is wrong with it
     try:  # as `sluice lint` and `sluice graph` read a template (its samconfig.toml included)
         specs = state_machine_specs(load_template(path))

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sluice import json_text
 from sluice.local.errors import EventError
 from sluice.local.lambda_.spec import FunctionSpec
 
@@ -28,7 +29,7 @@ def load_env_vars(source: str | Path | Mapping[str, Any]) -> dict[str, dict[str,
     else:
         origin = str(source)
         try:
-            document = json.loads(Path(source).read_text(encoding="utf-8"))
+            document = json_text.loads(Path(source).read_text(encoding="utf-8"))
         except OSError as error:
             raise EventError(f"cannot read the env vars file {origin}: {error.strerror}") from error
         except json.JSONDecodeError as error:

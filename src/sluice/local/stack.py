@@ -26,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from sluice import json_text
 from sluice.asl.clock import VirtualClock
 from sluice.asl.execution import Execution
 from sluice.local.apigateway.resources import add_implicit_apis
@@ -59,7 +60,7 @@ class QueueMessage:
     group_id: str | None = None
 
     def json(self) -> Any:
-        return json.loads(self.body)
+        return json_text.loads(self.body)
 
 
 class LocalStack:

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from sluice import json_text
 from sluice.report.model import (
     CAUGHT,
     FAILED,
@@ -179,7 +180,7 @@ class _Reader:
         if owner is None or not isinstance(payload, str):
             return
         try:
-            value = json.loads(payload)
+            value = json_text.loads(payload)
         except json.JSONDecodeError:
             return
         arn = value.get("ExecutionArn", value.get("executionArn")) if isinstance(value, dict) else None

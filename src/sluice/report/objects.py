@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from sluice import json_text
 from sluice.local.trace import FAILED, Activity
 from sluice.report.model import IGNORED, OBJECT_FAILED, PROCESSED, PUBLISHED, QUARANTINED, ObjectFate, Write
 
@@ -74,7 +75,7 @@ def _reason(quarantined: list[Write], read_object: ReadObject | None) -> str | N
                 continue
             text = content[:MAX_REASON_BYTES].decode("utf-8", errors="replace")
             try:
-                return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+                return json.dumps(json_text.loads(text), indent=2, ensure_ascii=False)
             except json.JSONDecodeError:
                 return text
     return None

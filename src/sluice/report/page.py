@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from html import escape
 from typing import TYPE_CHECKING
 
+from sluice import json_text
 from sluice.report.assets import SCRIPT, STYLE
 from sluice.report.graph import GraphUnavailable, outcome_svg
 from sluice.report.model import (
@@ -268,7 +269,7 @@ def _pretty(text: str | None) -> str:
     if text is None:
         return ""
     try:
-        value = json.loads(text)
+        value = json_text.loads(text)
     except (json.JSONDecodeError, TypeError):
         return text
     return json.dumps(value, indent=2, ensure_ascii=False) if not isinstance(value, str) else _pretty(value) \

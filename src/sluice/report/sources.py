@@ -10,10 +10,10 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
+from sluice import json_text
 from sluice.report.history import child_arns, read_execution
 from sluice.report.model import ExecutionReport
 
@@ -79,7 +79,7 @@ class ApiSource:
             described = self.client.describe_state_machine(stateMachineArn=arn)
         except self.client.exceptions.StateMachineDoesNotExist:
             return None, "STANDARD"
-        return json.loads(described["definition"]), str(described.get("type", "STANDARD"))
+        return json_text.loads(described["definition"]), str(described.get("type", "STANDARD"))
 
 
 def collect(source: ExecutionSource, arns: Sequence[str], notes: list[str] | None = None) -> list[ExecutionReport]:

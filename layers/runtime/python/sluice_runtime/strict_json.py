@@ -10,7 +10,11 @@ bodies, Step Functions inputs and outputs) goes through `loads`, which refuses:
   readers of one record can never disagree about it;
 * lone surrogates (`"\\ud800"`): not Unicode text; I-JSON (RFC 7493, section 2.1) forbids them, and
   they cannot be encoded as UTF-8 anywhere downstream;
-* bytes that are not UTF-8 (RFC 8259, section 8.1), and nesting deeper than Python can walk.
+* bytes that are not UTF-8 (RFC 8259, section 8.1), and nesting deeper than Python can walk;
+* numbers beyond an IEEE 754 double's range (`1e999`): I-JSON (RFC 7493, section 2.2) rules them out,
+  and `json` would read them as infinity, which no JSON can write back;
+* integers longer than Python reads (4,300 digits by default, CVE-2020-10735), where `json` raises a
+  bare `ValueError`, which would fail the whole batch rather than set the one record aside.
 
 `dumps` is the writing side: the canonical text of a value (sorted keys, compact, UTF-8), or
 `InvalidJson` when the value holds what JSON cannot (a `NaN` float), `InvalidUnicode` for text UTF-8
@@ -31,6 +35,8 @@ Example:
 from __future__ import annotations
 
 import json
+import math
+import sys
 from typing import Any
 
 from sluice_runtime.errors import InvalidJson, InvalidUnicode
@@ -40,7 +46,8 @@ def loads(document: str | bytes) -> Any:
     """Parse one strict JSON text; raise `InvalidJson` naming what is wrong."""
     try:
         text = document.decode("utf-8") if isinstance(document, bytes) else document
-        value = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_names)
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite, parse_int=_bounded_int,
+                           object_pairs_hook=_unique_names)
         # `json` decodes "\ud800" escapes into unencodable text; UTF-8 encoding finds them.
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except InvalidJson:
@@ -71,6 +78,21 @@ def dumps(value: Any) -> str:
 
 def _no_constant(name: str) -> Any:
     raise InvalidJson(f"{name} is not JSON (RFC 8259)")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise InvalidJson(f"{text} is out of the range of a double (RFC 7493 section 2.2)")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    limit = sys.get_int_max_str_digits()
+    if limit and digits > limit:
+        raise InvalidJson(f"a number of {digits} digits is longer than the {limit} this runtime reads")
+    return int(text)
 
 
 def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sluice import json_text
 from sluice.asl.errors import ErrorName, StatesError
 from sluice.asl.frame import Frame
 from sluice.asl.payload import contextual, evaluate_jsonata, evaluate_parameters, jsonata_states, require_path
@@ -133,7 +134,7 @@ async def _list_objects(parameters: dict[str, Any], s3: S3Call) -> list[Any]:
 
 def _json_array(text: str) -> list[Any]:
     try:
-        items = json.loads(text)
+        items = json_text.loads(text)
     except json.JSONDecodeError as error:
         raise ReaderFailed(f"The object is not valid JSON: {error.msg} (line {error.lineno})") from None
     if not isinstance(items, list):
@@ -143,7 +144,7 @@ def _json_array(text: str) -> list[Any]:
 
 def _json_line(line: str, number: int) -> Any:
     try:
-        return json.loads(line)
+        return json_text.loads(line)
     except json.JSONDecodeError as error:
         raise ReaderFailed(f"Line {number} is not valid JSON: {error.msg}") from None
 
@@ -169,7 +170,7 @@ def _csv_rows(text: str, config: dict[str, Any], headers: list[str] | None = Non
 
 async def _manifest_rows(text: str, s3: S3Call) -> list[Any]:
     try:
-        manifest = json.loads(text)
+        manifest = json_text.loads(text)
         bucket = str(manifest["destinationBucket"]).removeprefix("arn:aws:s3:::")
         schema = [field.strip() for field in str(manifest["fileSchema"]).split(",")]
         files = [entry["key"] for entry in manifest["files"]]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sluice import json_text
 from sluice.asl.errors import StatesError
 from sluice.asl.integrations.clients import ClientFactory
 from sluice.asl.integrations.errors import exception_name
@@ -39,7 +40,7 @@ class BotoLambdaInvoker:
         except BotoCoreError as error:
             raise StatesError("Lambda.SdkClientException", str(error)) from error
         body = response["Payload"].read()
-        result = json.loads(body) if body else None
+        result = json_text.loads(body) if body else None
         if response.get("FunctionError"):
             details = result if isinstance(result, dict) else {}
             raise LambdaFunctionError(details.get("errorType"), str(details.get("errorMessage", body.decode())),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from sluice import json_text
 from sluice.asl.engine import ExecutionAlreadyExists
 from sluice.asl.errors import ErrorName, StatesError
 from sluice.asl.execution import SUCCEEDED, Execution
@@ -61,7 +62,7 @@ def _start(engine: Engine, parameters: dict[str, Any], request_id: str) -> Execu
     data = parameters.get("Input")
     if isinstance(data, str):
         try:
-            data = json.loads(data)
+            data = json_text.loads(data)
         except json.JSONDecodeError as error:
             raise optimized_error("states", "InvalidExecutionInput",
                                   f"Invalid State Machine Execution Input: '{error.msg}'", 400, request_id) from None

@@ -34,6 +34,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from sluice import json_text
 from sluice.asl.errors import ErrorName, StatesError
 from sluice.asl.intrinsics.javalike import (
     JavaRandom,
@@ -214,7 +215,7 @@ def _string_to_json(name: str, value: Any) -> Any:
     if not text.strip():
         return None  # AWS-recorded: StringToJson(" ") is null
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json_text.loads(text, parse_constant=_reject_constant)
     except ValueError as error:
         _invalid(name, f"the argument is not valid JSON text: {error}")
 

@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sluice import json_text
 from sluice.asl.errors import StatesError
 from sluice.asl.tasks.lambda_runtime import (
     DEFAULT_RUNTIME,
@@ -193,7 +194,7 @@ def invoke_payload(payload: Any) -> Any:
     """The `Payload` parameter of `lambda:invoke` as the function receives it."""
     if isinstance(payload, str):
         try:
-            return request_payload(json.loads(payload))
+            return request_payload(json_text.loads(payload))
         except json.JSONDecodeError:
             return payload
     return request_payload(payload)
@@ -204,7 +205,7 @@ def function_error(error: LambdaFunctionError, request_id: str, *, legacy: bool)
     if not error.error_type:
         return StatesError("Lambda.Unknown", error.body or error.message)
     if error.body is not None:
-        payload = json.loads(error.body)
+        payload = json_text.loads(error.body)
         text = error.body
     else:
         payload = {"errorMessage": error.message, "errorType": error.error_type, "requestId": request_id,
@@ -219,7 +220,7 @@ def response_value(result: Any) -> Any:
     if isinstance(result, bytes):
         text = result.decode("utf-8", "replace")
         try:
-            result = json.loads(text)
+            result = json_text.loads(text)
         except json.JSONDecodeError:
             return text
     return {} if result is None else result

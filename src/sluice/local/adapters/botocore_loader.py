@@ -30,7 +30,6 @@ Example:
 from __future__ import annotations
 
 import functools
-import json
 import os
 import stat
 import sys
@@ -40,6 +39,7 @@ from typing import IO, Any
 from botocore.exceptions import DataNotFoundError
 from botocore.loaders import JSONFileLoader, Loader, instance_cache
 
+from sluice import json_text
 from sluice.local.disk_cache import DiskCache, cache_directory
 
 
@@ -60,7 +60,7 @@ class PlainJSONFileLoader(JSONFileLoader):
 
         def parsed() -> Any:
             with open_method(full_path, "rb") as file:
-                return json.loads(file.read().decode("utf-8"))
+                return json_text.loads(file.read().decode("utf-8"))
 
         if self.cache is None:
             return parsed()

@@ -50,6 +50,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
+from sluice import json_text
 from sluice.local.dynamodb.records import ItemChange
 from sluice.local.sqs.queues import QueueSettings
 
@@ -68,7 +69,7 @@ class MotoQueueStore:
             return None
         attributes: dict[str, Any] = dict(queue.attributes)
         redrive = attributes.get("RedrivePolicy")
-        policy = json.loads(redrive) if isinstance(redrive, str) else redrive or {}
+        policy = json_text.loads(redrive) if isinstance(redrive, str) else redrive or {}
         return QueueSettings(
             name=name,
             arn=str(attributes["QueueArn"]),
@@ -411,7 +412,7 @@ def _image(item: Any) -> dict[str, Any] | None:
     """A moto `Item` as the API shows it (a copy: moto changes items in place)."""
     from moto.dynamodb.models.utilities import dynamo_json_dump  # noqa: PLC0415
 
-    return None if item is None else dict(json.loads(dynamo_json_dump(item.to_json()["Attributes"])))
+    return None if item is None else dict(json_text.loads(dynamo_json_dump(item.to_json()["Attributes"])))
 
 
 def _append_records(writes: list[tuple[Any, Any, Any]], make: RecordMaker) -> None:

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr, ValidationError
 
+from sluice import json_text
+
 if TYPE_CHECKING:
     from sluice.local.apigateway.routes import Protocol
 
@@ -63,7 +65,7 @@ class ApiResponse:
         return self.body.decode("utf-8")
 
     def json(self) -> Any:
-        return json.loads(self.body)
+        return json_text.loads(self.body)
 
 
 class _ProxyResultV1(BaseModel):

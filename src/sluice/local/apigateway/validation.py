@@ -17,16 +17,17 @@ Example:
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]  # aws-sam-translator's own dependency; no stubs
+
+from sluice import json_text
 
 
 def invalid_body(schema: dict[str, Any], body: bytes) -> str | None:
     """Why `body` fails the model `schema` (draft 4, as API Gateway models are), or None when it passes."""
     try:
-        document = json.loads(body or b"null")
+        document = json_text.loads(body or b"null")
     except (ValueError, UnicodeDecodeError) as error:
         return f"the body is not JSON: {error}"
     failure = jsonschema.exceptions.best_match(jsonschema.Draft4Validator(schema).iter_errors(document))

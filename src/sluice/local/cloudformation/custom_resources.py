@@ -22,12 +22,12 @@ Example:
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
+from sluice import json_text
 from sluice.http_endpoint import HttpService, content_length, endpoint_of
 from sluice.local.cloudformation.resources import is_custom
 from sluice.local.lambda_.resources import function_arns, unqualified
@@ -43,7 +43,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PUT(self) -> None:
         answers = endpoint_of(self, ResponseCollector).answers
         try:
-            answers[self.path.strip("/")] = json.loads(self.rfile.read(content_length(self)))
+            answers[self.path.strip("/")] = json_text.loads(self.rfile.read(content_length(self)))
         except ValueError:  # an unreadable length or body
             self.close_connection = True
             answers[self.path.strip("/")] = {"Status": "FAILED", "Reason": "the response is not JSON"}

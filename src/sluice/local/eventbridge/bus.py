@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from sluice import json_text
 from sluice.local.eventbridge.resources import DEFAULT_BUS, bus_name
 from sluice.local.eventbridge.rules import Rule, Target
 from sluice.local.eventbridge.transform import target_input
@@ -78,7 +79,7 @@ class EventRouter:
         when = entry.get("Time")
         moment = when if isinstance(when, datetime) else datetime.fromtimestamp(self.now(), tz=UTC)
         try:
-            detail = json.loads(entry.get("Detail") or "{}")
+            detail = json_text.loads(entry.get("Detail") or "{}")
         except json.JSONDecodeError:
             detail = {}
         return {

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sluice import json_text
 from sluice.json_types import json_type
 
 Matcher = Callable[[Any], bool]
@@ -83,7 +84,7 @@ def matches(pattern: Mapping[str, Any] | str, event: Mapping[str, Any]) -> bool:
 def _load(source: Mapping[str, Any] | str) -> dict[str, Any]:
     if isinstance(source, str):
         try:
-            document = json.loads(source)
+            document = json_text.loads(source)
         except json.JSONDecodeError as error:
             raise PatternError(f"not valid JSON: {error.msg} (column {error.colno})") from None
     elif isinstance(source, Mapping):

@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from sluice import json_text
 from sluice.asl.paths import PathNotFound, PathSyntaxError, compile_path
 from sluice.local.errors import TemplateError
 
@@ -133,6 +134,6 @@ def _text(value: Any) -> str:
 
 def _parse(text: str) -> Any:
     try:
-        return json.loads(text)
+        return json_text.loads(text)
     except json.JSONDecodeError:
         return text

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sluice import json_text
 from sluice.local.errors import TemplateError
 from sluice.local.eventbridge.patterns import PatternError, compile_pattern
 from sluice.local.eventbridge.resources import bus_name
@@ -120,6 +121,6 @@ def _pattern(template: SamTemplate, owner: str, source: Any, where: str) -> Any:
     if source is None:
         return None
     try:
-        return compile_pattern(source if isinstance(source, dict) else json.loads(str(source)))
+        return compile_pattern(source if isinstance(source, dict) else json_text.loads(str(source)))
     except (PatternError, json.JSONDecodeError) as error:
         raise TemplateError(str(error), resource=owner, property=where, origin=template.origin) from None

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sluice import json_text
 from sluice.local.faults.errors import FaultError
 
 if TYPE_CHECKING:
@@ -203,7 +204,7 @@ def _parse(text: str, path: Path) -> Any:
     faults file, and the parser costs a twentieth of a stack's start-up to import."""
     if path.suffix == ".json":
         try:
-            return json.loads(text)
+            return json_text.loads(text)
         except json.JSONDecodeError as error:
             raise FaultError(f"{path}: not valid JSON: {str(error).splitlines()[0]}") from None
     import yaml  # noqa: PLC0415

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 from typing import Any
 
+from sluice import json_text
 from sluice.local.hooks import ApiCall
 from sluice.local.lambda_.mappings import SourceMapping
 from sluice.local.lambda_.stream_poller import (
@@ -85,7 +85,7 @@ class KinesisStream:
         }
         filterable: dict[str, Any] = {}  # "Kinesis event source mappings only support filtering on the data key"
         with contextlib.suppress(ValueError):  # not JSON (or not UTF-8): no `data` pattern matches
-            filterable["data"] = json.loads(record["Data"])
+            filterable["data"] = json_text.loads(record["Data"])
         return ShardRecord(str(record["SequenceNumber"]), arrival, event, filterable, str(record["PartitionKey"]))
 
 

@@ -24,6 +24,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.response import StreamingBody
 
+from sluice import json_text
 from sluice.local.errors import EventError
 from sluice.local.hooks import ApiCall
 from sluice.local.lambda_.async_invoke import AsyncInvoker
@@ -208,7 +209,7 @@ def _payload(raw: Any) -> Any:
     if not text:
         return {}
     try:
-        return json.loads(text)
+        return json_text.loads(text)
     except json.JSONDecodeError as error:
         raise EventError(f"Could not parse request body into json: {error.msg}") from None
 

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from sluice import json_text
 from sluice.local.errors import TemplateError
 from sluice.local.eventbridge.patterns import Pattern, PatternError, compile_pattern
 from sluice.local.lambda_.destinations import STREAM_ON_FAILURE, Destination, configured
@@ -116,7 +117,7 @@ def filter_patterns(settings: dict[str, Any], owner: str) -> list[Pattern]:
     for entry in ((settings.get("FilterCriteria") or {}).get("Filters") or []):
         try:
             source = entry["Pattern"]
-            patterns.append(compile_pattern(source if isinstance(source, dict) else json.loads(source)))
+            patterns.append(compile_pattern(source if isinstance(source, dict) else json_text.loads(source)))
         except (KeyError, TypeError, PatternError, json.JSONDecodeError) as error:
             raise TemplateError(f"FilterCriteria: {error}", resource=owner, property="FilterCriteria") from None
     return patterns

@@ -35,6 +35,7 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from sluice import json_text
 from sluice.asl.errors import StatesError
 from sluice.asl.tasks.lambda_ import Invoked, LambdaFunctionError, function_not_found, lambda_api_error
 from sluice.asl.tasks.lambda_runtime import RUNTIME_EXIT, TASK_ROOT, error_payload, runtime_exit_message
@@ -342,7 +343,7 @@ class LambdaRuntime:
 
 def _json_round_trip(value: Any, what: str) -> Any:
     try:
-        return json.loads(json.dumps(value))
+        return json_text.loads(json.dumps(value))
     except (TypeError, ValueError) as error:
         prefix = "Unable to marshal response" if what == "response" else "The event is not JSON"
         raise EventError(f"{prefix}: {error}") from error

@@ -19,6 +19,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from sluice import json_text
 from sluice.local.errors import TemplateError
 from sluice.local.resources.base import Kind, Provisioner
 
@@ -77,7 +78,7 @@ def generated_value(options: Any, password: Callable[..., str], *, resource: str
         raise TemplateError("SecretStringTemplate and GenerateStringKey go together", resource=resource,
                             property="GenerateSecretString")
     try:
-        document = json.loads(str(template))
+        document = json_text.loads(str(template))
     except ValueError:
         document = None
     if not isinstance(document, dict):

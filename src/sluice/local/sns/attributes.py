@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sluice import json_text
 from sluice.local.eventbridge.patterns import PatternError
 from sluice.local.faults.errors import AwsError, aws_error
 from sluice.local.hooks import ApiCall
@@ -29,7 +30,8 @@ def filter_of(policy: Any, scope: Any) -> FilterPolicy | None:
     `PatternError` or `ValueError` when it is invalid."""
     if policy is None or policy == "":
         return None
-    return FilterPolicy(policy if isinstance(policy, dict) else json.loads(str(policy)), str(scope or DEFAULT_SCOPE))
+    document = policy if isinstance(policy, dict) else json_text.loads(str(policy))
+    return FilterPolicy(document, str(scope or DEFAULT_SCOPE))
 
 
 def refusal(call: ApiCall) -> AwsError | None:

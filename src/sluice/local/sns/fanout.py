@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sluice import json_text
 from sluice.asl.clock import iso_timestamp
 from sluice.local.delivery import Deliverer, DeliveryError
 from sluice.local.hooks import ApiCall
@@ -58,7 +59,7 @@ class Published:
         """The message a protocol receives (`MessageStructure: json` holds one per protocol)."""
         if self.structure != "json":
             return self.message
-        messages = json.loads(self.message)
+        messages = json_text.loads(self.message)
         return str(messages.get(protocol, messages.get("default", "")))
 
 

@@ -25,6 +25,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from sluice import json_text
 from sluice.local.eventbridge.patterns import Pattern, compile_pattern
 
 SCOPES = ("MessageAttributes", "MessageBody")
@@ -43,7 +44,7 @@ class FilterPolicy:
     def matches(self, message: str, attributes: Mapping[str, Mapping[str, Any]]) -> bool:
         if self.scope == "MessageBody":
             try:
-                body = json.loads(message)
+                body = json_text.loads(message)
             except json.JSONDecodeError:
                 return False
             return isinstance(body, dict) and self.pattern.matches(body)
@@ -64,7 +65,7 @@ def _document(attributes: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
                 continue  # SNS rejects such a Publish; nothing to match
         elif data_type == "String.Array":
             try:
-                document[name] = json.loads(value)
+                document[name] = json_text.loads(value)
             except json.JSONDecodeError:
                 continue
         else:

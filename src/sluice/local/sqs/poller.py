@@ -31,6 +31,7 @@ import contextlib
 import json
 from typing import Any
 
+from sluice import json_text
 from sluice.local.hooks import ApiCall
 from sluice.local.lambda_.mappings import SourceMapping, filter_patterns
 from sluice.local.lambda_.runtime import FunctionNotRunnable, Throttled
@@ -166,7 +167,7 @@ class SqsPoller(EventSource):
             return True
         candidate = dict(record)
         with contextlib.suppress(json.JSONDecodeError, TypeError):
-            candidate["body"] = json.loads(record["body"])
+            candidate["body"] = json_text.loads(record["body"])
         return any(pattern.matches(candidate) for pattern in self.filters)
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sluice import text_files
 from sluice.local.disk_cache import DiskCache, cache_directory
 from sluice.local.errors import TemplateError, UnsupportedFeature
 from sluice.local.resources.registry import kind_for
@@ -399,11 +400,10 @@ def template_cache() -> DiskCache:
 def _load_document(path: Path) -> dict[str, Any]:
     """The parsed template file, from the template cache when its content was parsed before."""
     try:
-        text = path.read_bytes()
+        text = text_files.read_text(path)
     except OSError:
         return load_template_file(path)  # raises the TemplateError that says why
-    return template_cache().computed("document", text,
-                                     lambda: parse_template_text(text.decode("utf-8"), origin=str(path)))
+    return template_cache().computed("document", text.encode(), lambda: parse_template_text(text, origin=str(path)))
 
 
 def _section(document: Mapping[str, Any], name: str) -> dict[str, Any]:

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
+from sluice import json_text, text_files
 from sluice.local.errors import TemplateError
 
 
@@ -37,7 +39,7 @@ def _template_loader() -> Any:
 def load_template_file(path: Path) -> dict[str, Any]:
     """Read and parse a template file; a missing file or a syntax error is a `TemplateError`."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = text_files.read_text(path)
     except OSError as error:
         raise TemplateError(f"cannot read the template: {error.strerror}", origin=str(path)) from error
     return parse_template_text(text, origin=str(path))
@@ -46,7 +48,7 @@ def load_template_file(path: Path) -> dict[str, Any]:
 def load_snippet_file(path: Path) -> Any:
     """Read and parse a template fragment (an `AWS::Include` file): any YAML or JSON value."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = text_files.read_text(path)
     except OSError as error:
         raise TemplateError(f"cannot read {path}: {error.strerror}") from error
     return _parse(text, origin=str(path))
@@ -64,7 +66,7 @@ def parse_template_text(text: str, origin: str = "template") -> dict[str, Any]:
 def _parse(text: str, origin: str) -> Any:
     if text.lstrip().startswith("{"):
         try:
-            document = json.loads(text)
+            document = json_text.loads(text)
         except json.JSONDecodeError as error:
             raise TemplateError(
                 f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})", origin=origin
@@ -80,4 +82,7 @@ def _parse(text: str, origin: str) -> Any:
             raise TemplateError(f"not valid YAML: {error.problem}{position}", origin=origin) from error
         except yaml.YAMLError as error:
             raise TemplateError(f"not valid YAML: {error}", origin=origin) from error
+        except ValueError:  # PyYAML's int() of an integer longer than Python converts (CVE-2020-10735)
+            raise TemplateError(f"not valid YAML: an integer is longer than the {sys.get_int_max_str_digits()} "
+                                "digits Python reads", origin=origin) from None
     return document

@@ -26,6 +26,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from sluice import json_text
+
 #: The field a source's records are named by in `batchItemFailures` ("Partial batch failure").
 ITEM_IDS = {"aws:sqs": "messageId", "aws:kinesis": "eventID", "aws:dynamodb": "eventID"}
 #: The field holding the message or data, and whether it is base64-encoded.
@@ -50,7 +52,7 @@ def decoded(record: Any) -> Any:
     try:
         if encoded:
             text = base64.b64decode(text, validate=True).decode()
-        return {**record, name: json.loads(text)}
+        return {**record, name: json_text.loads(text)}
     except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
         return dict(record)
 

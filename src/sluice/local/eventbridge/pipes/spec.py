@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sluice import json_text
 from sluice.local.errors import TemplateError
 from sluice.local.eventbridge.patterns import Pattern, PatternError, compile_pattern
 from sluice.local.template.model import ResourceDecl, SamTemplate
@@ -273,7 +274,7 @@ def _filters(criteria: _FilterCriteria) -> list[Pattern]:
     patterns = []
     for index, entry in enumerate(criteria.filters):
         try:
-            source = entry.pattern if isinstance(entry.pattern, dict) else json.loads(entry.pattern)
+            source = entry.pattern if isinstance(entry.pattern, dict) else json_text.loads(entry.pattern)
             patterns.append(compile_pattern(source))
         except (PatternError, json.JSONDecodeError) as error:
             raise SpecError(f"FilterCriteria: {error}",

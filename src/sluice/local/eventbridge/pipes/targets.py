@@ -26,6 +26,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from sluice import json_text
 from sluice.local.delivery import DeliveryError
 from sluice.local.eventbridge.pipes.records import decoded, item_id
 from sluice.local.eventbridge.pipes.spec import FIRE_AND_FORGET, PipeSpec
@@ -47,7 +48,7 @@ def express_output(response: dict[str, Any], role: str) -> Any:
         raise PipeFailure(f"{role} execution {response.get('status')}: {response.get('error')}: "
                           f"{response.get('cause')}")
     output = response.get("output")
-    return json.loads(output) if output else None
+    return json_text.loads(output) if output else None
 
 
 class Targets:

@@ -27,6 +27,7 @@ from typing import Any
 from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError, UnknownServiceError
 
+from sluice import json_text
 from sluice.local.delivery import Deliverer, DeliveryError
 from sluice.local.eventbridge.scheduler.model import Schedule
 from sluice.local.eventbridge.scheduler.timing import stamp
@@ -113,7 +114,7 @@ class Targets:
     def _universal(self, arn: str, text: str) -> None:
         service, _, action = arn.split(UNIVERSAL, 1)[1].partition(":")
         try:
-            parameters = json.loads(text)
+            parameters = json_text.loads(text)
         except json.JSONDecodeError as error:
             raise TargetError("ValidationException", f"the Input of a universal target must be the JSON "
                               f"parameters of {service}:{action}: {error}", retryable=False) from None
@@ -146,6 +147,6 @@ class Targets:
 def _json(text: str) -> Any:
     """Lambda and Step Functions take JSON: the Input parsed when it is JSON, else as a string."""
     try:
-        return json.loads(text)
+        return json_text.loads(text)
     except json.JSONDecodeError:
         return text
