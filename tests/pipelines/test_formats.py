@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sluice_runtime.datasets.catalog import CsvFormat, JsonLinesFormat
 from sluice_runtime.datasets.formats import FormatViolation, read_records, scan
 
+BOM = b"\xef\xbb\xbf"
 CSV = CsvFormat(type="csv")
 JSONL = JsonLinesFormat(type="jsonl")
 
@@ -46,11 +47,12 @@ cells = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00\r
     rows_per_chunk=st.integers(1, 7),
     max_chunks=st.integers(1, 6),
     block=st.integers(1, 64),
+    bom=st.booleans(),
 )
 def test_csv_chunks_cover_every_record_once(rows: list[list[str]], rows_per_chunk: int, max_chunks: int,
-                                            block: int) -> None:
+                                            block: int, bom: bool) -> None:
     header = ["a", "b", "c"]
-    data = csv_bytes(header, rows)
+    data = BOM * bom + csv_bytes(header, rows)  # Excel's "CSV UTF-8" starts with a byte order mark
 
     result = scan(blocks(data, block), CSV, rows_per_chunk=rows_per_chunk, max_chunks=max_chunks, sample_rows=5)
 
@@ -72,9 +74,13 @@ def test_csv_chunks_cover_every_record_once(rows: list[list[str]], rows_per_chun
     values=st.lists(st.dictionaries(st.sampled_from("xyz"), st.integers() | cells, max_size=3), max_size=30),
     rows_per_chunk=st.integers(1, 5),
     block=st.integers(1, 50),
+    bom=st.booleans(),
 )
-def test_jsonl_chunks_cover_every_record_once(values: list[dict[str, Any]], rows_per_chunk: int, block: int) -> None:
-    data = "".join(json.dumps(v) + "\n\n" for v in values).encode()  # blank lines in between are skipped
+def test_jsonl_chunks_cover_every_record_once(values: list[dict[str, Any]], rows_per_chunk: int, block: int,
+                                              bom: bool) -> None:
+    # Blank lines in between are skipped; a leading byte order mark is dropped by the scan and the first
+    # chunk alike (found by the bad-input campaign: the scan took the file, then its transform failed it).
+    data = BOM * bom + "".join(json.dumps(v) + "\n\n" for v in values).encode()
 
     result = scan(blocks(data, block), JSONL, rows_per_chunk=rows_per_chunk, max_chunks=500, sample_rows=0)
 

@@ -189,6 +189,10 @@ def read_records(
     data: bytes, fmt: CsvFormat | JsonLinesFormat, header: Sequence[str] | None, *, first_row: int
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """(row number, record) for each record in one chunk's bytes; raw CSV cells stay text."""
+    if first_row == 1 and isinstance(fmt, JsonLinesFormat) and data.startswith(_BOM):
+        # JSON Lines' first chunk starts at the file's first byte, so it holds the byte order mark the scan
+        # dropped (RFC 8259 section 8.1 lets a parser ignore one). A CSV chunk starts after the header.
+        data = data[len(_BOM) :]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
