@@ -189,6 +189,18 @@ def test_a_number_longer_than_python_reads_is_the_actions_own_error(
     assert validated["diagnostics"][0]["code"] == "INVALID_JSON_DESCRIPTION"
 
 
+def test_a_lone_surrogate_in_a_payload_is_measured_not_a_crash(
+    service: StepFunctionsService, create: Callable[..., str]
+) -> None:
+    # Found by fuzzing every action: a JSON request can escape a lone surrogate ("\ud800"), which UTF-8
+    # cannot encode, and the 256 KiB check's `str.encode()` raised UnicodeEncodeError out of the action.
+    arn = create(PASS)
+    answer = {"taskToken": "t", "output": "\ud800"}
+    assert error_code(lambda: service.call("SendTaskSuccess", answer)) == "InvalidOutput"
+    assert error_code(lambda: service.call("StartExecution", {"stateMachineArn": arn, "input": "\ud800"})) == (
+        "InvalidExecutionInput")
+
+
 def test_describe_execution_errors(service: StepFunctionsService, create: Callable[..., str]) -> None:
     arn = create(PASS)
     missing = arn.replace(":stateMachine:", ":execution:") + ":missing"

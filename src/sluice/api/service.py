@@ -46,13 +46,12 @@ from sluice.asl.engine import (
 )
 from sluice.asl.execution import RUNNING, SUCCEEDED, Execution
 from sluice.asl.history import to_json
+from sluice.asl.states.base import MAX_PAYLOAD_BYTES
 from sluice.asl.tasks.activities import Activity, ActivityDoesNotExist, ActivityTask
 
 Request = Mapping[str, Any]
 Response = dict[str, Any]
 
-# AWS: execution input and task output are limited to 256 KiB of UTF-8.
-MAX_PAYLOAD_BYTES = 262_144
 # AWS: list actions return 100 items unless maxResults (at most 1000) says otherwise.
 DEFAULT_PAGE_SIZE = 100
 # AWS bills Express executions in 100 ms steps and at least 64 MB.
@@ -299,7 +298,7 @@ class StepFunctionsService:
         output = request.get("output")
         if not isinstance(output, str):
             raise ServiceError("InvalidOutput", "Invalid Output: 'output must be JSON text'")
-        if len(output.encode()) > MAX_PAYLOAD_BYTES:
+        if _utf8_size(output) > MAX_PAYLOAD_BYTES:
             raise ServiceError("InvalidOutput", "Invalid Output: 'output exceeds the 262144 bytes limit'")
         try:
             value = json_text.loads(output)
@@ -547,12 +546,18 @@ def _definition(text: Any) -> tuple[str, dict[str, Any]]:
     return text, loaded
 
 
+def _utf8_size(text: str) -> int:
+    """Bytes of `text` in UTF-8 (AWS's 256 KiB limits); a lone surrogate, which a JSON request can escape
+    ("\\ud800"), counts as the 3 bytes the JVM writes for it rather than failing the count."""
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
 def execution_input(text: Any) -> Any:
     if text is None:
         return {}
     if not isinstance(text, str):
         raise ServiceError("InvalidExecutionInput", "Invalid State Machine Execution Input: 'input must be text'")
-    if len(text.encode()) > MAX_PAYLOAD_BYTES:
+    if _utf8_size(text) > MAX_PAYLOAD_BYTES:
         raise ServiceError("InvalidExecutionInput",
                            "Invalid State Machine Execution Input: 'input exceeds the 262144 bytes limit'")
     try:
