@@ -198,6 +198,25 @@ def test_field_value_types(state: dict[str, Any], field: str, message: str) -> N
     assert message in diagnostics[0].message
 
 
+@pytest.mark.parametrize("resource", ["createToken", "arn", "arn:aws:s3:::bucket", "\ud800"])
+def test_a_task_resource_must_be_a_resource_arn(resource: str) -> None:
+    # AWS refuses these at CreateStateMachine ("Value is not a valid resource ARN", as Step Functions Local
+    # repeats it, aws/aws-sam-cli-app-templates#185). sluice accepted them and then failed in compiling
+    # the state with a bare ValueError (found by mutating the corpus's definitions).
+    expect(machine({"A": {"Type": "Task", "Resource": resource, "End": True}}), SCHEMA, "/States/A/Resource", "A",
+           "Value is not a valid resource ARN")
+
+
+@pytest.mark.parametrize("resource", [
+    "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST",
+    "arn:aws-cn:states:::sqs:sendMessage.waitForTaskToken",
+    "arn:aws:states:::aws-sdk:s3:listObjectsV2",
+    "arn:aws:states:eu-west-1:123456789012:activity:review",
+])
+def test_resource_arns_of_every_kind_are_valid(resource: str) -> None:
+    assert validate_definition(machine({"A": {"Type": "Task", "Resource": resource, "End": True}})) == []
+
+
 # --- Query language ------------------------------------------------------------------------------
 
 

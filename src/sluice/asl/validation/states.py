@@ -1,7 +1,8 @@
 """Rules specific to one state type: Task timeouts, Wait, Fail and Map.
 
-* Task: `TimeoutSeconds`/`TimeoutSecondsPath` and `HeartbeatSeconds`/`HeartbeatSecondsPath` are
-  alternatives; a heartbeat must be shorter than the timeout (ASL spec).
+* Task: `Resource` is a resource ARN (AWS: "Value is not a valid resource ARN"); `TimeoutSeconds`/
+  `TimeoutSecondsPath` and `HeartbeatSeconds`/`HeartbeatSecondsPath` are alternatives; a heartbeat must
+  be shorter than the timeout (ASL spec).
 * Wait: exactly one of `Seconds`, `Timestamp`, `SecondsPath`, `TimestampPath` (JSONata states only
   have the first two); a literal `Timestamp` is an ISO-8601 date-time with an offset.
 * Fail: `Error`/`ErrorPath` and `Cause`/`CausePath` are alternatives.
@@ -25,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from sluice.asl.jsonata_expr import is_jsonata_template
+from sluice.asl.tasks.resources import parse_resource
 from sluice.asl.validation.diagnostics import Report
 from sluice.asl.validation.fields import exclusive, gated_language, missing, unsupported, wrong_type
 from sluice.asl.validation.walk import StateContext, pointer
@@ -54,6 +56,10 @@ def check_state(ctx: StateContext, report: Report) -> None:
 
 
 def _check_task(ctx: StateContext, report: Report) -> None:
+    resource = ctx.body.get("Resource")
+    # A `${Name}` placeholder left unresolved is its own diagnostic (`substitutions`).
+    if isinstance(resource, str) and resource and "${" not in resource and not _is_resource_arn(resource):
+        report.schema("Value is not a valid resource ARN", ctx.at("Resource"), ctx.name)
     exclusive(ctx, report, "TimeoutSeconds", "TimeoutSecondsPath")
     exclusive(ctx, report, "HeartbeatSeconds", "HeartbeatSecondsPath")
     timeout, heartbeat = ctx.body.get("TimeoutSeconds"), ctx.body.get("HeartbeatSeconds")
@@ -61,6 +67,14 @@ def _check_task(ctx: StateContext, report: Report) -> None:
         report.schema(
             "'HeartbeatSeconds' must be smaller than 'TimeoutSeconds'", ctx.at("HeartbeatSeconds"), ctx.name
         )
+
+
+def _is_resource_arn(resource: str) -> bool:
+    try:
+        parse_resource(resource)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_wait(ctx: StateContext, report: Report) -> None:
