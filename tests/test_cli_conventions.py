@@ -5,6 +5,7 @@ for the result only, `--json`, and one exit-code convention (0 ok, 1 the run fai
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -205,6 +206,18 @@ def test_lint_reports_a_definition_it_cannot_read_as_a_finding(
     (finding,) = json.loads(capsys.readouterr().out)["findings"]
     assert finding["rule"] == "definition-invalid"
     assert ("not UTF-8" if content == "not UTF-8" else "longer than the 4300") in finding["message"]
+
+
+def test_output_holding_a_lone_surrogate_is_written_as_its_escape(tmp_path: Path) -> None:
+    # JSON can escape a lone surrogate; UTF-8 cannot encode it, and printing the result used to fail the
+    # command after the execution had succeeded.
+    definition = tmp_path / "m.asl.json"
+    definition.write_text('{"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "a\\ud800b", "End": true}}}')
+    sluice = Path(sys.executable).with_name("sluice")
+    result = subprocess.run([str(sluice), "execute", str(definition)], capture_output=True, check=False,
+                            env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == "a\ud800b"
 
 
 def test_a_bug_is_said_in_one_line_with_exit_code_3(
