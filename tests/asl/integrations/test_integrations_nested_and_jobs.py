@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -115,7 +116,10 @@ def test_glue_sync_job_succeeds_after_its_configured_time(make_engine: Callable[
     assert run["ExecutionTime"] == 300
     assert execution.duration_seconds == pytest.approx(300.0)
     submitted = json.loads(events_of(execution, "TaskSubmitted")[0]["taskSubmittedEventDetails"]["output"])
-    assert submitted == {"JobRunId": run["Id"]}
+    # Step Functions adds the request's JobName to Glue's StartJobRun response (sam init's
+    # step-func-etl template reads it; LocalStack's AWS-validated Glue integration adds it too).
+    assert submitted == {"JobName": "etl", "JobRunId": run["Id"]}
+    assert re.fullmatch(r"jr_[0-9a-f]{64}", run["Id"])  # Glue's job run id
 
 
 def test_a_failing_job_fails_with_states_task_failed_and_its_description(make_engine: Callable[..., Engine]) -> None:
@@ -133,7 +137,7 @@ def test_a_failing_job_fails_with_states_task_failed_and_its_description(make_en
 @pytest.mark.parametrize(
     ("resource", "parameters", "start_keys", "final"),
     [
-        ("glue:startJobRun", {"JobName": "j"}, {"JobRunId"}, ("JobRunState", "SUCCEEDED")),
+        ("glue:startJobRun", {"JobName": "j"}, {"JobName", "JobRunId"}, ("JobRunState", "SUCCEEDED")),
         ("athena:startQueryExecution", {"QueryString": "SELECT 1"}, {"QueryExecutionId"}, None),
         ("ecs:runTask", {"Cluster": "c", "TaskDefinition": "t"}, {"Tasks", "Failures"}, None),
         ("batch:submitJob", {"JobName": "b", "JobQueue": "q", "JobDefinition": "d"}, {"JobId", "JobName", "JobArn"},

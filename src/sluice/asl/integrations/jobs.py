@@ -57,6 +57,7 @@ class _JobKind:
 
     start: Callable[[dict[str, Any], str], dict[str, Any]]
     finish: Callable[[dict[str, Any], str, bool, float, float], dict[str, Any]]
+    new_id: Callable[[], str] = lambda: str(uuid.uuid4())
 
 
 def _millis(epoch_seconds: float) -> int:
@@ -126,7 +127,10 @@ def _codebuild_finish(params: dict[str, Any], job_id: str, ok: bool, started: fl
 
 
 _JOB_KINDS: dict[str, _JobKind] = {
-    "glue:startJobRun": _JobKind(lambda p, i: {"JobRunId": i}, _glue_finish),
+    # Step Functions adds the request's JobName to Glue's StartJobRun response (the `sam init` ETL
+    # template's check function reads it; LocalStack's AWS-validated Glue integration does the same).
+    "glue:startJobRun": _JobKind(lambda p, i: {"JobName": p.get("JobName"), "JobRunId": i}, _glue_finish,
+                                 lambda: f"jr_{uuid.uuid4().hex}{uuid.uuid4().hex}"),  # jr_ + 64 hex digits
     "athena:startQueryExecution": _JobKind(lambda p, i: {"QueryExecutionId": i}, _athena_finish),
     "ecs:runTask": _JobKind(lambda p, i: {"Tasks": [_ecs_task(p, i, "PROVISIONING")], "Failures": []}, _ecs_finish),
     "batch:submitJob": _JobKind(
@@ -178,7 +182,7 @@ class JobFakes:
                   on_submitted: Callable[[Any], None] | None) -> Any:
         kind = _JOB_KINDS[resource]
         params = parameters if isinstance(parameters, dict) else {}
-        job_id = str(uuid.uuid4())
+        job_id = kind.new_id()
         started = kind.start(params, job_id)
         if not sync:
             return started
