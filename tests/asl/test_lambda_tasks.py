@@ -73,16 +73,21 @@ def test_handler_exception_is_reported_by_class_name_with_lambda_cause() -> None
     assert isinstance(cause["stackTrace"], list)
 
 
-def test_a_handler_that_calls_sys_exit_fails_the_task_with_runtime_exit_error() -> None:
-    # Lambda's bootstrap catches Exception only: sys.exit ends the runtime process (Runtime.ExitError).
-    # Before, the SystemExit went through the engine and ended the whole sluice process.
+@pytest.mark.parametrize(("raised", "status"), [(SystemExit(4), 4), (asyncio.CancelledError(), 1),
+                                                (BaseException("a library's own"), 1)])
+def test_a_handler_that_ends_the_runtime_fails_the_task_with_runtime_exit_error(
+    raised: BaseException, status: int
+) -> None:
+    # Lambda's bootstrap catches Exception only: anything else ends the runtime process (Runtime.ExitError).
+    # Before, a SystemExit went through the engine and ended the whole sluice process; any other
+    # BaseException still did.
     def handler(event: Any, context: Any) -> None:
-        raise SystemExit(4)
+        raise raised
 
     with Engine(functions={"quits": handler}) as engine:
         execution = engine.run(_single(lambda_arn("quits")), {})
     assert (execution.status, execution.error) == ("FAILED", "Runtime.ExitError")
-    assert "Error: Runtime exited with error: exit status 4" in (execution.cause or "")
+    assert f"Error: Runtime exited with error: exit status {status}" in (execution.cause or "")
 
 
 def test_unknown_function_is_resource_not_found(engine: Engine) -> None:

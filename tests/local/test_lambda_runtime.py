@@ -72,6 +72,8 @@ def test_timeout_interrupts_the_handler_and_resets_the_environment(runtime: Lamb
     assert time.monotonic() - started < 5
     assert timed_out.error is not None and timed_out.error.error_type == "Sandbox.Timedout"
     assert "Task timed out after 1.00 seconds" in timed_out.error.message
+    # Lambda reports the whole timeout as the duration, though the handler's sleep took no real time here.
+    assert "\tDuration: 1000.00 ms\tBilled Duration: 1000 ms\t" in timed_out.logs
     after = runtime.call("Beta", {})
     assert after.result["count"] == 1 and after.init_duration_ms is not None  # a cold start
 

@@ -1,7 +1,7 @@
-"""A handler that ends the runtime process (`sys.exit`, a `GeneratorExit` the Python runtime does not
-catch) gets Lambda's `Runtime.ExitError`, and the next invocation starts a new environment. Found by
-the hostile-handler campaign: `sys.exit(3)` in a handler ended `sluice invoke` (and would end `sluice up`)
-with exit code 3."""
+"""A handler that ends the runtime process (`sys.exit`, or any other `BaseException` the Python runtime
+does not catch) gets Lambda's `Runtime.ExitError`, and the next invocation starts a new environment. Found
+by the hostile-handler campaigns: `sys.exit(3)` in a handler ended `sluice invoke` (and would end `sluice
+up`) with exit code 3; a bare `BaseException` (or an `asyncio.CancelledError`) ended it with a traceback."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sluice.asl.tasks.lambda_runtime import runtime_exit_message
+from sluice.asl.tasks import lambda_runtime
 from sluice.local.stack import LocalStack
 
 HANDLERS = '''\
@@ -25,8 +25,12 @@ def exits(event, context):
         sys.exit(*event["exit"])
     return calls
 
-def generator_exit(event, context):
-    raise GeneratorExit("odd")
+class Stop(BaseException):
+    pass
+
+def base_exception(event, context):
+    import asyncio
+    raise {"GeneratorExit": GeneratorExit, "CancelledError": asyncio.CancelledError, "Stop": Stop}[event["raise"]]()
 '''
 TEMPLATE = """\
 Transform: AWS::Serverless-2016-10-31
@@ -34,7 +38,7 @@ Globals:
   Function: {Runtime: python3.13, CodeUri: fn}
 Resources:
   Exits: {Type: AWS::Serverless::Function, Properties: {Handler: app.exits}}
-  GeneratorExit: {Type: AWS::Serverless::Function, Properties: {Handler: app.generator_exit}}
+  BaseException: {Type: AWS::Serverless::Function, Properties: {Handler: app.base_exception}}
   ExitsOnImport: {Type: AWS::Serverless::Function, Properties: {Handler: on_import.handler}}
 """
 
@@ -63,9 +67,11 @@ def test_sys_exit_in_a_handler_is_a_runtime_exit_error_and_resets_the_environmen
         assert (again.result, again.init_duration_ms is not None) == (1, True)  # a new environment
 
 
-def test_a_generator_exit_the_runtime_does_not_catch_exits_with_status_1(stack: LocalStack) -> None:
+@pytest.mark.parametrize("raised", ["GeneratorExit", "CancelledError", "Stop"])
+def test_a_base_exception_the_runtime_does_not_catch_exits_with_status_1(stack: LocalStack, raised: str) -> None:
+    # awslambdaric's bootstrap catches `Exception` only: anything else ends the Python process.
     with stack:
-        ended = stack.invoke("GeneratorExit", {})
+        ended = stack.invoke("BaseException", {"raise": raised})
     assert ended.error is not None
     assert (ended.error.error_type, ended.error.message) == (
         "Runtime.ExitError", f"RequestId: {ended.request_id} Error: Runtime exited with error: exit status 1")
@@ -78,8 +84,5 @@ def test_sys_exit_while_the_module_loads_is_a_runtime_exit_error(stack: LocalSta
     assert ended.error.message.endswith("Error: Runtime exited with error: exit status 2")
 
 
-def test_the_message_examples_hold() -> None:
-    runner = doctest.DocTestRunner()
-    for test in doctest.DocTestFinder().find(runtime_exit_message):
-        runner.run(test)
-    assert (runner.failures, runner.tries) == (0, 2)
+def test_the_module_examples_hold() -> None:
+    assert doctest.testmod(lambda_runtime).failed == 0

@@ -40,6 +40,7 @@ from sluice.asl.tasks.lambda_runtime import (
     RUNTIME_EXIT,
     TASK_ROOT,
     MarshalError,
+    ends_the_runtime,
     error_payload,
     response_body,
     runtime_exit_message,
@@ -137,7 +138,9 @@ class FunctionTable:
             details = error_payload(error, request_id, roots={_code_root(found.handler): TASK_ROOT}, skip=1)
             raise LambdaFunctionError(details["errorType"], details["errorMessage"], details["stackTrace"],
                                       to_json(details, found.runtime)) from error
-        except (SystemExit, GeneratorExit) as error:  # the handler ended the runtime process (sys.exit)
+        except BaseException as error:  # the handler ended the runtime process (sys.exit), or Ctrl-C
+            if not ends_the_runtime(error):
+                raise
             raise LambdaFunctionError(RUNTIME_EXIT, runtime_exit_message(request_id, error)) from error
         return body if isinstance(result, bytes) else result
 

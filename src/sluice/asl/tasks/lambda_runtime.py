@@ -11,7 +11,11 @@ engine's in-process `FunctionTable` and by the local stack's Lambda runtime:
   formatted by `traceback.format_list` from (file, line, function, source) tuples — so without the
   column carets of Python 3.11+ — and with the function's code root shown as `/var/task`.
 
-Example:
+Example (a handler whose source is `/src/fn/app.py`):
+    >>> import linecache
+    >>> source = 'def handler(event, context):\\n    raise ValueError("bad")\\n'
+    >>> linecache.cache["/src/fn/app.py"] = (len(source), None, source.splitlines(True), "/src/fn/app.py")
+    >>> exec(compile(source, "/src/fn/app.py", "exec"))
     >>> try:
     ...     handler({}, None)
     ... except Exception as error:
@@ -44,11 +48,28 @@ class MarshalError(Exception):
 RUNTIME_EXIT = "Runtime.ExitError"
 
 
+class HandlerInterrupt(BaseException):
+    """sluice's own interruption of a handler (its timeout, an injected crash): a `BaseException`, so the
+    handler's `except Exception` cannot swallow it, and never mistaken for the handler ending its runtime."""
+
+
+def ends_the_runtime(error: BaseException) -> bool:
+    """Whether `error`, escaping a handler, ends the Lambda runtime process: awslambdaric's bootstrap
+    catches `Exception` only, so any other `BaseException` (`sys.exit()`, `GeneratorExit`, an
+    `asyncio.CancelledError`, a library's own) exits Python. Not Ctrl-C, which stops sluice, nor
+    sluice's own `HandlerInterrupt`s.
+
+    Example:
+        >>> [ends_the_runtime(e) for e in (SystemExit(3), BaseException("x"), KeyboardInterrupt(), ValueError())]
+        [True, True, False, False]
+    """
+    return not isinstance(error, Exception | KeyboardInterrupt | HandlerInterrupt)
+
+
 def runtime_exit_message(request_id: str, error: BaseException) -> str:
-    """Lambda's message when a handler ends the runtime process: `sys.exit()`, or a `GeneratorExit` the
-    bootstrap does not catch (it handles `Exception` only), with which Python exits with status 1.
-    The error type is `RUNTIME_EXIT`, and the next invocation gets a new execution environment. (Other
-    `BaseException`s go on: sluice's own timeouts and crash points are ones, and Ctrl-C stops sluice.)
+    """Lambda's message when a handler ends the runtime process (`ends_the_runtime`): `sys.exit()`, or
+    another `BaseException` the bootstrap does not catch, with which Python exits with status 1.
+    The error type is `RUNTIME_EXIT`, and the next invocation gets a new execution environment.
 
     Example:
         >>> runtime_exit_message("r-1", SystemExit(3))

@@ -38,7 +38,14 @@ from typing import Any, TextIO
 from sluice import json_text
 from sluice.asl.errors import StatesError
 from sluice.asl.tasks.lambda_ import Invoked, LambdaFunctionError, function_not_found, lambda_api_error
-from sluice.asl.tasks.lambda_runtime import RUNTIME_EXIT, TASK_ROOT, error_payload, runtime_exit_message
+from sluice.asl.tasks.lambda_runtime import (
+    RUNTIME_EXIT,
+    TASK_ROOT,
+    HandlerInterrupt,
+    ends_the_runtime,
+    error_payload,
+    runtime_exit_message,
+)
 from sluice.local.errors import EventError, StackError
 from sluice.local.lambda_.catalog import FunctionCatalog, LambdaApiError, Target
 from sluice.local.lambda_.context import LambdaContext
@@ -69,7 +76,7 @@ class Throttled(StackError):
     """`ReservedConcurrentExecutions` is exhausted (Lambda's TooManyRequestsException)."""
 
 
-class InvocationAborted(BaseException):
+class InvocationAborted(HandlerInterrupt):
     """Raised inside a handler (by fault injection) to end the invocation with `error`, as a process
     exit or a timeout would: a `BaseException`, so the handler's `except Exception` cannot catch it.
     `cold` resets the execution environment (Lambda does after a crash or a timeout)."""
@@ -234,6 +241,10 @@ class LambdaRuntime:
             if local.handler is not None:
                 self._execute(local, invocation, log)
         invocation.duration_ms = (time.perf_counter() - started) * 1000 - (invocation.init_duration_ms or 0.0)
+        if invocation.error is not None and invocation.error.error_type == "Sandbox.Timedout":
+            # Lambda reports (and bills) the whole timeout, however little of it the handler spent computing
+            # here: its sleeps ran on the virtual clock.
+            invocation.duration_ms = max(invocation.duration_ms, spec.timeout * 1000)
         log.write(f"END RequestId: {invocation.request_id}\n")
         report = (f"REPORT RequestId: {invocation.request_id}\tDuration: {invocation.duration_ms:.2f} ms\t"
                   f"Billed Duration: {max(1, round(invocation.duration_ms + 0.5))} ms\tMemory Size: {spec.memory} MB")
@@ -261,7 +272,9 @@ class LambdaRuntime:
                                              traceback.format_tb(error.__traceback__))
             print(f"[ERROR] {type(error).__name__}: {error}")
             local.cold_start()
-        except (SystemExit, GeneratorExit) as error:  # the module ended the runtime process (sys.exit)
+        except BaseException as error:  # the module ended the runtime process (sys.exit), or Ctrl-C
+            if not ends_the_runtime(error):
+                raise
             invocation.error = FunctionError(RUNTIME_EXIT, runtime_exit_message(invocation.request_id, error))
             print(f"[ERROR] {invocation.error.error_type}: {invocation.error.message}")
             local.cold_start()
@@ -304,7 +317,9 @@ class LambdaRuntime:
             log.write(f"[ERROR] {type(error).__name__}: {error}\nTraceback (most recent call last):\n"
                       + "".join(frames))
             return
-        except (SystemExit, GeneratorExit) as error:  # the handler ended the runtime process (sys.exit)
+        except BaseException as error:  # the handler ended the runtime process (sys.exit), or Ctrl-C
+            if not ends_the_runtime(error):
+                raise
             invocation.error = FunctionError(RUNTIME_EXIT, runtime_exit_message(invocation.request_id, error))
             log.write(f"{_now_iso()} {invocation.request_id} {invocation.error.message}\n")
             local.cold_start()  # the runtime process is gone: the next invocation starts a new one

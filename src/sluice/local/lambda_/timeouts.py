@@ -39,6 +39,8 @@ from contextlib import contextmanager, nullcontext
 from types import FrameType
 from typing import Any, SupportsIndex
 
+from sluice.asl.tasks.lambda_runtime import HandlerInterrupt
+
 _real_sleep = time.sleep
 
 
@@ -106,7 +108,7 @@ class Deadline:
         return self.seconds - (self._clock.now() - self._start)
 
 
-class FunctionTimeout(BaseException):
+class FunctionTimeout(HandlerInterrupt):
     """Raised inside a handler whose time is up."""
 
     deadline: Deadline | None = None
