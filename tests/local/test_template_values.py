@@ -168,5 +168,16 @@ def test_a_durable_function_is_named_as_not_emulated(write_template: Callable[..
         LocalStack.from_template(path, use_config=False, strict=True).start()
 
 
+def test_an_efs_mount_is_named_as_not_mounted(write_template: Callable[..., Path]) -> None:
+    # sam init's `efs` template: the handler opens files under the access point's LocalMountPath.
+    mounts = ("      FileSystemConfigs:\n        - {Arn: arn:aws:elasticfilesystem:us-east-1:123456789012:"
+              "access-point/fsap-1, LocalMountPath: /mnt/lambda}\n")
+    path = write_template(HEAD + FUNCTION + mounts, HANDLER)
+    with LocalStack.from_template(path, use_config=False) as stack:
+        assert any("resource Fn, property FileSystemConfigs: EFS file systems are not mounted locally: /mnt/lambda"
+                   in warning for warning in stack.warnings)
+        assert stack.invoke("Fn", {"a": 1}).result == {"a": 1}
+
+
 def test_the_pattern_examples_hold() -> None:
     assert doctest.testmod(pattern_example).failed == 0

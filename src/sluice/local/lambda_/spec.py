@@ -139,6 +139,13 @@ def _spec(template: SamTemplate, decl: ResourceDecl, invoke_config: dict[str, An
         template.unsupported("durable executions (checkpointed steps, waits, replays) are not "
                              "emulated locally; an invocation runs the handler once, as an ordinary function",
                              resource=decl.logical_id, property="DurableConfig")
+    mounts = template.prop(decl, "FileSystemConfigs")
+    if isinstance(mounts, list) and mounts:
+        # An EFS access point is mounted at its LocalMountPath inside Lambda's environment; a handler here
+        # runs in this process, where that path is the host's own (as under `sam local`, which mounts none).
+        paths = ", ".join(str(mount.get("LocalMountPath")) for mount in mounts if isinstance(mount, dict))
+        template.unsupported(f"EFS file systems are not mounted locally: {paths} is this machine's own path, "
+                             "not the file system's", resource=decl.logical_id, property="FileSystemConfigs")
     if template.prop(decl, "TenancyConfig") is not None:
         # Tenant isolation gives each tenant id its own execution environments and `context.tenant_id`;
         # invocations here carry no tenant id, so all tenants share one environment.
