@@ -153,6 +153,22 @@ def test_samconfig_supplies_stack_name_region_and_overrides(write_template: Call
     assert SamTemplate.load(path, parameters={"Size": "2"}).parameters["Size"] == "2"
 
 
+@pytest.mark.parametrize(("config", "said"), [
+    (b"[default.deploy.parameters]\nparameter_overrides = 5\n",
+     "[default.deploy.parameters] parameter_overrides: must be a string or a list of strings, not 5"),
+    (b"[default]\ndeploy = 5\n", "[default.deploy] must be a table"),
+    (b"\xff\xfe", "cannot read: not UTF-8 text (byte 0xff at offset 0)"),
+])
+def test_a_samconfig_of_the_wrong_shape_is_a_template_error(
+    write_template: Callable[..., Path], config: bytes, said: str
+) -> None:
+    # Found by the CLI campaign: each was a TypeError, an AttributeError or a UnicodeDecodeError.
+    path = write_template(MINIMAL)
+    (path.parent / "samconfig.toml").write_bytes(config)
+    with pytest.raises(TemplateError, match=re.escape(said)):
+        SamTemplate.load(path)
+
+
 def test_parameter_override_spellings() -> None:
     assert parse_parameter_overrides(["Stage=dev", "ParameterKey=Size,ParameterValue=3", 'Note="a b"']) == {
         "Stage": "dev", "Size": "3", "Note": "a b"}

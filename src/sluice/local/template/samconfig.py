@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sluice import text_files
 from sluice.local.errors import TemplateError
 
 CONFIG_NAMES = ("samconfig.toml", "samconfig.yaml", "samconfig.yml")
@@ -56,7 +57,10 @@ def load_samconfig(
     merged: dict[str, Any] = {}
     overrides: dict[str, str] = {}
     for section in ("global", *commands):
-        parameters = (env.get(section) or {}).get("parameters") or {}
+        table = env.get(section) or {}
+        if not isinstance(table, Mapping):
+            raise TemplateError(f"[{environment}.{section}] must be a table", origin=str(path))
+        parameters = table.get("parameters") or {}
         if not isinstance(parameters, Mapping):
             raise TemplateError(f"[{environment}.{section}.parameters] must be a table", origin=str(path))
         merged.update(parameters)
@@ -73,13 +77,12 @@ def load_samconfig(
 
 def parse_parameter_overrides(value: str | Iterable[str], origin: str = "--parameter-overrides") -> dict[str, str]:
     """SAM's two spellings: `Key=Value` and `ParameterKey=Key,ParameterValue=Value`, space separated."""
-    if isinstance(value, str):
-        try:
-            tokens = shlex.split(value)
-        except ValueError as error:
-            raise TemplateError(f"cannot split {value!r}: {error}", origin=origin) from error
-    else:
-        tokens = [token for item in value for token in shlex.split(str(item))]
+    if not isinstance(value, str | list | tuple):
+        raise TemplateError(f"must be a string or a list of strings, not {value!r}", origin=origin)
+    try:
+        tokens = [token for item in ([value] if isinstance(value, str) else value) for token in shlex.split(str(item))]
+    except ValueError as error:
+        raise TemplateError(f"cannot split {value!r}: {error}", origin=origin) from error
     parsed: dict[str, str] = {}
     for token in tokens:
         if token.startswith("ParameterKey="):
@@ -99,7 +102,7 @@ def parse_parameter_overrides(value: str | Iterable[str], origin: str = "--param
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = text_files.read_text(path)
     except OSError as error:
         raise TemplateError(f"cannot read: {error.strerror}", origin=str(path)) from error
     try:
