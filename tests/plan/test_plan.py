@@ -72,6 +72,23 @@ def test_a_template_with_too_few_shards_is_warned_about_write_throttling() -> No
     assert any("ProvisionedThroughputExceededException" in warning for warning in plan.warnings)
 
 
+@pytest.mark.parametrize(("payload", "said"), [
+    (1_048_576, None),
+    (2_000_000, "larger than a stream's default maximum (1,048,576 B): raise the stream's maximum record size"),
+    (10_485_761, "larger than any Kinesis record (10,485,760 B): PutRecord refuses it"),
+])
+def test_a_record_over_kinesis_record_size_is_warned_about(payload: int, said: str | None) -> None:
+    # Kinesis "Handle large records": 1 MiB by default, 10 MiB at most. Found by the CLI campaign:
+    # `--payload-bytes 99999999999` planned "within every quota checked".
+    plan = plan_capacity(SamTemplate.load(TEMPLATE), Load(records_per_second=1, payload_bytes=payload))
+    found = [warning for warning in plan.warnings if "record of" in warning]
+    if said is None:
+        assert found == []
+    else:
+        (warning,) = found
+        assert warning.startswith(f"Kinesis EventStream → StreamFunction: a record of {payload:,} B is {said}")
+
+
 def test_starts_over_the_standard_refill_rate_are_a_throttling_warning() -> None:
     workflow = load_workflow(str(COUNTER), workflow_type="STANDARD")
     below = plan_capacity(None, Load(executions_per_second=200), workflow=workflow)

@@ -177,6 +177,13 @@ def _kinesis(consumer: KinesisConsumer, load: Load, quotas: Quotas, warnings: li
                         f"bound — use {needed} shard(s), a larger BatchSize or ParallelizationFactor")
     elif consumer.shards is not None and consumer.shards < needed:
         warnings.append(f"{where}: {needed} shard(s) recommended, the template declares {consumer.shards}")
+    if size > quotas.kinesis_record_max_bytes:
+        warnings.append(f"{where}: a record of {size:,} B is larger than any Kinesis record "
+                        f"({quotas.kinesis_record_max_bytes:,} B): PutRecord refuses it")
+    elif size > quotas.kinesis_record_default_bytes:
+        warnings.append(f"{where}: a record of {size:,} B is larger than a stream's default maximum "
+                        f"({quotas.kinesis_record_default_bytes:,} B): raise the stream's maximum record size "
+                        "(UpdateMaxRecordSize, up to 10 MiB)")
     if needed > quotas.kinesis_shards_per_account:
         warnings.append(f"{where}: {needed:,} shards exceed the account's {quotas.kinesis_shards_per_account:,}")
     return KinesisPlan(

@@ -16,7 +16,9 @@ As of 2026-12-01, from the public documentation:
 * Kinesis Data Streams — "Quotas and limits"
   (https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html): each shard takes
   1 MB/s or 1,000 records/s of writes and serves 2 MB/s of reads; 20,000 shards per account in
-  us-east-1 (provisioned mode).
+  us-east-1 (provisioned mode). "Handle large records"
+  (https://docs.aws.amazon.com/streams/latest/dev/large-records.html): a record is at most 1 MiB by
+  default, 10 MiB once the stream's maximum record size is raised.
 * DynamoDB — "Service, account, and table quotas"
   (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html): on-demand
   tables default to 40,000 write request units per second; one write request unit writes an item of
@@ -63,6 +65,8 @@ class Quotas:
     kinesis_shard_write_bytes: int = MIB
     kinesis_shard_read_bytes: int = 2 * MIB
     kinesis_shards_per_account: int = 20_000
+    kinesis_record_default_bytes: int = MIB
+    kinesis_record_max_bytes: int = 10 * MIB
     dynamodb_table_write_units: int = 40_000
     dynamodb_write_unit_bytes: int = 1_024
     as_of: str = AS_OF
