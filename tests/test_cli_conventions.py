@@ -149,12 +149,21 @@ def test_a_missing_file_is_one_line_and_exit_code_2_for_every_command(
 ) -> None:
     monkeypatch.chdir(tmp_path)  # nothing named missing.* here
     assert main(MISSING[case]) == 2
+    progress, _ = said_one_error(capsys, case)
+    assert progress == []
+
+
+def said_one_error(capsys: pytest.CaptureFixture[str], case: str) -> tuple[list[str], str]:
+    """The lines said before the error, and the one `sluice: error:` line, last; stdout holds nothing (or,
+    for `validate --json`, the report of the invalid file)."""
     out, err = capsys.readouterr()
     if case == "validate --json":
         assert json.loads(out)["files"][0]["valid"] is False
     else:
         assert out == ""
-    assert err.startswith("sluice: error:") and err.count("\n") == 1, err
+    *progress, error = err.splitlines()
+    assert error.startswith("sluice: error:") and not any("error" in line for line in progress), err
+    return progress, error
 
 
 # The same commands, given a file that is there but cannot be read as what it should be: bytes that are
@@ -186,13 +195,7 @@ def test_a_file_that_cannot_be_read_is_one_line_and_exit_code_2_for_every_comman
         name = "bad.asl.json" if suffix == ".json" and "-e" not in UNREADABLE[case] else f"bad{suffix}"
         Path(name).write_bytes(data)
     assert main(UNREADABLE[case]) == 2
-    out, err = capsys.readouterr()
-    if case == "validate --json":
-        assert json.loads(out)["files"][0]["valid"] is False
-    else:
-        assert out == ""
-    *progress, error = err.splitlines()  # `sluice chaos` first says which seed it runs
-    assert error.startswith("sluice: error:") and not any("error" in line for line in progress), err
+    _, error = said_one_error(capsys, case)  # `sluice chaos` first says which seed it runs
     assert ("not UTF-8" if content == "not UTF-8" else "longer than the 4300") in error
 
 
