@@ -207,6 +207,14 @@ def test_a_task_resource_must_be_a_resource_arn(resource: str) -> None:
            "Value is not a valid resource ARN")
 
 
+def test_a_sam_placeholder_resource_is_no_arn_unless_the_definition_is_read_before_substitution() -> None:
+    # Step Functions receives `${FnArn}` as it is (CreateStateMachine through the API crashed compiling it);
+    # `sluice validate`, `lint` and `graph` read definition files whose placeholders SAM has yet to fill.
+    definition = machine({"A": {"Type": "Task", "Resource": "${FnArn}", "End": True}})
+    expect(definition, SCHEMA, "/States/A/Resource", "A", "Value is not a valid resource ARN")
+    assert validate_definition(definition, placeholders=True) == []
+
+
 @pytest.mark.parametrize("resource", [
     "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST",
     "arn:aws-cn:states:::sqs:sendMessage.waitForTaskToken",

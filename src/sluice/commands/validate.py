@@ -90,7 +90,7 @@ def _result(path: str, definition: Any) -> dict[str, Any]:
     from sluice.asl.validation.substitutions import unresolved_substitutions  # noqa: PLC0415
 
     # A definition too broken to walk is reported as such; its placeholders would add only noise.
-    diagnostics = validate_definition(definition) or unresolved_substitutions(definition)
+    diagnostics = validate_definition(definition, placeholders=True) or unresolved_substitutions(definition)
     return {"path": path, "valid": not diagnostics,
             "diagnostics": [{**asdict(diagnostic), "severity": "error"} for diagnostic in diagnostics]}
 

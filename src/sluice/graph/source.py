@@ -118,7 +118,7 @@ def from_spec(spec: MachineSpec, template: SamTemplate) -> Workflow:
 def compile_workflow(name: str, origin: str, workflow_type: str, definition: dict[str, Any], *,
                      logical_id: str | None = None, template: SamTemplate | None = None) -> Workflow:
     """Validate and compile; unresolved placeholders are kept (and reported by the linter)."""
-    diagnostics = validate_definition(definition)
+    diagnostics = validate_definition(definition, placeholders=True)
     if diagnostics:
         raise WorkflowError(f"{origin}: invalid definition: " + "; ".join(str(d) for d in diagnostics))
     unresolved = tuple(sorted(set(PLACEHOLDER.findall(json.dumps(definition)))))

@@ -56,8 +56,13 @@ _STATE_RULES: tuple[Callable[[StateContext, Report], None], ...] = (
 )
 
 
-def validate_definition(definition: Mapping[str, Any]) -> list[Diagnostic]:
-    """Every problem found, in a stable order; `[]` when the definition is valid."""
+def validate_definition(definition: Mapping[str, Any], *, placeholders: bool = False) -> list[Diagnostic]:
+    """Every problem found, in a stable order; `[]` when the definition is valid.
+
+    `placeholders=True` reads a definition file before SAM substitutes its `${Name}` placeholders (`sluice
+    validate`, `lint`, `graph`): a Task `Resource` that holds one is left to their own placeholder
+    diagnostic. Step Functions receives the text as it is, so by default such a Resource is no ARN.
+    """
     report = Report()
     if not isinstance(definition, Mapping):
         report.schema("The state machine definition must be a JSON object", "/")
@@ -74,6 +79,7 @@ def validate_definition(definition: Mapping[str, Any]) -> list[Diagnostic]:
             all_states.append(ctx)
             for rule in _STATE_RULES:
                 rule(ctx, report)
+            states.check_resource(ctx, report, placeholders=placeholders)
     names.check_state_names(workflows, report)
     names.check_labels(all_states, report)
     for workflow in workflows:

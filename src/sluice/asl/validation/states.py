@@ -55,11 +55,17 @@ def check_state(ctx: StateContext, report: Report) -> None:
         checker(ctx, report)
 
 
-def _check_task(ctx: StateContext, report: Report) -> None:
+def check_resource(ctx: StateContext, report: Report, *, placeholders: bool) -> None:
+    """A Task's `Resource` is a resource ARN (AWS: "Value is not a valid resource ARN"); with `placeholders`,
+    one holding a `${Name}` SAM placeholder is left to the placeholder's own diagnostic."""
     resource = ctx.body.get("Resource")
-    # A `${Name}` placeholder left unresolved is its own diagnostic (`substitutions`).
-    if isinstance(resource, str) and resource and "${" not in resource and not _is_resource_arn(resource):
+    if ctx.type != "Task" or not isinstance(resource, str) or not resource or (placeholders and "${" in resource):
+        return
+    if not _is_resource_arn(resource):
         report.schema("Value is not a valid resource ARN", ctx.at("Resource"), ctx.name)
+
+
+def _check_task(ctx: StateContext, report: Report) -> None:
     exclusive(ctx, report, "TimeoutSeconds", "TimeoutSecondsPath")
     exclusive(ctx, report, "HeartbeatSeconds", "HeartbeatSecondsPath")
     timeout, heartbeat = ctx.body.get("TimeoutSeconds"), ctx.body.get("HeartbeatSeconds")
