@@ -14,7 +14,7 @@ from sluice.cli import main
 from sluice.local.trace import FAILED, Trace
 from sluice.report import from_engine, render_page
 from sluice.report.assets import SCRIPT
-from sluice.report.model import CAUGHT, NOT_RUN, PUBLISHED, QUARANTINED, RETRIED, SUCCEEDED
+from sluice.report.model import CANCELLED, CAUGHT, NOT_RUN, PUBLISHED, QUARANTINED, RETRIED, SUCCEEDED
 from sluice.report.objects import object_fates
 
 from .conftest import HOSTILE, UNSEEN
@@ -37,6 +37,27 @@ def test_each_state_gets_its_outcome(unseen_engine: Engine) -> None:
     }
     assert report.problem is not None and report.problem.error == "Demo.GaveUp"
     assert report.states["Gave up"].problems[0].cause == "the nested workflow failed"
+
+
+def test_a_branch_stopped_by_its_siblings_failure_is_cancelled_and_the_failure_stays_failed() -> None:
+    # AWS records `WaitStateAborted` for the branch still waiting and `TaskStateAborted` for the failed
+    # Task too (after its TaskFailed); the console shows the first "Cancelled" and the second "Failed".
+    def boom(event: object, context: object) -> None:
+        raise RuntimeError("boom")
+
+    definition = {"StartAt": "Both", "States": {"Both": {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "Linger", "States": {"Linger": {"Type": "Wait", "Seconds": 60, "End": True}}},
+        {"StartAt": "Explode", "States": {"Explode": {
+            "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:boom", "End": True}}},
+    ]}}}
+    with Engine(functions={"boom": boom}) as engine:
+        execution = engine.run(engine.create_state_machine("m", definition), {})
+        assert "WaitStateAborted" in [event["type"] for event in execution.history]
+        built = from_engine(engine, [execution.arn], "aborted")
+    [report] = built.executions
+    outcomes = {name: state.outcome for name, state in report.states.items()}
+    assert outcomes == {"Both": "failed", "Linger": CANCELLED, "Explode": "failed"}
+    assert re.search(r'<details class="state st-cancelled" [^>]*data-state="Linger"', render_page(built))
 
 
 def test_retries_are_counted_per_map_iteration_even_when_iterations_interleave(unseen_engine: Engine) -> None:

@@ -20,7 +20,17 @@ from typing import TYPE_CHECKING
 from sluice.graph import GraphvizMissing, WorkflowError, build_graph, render
 from sluice.graph.model import END, START
 from sluice.graph.source import compile_workflow
-from sluice.report.model import CAUGHT, FAILED, LABELS, NOT_RUN, RETRIED, RUNNING, SUCCEEDED, ExecutionReport
+from sluice.report.model import (
+    CANCELLED,
+    CAUGHT,
+    FAILED,
+    LABELS,
+    NOT_RUN,
+    RETRIED,
+    RUNNING,
+    SUCCEEDED,
+    ExecutionReport,
+)
 
 if TYPE_CHECKING:
     from sluice.local import SamTemplate
@@ -33,6 +43,7 @@ COLOURS = {
     RETRIED: ("#fff3b0", "#b58900", "#5c4600"),
     RUNNING: ("#dbe9fb", "#1a73e8", "#0b3d91"),
     NOT_RUN: ("#f4f4f4", "#b5b5b5", "#8a8a8a"),
+    CANCELLED: ("#e8e8f0", "#6b6b8a", "#3a3a55"),
 }
 _STRIP = re.compile(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->|\s+xmlns(?::xlink)?=\"[^\"]*\"", re.DOTALL)
 

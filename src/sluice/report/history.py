@@ -12,7 +12,10 @@ How events map to states, since the history only names a state on its `…StateE
   round when they finish at the same instant; each visit's own entered/exited events stay right;
 - a Task left by an error that a `Catch` handled still gets `TaskStateExited` (its output is the
   error); a state the error left uncaught never exits. So: exited after a failed last attempt (or
-  `MapStateFailed` / `ParallelStateFailed`) is **caught**, never exited is **failed**.
+  `MapStateFailed` / `ParallelStateFailed`) is **caught**, never exited is **failed**;
+- a `…StateAborted` (which names no state) stops an open visit of its type when a sibling Parallel
+  branch or Map iteration failed: **cancelled**, as the console shows it; the failed Task's own
+  `TaskStateAborted` comes last and leaves it **failed**.
   AWS: https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
 
 Example:
@@ -30,6 +33,7 @@ from typing import Any
 
 from sluice import json_text
 from sluice.report.model import (
+    CANCELLED,
     CAUGHT,
     FAILED,
     RETRIED,
@@ -95,6 +99,8 @@ class _Reader:
                 self._entered(kind.removesuffix("StateEntered"), details, at)
             elif kind.endswith("StateExited"):
                 self._exited(details, at)
+            elif kind.endswith("StateAborted"):
+                self._aborted(kind.removesuffix("StateAborted"))
             elif kind in ("MapStateFailed", "ParallelStateFailed"):
                 self._frame_failed(kind.removesuffix("StateFailed"))
             elif kind.startswith("MapIteration") or kind.startswith("MapRun"):
@@ -125,6 +131,19 @@ class _Reader:
                 visit.left, visit.output = at, details.get("output")
                 del self.open[index]
                 return
+
+    def _aborted(self, state_type: str) -> None:
+        """`<Type>StateAborted` names no state: it stops one open visit of that type, in a Parallel branch or
+        Map iteration stopped because another failed, and last the failed Task itself, which stays failed."""
+        open_of_type = [(index, visit) for index, (name, visit) in enumerate(self.open)
+                        if self.report.states[name].type == state_type]
+        stopped = [(index, visit) for index, visit in open_of_type
+                   if not visit.attempts or visit.attempts[-1].problem is None]
+        if not open_of_type:
+            return
+        index, visit = (stopped or open_of_type)[0]
+        visit.cancelled = bool(stopped)
+        del self.open[index]
 
     def _frame_failed(self, state_type: str) -> None:
         for name, visit in reversed(self.open):
@@ -229,6 +248,8 @@ class _Reader:
                 if state.type == "Fail":
                     visit.problem = _fail_problem(spec) or report.problem
                     visit.outcome = FAILED
+                elif visit.cancelled:
+                    visit.outcome = CANCELLED
                 elif visit.left is None:
                     visit.outcome = RUNNING if report.status == "RUNNING" else FAILED
                     if visit.outcome == FAILED and visit.problem is None:

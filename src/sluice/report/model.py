@@ -18,10 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SUCCEEDED, FAILED, CAUGHT, RETRIED, NOT_RUN, RUNNING = "succeeded", "failed", "caught", "retried", "not-run", "running"
+# Stopped because a sibling Parallel branch or Map iteration failed (`…StateAborted`); the console's "Cancelled".
+CANCELLED = "cancelled"
 # Legend order; also the precedence when a state's visits differ (one failed visit makes it failed).
-OUTCOMES = (FAILED, CAUGHT, RUNNING, RETRIED, SUCCEEDED, NOT_RUN)
+OUTCOMES = (FAILED, CAUGHT, RUNNING, CANCELLED, RETRIED, SUCCEEDED, NOT_RUN)
 LABELS = {SUCCEEDED: "succeeded", FAILED: "failed", CAUGHT: "caught", RETRIED: "retried", NOT_RUN: "not run",
-          RUNNING: "running"}
+          RUNNING: "running", CANCELLED: "cancelled"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Visit:
     attempts: list[Attempt] = field(default_factory=list)
     problem: Problem | None = None  # the error that ended the visit, caught or not
     children: list[str] = field(default_factory=list)  # ARNs of the executions this visit started
+    cancelled: bool = False  # stopped by a sibling's failure (`…StateAborted`), not by its own error
     outcome: str = RUNNING
 
 
