@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import math
 import time
@@ -150,7 +151,7 @@ class TaskDispatcher:
     async def _call(self, request: TaskRequest) -> Any:
         resource = request.resource
         if self.is_lambda(resource):
-            return self._invoke_lambda(request)
+            return await self._lambda_call(request)
         if self.resolver is None:
             raise StatesError(
                 ErrorName.RUNTIME,
@@ -158,6 +159,39 @@ class TaskDispatcher:
             )
         outcome = self.resolver(request)
         return await outcome if inspect.isawaitable(outcome) else outcome
+
+    async def _lambda_call(self, request: TaskRequest) -> Any:
+        """Invoke the function, then let the seconds its handler slept pass on the execution's clock.
+
+        An in-process handler runs on this thread and holds the clock while it runs; its `time.sleep`
+        costs no real time (`sluice.local.lambda_.timeouts`). Waiting out what it slept afterwards ends
+        the Task when its Lambda would have, and lets other branches and Map iterations start their own
+        calls meanwhile, as they run side by side on AWS: five iterations of a 10 s function end
+        together after 10 s, not one after another, and a `TimeoutSeconds` fires at its own second.
+        """
+        from sluice.local.lambda_.timeouts import on_virtual_sleep  # noqa: PLC0415 - the one virtual-sleep clock
+
+        slept = 0.0
+
+        def count(seconds: float) -> None:
+            nonlocal slept
+            slept += seconds
+
+        failure: Exception | None = None
+        with on_virtual_sleep(count):
+            try:
+                result = self._invoke_lambda(request)
+            except Exception as error:  # the function's error, a States error or the Task's timeout
+                failure = error
+        if isinstance(failure, TimeoutError):  # the Task's TimeoutSeconds: it fires on its own second
+            slept = float(request.timeout_seconds or slept)
+        elif isinstance(failure, StatesError) and failure.error == ErrorName.HEARTBEAT_TIMEOUT:
+            slept = float(request.heartbeat_seconds or slept)
+        if slept:
+            await asyncio.sleep(slept)
+        if failure is not None:
+            raise failure
+        return result
 
     def _invoke_lambda(self, request: TaskRequest) -> Any:
         resource = request.resource

@@ -66,7 +66,9 @@ class ThreadTime:
         # min() keeps the first of equals: the outermost invocation ends, and everything it called with it.
         first = min(pending, key=Deadline.remaining, default=None)
         if first is not None and first.remaining() <= seconds:
-            self._pass(max(first.remaining(), 0.0))
+            # The clock moves on to the deadline as it stands in slept time alone, so what listeners are
+            # told does not shift with how long the handler computed in real time before it slept.
+            self._pass(max(first.slept_remaining(), 0.0))
             first.fired = True
             raise FunctionTimeout(first)
         self._pass(seconds)
@@ -103,9 +105,14 @@ class Deadline:
         self.fired = False
         self._clock = clock
         self._start = clock.now()
+        self._slept_at_start = clock.slept
 
     def remaining(self) -> float:
         return self.seconds - (self._clock.now() - self._start)
+
+    def slept_remaining(self) -> float:
+        """What is left counting only the seconds slept, not the real time the thread computed."""
+        return self.seconds - (self._clock.slept - self._slept_at_start)
 
 
 class FunctionTimeout(HandlerInterrupt):
