@@ -301,9 +301,14 @@ def test_a_task_timeout_fires_on_its_own_second_in_every_iteration() -> None:
         definition = _map_of({"Type": "Task", "Resource": lambda_arn("slow"), "TimeoutSeconds": 5})
         execution = engine.run(definition, {"items": [1, 2]})
     assert execution.error == "States.Timeout"
-    # Both calls started before either timed out, and both time out at 5 s (AWS: test_service_lambda_map_timeout).
+    # Both calls started before either timed out, and both time out at 5 s; then the first fails the Map and
+    # the other is aborted (AWS: test_service_lambda_map_timeout records exactly this tail).
     assert _offsets(execution, "LambdaFunctionStarted", "LambdaFunctionTimedOut") == [
         ("LambdaFunctionStarted", 0.0)] * 2 + [("LambdaFunctionTimedOut", 5.0)] * 2
+    types = execution.history.types()
+    assert types[types.index("LambdaFunctionTimedOut"):] == [
+        "LambdaFunctionTimedOut", "LambdaFunctionTimedOut", "MapIterationFailed", "TaskStateAborted",
+        "MapIterationAborted", "TaskStateAborted", "MapStateFailed", "ExecutionFailed"]
 
 
 def test_heartbeat_seconds_stops_a_synchronous_handler_that_never_beats() -> None:

@@ -259,7 +259,16 @@ class MapState(State):
         )
         iteration = frame.branch(path=(*position, index), replaying=replaying, last_event_id=started)
         try:
-            result = await run_program(self.program, item, iteration)
+            try:
+                result = await run_program(self.program, item, iteration)
+            except StatesError:
+                # Iterations failing at this same instant record their failures first; the first of them
+                # then fails the Map, and the others are aborted (AWS: test_service_lambda_map_timeout).
+                await asyncio.sleep(0)
+                if links.failed:
+                    raise asyncio.CancelledError from None
+                links.failed = True
+                raise
         except StatesError:
             history.add("MapIterationFailed", "mapIterationFailedEventDetails", details,
                         previous=iteration.last_event_id)
@@ -362,6 +371,7 @@ class _Links:
 
     iteration_from: int
     closing: int
+    failed: bool = False  # an iteration has failed the Map: others failing at the same instant are aborted
 
 
 @dataclass(frozen=True)
