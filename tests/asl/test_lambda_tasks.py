@@ -290,6 +290,11 @@ def test_map_iterations_call_their_lambdas_side_by_side_on_the_virtual_clock() -
     assert execution.duration_seconds == pytest.approx(10.0)
     assert _offsets(execution, "LambdaFunctionScheduled", "LambdaFunctionSucceeded") == [
         ("LambdaFunctionScheduled", 0.0)] * 3 + [("LambdaFunctionSucceeded", 10.0)] * 3
+    # As AWS records a Map of Lambda calls (test_service_lambda_map_timeout): every iteration starts, then
+    # each enters its Task and schedules its call, and only then do the calls start.
+    started = [kind for kind in execution.history.types() if kind.startswith(("MapIteration", "TaskState", "Lambda"))]
+    assert started[:12] == ["MapIterationStarted"] * 3 + ["TaskStateEntered", "LambdaFunctionScheduled"] * 3 + [
+        "LambdaFunctionStarted"] * 3
 
 
 def test_a_task_timeout_fires_on_its_own_second_in_every_iteration() -> None:

@@ -79,6 +79,9 @@ class TaskState(State):
                 "ActivityStarted", "activityStartedEventDetails", {} if worker is None else {"workerName": worker})
         frame.record(f"{prefix}Scheduled", f"{_lower(prefix)}ScheduledEventDetails", scheduled)
         if not activity:  # an activity starts when a worker takes it
+            # The service takes the call after the Scheduled event: side-by-side branches and iterations
+            # schedule theirs in between (AWS: test_service_lambda_map_timeout, every TaskScheduled first).
+            await asyncio.sleep(0)
             frame.record(f"{prefix}Started", f"{_lower(prefix)}StartedEventDetails" if base else None, base or None)
 
         def submitted(output: Any) -> None:
