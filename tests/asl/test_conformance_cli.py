@@ -84,6 +84,16 @@ def test_a_line_that_is_not_a_case_is_named_in_one_line(tmp_path: Path, capsys: 
     assert capsys.readouterr().err == f"sluice: error: {corpus}:{said}\n"
 
 
+def test_a_corpus_with_no_case_to_run_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Found by the CLI campaign: an empty corpus scored "0/0 cases pass" with exit code 0.
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    assert main(["conformance", str(empty)]) == 2
+    assert capsys.readouterr().err == f"sluice: error: {empty}: no cases to run\n"
+    assert main(["conformance", str(CORPUS), "--case", "no-such-case"]) == 2
+    assert capsys.readouterr().err == f"sluice: error: no case of {CORPUS} matches --case\n"
+
+
 def test_a_history_line_without_its_events_is_named(corpora: tuple[Path, Path, Path, list[str]],
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     results, _, histories, ids = corpora

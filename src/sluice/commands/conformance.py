@@ -58,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
         histories = run_histories(args.histories, args.cases, args.ids) if args.histories else None
     except (CorpusError, OSError, ValueError) as error:
         return fail(str(error))
+    if report.total == 0:  # "0/0 cases pass" with exit code 0 would read as a clean score
+        listed = ", ".join(str(path) for path in args.cases)
+        return fail(f"no case of {listed} matches --case" if args.ids else f"{listed}: no cases to run")
     if args.json:
         print(json.dumps(report.as_json() | ({"histories": histories.as_json()} if histories else {}), indent=2))
     else:
