@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sluice import json_text
+from sluice import json_text, text_files
 from sluice.asl import Engine, Execution
 from sluice.asl.engine import EXPRESS
 from sluice.asl.tasks.lambda_ import InProcessFunction
@@ -134,9 +134,9 @@ def load_cases(path: Path, required: tuple[str, ...] = CASE_MEMBERS) -> Iterator
     with path.open("rb") as lines:
         for number, raw in enumerate(lines, start=1):
             try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as error:
-                raise ValueError(f"{path}:{number}: not UTF-8 text (byte 0x{raw[error.start]:02x})") from None
+                line = text_files.decode(raw, f"{path}:{number}")
+            except OSError as error:
+                raise ValueError(f"{path}:{number}: {error.strerror}") from None
             if line.strip():
                 try:
                     case = json_text.loads(line)

@@ -23,9 +23,13 @@ from pathlib import Path
 
 def read_text(path: Path | str) -> str:
     """The file's text, decoded as UTF-8 (as SAM, CloudFormation and Step Functions read it)."""
-    data = Path(path).read_bytes()
+    return decode(Path(path).read_bytes(), str(path))
+
+
+def decode(data: bytes, origin: str) -> str:
+    """`data` read from `origin` (a file, a line of one) as UTF-8, or the `OSError` `read_text` raises."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         problem = f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
-        raise OSError(errno.EILSEQ, problem, str(path)) from None
+        raise OSError(errno.EILSEQ, problem, origin) from None

@@ -265,9 +265,17 @@ def test_timeout_seconds_stops_a_synchronous_handler() -> None:
     assert "TaskTimedOut" in execution.history.types()
 
 
-def _map_of(task: dict[str, Any]) -> dict[str, Any]:
-    return {"StartAt": "Fan", "States": {"Fan": {"Type": "Map", "End": True, "ItemsPath": "$.items", "ItemProcessor": {
-        "StartAt": "Call", "States": {"Call": {**task, "End": True}}}}}}
+def _map_of_sleepers(seconds: float, timeout: int, items: list[int]) -> Any:
+    """A Map whose Task (under `timeout`) calls a function that sleeps `seconds`, run over `items`."""
+    def sleeper(event: Any, context: Any) -> Any:
+        time.sleep(seconds)
+        return event
+
+    task = {"Type": "Task", "Resource": lambda_arn("slow"), "TimeoutSeconds": timeout, "End": True}
+    definition = {"StartAt": "Fan", "States": {"Fan": {"Type": "Map", "End": True, "ItemsPath": "$.items",
+                                                       "ItemProcessor": {"StartAt": "Call", "States": {"Call": task}}}}}
+    with Engine(functions={"slow": sleeper}) as engine:
+        return engine.run(definition, {"items": items})
 
 
 def _offsets(execution: Any, *types: str) -> list[tuple[str, float]]:
@@ -279,13 +287,7 @@ def _offsets(execution: Any, *types: str) -> list[tuple[str, float]]:
 def test_map_iterations_call_their_lambdas_side_by_side_on_the_virtual_clock() -> None:
     # On AWS a Map's iterations invoke their functions at once: three 10 s calls end together after 10 s.
     # In-process handlers run one at a time, so the seconds each slept pass on the clock after it returns.
-    def ten_seconds(event: Any, context: Any) -> Any:
-        time.sleep(10)
-        return event
-
-    with Engine(functions={"slow": ten_seconds}) as engine:
-        definition = _map_of({"Type": "Task", "Resource": lambda_arn("slow"), "TimeoutSeconds": 60})
-        execution = engine.run(definition, {"items": [1, 2, 3]})
+    execution = _map_of_sleepers(10, timeout=60, items=[1, 2, 3])
     assert (execution.status, execution.output) == ("SUCCEEDED", [1, 2, 3])
     assert execution.duration_seconds == pytest.approx(10.0)
     assert _offsets(execution, "LambdaFunctionScheduled", "LambdaFunctionSucceeded") == [
@@ -298,13 +300,7 @@ def test_map_iterations_call_their_lambdas_side_by_side_on_the_virtual_clock() -
 
 
 def test_a_task_timeout_fires_on_its_own_second_in_every_iteration() -> None:
-    def too_slow(event: Any, context: Any) -> Any:
-        time.sleep(30)
-        return event
-
-    with Engine(functions={"slow": too_slow}) as engine:
-        definition = _map_of({"Type": "Task", "Resource": lambda_arn("slow"), "TimeoutSeconds": 5})
-        execution = engine.run(definition, {"items": [1, 2]})
+    execution = _map_of_sleepers(30, timeout=5, items=[1, 2])
     assert execution.error == "States.Timeout"
     # Both calls started before either timed out, and both time out at 5 s; then the first fails the Map and
     # the other is aborted (AWS: test_service_lambda_map_timeout records exactly this tail).

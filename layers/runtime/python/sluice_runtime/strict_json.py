@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from typing import Any
 
@@ -46,19 +47,30 @@ def loads(document: str | bytes) -> Any:
     """Parse one strict JSON text; raise `InvalidJson` naming what is wrong."""
     try:
         text = document.decode("utf-8") if isinstance(document, bytes) else document
-        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite, parse_int=_bounded_int,
-                           object_pairs_hook=_unique_names)
-        # `json` decodes "\ud800" escapes into unencodable text; UTF-8 encoding finds them.
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        value = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_names)
     except InvalidJson:
         raise
     except UnicodeError as exc:
-        raise InvalidJson(f"text that is not Unicode is not JSON (RFC 8259 section 8, RFC 7493): {exc}") from exc
+        raise _not_unicode(exc) from exc
     except RecursionError as exc:
         raise InvalidJson("JSON nested too deeply to parse") from exc
     except json.JSONDecodeError as exc:
         raise InvalidJson(f"not JSON: {exc}") from exc
+    except ValueError:  # none of those: an integer longer than Python reads (CVE-2020-10735)
+        raise InvalidJson(_too_long(text)) from None
+    # `json` decodes "\ud800" escapes into unencodable text, and a number past a double's range into
+    # infinity: writing the value back as strict UTF-8 JSON finds both, at no cost per number read.
+    try:
+        json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except UnicodeError as exc:
+        raise _not_unicode(exc) from exc
+    except ValueError:  # "Out of range float values are not JSON compliant"
+        raise InvalidJson(_out_of_range(text)) from None
     return value
+
+
+def _not_unicode(exc: UnicodeError) -> InvalidJson:
+    return InvalidJson(f"text that is not Unicode is not JSON (RFC 8259 section 8, RFC 7493): {exc}")
 
 
 def dumps(value: Any) -> str:
@@ -80,19 +92,21 @@ def _no_constant(name: str) -> Any:
     raise InvalidJson(f"{name} is not JSON (RFC 8259)")
 
 
-def _finite(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise InvalidJson(f"{text} is out of the range of a double (RFC 7493 section 2.2)")
-    return value
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
 
-def _bounded_int(text: str) -> int:
-    digits = len(text.lstrip("-"))
+def _too_long(text: str) -> str:
+    """The message for the integer `json` refused to read (found again only on this error path)."""
     limit = sys.get_int_max_str_digits()
-    if limit and digits > limit:
-        raise InvalidJson(f"a number of {digits} digits is longer than the {limit} this runtime reads")
-    return int(text)
+    digits = max((len(match.group().lstrip("-")) for match in _NUMBER.finditer(text)), default=0)
+    return f"a number of {digits} digits is longer than the {limit} this runtime reads"
+
+
+def _out_of_range(text: str) -> str:
+    """The message for the first number of `text` beyond a double's range, which `json` read as infinity."""
+    found = next((match.group() for match in _NUMBER.finditer(text)
+                  if not match.group().lstrip("-").isdigit() and math.isinf(float(match.group()))), "a number")
+    return f"{found} is out of the range of a double (RFC 7493 section 2.2)"
 
 
 def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -46,6 +46,7 @@ class MarshalError(Exception):
 
 
 RUNTIME_EXIT = "Runtime.ExitError"
+SANDBOX_TIMEOUT = "Sandbox.Timedout"  # the function's own Timeout ran out
 
 
 class HandlerInterrupt(BaseException):

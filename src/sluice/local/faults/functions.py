@@ -24,6 +24,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sluice.asl.tasks.lambda_runtime import SANDBOX_TIMEOUT
 from sluice.local.lambda_.invocation import FunctionError, Invocation
 from sluice.local.lambda_.runtime import InvocationAborted
 
@@ -92,7 +93,7 @@ class InvocationGuard:
                                   f"RequestId: {request_id} Error: Runtime exited with error: exit status 1")
         elif rule.effect == "timeout":
             seconds = self.timeouts.get(invocation.function, 3.0)
-            error = FunctionError("Sandbox.Timedout",
+            error = FunctionError(SANDBOX_TIMEOUT,
                                   f"RequestId: {request_id} Error: Task timed out after {seconds:.2f} seconds")
         else:
             error = FunctionError(rule.error_type, rule.message)

@@ -40,6 +40,7 @@ from sluice.asl.errors import StatesError
 from sluice.asl.tasks.lambda_ import Invoked, LambdaFunctionError, function_not_found, lambda_api_error
 from sluice.asl.tasks.lambda_runtime import (
     RUNTIME_EXIT,
+    SANDBOX_TIMEOUT,
     TASK_ROOT,
     HandlerInterrupt,
     ends_the_runtime,
@@ -241,7 +242,7 @@ class LambdaRuntime:
             if local.handler is not None:
                 self._execute(local, invocation, log)
         invocation.duration_ms = (time.perf_counter() - started) * 1000 - (invocation.init_duration_ms or 0.0)
-        if invocation.error is not None and invocation.error.error_type == "Sandbox.Timedout":
+        if invocation.error is not None and invocation.error.error_type == SANDBOX_TIMEOUT:
             # Lambda reports (and bills) the whole timeout, however little of it the handler spent computing
             # here: its sleeps ran on the virtual clock.
             invocation.duration_ms = max(invocation.duration_ms, spec.timeout * 1000)
@@ -305,7 +306,7 @@ class LambdaRuntime:
             if timeout.deadline is not deadline:
                 raise  # an outer invocation's time is up, not ours
             message = f"RequestId: {invocation.request_id} Error: Task timed out after {spec.timeout:.2f} seconds"
-            invocation.error = FunctionError("Sandbox.Timedout", message)
+            invocation.error = FunctionError(SANDBOX_TIMEOUT, message)
             log.write(f"{_now_iso()} {invocation.request_id} Task timed out after {spec.timeout:.2f} seconds\n")
             local.cold_start()  # Lambda resets the execution environment after a timeout
             return

@@ -400,10 +400,18 @@ def template_cache() -> DiskCache:
 def _load_document(path: Path) -> dict[str, Any]:
     """The parsed template file, from the template cache when its content was parsed before."""
     try:
-        text = text_files.read_text(path)
+        data = path.read_bytes()
     except OSError:
         return load_template_file(path)  # raises the TemplateError that says why
-    return template_cache().computed("document", text.encode(), lambda: parse_template_text(text, origin=str(path)))
+    return template_cache().computed("document", data, lambda: _parse_document(data, path))
+
+
+def _parse_document(data: bytes, path: Path) -> dict[str, Any]:
+    try:
+        text = text_files.decode(data, str(path))
+    except OSError:
+        return load_template_file(path)  # raises the TemplateError that says why
+    return parse_template_text(text, origin=str(path))
 
 
 def _section(document: Mapping[str, Any], name: str) -> dict[str, Any]:
