@@ -434,8 +434,9 @@ Resources:
           /status:
             get:
               x-amazon-apigateway-integration:
-                type: mock
-                requestTemplates: {application/json: '{"statusCode": 200}'}
+                type: http
+                httpMethod: GET
+                uri: https://status.example.com/
 
   OrdersFunction:
     Type: AWS::Serverless::Function
@@ -465,13 +466,14 @@ def test_an_openapi_definition_body_routes_its_lambda_proxy_integrations(
     assert stack.api_request("GET", f"https://{api_id}.execute-api.us-east-1.amazonaws.com/v2/orders/o-1").status \
         == 403
     warnings = "\n".join(stack.warnings)
-    assert "GET /status: only Lambda proxy (aws_proxy) integrations are served locally, not mock" in warnings
+    assert ("GET /status: only Lambda proxy (aws_proxy), AWS service (aws) and mock integrations are served "
+            "locally, not http") in warnings
     assert warnings.count("authorizers, API keys and resource policies are not enforced locally") == 1
 
 
 def test_a_strict_stack_refuses_an_authorizer_it_would_not_enforce(start_stack: Callable[..., LocalStack]) -> None:
     head, tail = DEFINITION.split("          /status:\n", maxsplit=1)
-    proxy_only = head + tail.split("'{\"statusCode\": 200}'}\n", maxsplit=1)[1]  # without the mock integration
+    proxy_only = head + tail.split("uri: https://status.example.com/\n", maxsplit=1)[1]  # without the HTTP one
     with pytest.raises(UnsupportedFeature, match="not enforced locally"):
         start_stack(proxy_only, {"src/orders.py": ORDERS_HANDLER}, strict=True)
 

@@ -251,10 +251,11 @@ Resources:
 """
 
 
-def test_an_http_api_aws_service_integration_is_reported_by_its_subtype(
-        start_stack: Callable[..., LocalStack]) -> None:
+def test_an_http_api_aws_service_integration_sends_to_its_fifo_queue(start_stack: Callable[..., LocalStack]) -> None:
     stack = start_stack(QUEUE_FRONT)
 
-    assert any("POST /" in warning and "an AWS service integration (SQS-SendMessage)" in warning
-               for warning in stack.template.warnings)
-    assert (stack.api_request("POST", "/", body={"id": 1}).status, stack.api_request("GET", "/").status) == (404, 404)
+    sent = stack.api_request("POST", "/", body={"id": 1})
+
+    assert sent.status == 200 and sent.json()["SequenceNumber"]
+    assert [(message.body, message.group_id) for message in stack.messages("OrdersQueue")] == [('{"id": 1}', "orders")]
+    assert stack.api_request("GET", "/").status == 404  # only POST / is routed

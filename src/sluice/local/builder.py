@@ -237,8 +237,15 @@ def _apis(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace, clock:
     from sluice.local.apigateway.gateway import ApiGateway  # noqa: PLC0415
     from sluice.local.apigateway.routes import read_apis  # noqa: PLC0415
 
-    return ApiGateway(read_apis(template), runtime=runtime, trace=trace, clock=clock, region=region, account=account,
-                      seed=seed)
+    apis = read_apis(template)
+    services = None
+    if any(route.integration is not None for api in apis for route in api.routes):
+        from sluice.local.apigateway.service_calls import ServiceCalls  # noqa: PLC0415 - only APIs with one
+        from sluice.local.edge.gateway import EdgeClients, Gateway  # noqa: PLC0415
+
+        services = ServiceCalls(Gateway(EdgeClients(region)), region=region, account=account)
+    return ApiGateway(apis, runtime=runtime, trace=trace, clock=clock, region=region, account=account, seed=seed,
+                      services=services)
 
 
 def _start_extensions(template: SamTemplate, specs: Mapping[str, FunctionSpec], *, client: Callable[[str], Any],

@@ -5,7 +5,9 @@ The integration's `uri` is API Gateway's Lambda invocation ARN,
 `arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function ARN>/invocations`
 (API Gateway docs: "x-amazon-apigateway-integration object"); an operation named
 `x-amazon-apigateway-any-method` is `ANY`, and an HTTP API's `$default` path its `$default` route.
-Other integrations (HTTP, mock, AWS services) are warned about, not served.
+So are a REST API's AWS service (`type: aws`) and `mock` integrations, and an HTTP API's AWS
+service integrations (`integrationSubtype`), read by `integrations`; HTTP integrations are warned
+about, not served.
 
 Example:
     >>> [route.key for route in openapi_routes(template, decl, definition, "REST")]
@@ -21,6 +23,7 @@ from sluice.local.errors import TemplateError
 from sluice.local.lambda_.resources import function_arns, unqualified
 
 if TYPE_CHECKING:
+    from sluice.local.apigateway.integrations import ServiceIntegration
     from sluice.local.apigateway.routes import Protocol, Route
     from sluice.local.template.model import ResourceDecl, SamTemplate
 
@@ -33,7 +36,7 @@ _PLAIN_ARN = re.compile(r"arn:[^/:]+:lambda:[^/:]+:\d*:function:[^/:]+(:[^/:]+)?
 
 def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, protocol: Protocol, *,
                    where: str = "DefinitionBody") -> list[Route]:
-    """The Lambda proxy routes of an OpenAPI (2 or 3) definition, resolved against the template (`where`:
+    """The Lambda proxy and service routes of an OpenAPI (2 or 3) definition, resolved against the template (`where`:
     the property holding it, `DefinitionBody` of a SAM API, `Body` of a raw one)."""
     from sluice.local.apigateway.routes import DEFAULT_ROUTE, Route  # noqa: PLC0415 - routes imports this module
 
@@ -52,12 +55,17 @@ def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, p
             integration = spec.get(INTEGRATION)
             kind = str(integration.get("type", "")).lower() if isinstance(integration, dict) else None
             subtype = integration.get("integrationSubtype") if isinstance(integration, dict) else None
-            if subtype:  # an HTTP API's first-class AWS service integration (`SQS-SendMessage`, ...)
-                kind = f"an AWS service integration ({subtype})"
+            route_path = DEFAULT_ROUTE if path == DEFAULT_ROUTE else str(path)
+            if isinstance(integration, dict) and (subtype or (protocol == "REST" and kind in ("aws", "mock"))):
+                service = service_integration(template, decl, integration, where=f"{where}.paths.{path}.{operation}",
+                                              title=f"{method} {path}")
+                if service is not None:
+                    routes.append(Route(method, route_path, None, "1.0", origin, integration=service))
+                continue
             if integration is None or kind != "aws_proxy":
-                template.unsupported(f"{method} {path}: only Lambda proxy (aws_proxy) integrations are served "
-                                     f"locally, not {kind or 'a missing integration'}", resource=decl.logical_id,
-                                     property=f"{where}.paths.{path}.{operation}")
+                template.unsupported(f"{method} {path}: only Lambda proxy (aws_proxy), AWS service (aws) and mock "
+                                     f"integrations are served locally, not {kind or 'a missing integration'}",
+                                     resource=decl.logical_id, property=f"{where}.paths.{path}.{operation}")
                 continue
             uri = str(integration.get("uri", ""))
             target = function_target(uri, functions)
@@ -68,9 +76,28 @@ def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, p
                 continue
             default = "1.0" if protocol == "REST" else "2.0"
             version = str(integration.get("payloadFormatVersion", default)) if protocol == "HTTP" else default
-            route_path = DEFAULT_ROUTE if path == DEFAULT_ROUTE else str(path)
             routes.append(Route(method, route_path, target, version, origin))
     return routes
+
+
+def service_integration(template: SamTemplate, decl: ResourceDecl, spec: dict[str, Any], *, where: str,
+                        title: str) -> ServiceIntegration | None:
+    """A REST `AWS`/`MOCK` or an HTTP API subtype integration read from `spec` (OpenAPI's or
+    CloudFormation's form); None, said as not served, when API Gateway would refuse it or sluice cannot
+    serve it."""
+    from sluice.local.apigateway.integrations import (  # noqa: PLC0415 - only templates with one pay for it
+        IntegrationError,
+        read_rest_integration,
+        read_subtype_integration,
+    )
+
+    subtype = spec.get("integrationSubtype", spec.get("IntegrationSubtype"))
+    try:
+        return read_subtype_integration(spec) if subtype else read_rest_integration(spec)
+    except IntegrationError as error:
+        template.unsupported(f"{title}: {error}: not served", resource=decl.logical_id, property=where)
+        return None
+
 
 
 def function_target(uri: Any, functions: frozenset[str]) -> str | None:

@@ -42,6 +42,7 @@ from sluice.local.apigateway.matching import Match, segments, select
 from sluice.local.apigateway.responses import (
     ApiResponse,
     MalformedResponse,
+    configuration_failure,
     integration_failure,
     invalid_request_body,
     no_route,
@@ -54,6 +55,7 @@ from sluice.local.trace import FAILED, Activity, Trace
 
 if TYPE_CHECKING:
     from sluice.asl.clock import VirtualClock
+    from sluice.local.apigateway.service_calls import ServiceCalls
     from sluice.local.lambda_.runtime import LambdaRuntime
 
 LOG = logging.getLogger("sluice.apigateway")
@@ -65,9 +67,11 @@ class ApiGateway:
     """The template's APIs, served in-process."""
 
     def __init__(self, apis: Sequence[Api], *, runtime: LambdaRuntime, trace: Trace, clock: VirtualClock,
-                 region: str, account: str, seed: int | str = 0) -> None:
+                 region: str, account: str, seed: int | str = 0, services: ServiceCalls | None = None) -> None:
         self.apis = tuple(apis)
         self.runtime = runtime
+        #: Carries out the routes whose integration is an AWS service or a mock (`service_calls`).
+        self.services = services
         self.trace = trace
         self.clock = clock
         self.region = region
@@ -145,6 +149,10 @@ class ApiGateway:
                                    refusal.body)
             context = replace(context, authorizer=allowed)
         event = proxy_event(api, match, request, context=context)
+        if match.route.integration is not None:
+            return self._service(api, match, request, event=event, activity=activity, title=title,
+                                 request_id=request_id)
+        assert match.route.function is not None  # a route has a function or a service integration
         try:
             # As `stack.invoke` does: work the handler starts is answered at once and left for the clock.
             with self.trace.within(activity), self.clock.hold():
@@ -163,6 +171,29 @@ class ApiGateway:
         if api.cors is not None and api.protocol == "HTTP":
             headers.update(api.cors.response_headers(request.header("origin")))
         return ApiResponse(response.status, headers, response.body, response.cookies)
+
+    def _service(self, api: Api, match: Match, request: ApiRequest, *, event: dict[str, Any], activity: Activity,
+                 title: str, request_id: str) -> ApiResponse:
+        """Answer through the route's service integration; one that cannot be carried out is API Gateway's
+        500 (REST: "Internal server error"), said in the trace and the log."""
+        from sluice.local.apigateway.service_calls import IntegrationFailure  # noqa: PLC0415
+
+        integration = match.route.integration
+        assert integration is not None and self.services is not None
+        try:
+            with self.trace.within(activity), self.clock.hold():
+                response = self.services.answer(integration, request, event)
+        except IntegrationFailure as error:
+            activity.status = FAILED
+            activity.detail["error"] = str(error)
+            LOG.error("%s: %s", title, error)
+            response = configuration_failure(api.protocol)
+        if response.status >= 400:
+            activity.detail["status"] = response.status
+        headers = {**response.headers, **_request_id_header(api, request_id)}
+        if api.cors is not None and api.protocol == "HTTP":
+            headers.update(api.cors.response_headers(request.header("origin")))
+        return ApiResponse(response.status, headers, response.body)
 
     def _authorize(self, api: Api, match: Match, request: ApiRequest, context: RequestContext,
                    activity: Activity) -> tuple[ApiResponse | None, dict[str, Any]]:

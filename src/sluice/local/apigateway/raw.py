@@ -11,13 +11,14 @@
 
 A Lambda proxy integration (`AWS_PROXY`, the function's ARN or its invocation ARN
 `arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function ARN>/invocations`) of a function
-of the template is a route; any other integration, an API without a stage and a WebSocket API are
-warned about and not served (CloudFormation: AWS::ApiGateway::Method Integration,
+of the template is a route; so is a REST `AWS` or `MOCK` integration and an HTTP API's AWS service
+integration (`IntegrationSubtype`), read by `integrations`. Any other integration, an API without a
+stage and a WebSocket API are warned about and not served (CloudFormation: AWS::ApiGateway::Method Integration,
 AWS::ApiGatewayV2::Integration; API Gateway docs: "Set up a Lambda proxy integration").
 
 Example:
     >>> [route.key for api in raw_apis(template) for route in api.routes]
-    ['GET /orders', 'ANY /orders/{id}']
+    ['GET /orders', 'ANY /orders/{id}', 'OPTIONS /orders']
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from sluice.local.apigateway.cors import read_cors
-from sluice.local.apigateway.definition import function_target, openapi_routes
+from sluice.local.apigateway.definition import function_target, openapi_routes, service_integration
 from sluice.local.apigateway.resources import DEFAULT_STAGE, RAW_HTTP_API, RAW_REST_API, api_id
+from sluice.local.apigateway.resources import HTTP_API as SAM_HTTP_API
+from sluice.local.apigateway.resources import REST_API as SAM_REST_API
 from sluice.local.apigateway.routes import DEFAULT_ROUTE, METHODS, Api, Protocol, Route
 from sluice.local.lambda_.resources import function_arns
 
@@ -71,11 +74,23 @@ def raw_apis(template: SamTemplate) -> list[Api]:
     return apis
 
 
+def attached_routes(template: SamTemplate, decl: ResourceDecl) -> list[Route]:
+    """The routes raw resources add to a SAM API: an `AWS::ApiGateway::Method` whose `RestApiId` is an
+    `AWS::Serverless::Api` (on its `RootResourceId` tree), an `AWS::ApiGatewayV2::Route` whose `ApiId`
+    is an `AWS::Serverless::HttpApi`. SAM deploys its API as the raw one of the same logical id, so
+    CloudFormation attaches them as to any."""
+    functions = function_arns(template)
+    if decl.type == SAM_REST_API:
+        return list(_rest_routes(template, decl, functions))
+    return list(_http_routes(template, decl, functions, quick_create=False))
+
+
 def _warn_unclaimed(template: SamTemplate) -> None:
     """A method or route whose API is not one of the template's (`RestApiId: "MyApi"` written as a string,
     not `!Ref MyApi`, names an API id nothing deploys) is said, never left out silently."""
-    for part_type, key, api_type in ((METHOD, "RestApiId", RAW_REST_API), (ROUTE, "ApiId", RAW_HTTP_API)):
-        apis = list(template.of_type(api_type))
+    for part_type, key, api_type in ((METHOD, "RestApiId", (RAW_REST_API, SAM_REST_API)),
+                                     (ROUTE, "ApiId", (RAW_HTTP_API, SAM_HTTP_API))):
+        apis = list(template.of_type(*api_type))
         for part in template.of_type(part_type):
             if not any(_belongs(template, part, api, key) for api in apis):
                 template.unsupported(f"its {key} {template.prop(part, key)!r} is not an API of the template "
@@ -109,20 +124,27 @@ def _rest_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[
         verb = str(template.prop(method, "HttpMethod", "")).upper()
         integration = template.prop(method, "Integration") or {}
         kind = str(integration.get("Type", "")).upper() if isinstance(integration, dict) else ""
+        if resource_path is not None and verb in METHODS and kind in ("AWS", "MOCK"):
+            service = service_integration(template, method, integration, where="Integration",
+                                          title=f"{verb} {resource_path or '/'}")
+            if service is not None:
+                yield Route(verb, resource_path or "/", None, "1.0", where, integration=service)
+            continue
         target = function_target(integration.get("Uri"), functions) if kind == "AWS_PROXY" else None
         if resource_path is None or verb not in METHODS or target is None:
             reason = ("its ResourceId is not a resource of the API" if resource_path is None
                       else f"HttpMethod {verb!r} is not one of {', '.join(METHODS)}" if verb not in METHODS
-                      else f"only Lambda proxy (AWS_PROXY) integrations of the template's functions are served "
-                           f"locally, not {kind or 'a missing integration'}")
+                      else f"only Lambda proxy (AWS_PROXY) integrations of the template's functions, AWS service "
+                           f"(AWS) and MOCK integrations are served locally, not {kind or 'a missing integration'}")
             template.unsupported(f"{verb} {resource_path or '?'}: {reason}", resource=method.logical_id,
                                  property="Integration")
             continue
         yield Route(verb, resource_path or "/", target, "1.0", where)
 
 
-def _http_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[str]) -> Iterator[Route]:
-    quick = template.prop(api, "Target")
+def _http_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[str], *,
+                 quick_create: bool = True) -> Iterator[Route]:
+    quick = template.prop(api, "Target") if quick_create else None
     if quick is not None:
         target = function_target(quick, functions)
         if target is None:
@@ -139,12 +161,23 @@ def _http_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[
         reference = str(template.prop(route, "Target", ""))
         integration = integrations.get(reference.removeprefix(_INTEGRATION_PREFIX))
         kind = str(template.prop(integration, "IntegrationType", "")).upper() if integration else ""
+        method, _, path = key.partition(" ")
+        routable = key == DEFAULT_ROUTE or (method.upper() in METHODS and path.startswith("/"))
+        if integration is not None and routable and template.prop(integration, "IntegrationSubtype"):
+            resolved = {name: template.prop(integration, name) for name in integration.properties}
+            service = service_integration(template, integration, resolved, where="IntegrationSubtype",
+                                          title=f"route {key!r}")
+            if service is not None:
+                yield Route("ANY", DEFAULT_ROUTE, None, "1.0", route.logical_id, integration=service) \
+                    if key == DEFAULT_ROUTE else Route(method.upper(), path, None, "1.0", route.logical_id,
+                                                       integration=service)
+            continue
         target = function_target(template.prop(integration, "IntegrationUri"), functions) \
             if integration is not None and kind == "AWS_PROXY" else None
-        method, _, path = key.partition(" ")
         if target is None or not (key == DEFAULT_ROUTE or (method.upper() in METHODS and path.startswith("/"))):
             template.unsupported(f"route {key!r}: only Lambda proxy (AWS_PROXY) integrations of the template's "
-                                 f"functions are served locally", resource=route.logical_id, property="Target")
+                                 f"functions and AWS service integrations (IntegrationSubtype) are served locally",
+                                 resource=route.logical_id, property="Target")
             continue
         assert integration is not None  # a target was found through it
         version = str(template.prop(integration, "PayloadFormatVersion", "2.0"))

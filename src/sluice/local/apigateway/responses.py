@@ -131,6 +131,14 @@ def integration_failure(protocol: Protocol) -> ApiResponse:
     return gateway_error(500, "Internal Server Error")
 
 
+def configuration_failure(protocol: Protocol) -> ApiResponse:
+    """A non-proxy integration that cannot be carried out (no integration response matches, a template
+    fails): API Gateway's 500 ("Execution failed due to configuration error")."""
+    if protocol == "REST":
+        return gateway_error(500, "Internal server error", "InternalServerErrorException")
+    return gateway_error(500, "Internal Server Error")
+
+
 def invalid_request_body() -> ApiResponse:
     """A REST request validator's answer to a body that fails the method's model."""
     return gateway_error(400, "Invalid request body", "BadRequestException")

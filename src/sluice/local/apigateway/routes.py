@@ -37,6 +37,7 @@ from sluice.local.errors import TemplateError
 from sluice.local.wiring import FUNCTION, event_target, sam_events
 
 if TYPE_CHECKING:
+    from sluice.local.apigateway.integrations import ServiceIntegration
     from sluice.local.template.model import ResourceDecl, SamTemplate
 
 Protocol = Literal["REST", "HTTP"]
@@ -47,12 +48,14 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 
 @dataclass(frozen=True)
 class Route:
-    """One route: `method` and `path` (`/items/{id}`, `/{proxy+}`, or `$default`) to a function."""
+    """One route: `method` and `path` (`/items/{id}`, `/{proxy+}`, or `$default`) to a function, or to
+    an AWS service (or a mock) through its `integration`."""
 
     method: str
     path: str
-    #: What the route invokes: the function's ARN (its alias's, with `AutoPublishAlias`).
-    function: str
+    #: What the route invokes: the function's ARN (its alias's, with `AutoPublishAlias`); None when the
+    #: route's `integration` is a service's.
+    function: str | None
     payload_version: str
     #: Where the template declares it, for messages (`HelloFunction.Events.Hello`).
     origin: str
@@ -60,6 +63,8 @@ class Route:
     body_schema: dict[str, Any] | None = None
     #: The Lambda authorizer run before the function (`authorizers`), else None.
     authorizer: LambdaAuthorizer | None = None
+    #: A REST `AWS`/`MOCK` or an HTTP API's service integration (`integrations`), in place of a function.
+    integration: ServiceIntegration | None = None
 
     @property
     def key(self) -> str:
@@ -112,8 +117,11 @@ def read_apis(template: SamTemplate) -> list[Api]:
                 route = replace(route, body_schema=_body_schema(template, declared[owner], properties, origin))
             routes[owner].append(route)
             _warn_event_auth(template, owner, properties, authorizers)
+    from sluice.local.apigateway.raw import attached_routes, raw_apis  # noqa: PLC0415 - raw imports this module
+
     apis = []
     for logical, decl in declared.items():
+        routes[logical].extend(attached_routes(template, decl))
         protocol: Protocol = "REST" if decl.type == REST_API else "HTTP"
         definition = template.prop(decl, "DefinitionBody")
         if definition is not None:
@@ -123,8 +131,6 @@ def read_apis(template: SamTemplate) -> list[Api]:
                                  "or use Fn::Transform AWS::Include)", resource=logical, property="DefinitionUri")
         _warn_api_auth(template, decl, lambda_authorizers[logical])
         apis.append(_api(template, decl, protocol, routes[logical]))
-    from sluice.local.apigateway.raw import raw_apis  # noqa: PLC0415 - raw imports this module
-
     return [*apis, *raw_apis(template)]
 
 

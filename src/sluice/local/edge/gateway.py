@@ -118,6 +118,16 @@ class Gateway:
         except EdgeError as error:
             return error_answer(route.operation.service_model, error.code, error.message, status=error.status)
 
+    def call(self, service: str, operation: str, params: dict[str, Any]) -> HttpAnswer:
+        """Make one call (`service` by botocore's name) as a replayed request is made, and answer as the
+        service would over HTTP: for callers that already hold the parameters (API Gateway's HTTP API
+        service integrations)."""
+        model = service_model(service).operation_model(operation)
+        try:
+            return self._replay(Route(service, model, {}, HttpRequest("POST", "/", "", {}, b"")), params)
+        except EdgeError as error:
+            return error_answer(model.service_model, error.code, error.message, status=error.status)
+
     def _replay(self, route: Route, params: dict[str, Any]) -> HttpAnswer:
         client = self._client(route.service)
         exchange = self._exchange = _Exchange()

@@ -18,10 +18,11 @@ Example:
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from botocore.awsrequest import HeadersDict
 from botocore.parsers import create_parser
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
     from sluice.local.edge.routing import Route
 
+_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([^/]+)/")
 # Members botocore's parser would fill from the response's metadata, not from the request.
 _METADATA = "ResponseMetadata"
 
@@ -44,8 +46,11 @@ def parameters(route: Route) -> dict[str, Any]:
         return {}
     request = dechunked(route.request)
     protocol = route.operation.metadata["protocol"]
-    if protocol == "query":
-        return _query_members(shape, form(request), "")
+    if protocol == "query" or route.form:
+        found = _query_members(shape, form(request), "")
+        if route.form and "QueueUrl" in shape.members and "QueueUrl" not in found and request.path.count("/") == 2:
+            found["QueueUrl"] = queue_url(request)
+        return found
     payload = _raw_payload(shape)
     body = b"" if payload is not None else request.body
     if protocol in ("json", "rest-json") and body.lstrip()[:1] not in (b"{", b""):
@@ -64,7 +69,7 @@ def parameters(route: Route) -> dict[str, Any]:
     for name, member in shape.members.items():
         location = member.serialization.get("location")
         if location == "uri" and member.serialization.get("name", name) in route.labels:
-            parsed[name] = _scalar(member, route.labels[member.serialization.get("name", name)])
+            parsed[name] = scalar(member, route.labels[member.serialization.get("name", name)])
         elif location == "querystring":
             value = _query_string_member(member, member.serialization.get("name", name), query)
             if value is not None:
@@ -72,10 +77,17 @@ def parameters(route: Route) -> dict[str, Any]:
     return parsed
 
 
+def queue_url(request: HttpRequest) -> str:
+    """The queue an SQS query request names by its path (`/<account>/<queue>`), as its URL."""
+    scope = _SCOPE.search(request.header("Authorization"))
+    region = scope.group(1) if scope else "us-east-1"
+    return f"https://sqs.{region}.amazonaws.com{unquote(request.path)}"
+
+
 def form(request: HttpRequest) -> dict[str, str]:
-    """The query protocol's parameters: the form body, or the query string of a GET."""
-    text = request.body.decode("utf-8", "replace") if request.body else request.query
-    return dict(parse_qsl(text, keep_blank_values=True))
+    """The query protocol's parameters: the query string's and the form body's (AWS reads both)."""
+    body = request.body.decode("utf-8", "replace") if request.body else ""
+    return dict(parse_qsl(request.query, keep_blank_values=True) + parse_qsl(body, keep_blank_values=True))
 
 
 def dechunked(request: HttpRequest) -> HttpRequest:
@@ -123,11 +135,12 @@ def _query_string_member(member: Shape, wire_name: str, query: list[tuple[str, s
     if not values:
         return None
     if member.type_name == "list":
-        return [_scalar(member.member, value) for value in values]  # type: ignore[attr-defined]
-    return _scalar(member, values[0])
+        return [scalar(member.member, value) for value in values]  # type: ignore[attr-defined]
+    return scalar(member, values[0])
 
 
-def _scalar(shape: Shape, text: str) -> Any:
+def scalar(shape: Shape, text: str) -> Any:
+    """A text value as `shape`'s type (`EdgeError` when it is not one)."""
     kind = shape.type_name
     try:
         if kind in ("integer", "long"):
@@ -173,7 +186,7 @@ def _query_value(shape: Shape, values: dict[str, str], key: str) -> Any:
         pairs = _numbered(values, key, base, lambda item: (values.get(f"{item}.{key_name}"),
                                                       _query_value(value_shape, values, f"{item}.{value_name}")))
         return None if pairs is None else {entry_key: value for entry_key, value in pairs if entry_key is not None}
-    return _scalar(shape, values[key]) if key in values else None
+    return scalar(shape, values[key]) if key in values else None
 
 
 def _numbered(values: dict[str, str], key: str, base: str, read: Callable[[str], Any]) -> list[Any] | None:

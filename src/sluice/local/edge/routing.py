@@ -6,7 +6,9 @@
   unsigned request is told by its `X-Amz-Target` (JSON protocols), else taken for S3 (`curl` of an
   object).
 - The operation: `X-Amz-Target: <prefix>.<Operation>` (JSON protocols), the `Action` parameter
-  (query protocol: SNS), else the operation whose `requestUri` template and method match the
+  (query protocol: SNS; and SQS, whose JSON protocol still takes the query protocol's form, with the
+  queue as the path `/<account>/<queue>`, as older SDKs and API Gateway's `sqs:path/` integrations
+  send it: "Amazon SQS query API requests"), else the operation whose `requestUri` template and method match the
   request (REST protocols: S3, Lambda, Scheduler). Several S3 operations share a URI
   (`PUT /{Bucket}/{Key+}` is PutObject, UploadPart or CopyObject): the one whose required query
   parameters and headers are all present, with the most of them, wins — what tells them apart on AWS.
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 #: botocore names of the services `sluice up` serves.
 SERVICES = ("s3", "dynamodb", "sqs", "sns", "kinesis", "events", "scheduler", "pipes", "lambda", "stepfunctions",
             "logs")
+# JSON services that still answer the query protocol's form (botocore moved SQS to JSON in 2023).
+_QUERY_FORM_TOO = frozenset({"sqs"})
 _CREDENTIAL = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 _LABEL = re.compile(r"\{([^}]+?)(\+?)\}")
 # `bucket.s3.amazonaws.com`, `bucket.s3.us-east-1.localhost.localstack.cloud`, `bucket.localhost`.
@@ -49,12 +53,16 @@ class Route:
     operation: OperationModel
     labels: dict[str, str]
     request: HttpRequest
+    #: The request is the query protocol's form (`Action=SendMessage&MessageBody=…`) to a JSON service.
+    form: bool = False
 
 
 def identify(request: HttpRequest) -> Route:
     """The route of `request`; `EdgeError` when it names no operation of a served service."""
     service = _service(request)
     model = service_model(service)
+    if model.protocol == "json" and service in _QUERY_FORM_TOO and not request.header("X-Amz-Target"):
+        return Route(service, _query_operation(model, request), {}, request, form=True)
     if model.protocol == "json":
         return Route(service, _json_operation(model, request), {}, request)
     if model.protocol == "query":
@@ -67,13 +75,19 @@ def identify(request: HttpRequest) -> Route:
 
 @cache
 def service_model(service: str) -> ServiceModel:
-    import botocore.session  # noqa: PLC0415 - the edge's path only
+    """The service's model as botocore ships it, read by a loader of the edge's own: botocore's S3 clients
+    rewrite the model they share (`remove_bucket_from_url_paths_from_model` drops `/{Bucket}` from each
+    operation's `requestUri` on its first call), and inside a stack every client shares one loader's
+    data (ADR 0010), so the shared model stops naming the bucket once the stack has made an S3 call."""
+    from botocore.loaders import Loader  # noqa: PLC0415 - the edge's path only
+    from botocore.model import ServiceModel  # noqa: PLC0415
 
-    return botocore.session.get_session().get_service_model(service)
+    return ServiceModel(Loader().load_service_model(service, "service-2"), service_name=service)
 
 
 @cache
-def _signing_names() -> dict[str, str]:
+def signing_names() -> dict[str, str]:
+    """botocore's name of each served service, by the name requests are signed for (`states`)."""
     return {service_model(service).signing_name or service: service for service in SERVICES}
 
 
@@ -88,10 +102,10 @@ def _service(request: HttpRequest) -> str:
         _CREDENTIAL.search("Credential=" + dict(request.query_pairs()).get("X-Amz-Credential", ""))
     if signed is not None:
         name = signed.group(1)
-        if name not in _signing_names():
+        if name not in signing_names():
             raise EdgeError("UnknownService", f"sluice up does not serve the {name!r} service (it serves "
                                               f"{', '.join(SERVICES)})")
-        return _signing_names()[name]
+        return signing_names()[name]
     prefix = request.header("X-Amz-Target").partition(".")[0]
     return _target_prefixes().get(prefix, "s3")
 

@@ -1,0 +1,392 @@
+"""API Gateway routes that call an AWS service, or answer as a mock, without a function in between:
+the way a large share of public SAM applications put an API in front of SQS, Step Functions or
+EventBridge (templates written here in our own words, in the styles those applications use).
+
+AWS behaviour under test (API Gateway developer guide):
+- "Set up an AWS service integration": a REST `AWS` integration's uri names the service and an action
+  (`states:action/StartExecution`) or a path (`sqs:path/<account>/<queue>`); its mapping template,
+  chosen by the request's Content-Type, is the service request's body; `requestParameters` set its
+  headers (`integration.request.header.Content-Type`) from constants or the method request.
+- "Mapping template reference": `$input.json('$')`, `$input.path`, `$input.params`, `$util.escapeJavaScript`,
+  `$context.requestId`, and `$context.responseOverride.status`.
+- "Integration responses": the response whose `selectionPattern` matches the service's status code,
+  else the default one; a Lambda non-proxy integration matches the function's `errorMessage`; with
+  none to choose, API Gateway answers 500 "Internal server error".
+- "passthroughBehavior": `NEVER` refuses a Content-Type without a template with 415.
+- "Integration subtype reference" (HTTP APIs): `SQS-SendMessage`'s `QueueUrl` and `MessageBody` mapped
+  from `$request.body.<name>` and `$request.header.<name>`; `StepFunctions-StartExecution`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from sluice.local.stack import LocalStack
+
+# A REST API of raw resources: POST / puts the body on a queue (the form protocol SQS still takes).
+SQS_REST = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Orders:
+    Type: AWS::SQS::Queue
+  OrdersApi:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: orders-intake
+  PostOrder:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref OrdersApi
+      ResourceId: !GetAtt OrdersApi.RootResourceId
+      HttpMethod: POST
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:sqs:path/${AWS::AccountId}/${Orders.QueueName}
+        PassthroughBehavior: NEVER
+        RequestParameters:
+          integration.request.header.Content-Type: "'application/x-www-form-urlencoded'"
+        RequestTemplates:
+          application/json: Action=SendMessage&MessageBody=$util.urlEncode($input.body)
+        IntegrationResponses:
+          - StatusCode: "200"
+            ResponseTemplates:
+              application/json: '{"accepted": true, "request": "$context.requestId"}'
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    DependsOn: PostOrder
+    Properties:
+      RestApiId: !Ref OrdersApi
+      StageName: v1
+"""
+
+# A SAM API whose OpenAPI body starts a workflow, and a mock health check choosing its status.
+WORKFLOW_OPENAPI = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Approvals:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition:
+        StartAt: Decide
+        States:
+          Decide:
+            Type: Pass
+            Parameters:
+              "amount.$": "$.amount"
+              approved: true
+            End: true
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        swagger: "2.0"
+        info: {title: approvals}
+        paths:
+          /approvals:
+            post:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:states:action/StartExecution
+                passthroughBehavior: when_no_templates
+                requestTemplates:
+                  application/json: !Sub |
+                    #set($body = $util.escapeJavaScript($input.json('$')))
+                    #set($name = $input.params('name'))
+                    {"input": "$body", #if($name != "")"name": "$name", #end"stateMachineArn": "${Approvals}"}
+                responses:
+                  "4\\\\d{2}":
+                    statusCode: "400"
+                    responseTemplates:
+                      application/json: '{"error": "$input.path(''$.__type'')"}'
+                  default:
+                    statusCode: "202"
+                    responseTemplates:
+                      application/json: '{"execution": "$input.path(''$.executionArn'')"}'
+          /health:
+            get:
+              x-amazon-apigateway-integration:
+                type: mock
+                requestTemplates:
+                  application/json: |
+                    #if($input.params('deep') == 'yes'){"statusCode": 503}#else{"statusCode": 200}#end
+                responses:
+                  "5\\\\d{2}":
+                    statusCode: "503"
+                    responseTemplates:
+                      application/json: '{"status": "degraded"}'
+                  default:
+                    statusCode: "200"
+                    responseTemplates:
+                      application/json: |
+                        #set($context.responseOverride.header.Cache-Control = "no-store")
+                        {"status": "ok", "stage": "$context.stage"}
+"""
+
+# An HTTP API of raw resources sending to a queue (SQS-SendMessage) from the body and a header.
+SQS_HTTP = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Inbox:
+    Type: AWS::SQS::Queue
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Name: inbox
+      ProtocolType: HTTP
+  Send:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Api
+      IntegrationType: AWS_PROXY
+      IntegrationSubtype: SQS-SendMessage
+      PayloadFormatVersion: "1.0"
+      RequestParameters:
+        QueueUrl: !Ref Inbox
+        MessageBody: $request.body.message
+        MessageAttributes: >-
+          {"tenant": {"DataType": "String", "StringValue": "${request.header.x-tenant}"}}
+  Route:
+    Type: AWS::ApiGatewayV2::Route
+    Properties:
+      ApiId: !Ref Api
+      RouteKey: POST /messages
+      Target: !Sub integrations/${Send}
+  Stage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties:
+      ApiId: !Ref Api
+      StageName: $default
+      AutoDeploy: true
+"""
+
+# A REST API in front of a Python function without the proxy: templates shape both ways, and the
+# function's error message chooses the response.
+LAMBDA_NON_PROXY = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Quote:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.13
+      Handler: app.handler
+      CodeUri: src/
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        openapi: "3.0.1"
+        info: {title: quotes}
+        paths:
+          /quotes/{symbol}:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Quote.Arn}/invocations
+                requestTemplates:
+                  application/json: '{"symbol": "$input.params(''symbol'')"}'
+                responses:
+                  "Unknown symbol.*":
+                    statusCode: "404"
+                    responseTemplates:
+                      application/json: '{"message": "no such symbol"}'
+                  default:
+                    statusCode: "200"
+"""
+
+QUOTE_HANDLER = """\
+def handler(event, context):
+    if event["symbol"] != "ACME":
+        raise ValueError(f"Unknown symbol {event['symbol']}")
+    return {"symbol": event["symbol"], "price": 12.5}
+"""
+
+
+def test_a_rest_sqs_integration_puts_the_body_on_the_queue_and_maps_the_answer(
+        start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(SQS_REST)
+
+    response = stack.api_request("POST", "/", body={"order": 7, "note": "a&b=c"})
+
+    assert response.status == 200
+    answer = response.json()
+    assert answer["accepted"] is True and answer["request"]
+    assert [json.loads(message.body) for message in stack.messages("Orders")] == [{"order": 7, "note": "a&b=c"}]
+    assert not [warning for warning in stack.template.warnings if "PostOrder" in warning]
+
+
+def test_passthrough_never_refuses_a_content_type_without_a_template(start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(SQS_REST)
+
+    response = stack.api_request("POST", "/", body="order=7", headers={"Content-Type": "text/plain"})
+
+    assert (response.status, response.json()) == (415, {"message": "Unsupported Media Type"})
+    assert stack.messages("Orders") == []
+
+
+def test_a_rest_step_functions_integration_starts_the_workflow_with_the_escaped_body(
+        start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(WORKFLOW_OPENAPI)
+
+    response = stack.api_request("POST", "/approvals", body={"amount": 120, "memo": 'say "hi"'})
+    stack.run_until_idle()
+
+    assert response.status == 202
+    [execution] = stack.executions("Approvals")
+    assert response.json() == {"execution": execution.arn}
+    assert execution.status == "SUCCEEDED" and execution.output == {"amount": 120, "approved": True}
+
+
+def test_the_services_error_status_chooses_the_matching_integration_response(
+        start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(WORKFLOW_OPENAPI)
+
+    # An execution name with a space: Step Functions answers 400 InvalidName.
+    response = stack.api_request("POST", "/approvals?name=two%20words", body={"amount": 1})
+
+    assert (response.status, response.json()) == (400, {"error": "InvalidName"})
+    assert stack.executions("Approvals") == []
+
+
+def test_a_body_that_is_not_json_is_refused_when_the_template_reads_it_as_json(
+        start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(WORKFLOW_OPENAPI)
+
+    response = stack.api_request("POST", "/approvals", body="{not json", headers={"Content-Type": "application/json"})
+
+    assert response.status == 400
+    assert response.json()["message"].startswith("Could not parse request body into json")
+    assert stack.executions("Approvals") == []
+
+
+def test_a_mock_integration_answers_from_its_templates_without_calling_anything(
+        start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(WORKFLOW_OPENAPI)
+
+    healthy = stack.api_request("GET", "/health")
+    degraded = stack.api_request("GET", "/health?deep=yes")
+
+    assert (healthy.status, healthy.json()) == (200, {"status": "ok", "stage": "prod"})
+    assert healthy.header("cache-control") == "no-store"
+    assert (degraded.status, degraded.json()) == (503, {"status": "degraded"})
+
+
+def test_an_http_api_sqs_subtype_maps_the_body_and_a_header_onto_the_message(
+        start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(SQS_HTTP)
+
+    response = stack.api_request("POST", "/messages", body={"message": "hello"}, headers={"X-Tenant": "acme"})
+
+    assert response.status == 200 and "MessageId" in response.json()
+    [message] = stack.messages("Inbox")
+    assert message.body == "hello"
+    received = stack.client("sqs").receive_message(QueueUrl=stack.queue_url("Inbox"), MessageAttributeNames=["All"])
+    assert received["Messages"][0]["MessageAttributes"]["tenant"]["StringValue"] == "acme"
+
+
+def test_a_lambda_non_proxy_integration_maps_the_result_and_selects_on_the_error_message(
+        start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(LAMBDA_NON_PROXY, {"src/app.py": QUOTE_HANDLER})
+
+    found = stack.api_request("GET", "/quotes/ACME")
+    missing = stack.api_request("GET", "/quotes/NOPE")
+
+    assert (found.status, found.json()) == (200, {"symbol": "ACME", "price": 12.5})
+    assert (missing.status, missing.json()) == (404, {"message": "no such symbol"})
+
+
+def test_an_integration_without_a_matching_response_is_api_gateways_500_and_said(
+        start_stack: Callable[..., LocalStack]) -> None:
+    # Only a response for 2xx: the workflow's refusal (400) has none to map it.
+    only_success = (WORKFLOW_OPENAPI.replace('"4\\\\d{2}":', '"4\\\\d{2}-never":')
+                    .replace('default:\n                    statusCode: "202"',
+                             '"2\\\\d{2}":\n                    statusCode: "202"'))
+    assert only_success.count("-never") == 1 and "default:\n                    statusCode: \"202\"" not in only_success
+    stack = start_stack(only_success)
+
+    response = stack.api_request("POST", "/approvals?name=two%20words", body={"amount": 1})
+
+    assert (response.status, response.json()) == (500, {"message": "Internal server error"})
+    failed = [activity for activity in stack.trace.find("api") if activity.status == "failed"]
+    assert failed and "No match for output mapping" in failed[-1].detail["error"]
+
+
+# Raw routes and methods attached to SAM's own APIs (SAM deploys each as the raw API of its logical id).
+ATTACHED_TO_SAM_APIS = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Refunds:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition:
+        StartAt: Done
+        States:
+          Done: {Type: Succeed}
+  HttpApi:
+    Type: AWS::Serverless::HttpApi
+  StartRefund:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref HttpApi
+      IntegrationType: AWS_PROXY
+      IntegrationSubtype: StepFunctions-StartExecution
+      PayloadFormatVersion: "1.0"
+      RequestParameters:
+        StateMachineArn: !Ref Refunds
+        Input: $request.body
+        Name: refund-${request.path.id}
+  RefundRoute:
+    Type: AWS::ApiGatewayV2::Route
+    Properties:
+      ApiId: !Ref HttpApi
+      RouteKey: POST /refunds/{id}
+      Target: !Join [/, [integrations, !Ref StartRefund]]
+  RestApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+  Status:
+    Type: AWS::ApiGateway::Resource
+    Properties:
+      RestApiId: !Ref RestApi
+      ParentId: !GetAtt RestApi.RootResourceId
+      PathPart: status
+  GetStatus:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref RestApi
+      ResourceId: !Ref Status
+      HttpMethod: GET
+      AuthorizationType: NONE
+      Integration:
+        Type: MOCK
+        RequestTemplates: {application/json: '{"statusCode": 200}'}
+        IntegrationResponses:
+          - StatusCode: 200
+            ResponseTemplates: {application/json: '{"up": true}'}
+"""
+
+
+def test_raw_routes_and_methods_attached_to_sams_apis_are_served(start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(ATTACHED_TO_SAM_APIS)
+
+    started = stack.api_request("POST", "/refunds/42", body={"amount": 5}, api="HttpApi")
+    status = stack.api_request("GET", "/status", api="RestApi")
+    stack.run_until_idle()
+
+    assert started.status == 200
+    [execution] = stack.executions("Refunds")
+    assert started.json()["executionArn"] == execution.arn and execution.arn.endswith(":refund-42")
+    assert execution.input == {"amount": 5} and execution.status == "SUCCEEDED"
+    assert (status.status, status.json()) == (200, {"up": True})
+    assert not [warning for warning in stack.template.warnings if "not served" in warning]
