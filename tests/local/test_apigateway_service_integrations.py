@@ -390,3 +390,61 @@ def test_raw_routes_and_methods_attached_to_sams_apis_are_served(start_stack: Ca
     assert execution.input == {"amount": 5} and execution.status == "SUCCEEDED"
     assert (status.status, status.json()) == (200, {"up": True})
     assert not [warning for warning in stack.template.warnings if "not served" in warning]
+
+
+# A function's Api event on an API that has its own DefinitionBody: SAM adds the permission only, and
+# the body's non-proxy integration is the route (the style of serverless-patterns' mapping-template apps).
+EVENT_BESIDE_A_BODY = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Greeter:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.13
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        Root:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /, Method: any}
+        Elsewhere:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /not-in-the-body, Method: get}
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        swagger: "2.0"
+        info: {title: greeter}
+        paths:
+          /:
+            x-amazon-apigateway-any-method:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Greeter.Arn}/invocations
+                passthroughBehavior: when_no_templates
+                requestTemplates:
+                  application/json: '{"request": "$context.requestId", "who": "$input.params(''who'')"}'
+                responses:
+                  default:
+                    statusCode: "200"
+"""
+
+GREETER = """\
+def handler(event, context):
+    return {"greeting": f"hello {event['who']}", "traced": bool(event["request"])}
+"""
+
+
+def test_an_api_event_beside_a_definition_body_adds_no_route_of_its_own(start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(EVENT_BESIDE_A_BODY, {"src/app.py": GREETER})
+
+    greeted = stack.api_request("GET", "/?who=ann")
+
+    # The body's non-proxy integration ran (the mapped event, not a proxy event); the event's own path
+    # exists only in the template, not on the deployed API.
+    assert (greeted.status, greeted.json()) == (200, {"greeting": "hello ann", "traced": True})
+    assert stack.api_request("GET", "/not-in-the-body").status == 403

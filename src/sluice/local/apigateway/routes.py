@@ -1,10 +1,12 @@
 """The template's APIs and their routes, read as SAM deploys them.
 
 A function's `Api` event adds `METHOD /path` to a REST API (`RestApiId`, else the implicit
-`ServerlessRestApi`), always with payload format 1.0; an `HttpApi` event adds a route to an HTTP API
-(`ApiId`, else `ServerlessHttpApi`) with payload format 2.0 unless `PayloadFormatVersion` says
-otherwise, and an `HttpApi` event without `Path` and `Method` is the `$default` route (AWS SAM docs:
-"Api", "HttpApi" event source types). An API's `DefinitionBody` adds its OpenAPI paths
+`ServerlessRestApi`), always with payload format 1.0 (to an API with its own `DefinitionBody`, only
+with `MergeDefinitions`: otherwise that body alone is the API's routes); an `HttpApi` event adds a
+route to an HTTP API (`ApiId`, else `ServerlessHttpApi`) with payload format 2.0 unless
+`PayloadFormatVersion` says otherwise, and an `HttpApi` event without `Path` and `Method` is the
+`$default` route (AWS SAM docs: "Api", "HttpApi" event source types). Where a `DefinitionBody` has an
+integration of its own at an event's route, the body's is the route. An API's `DefinitionBody` adds its OpenAPI paths
 (`sluice.local.apigateway.definition`).
 
 An API's Lambda authorizers run before its routes (`authorizers`); other authorizers (Cognito, JWT, IAM)
@@ -110,6 +112,8 @@ def read_apis(template: SamTemplate) -> list[Api]:
                                      "route is not served locally", resource=function.logical_id,
                                      property=f"Events.{name}.Properties.{api_property}")
                 continue
+            if kind == "Api" and _body_defines_routes(template, declared[owner]):
+                continue  # SAM only adds the permission: the API's DefinitionBody is its routes
             route = _event_route(template, function, name, properties, kind=kind, origin=origin)
             authorizers = lambda_authorizers[owner]
             route = replace(route, authorizer=_route_authorizer(template, declared[owner], properties, authorizers))
@@ -125,13 +129,25 @@ def read_apis(template: SamTemplate) -> list[Api]:
         protocol: Protocol = "REST" if decl.type == REST_API else "HTTP"
         definition = template.prop(decl, "DefinitionBody")
         if definition is not None:
-            routes[logical].extend(openapi_routes(template, decl, definition, protocol))
+            # Where the body has an integration of its own for an event's route, the body's stays
+            # (aws-sam-translator's OpenApiEditor.add_lambda_integration leaves it).
+            defined = openapi_routes(template, decl, definition, protocol)
+            keys = {route.key for route in defined}
+            routes[logical] = [route for route in routes[logical] if route.key not in keys] + defined
         if template.prop(decl, "DefinitionUri") is not None:
             template.unsupported("DefinitionUri is not read locally (inline the definition as DefinitionBody, "
                                  "or use Fn::Transform AWS::Include)", resource=logical, property="DefinitionUri")
         _warn_api_auth(template, decl, lambda_authorizers[logical])
         apis.append(_api(template, decl, protocol, routes[logical]))
     return [*apis, *raw_apis(template)]
+
+
+def _body_defines_routes(template: SamTemplate, api: ResourceDecl) -> bool:
+    """Whether an API's `DefinitionBody` alone is its routes: SAM writes an event's integration into the
+    definition only when it generates the definition itself (no `DefinitionBody`) or when
+    `MergeDefinitions` is set; otherwise the event adds the function's permission, not a route
+    (aws-sam-translator: `Api` event source, `_add_swagger_integration`)."""
+    return template.prop(api, "DefinitionBody") is not None and template.prop(api, "MergeDefinitions") is not True
 
 
 def _api(template: SamTemplate, decl: ResourceDecl, protocol: Protocol, routes: list[Route]) -> Api:
