@@ -448,3 +448,62 @@ def test_an_api_event_beside_a_definition_body_adds_no_route_of_its_own(start_st
     # exists only in the template, not on the deployed API.
     assert (greeted.status, greeted.json()) == (200, {"greeting": "hello ann", "traced": True})
     assert stack.api_request("GET", "/not-in-the-body").status == 403
+
+
+def test_a_service_the_stack_does_not_emulate_is_said_at_start_and_answered_500(
+        start_stack: Callable[..., LocalStack]) -> None:
+    comprehend = SQS_REST.replace(":sqs:path/${AWS::AccountId}/${Orders.QueueName}",
+                                  ":comprehend:action/DetectSentiment")
+    stack = start_stack(comprehend)
+
+    response = stack.api_request("POST", "/", body={"Text": "great"})
+
+    assert any("PostOrder" in warning and "the 'comprehend' service is not emulated locally" in warning
+               for warning in stack.template.warnings)
+    assert (response.status, response.json()) == (500, {"message": "Internal server error"})
+    [failed] = [activity for activity in stack.trace.find("api") if activity.status == "failed"]
+    assert "not emulated locally" in failed.detail["error"]
+
+
+SYNC_WORKFLOW = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Quote:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Type: EXPRESS
+      Definition:
+        StartAt: Think
+        States:
+          Think: {Type: Wait, Seconds: 5, Next: Answer}
+          Answer: {Type: Pass, Parameters: {"price.$": "$.qty"}, End: true}
+  HttpApi:
+    Type: AWS::Serverless::HttpApi
+  RunSync:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref HttpApi
+      IntegrationType: AWS_PROXY
+      IntegrationSubtype: StepFunctions-StartSyncExecution
+      PayloadFormatVersion: "1.0"
+      RequestParameters:
+        StateMachineArn: !Ref Quote
+        Input: $request.body
+  QuoteRoute:
+    Type: AWS::ApiGatewayV2::Route
+    Properties:
+      ApiId: !Ref HttpApi
+      RouteKey: POST /quote
+      Target: !Sub integrations/${RunSync}
+"""
+
+
+def test_a_start_sync_execution_subtype_answers_with_the_finished_execution(
+        start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(SYNC_WORKFLOW)
+
+    answer = stack.api_request("POST", "/quote", body={"qty": 3}).json()
+
+    assert (answer["status"], json.loads(answer["output"])) == ("SUCCEEDED", {"price": 3})
+    assert answer["stopDate"] - answer["startDate"] == 5.0  # the Wait, on the stack's clock

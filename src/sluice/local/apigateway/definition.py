@@ -87,16 +87,25 @@ def service_integration(template: SamTemplate, decl: ResourceDecl, spec: dict[st
     serve it."""
     from sluice.local.apigateway.integrations import (  # noqa: PLC0415 - only templates with one pay for it
         IntegrationError,
+        SubtypeIntegration,
         read_rest_integration,
         read_subtype_integration,
+        served_service,
     )
 
     subtype = spec.get("integrationSubtype", spec.get("IntegrationSubtype"))
     try:
-        return read_subtype_integration(spec) if subtype else read_rest_integration(spec)
+        integration = read_subtype_integration(spec) if subtype else read_rest_integration(spec)
     except IntegrationError as error:
         template.unsupported(f"{title}: {error}: not served", resource=decl.logical_id, property=where)
         return None
+    service = integration.service if isinstance(integration, SubtypeIntegration) or integration.kind == "AWS" \
+        else None
+    if service is not None and served_service(service) is None:
+        # Still a route: a request is answered API Gateway's 500 and the trace says why.
+        template.unsupported(f"{title}: the {service!r} service is not emulated locally: the route answers 500",
+                             resource=decl.logical_id, property=where)
+    return integration
 
 
 

@@ -47,6 +47,19 @@ SUBTYPES = {
 }
 
 
+# The name an integration uri gives a service where it is not botocore's (its endpoint prefix).
+_BOTOCORE_NAMES = {"states": "stepfunctions"}
+
+
+def served_service(name: str) -> str | None:
+    """botocore's name of the service an integration uri (`states`) or subtype names, when the local
+    stack serves it; else None."""
+    from sluice.local.edge.routing import SERVICES  # noqa: PLC0415 - the edge serves what a stack serves
+
+    botocore_name = _BOTOCORE_NAMES.get(name, name)
+    return botocore_name if botocore_name in SERVICES else None
+
+
 class IntegrationError(ValueError):
     """An integration the template declares in a way API Gateway would refuse."""
 

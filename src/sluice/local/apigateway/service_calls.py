@@ -49,7 +49,12 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 from sluice import json_text
 from sluice.asl.paths import PathNotFound, PathSyntaxError, compile_path
-from sluice.local.apigateway.integrations import IntegrationResponse, RestIntegration, SubtypeIntegration
+from sluice.local.apigateway.integrations import (
+    IntegrationResponse,
+    RestIntegration,
+    SubtypeIntegration,
+    served_service,
+)
 from sluice.local.apigateway.responses import ApiResponse, gateway_error
 from sluice.local.apigateway.vtl import TemplateFailure, UnparsableBody, render
 from sluice.local.edge.messages import EdgeError, HttpAnswer, HttpRequest
@@ -150,6 +155,7 @@ class ServiceCalls:
         if integration.kind == "MOCK":
             answer, selector = HttpAnswer(_mock_status(body), {"Content-Type": _JSON}, b""), None
         else:
+            _served(integration.service)
             answer = self.edge.handle(self._service_request(integration, body, sources, overrides))
             selector = _function_error(answer)
         return _integration_response(integration, answer, selector, request, sources)
@@ -182,10 +188,7 @@ class ServiceCalls:
                         query: list[tuple[str, str]], body: bytes) -> HttpRequest:
         name, _, extra = action.partition("&")  # `action/Publish&TopicArn=…` carries parameters too
         query += parse_qsl(extra, keep_blank_values=True)
-        try:
-            model = service_model(_service_name(integration.service))
-        except (EdgeError, KeyError):
-            raise IntegrationFailure(f"the {integration.service!r} service is not emulated locally") from None
+        model = service_model(_served(integration.service))
         if model.protocol == "json":
             return HttpRequest("POST", "/", urlencode(query), {
                 **headers, "X-Amz-Target": f"{model.metadata['targetPrefix']}.{name}",
@@ -199,10 +202,7 @@ class ServiceCalls:
     # HTTP API subtypes
 
     def _subtype(self, integration: SubtypeIntegration, sources: _Sources) -> ApiResponse:
-        try:
-            operation = service_model(integration.service).operation_model(integration.operation)
-        except Exception:
-            raise IntegrationFailure(f"{integration.subtype} is not emulated locally") from None
+        operation = service_model(_served(integration.service)).operation_model(integration.operation)
         shape = operation.input_shape
         assert shape is not None
         # EventBridge's parameters are one entry's members (`Entries` is a list of `PutEventsRequestEntry`).
@@ -341,11 +341,11 @@ def _mock_status(body: bytes) -> int:
     return status
 
 
-def _service_name(endpoint_prefix: str) -> str:
-    """botocore's name of the service whose endpoint prefix an integration uri names (`states`)."""
-    from sluice.local.edge.routing import signing_names  # noqa: PLC0415
-
-    return signing_names()[endpoint_prefix]
+def _served(service: str) -> str:
+    name = served_service(service)
+    if name is None:
+        raise IntegrationFailure(f"the {service!r} service is not emulated locally")
+    return name
 
 
 def _json_path(body: bytes, path: str) -> Any:
