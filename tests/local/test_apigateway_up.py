@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.local.test_apigateway import HELLO_HANDLER, HELLO_WORLD
+from tests.local.test_apigateway_service_integrations import SQS_REST
 from tests.local.test_cli_up import start_up, stop
 
 
@@ -40,6 +41,25 @@ def test_sluice_up_serves_the_hello_world_api(write_template: Callable[..., Path
             urllib.request.urlopen(base + "missing", timeout=30)
         assert (refused.value.code, json.loads(refused.value.read())) == \
             (403, {"message": "Missing Authentication Token"})
+    finally:
+        code, err = stop(up, signal.SIGTERM)
+    assert code == 0, err
+
+
+def test_sluice_up_serves_an_api_in_front_of_a_queue(write_template: Callable[..., Path]) -> None:
+    # A REST API's SQS integration through the endpoint: the message lands where the AWS CLI reads it.
+    template = write_template(SQS_REST)
+    up = start_up("--template", str(template))
+    try:
+        base = up.resources["OrdersApi"]
+        request = urllib.request.Request(base, data=b'{"order": 9}', method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200 and json.loads(response.read())["accepted"] is True
+        sqs = up.client("sqs")
+        queue = sqs.list_queues()["QueueUrls"][0]
+        received = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0)["Messages"]
+        assert [json.loads(message["Body"]) for message in received] == [{"order": 9}]
     finally:
         code, err = stop(up, signal.SIGTERM)
     assert code == 0, err

@@ -243,7 +243,7 @@ def _apis(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace, clock:
         from sluice.local.apigateway.service_calls import ServiceCalls  # noqa: PLC0415 - only APIs with one
         from sluice.local.edge.gateway import EdgeClients, Gateway  # noqa: PLC0415
 
-        services = ServiceCalls(Gateway(EdgeClients(region)), region=region, account=account)
+        services = ServiceCalls(Gateway(EdgeClients(region)), region=region)
     return ApiGateway(apis, runtime=runtime, trace=trace, clock=clock, region=region, account=account, seed=seed,
                       services=services)
 

@@ -34,7 +34,7 @@ APIs"): each of `RequestParameters` is `$request.<header|querystring|path>.<name
 `PutEvents`. The service's answer is the response.
 
 Example:
-    >>> calls = ServiceCalls(Gateway(EdgeClients("us-east-1")), region="us-east-1", account="123456789012")
+    >>> calls = ServiceCalls(Gateway(EdgeClients("us-east-1")), region="us-east-1")
     >>> calls.answer(route.integration, request, event).status      # doctest: +SKIP - inside a stack
     200
 """
@@ -118,10 +118,10 @@ class _Sources:
 class ServiceCalls:
     """Carries out routes' service integrations through the edge gateway's replay."""
 
-    def __init__(self, edge: Gateway, *, region: str, account: str) -> None:
+    def __init__(self, edge: Gateway, *, region: str) -> None:
         self.edge = edge
+        #: The region requests are signed for (the edge reads the service from the credential scope).
         self.region = region
-        self.account = account
 
     def answer(self, integration: RestIntegration | SubtypeIntegration, request: ApiRequest,
                event: dict[str, Any]) -> ApiResponse:
