@@ -42,3 +42,10 @@ def test_a_callers_hook_raising_value_error_is_the_callers_to_report() -> None:
     with pytest.raises(ValueError, match="no floats here") as raised:
         json_text.loads("[1.5]", parse_float=refuse)
     assert not isinstance(raised.value, json.JSONDecodeError)
+
+
+@pytest.mark.parametrize("data", [b"\x80", b'{"a": "\xff\xfe"}', b'{"a": "caf\xe9"}'])
+def test_bytes_that_are_not_utf8_are_a_decode_error(data: bytes) -> None:
+    # Found by the API Gateway service-integration campaign: json.loads' own UnicodeDecodeError escaped.
+    with pytest.raises(json.JSONDecodeError, match="not UTF-8"):
+        json_text.loads(data)

@@ -7,9 +7,11 @@ all of them as a bare traceback:
 
 * an integer longer than Python converts (4,300 digits by default, CVE-2020-10735) raises a plain
   `ValueError`;
-* nesting deeper than the interpreter's stack raises `RecursionError`.
+* nesting deeper than the interpreter's stack raises `RecursionError`;
+* bytes that are not UTF-8 (nor the UTF-16 or UTF-32 RFC 8259 lets `json` detect) raise
+  `UnicodeDecodeError`.
 
-Here both become `JSONDecodeError`s naming what is wrong. `src/sluice` reads JSON through this module
+Here all three become `JSONDecodeError`s naming what is wrong. `src/sluice` reads JSON through this module
 only (ruff's banned-api rule, pyproject.toml), so no new caller can miss them.
 
 Example:
@@ -37,6 +39,9 @@ def loads(text: str | bytes | bytearray, **options: Any) -> Any:
         raise
     except RecursionError:
         raise json.JSONDecodeError("JSON nested too deeply to parse", _as_str(text), 0) from None
+    except UnicodeDecodeError as error:
+        raise json.JSONDecodeError(f"The bytes are not UTF-8 text ({error.reason})", _as_str(text),
+                                   error.start) from None
     except ValueError:
         found = _long_number(_as_str(text))
         if found is None:  # a hook of the caller's (parse_float, object_hook) raised: theirs to report

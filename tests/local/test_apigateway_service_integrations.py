@@ -22,6 +22,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from sluice.local.stack import LocalStack
 
 # A REST API of raw resources: POST / puts the body on a queue (the form protocol SQS still takes).
@@ -507,3 +511,30 @@ def test_a_start_sync_execution_subtype_answers_with_the_finished_execution(
 
     assert (answer["status"], json.loads(answer["output"])) == ("SUCCEEDED", {"price": 3})
     assert answer["stopDate"] - answer["startDate"] == 5.0  # the Wait, on the stack's clock
+
+
+@pytest.mark.parametrize(("template", "routes"), [
+    (WORKFLOW_OPENAPI, ("POST /approvals", "GET /health")),
+    (SQS_HTTP, ("POST /messages",)),
+    (SQS_REST, ("POST /",)),
+])
+def test_hostile_requests_to_service_routes_are_answered_never_raised(
+        start_stack: Callable[..., LocalStack], template: str, routes: tuple[str, ...]) -> None:
+    stack = start_stack(template)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(route=st.sampled_from(routes), body=st.binary(max_size=200) | st.text(max_size=200).map(str.encode),
+           content_type=st.sampled_from(["application/json", "text/plain", "", "application/json; charset=utf-8"]),
+           query=st.text(alphabet="abcdeny=&%20'\"$", max_size=30), header=st.text(max_size=20))
+    def answered(route: str, body: bytes, content_type: str, query: str, header: str) -> None:
+        method, path = route.split(" ")
+        headers = {"X-Tenant": header.encode("ascii", "ignore").decode()}
+        if content_type:
+            headers["Content-Type"] = content_type
+        response = stack.api_request(method, f"{path}?{query}", body=body, headers=headers)
+        assert response.status in (200, 202, 400, 415, 500, 503)
+        assert not response.body or isinstance(response.json(), dict | list | str | int | float)
+        if response.status == 500:  # API Gateway's own (REST's and HTTP's wording): the reason is in the trace
+            assert response.json() in ({"message": "Internal server error"}, {"message": "Internal Server Error"})
+
+    answered()
