@@ -434,7 +434,8 @@ Resources:
           /status:
             get:
               x-amazon-apigateway-integration:
-                type: http
+                type: http_proxy
+                connectionType: VPC_LINK
                 httpMethod: GET
                 uri: https://status.example.com/
 
@@ -466,8 +467,7 @@ def test_an_openapi_definition_body_routes_its_lambda_proxy_integrations(
     assert stack.api_request("GET", f"https://{api_id}.execute-api.us-east-1.amazonaws.com/v2/orders/o-1").status \
         == 403
     warnings = "\n".join(stack.warnings)
-    assert ("GET /status: only Lambda proxy (aws_proxy), AWS service (aws) and mock integrations are served "
-            "locally, not http") in warnings
+    assert "GET /status: a VPC link's private endpoint is not reachable locally: not served" in warnings
     assert warnings.count("authorizers, API keys and resource policies are not enforced locally") == 1
 
 

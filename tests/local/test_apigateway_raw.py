@@ -244,7 +244,8 @@ Resources:
 
 @pytest.mark.parametrize(("change", "warning"), [
     (("ProtocolType: HTTP", "ProtocolType: WEBSOCKET"), "WebSocket APIs are not served locally"),
-    (("IntegrationType: AWS_PROXY", "IntegrationType: HTTP_PROXY"), "route 'GET /orders/{id}': only Lambda proxy"),
+    # An HTTP_PROXY integration is served when its uri is an http(s) URL; a function's ARN is none.
+    (("IntegrationType: AWS_PROXY", "IntegrationType: HTTP_PROXY"), "route 'GET /orders/{id}': uri 'arn:aws:lambda:"),
 ])
 def test_what_a_raw_http_api_does_not_serve_is_warned_about(start_stack: Callable[..., LocalStack],
                                                             change: tuple[str, str], warning: str) -> None:

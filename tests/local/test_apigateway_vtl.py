@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sluice.local.adapters.airspeed_methods import SUPPORTED_AIRSPEED
-from sluice.local.apigateway import integrations, vtl
+from sluice.local.apigateway import integrations, mapping, vtl
 from sluice.local.apigateway.vtl import TemplateFailure, UnparsableBody, render
 
 BODY = json.dumps({"items": [{"n": 1}, {"n": 2}], "owner": {"name": "Ann", "vip": True}, "note": "it's"}).encode()
@@ -90,6 +90,6 @@ def test_the_installed_airspeed_is_one_the_adapter_was_tested_with() -> None:
 
 
 def test_the_modules_examples_hold() -> None:
-    for module in (vtl, integrations):
+    for module, examples in ((vtl, 2), (integrations, 2), (mapping, 3)):
         result = doctest.testmod(module)
-        assert (result.attempted, result.failed) == (2, 0), module.__name__
+        assert (result.attempted, result.failed) == (examples, 0), module.__name__

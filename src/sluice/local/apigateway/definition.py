@@ -56,15 +56,16 @@ def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, p
             kind = str(integration.get("type", "")).lower() if isinstance(integration, dict) else None
             subtype = integration.get("integrationSubtype") if isinstance(integration, dict) else None
             route_path = DEFAULT_ROUTE if path == DEFAULT_ROUTE else str(path)
-            if isinstance(integration, dict) and (subtype or (protocol == "REST" and kind in ("aws", "mock"))):
+            served_kinds = ("aws", "mock", "http", "http_proxy") if protocol == "REST" else ("http_proxy",)
+            if isinstance(integration, dict) and (subtype or kind in served_kinds):
                 service = service_integration(template, decl, integration, where=f"{where}.paths.{path}.{operation}",
-                                              title=f"{method} {path}")
+                                              title=f"{method} {path}", protocol=protocol)
                 if service is not None:
                     routes.append(Route(method, route_path, None, "1.0", origin, integration=service))
                 continue
             if integration is None or kind != "aws_proxy":
-                template.unsupported(f"{method} {path}: only Lambda proxy (aws_proxy), AWS service (aws) and mock "
-                                     f"integrations are served locally, not {kind or 'a missing integration'}",
+                template.unsupported(f"{method} {path}: only Lambda proxy (aws_proxy), AWS service (aws), mock and "
+                                     f"HTTP integrations are served locally, not {kind or 'a missing integration'}",
                                      resource=decl.logical_id, property=f"{where}.paths.{path}.{operation}")
                 continue
             uri = str(integration.get("uri", ""))
@@ -81,32 +82,42 @@ def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, p
 
 
 def service_integration(template: SamTemplate, decl: ResourceDecl, spec: dict[str, Any], *, where: str,
-                        title: str) -> ServiceIntegration | None:
-    """A REST `AWS`/`MOCK` or an HTTP API subtype integration read from `spec` (OpenAPI's or
-    CloudFormation's form); None, said as not served, when API Gateway would refuse it or sluice cannot
-    serve it."""
+                        title: str, protocol: Protocol) -> ServiceIntegration | None:
+    """A REST `AWS`/`MOCK`/`HTTP`/`HTTP_PROXY`, or an HTTP API subtype or `HTTP_PROXY`, integration read
+    from `spec` (OpenAPI's or CloudFormation's form); None, said as not served, when API Gateway would
+    refuse it or sluice cannot serve it."""
     from sluice.local.apigateway.integrations import (  # noqa: PLC0415 - only templates with one pay for it
         IntegrationError,
+        RestIntegration,
         SubtypeIntegration,
+        read_http_proxy_integration,
         read_rest_integration,
         read_subtype_integration,
         served_service,
     )
 
     subtype = spec.get("integrationSubtype", spec.get("IntegrationSubtype"))
+    integration: ServiceIntegration
     try:
-        integration = read_subtype_integration(spec) if subtype else read_rest_integration(spec)
+        if str(spec.get("connectionType", spec.get("ConnectionType", ""))).upper() == "VPC_LINK":
+            raise IntegrationError("a VPC link's private endpoint is not reachable locally")
+        if subtype:
+            integration = read_subtype_integration(spec)
+        elif protocol == "HTTP":
+            integration = read_http_proxy_integration(spec)
+        else:
+            integration = read_rest_integration(spec)
     except IntegrationError as error:
         template.unsupported(f"{title}: {error}: not served", resource=decl.logical_id, property=where)
         return None
-    service = integration.service if isinstance(integration, SubtypeIntegration) or integration.kind == "AWS" \
-        else None
+    aws = isinstance(integration, SubtypeIntegration) or (
+        isinstance(integration, RestIntegration) and integration.kind == "AWS")
+    service = getattr(integration, "service", None) if aws else None
     if service is not None and served_service(service) is None:
         # Still a route: a request is answered API Gateway's 500 and the trace says why.
         template.unsupported(f"{title}: the {service!r} service is not emulated locally: the route answers 500",
                              resource=decl.logical_id, property=where)
     return integration
-
 
 
 def function_target(uri: Any, functions: frozenset[str]) -> str | None:

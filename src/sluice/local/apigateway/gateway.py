@@ -43,6 +43,7 @@ from sluice.local.apigateway.responses import (
     ApiResponse,
     MalformedResponse,
     configuration_failure,
+    endpoint_timeout,
     integration_failure,
     invalid_request_body,
     no_route,
@@ -176,7 +177,7 @@ class ApiGateway:
                  title: str, request_id: str) -> ApiResponse:
         """Answer through the route's service integration; one that cannot be carried out is API Gateway's
         500 (REST: "Internal server error"), said in the trace and the log."""
-        from sluice.local.apigateway.service_calls import IntegrationFailure  # noqa: PLC0415
+        from sluice.local.apigateway.integrations import IntegrationFailure  # noqa: PLC0415
 
         integration = match.route.integration
         assert integration is not None and self.services is not None
@@ -187,7 +188,7 @@ class ApiGateway:
             activity.status = FAILED
             activity.detail["error"] = str(error)
             LOG.error("%s: %s", title, error)
-            response = configuration_failure(api.protocol)
+            response = endpoint_timeout(api.protocol) if error.timed_out else configuration_failure(api.protocol)
         if response.status >= 400:
             activity.detail["status"] = response.status
         headers = {**response.headers, **_request_id_header(api, request_id)}

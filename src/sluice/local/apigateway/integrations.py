@@ -1,5 +1,6 @@
-"""The non-Lambda integrations a route may have, read from the template: a REST API's `AWS` and `MOCK`
-integrations, and an HTTP API's AWS service integrations (`IntegrationSubtype`).
+"""The non-Lambda integrations a route may have, read from the template: a REST API's `AWS`, `MOCK`,
+`HTTP` and `HTTP_PROXY` integrations, and an HTTP API's AWS service (`IntegrationSubtype`) and
+`HTTP_PROXY` integrations.
 
 - **REST `AWS`** (API Gateway docs: "Set up an AWS service integration"): the `uri` names the service and
   either an action (`arn:aws:apigateway:us-east-1:states:action/StartExecution`) or a path
@@ -8,6 +9,9 @@ integrations, and an HTTP API's AWS service integrations (`IntegrationSubtype`).
   `selectionPattern` against the service's status code (a Lambda function's `errorMessage`), map the
   answer back with `responseTemplates` and `responseParameters`.
 - **REST `MOCK`**: the request template's `statusCode` chooses the response; nothing is called.
+- **REST `HTTP` and `HTTP_PROXY`, HTTP API `HTTP_PROXY`**: the request goes to the uri, an http(s) URL
+  whose `{name}` parts are path parameters; `HTTP` maps it both ways as `AWS` does, the proxies pass it
+  through (API Gateway docs: "Set up HTTP integrations").
 - **HTTP `AWS_PROXY` with an `IntegrationSubtype`** (`SQS-SendMessage`, `EventBridge-PutEvents`,
   `StepFunctions-StartExecution` …; API Gateway docs: "Integration subtype reference"): its
   `RequestParameters` map the request onto the action's parameters.
@@ -64,6 +68,15 @@ class IntegrationError(ValueError):
     """An integration the template declares in a way API Gateway would refuse."""
 
 
+class IntegrationFailure(Exception):
+    """A request the integration could not carry out: said in the trace, answered as API Gateway's 500,
+    or its 504 when an endpoint timed out."""
+
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
+
+
 @dataclass(frozen=True)
 class IntegrationResponse:
     """One of a non-proxy integration's responses."""
@@ -79,19 +92,36 @@ class IntegrationResponse:
 
 @dataclass(frozen=True)
 class RestIntegration:
-    """A REST API's `AWS` or `MOCK` integration."""
+    """A REST API's `AWS`, `MOCK`, `HTTP` or `HTTP_PROXY` integration."""
 
-    kind: Literal["AWS", "MOCK"]
-    #: The service's endpoint prefix as the uri names it (`sqs`, `states`, `dynamodb`); "" for MOCK.
+    kind: Literal["AWS", "MOCK", "HTTP", "HTTP_PROXY"]
+    #: The service's endpoint prefix as the uri names it (`sqs`, `states`, `dynamodb`); "" for the others.
     service: str = ""
     action: str | None = None
     path: str | None = None
+    #: An `HTTP`/`HTTP_PROXY` integration's endpoint, with `{name}` path parameters to fill.
+    url: str | None = None
     http_method: str = "POST"
+    #: How long the endpoint may take (`timeoutInMillis`; API Gateway's default 29 s).
+    timeout: float = 29.0
     request_templates: tuple[tuple[str, str], ...] = ()
     #: `integration.request.<header|querystring|path>.<name>` → a mapping expression.
     request_parameters: tuple[tuple[str, str], ...] = ()
     passthrough: str = "WHEN_NO_MATCH"
     responses: tuple[IntegrationResponse, ...] = ()
+
+
+@dataclass(frozen=True)
+class HttpProxyIntegration:
+    """An HTTP API's `HTTP_PROXY` integration: the request sent on to `url`, the answer sent back."""
+
+    url: str
+    #: `IntegrationMethod`; `ANY` sends the request's own method.
+    http_method: str = "ANY"
+    #: `<append|overwrite|remove>:<header.name|querystring.name|path>` → a mapping expression.
+    parameters: tuple[tuple[str, str], ...] = ()
+    #: `TimeoutInMillis` (HTTP APIs' default and maximum: 30 s).
+    timeout: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -111,15 +141,15 @@ class SubtypeIntegration:
         return SUBTYPES[self.subtype][1]
 
 
-ServiceIntegration = RestIntegration | SubtypeIntegration
+ServiceIntegration = RestIntegration | SubtypeIntegration | HttpProxyIntegration
 
 
 def read_rest_integration(spec: dict[str, Any]) -> RestIntegration:
     """An `AWS` or `MOCK` integration from its OpenAPI (camelCase) or CloudFormation (PascalCase) form."""
     get = _getter(spec)
     kind = str(get("type", "")).upper()
-    if kind not in ("AWS", "MOCK"):
-        raise IntegrationError(f"not an AWS or MOCK integration: {kind or 'no type'}")
+    if kind not in ("AWS", "MOCK", "HTTP", "HTTP_PROXY"):
+        raise IntegrationError(f"not an AWS, MOCK, HTTP or HTTP_PROXY integration: {kind or 'no type'}")
     passthrough = str(get("passthroughBehavior", "WHEN_NO_MATCH")).upper()
     if passthrough not in PASSTHROUGH:
         raise IntegrationError(f"passthroughBehavior {passthrough!r} is not one of {', '.join(PASSTHROUGH)}")
@@ -133,9 +163,34 @@ def read_rest_integration(spec: dict[str, Any]) -> RestIntegration:
         rest = found["rest"]
         fields = {"service": found["service"], "http_method": str(get("httpMethod", "POST")).upper(),
                   "action" if found["kind"] == "action" else "path": rest}
+    elif kind in ("HTTP", "HTTP_PROXY"):
+        fields = {"url": _endpoint(get("uri")), "http_method": str(get("httpMethod", "ANY")).upper(),
+                  "timeout": _timeout(get("timeoutInMillis"), 29.0)}
     return RestIntegration(kind=kind, passthrough=passthrough, responses=_responses(get("responses")),  # type: ignore[arg-type]
                            request_templates=_pairs(get("requestTemplates")),
                            request_parameters=_pairs(get("requestParameters")), **fields)
+
+
+def read_http_proxy_integration(spec: dict[str, Any]) -> HttpProxyIntegration:
+    """An HTTP API's `HTTP_PROXY` integration from its OpenAPI or CloudFormation form."""
+    get = _getter(spec)
+    return HttpProxyIntegration(_endpoint(get("integrationUri", get("uri"))),
+                                str(get("integrationMethod", get("httpMethod", "ANY"))).upper(),
+                                _pairs(get("requestParameters")), _timeout(get("timeoutInMillis"), 30.0))
+
+
+def _endpoint(uri: Any) -> str:
+    text = str(uri or "")
+    if not text.lower().startswith(("http://", "https://")):
+        raise IntegrationError(f"uri {text!r} is not an http(s) URL (a VPC link's or a service's is not served)")
+    return text
+
+
+def _timeout(millis: Any, default: float) -> float:
+    try:
+        return int(millis) / 1000 if millis is not None else default
+    except (TypeError, ValueError):
+        raise IntegrationError(f"timeoutInMillis {millis!r} is not a number of milliseconds") from None
 
 
 def read_subtype_integration(spec: dict[str, Any]) -> SubtypeIntegration:

@@ -124,9 +124,9 @@ def _rest_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[
         verb = str(template.prop(method, "HttpMethod", "")).upper()
         integration = template.prop(method, "Integration") or {}
         kind = str(integration.get("Type", "")).upper() if isinstance(integration, dict) else ""
-        if resource_path is not None and verb in METHODS and kind in ("AWS", "MOCK"):
+        if resource_path is not None and verb in METHODS and kind in ("AWS", "MOCK", "HTTP", "HTTP_PROXY"):
             service = service_integration(template, method, integration, where="Integration",
-                                          title=f"{verb} {resource_path or '/'}")
+                                          title=f"{verb} {resource_path or '/'}", protocol="REST")
             if service is not None:
                 yield Route(verb, resource_path or "/", None, "1.0", where, integration=service)
             continue
@@ -135,7 +135,8 @@ def _rest_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[
             reason = ("its ResourceId is not a resource of the API" if resource_path is None
                       else f"HttpMethod {verb!r} is not one of {', '.join(METHODS)}" if verb not in METHODS
                       else f"only Lambda proxy (AWS_PROXY) integrations of the template's functions, AWS service "
-                           f"(AWS) and MOCK integrations are served locally, not {kind or 'a missing integration'}")
+                           f"(AWS), MOCK and HTTP integrations are served locally, not "
+                           f"{kind or 'a missing integration'}")
             template.unsupported(f"{verb} {resource_path or '?'}: {reason}", resource=method.logical_id,
                                  property="Integration")
             continue
@@ -163,10 +164,11 @@ def _http_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[
         kind = str(template.prop(integration, "IntegrationType", "")).upper() if integration else ""
         method, _, path = key.partition(" ")
         routable = key == DEFAULT_ROUTE or (method.upper() in METHODS and path.startswith("/"))
-        if integration is not None and routable and template.prop(integration, "IntegrationSubtype"):
+        if integration is not None and routable and (template.prop(integration, "IntegrationSubtype")
+                                                     or kind == "HTTP_PROXY"):
             resolved = {name: template.prop(integration, name) for name in integration.properties}
-            service = service_integration(template, integration, resolved, where="IntegrationSubtype",
-                                          title=f"route {key!r}")
+            service = service_integration(template, integration, resolved, where="IntegrationUri",
+                                          title=f"route {key!r}", protocol="HTTP")
             if service is not None:
                 yield Route("ANY", DEFAULT_ROUTE, None, "1.0", route.logical_id, integration=service) \
                     if key == DEFAULT_ROUTE else Route(method.upper(), path, None, "1.0", route.logical_id,
@@ -176,7 +178,8 @@ def _http_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[
             if integration is not None and kind == "AWS_PROXY" else None
         if target is None or not (key == DEFAULT_ROUTE or (method.upper() in METHODS and path.startswith("/"))):
             template.unsupported(f"route {key!r}: only Lambda proxy (AWS_PROXY) integrations of the template's "
-                                 f"functions and AWS service integrations (IntegrationSubtype) are served locally",
+                                 f"functions, AWS service integrations (IntegrationSubtype) and HTTP_PROXY ones are "
+                                 f"served locally",
                                  resource=route.logical_id, property="Target")
             continue
         assert integration is not None  # a target was found through it

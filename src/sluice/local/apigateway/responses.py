@@ -139,6 +139,13 @@ def configuration_failure(protocol: Protocol) -> ApiResponse:
     return gateway_error(500, "Internal Server Error")
 
 
+def endpoint_timeout(protocol: Protocol) -> ApiResponse:
+    """An integration's endpoint that did not answer within its timeout: 504."""
+    if protocol == "REST":
+        return gateway_error(504, "Endpoint request timed out", "IntegrationTimeout")
+    return gateway_error(504, "Gateway Timeout")
+
+
 def invalid_request_body() -> ApiResponse:
     """A REST request validator's answer to a body that fails the method's model."""
     return gateway_error(400, "Invalid request body", "BadRequestException")

@@ -26,6 +26,9 @@ reference", "Parameter mapping source reference for REST APIs"):
 
 REST `MOCK`: the rendered request template's `statusCode` (200 when absent) chooses the response.
 
+REST `HTTP` is mapped as `AWS` is, its request sent to the endpoint (`http_calls`); the proxies
+(`HTTP_PROXY`) are `http_calls`' own. Mapping expressions are read by `mapping`.
+
 HTTP API subtypes ("Integration subtype reference", "Transforming API requests and responses for HTTP
 APIs"): each of `RequestParameters` is `$request.<header|querystring|path>.<name>`,
 `$request.body[.<JSONPath>]`, `$context.<name>`, `$stageVariables.<name>`, or text holding
@@ -43,18 +46,21 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlencode
 
 from sluice import json_text
-from sluice.asl.paths import PathNotFound, PathSyntaxError, compile_path
+from sluice.local.apigateway.http_calls import call_endpoint, endpoint_url, http_proxy, method_of, rest_http_proxy
 from sluice.local.apigateway.integrations import (
+    HttpProxyIntegration,
+    IntegrationFailure,
     IntegrationResponse,
     RestIntegration,
+    ServiceIntegration,
     SubtypeIntegration,
     served_service,
 )
+from sluice.local.apigateway.mapping import Sources, http_mapping_value, integration_request_parameters, mapping_value
 from sluice.local.apigateway.responses import ApiResponse, gateway_error
 from sluice.local.apigateway.vtl import TemplateFailure, UnparsableBody, render
 from sluice.local.edge.messages import EdgeError, HttpAnswer, HttpRequest
@@ -69,50 +75,6 @@ if TYPE_CHECKING:
 
 _JSON = "application/json"
 _DATE = "20240101"
-_REFERENCE = re.compile(r"\$\{([^}]+)\}")
-
-
-class IntegrationFailure(Exception):
-    """The integration could not be carried out as declared (said in the trace, answered as API Gateway's 500)."""
-
-
-@dataclass(frozen=True)
-class _Sources:
-    """What a mapping expression reads: the request (or the service's answer) and the request context."""
-
-    headers: dict[str, str]
-    query: dict[str, str]
-    path: dict[str, str]
-    body: bytes
-    context: dict[str, Any]
-    stage_variables: dict[str, str]
-
-    @classmethod
-    def of(cls, event: dict[str, Any], body: bytes) -> _Sources:
-        """From the request's payload 1.0 proxy event (what a REST API knows of it)."""
-        return cls({key.lower(): value for key, value in (event.get("headers") or {}).items()},
-                   event.get("queryStringParameters") or {}, event.get("pathParameters") or {}, body,
-                   event.get("requestContext") or {}, event.get("stageVariables") or {})
-
-    def params(self) -> dict[str, dict[str, str]]:
-        return {"path": self.path, "querystring": self.query, "header": dict(self.headers)}
-
-    def read(self, where: str, name: str) -> Any:
-        """`where` is `header`, `querystring`, `path`, `body`, `context` or `stageVariables`."""
-        if where == "header":
-            return self.headers.get(name.lower())
-        if where in ("querystring", "path"):
-            return (self.query if where == "querystring" else self.path).get(name)
-        if where == "body":
-            return self.body.decode("utf-8", "replace") if not name else _json_path(self.body, "$." + name)
-        if where == "context":
-            value: Any = self.context
-            for part in name.split("."):
-                value = value.get(part) if isinstance(value, dict) else None
-            return value
-        if where == "stageVariables":
-            return self.stage_variables.get(name)
-        return None
 
 
 class ServiceCalls:
@@ -123,18 +85,21 @@ class ServiceCalls:
         #: The region requests are signed for (the edge reads the service from the credential scope).
         self.region = region
 
-    def answer(self, integration: RestIntegration | SubtypeIntegration, request: ApiRequest,
-               event: dict[str, Any]) -> ApiResponse:
+    def answer(self, integration: ServiceIntegration, request: ApiRequest, event: dict[str, Any]) -> ApiResponse:
         """The response to `request` (with `event`, its payload 1.0 proxy event) through `integration`;
         `IntegrationFailure` when the integration cannot be carried out."""
-        sources = _Sources.of(event, request.body)
+        sources = Sources.of(event, request.body)
         if isinstance(integration, SubtypeIntegration):
             return self._subtype(integration, sources)
+        if isinstance(integration, HttpProxyIntegration):
+            return http_proxy(integration, request, sources)
+        if integration.kind == "HTTP_PROXY":
+            return rest_http_proxy(integration, request, sources)
         return self._rest(integration, request, sources)
 
     # REST `AWS` and `MOCK`
 
-    def _rest(self, integration: RestIntegration, request: ApiRequest, sources: _Sources) -> ApiResponse:
+    def _rest(self, integration: RestIntegration, request: ApiRequest, sources: Sources) -> ApiResponse:
         templates = dict(integration.request_templates)
         media = request.header("content-type").split(";", 1)[0].strip().lower() or _JSON
         template = next((text for kind, text in templates.items() if kind.lower() == media), None)
@@ -154,24 +119,23 @@ class ServiceCalls:
             raise IntegrationFailure(f"the request template failed: {error}") from None
         if integration.kind == "MOCK":
             answer, selector = HttpAnswer(_mock_status(body), {"Content-Type": _JSON}, b""), None
+        elif integration.kind == "HTTP":
+            mapped = integration_request_parameters(integration, sources, overrides)
+            headers = {"Content-Type": _JSON, **mapped["header"]}
+            url = endpoint_url(integration, mapped, sources)
+            answer = call_endpoint(method_of(integration.http_method, request), url, headers, body, integration.timeout)
+            selector = None
         else:
             _served(integration.service)
             answer = self.edge.handle(self._service_request(integration, body, sources, overrides))
             selector = _function_error(answer)
         return _integration_response(integration, answer, selector, request, sources)
 
-    def _service_request(self, integration: RestIntegration, body: bytes, sources: _Sources,
+    def _service_request(self, integration: RestIntegration, body: bytes, sources: Sources,
                          overrides: dict[str, Any]) -> HttpRequest:
         """The HTTP request API Gateway sends the service, signed for it (the edge reads the service
         from the credential scope)."""
-        mapped: dict[str, dict[str, str]] = {"header": {}, "querystring": {}, "path": {}}
-        for target, expression in integration.request_parameters:
-            where, _, name = target.removeprefix("integration.request.").partition(".")
-            value = mapping_value(expression, sources, "method.request")
-            if where in mapped and value is not None:
-                mapped[where][name] = value
-        for where, values in mapped.items():
-            values.update({str(key): str(value) for key, value in overrides.get(where, {}).items()})
+        mapped = integration_request_parameters(integration, sources, overrides)
         headers = {"Authorization": f"AWS4-HMAC-SHA256 Credential=sluice/{_DATE}/{self.region}/{integration.service}"
                                     f"/aws4_request, SignedHeaders=host, Signature=0", **mapped["header"]}
         query = list(mapped["querystring"].items())
@@ -201,7 +165,7 @@ class ServiceCalls:
 
     # HTTP API subtypes
 
-    def _subtype(self, integration: SubtypeIntegration, sources: _Sources) -> ApiResponse:
+    def _subtype(self, integration: SubtypeIntegration, sources: Sources) -> ApiResponse:
         operation = service_model(_served(integration.service)).operation_model(integration.operation)
         shape = operation.input_shape
         assert shape is not None
@@ -227,42 +191,8 @@ class ServiceCalls:
         return ApiResponse(answer.status, {"Content-Type": _JSON}, answer.body)
 
 
-def mapping_value(expression: str, sources: _Sources, prefix: str) -> str | None:
-    """A REST mapping expression's value: `'constant'`, `<prefix>.<header|querystring|path>.<name>`,
-    `<prefix>.body[.<JSONPath>]`, `context.<name>` or `stageVariables.<name>` (`prefix`: `method.request`
-    or `integration.response`)."""
-    expression = expression.strip()
-    if len(expression) >= 2 and expression[0] == expression[-1] == "'":
-        return expression[1:-1]
-    if expression.startswith(prefix + "."):
-        where, _, name = expression[len(prefix) + 1:].partition(".")
-        where = where.removeprefix("multivalue")
-    else:
-        where, _, name = expression.partition(".")
-        if where not in ("context", "stageVariables"):
-            return None
-    return _text(sources.read(where, name))
-
-
-def http_mapping_value(expression: str, sources: _Sources) -> str | None:
-    """An HTTP API mapping expression's value: `$request.…`, `$context.…`, `$stageVariables.…`, or
-    text in which each `${request.…}` is replaced."""
-    def reference(text: str) -> str | None:
-        head, _, rest = text.partition(".")
-        if head == "request":
-            where, _, name = rest.partition(".")
-            return _text(sources.read(where, name))
-        if head in ("context", "stageVariables"):
-            return _text(sources.read(head, rest))
-        return None
-
-    if re.fullmatch(r"\$(request|context|stageVariables)\.\S+", expression):
-        return reference(expression[1:])
-    return _REFERENCE.sub(lambda found: reference(found[1]) or "", expression)
-
-
 def _integration_response(integration: RestIntegration, answer: HttpAnswer, selector: str | None,
-                          request: ApiRequest, sources: _Sources) -> ApiResponse:
+                          request: ApiRequest, sources: Sources) -> ApiResponse:
     chosen = _select(integration.responses, selector if selector is not None else str(answer.status))
     if chosen is None:
         if not integration.responses and integration.kind == "AWS":
@@ -271,7 +201,7 @@ def _integration_response(integration: RestIntegration, answer: HttpAnswer, sele
         raise IntegrationFailure(f"no integration response matches {selector or answer.status} and none is the "
                                  "default (API Gateway: \"No match for output mapping and no default output "
                                  "mapping configured\")")
-    answered = _Sources({key.lower(): value for key, value in answer.headers.items()}, {}, {}, answer.body,
+    answered = Sources({key.lower(): value for key, value in answer.headers.items()}, {}, {}, answer.body,
                         sources.context, sources.stage_variables)
     body, status, headers = answer.body, chosen.status, {}
     # A non-proxy integration passes none of the service's headers: only what responseParameters map.
@@ -346,19 +276,6 @@ def _served(service: str) -> str:
     if name is None:
         raise IntegrationFailure(f"the {service!r} service is not emulated locally")
     return name
-
-
-def _json_path(body: bytes, path: str) -> Any:
-    try:
-        return compile_path(path).get(json_text.loads(body or b"null"))
-    except (json.JSONDecodeError, PathNotFound, PathSyntaxError):
-        return None
-
-
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return json.dumps(value, separators=(",", ":"))
 
 
 def _typed(member: Shape, text: str) -> Any:
