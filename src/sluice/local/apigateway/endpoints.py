@@ -45,7 +45,9 @@ _OPENER = urllib.request.build_opener(_NoRedirects)
 
 def send(method: str, url: str, headers: Mapping[str, str], body: bytes, *, timeout: float) -> HttpAnswer:
     """The endpoint's answer to one request (`EndpointFailure` when there is none)."""
-    sent = {name: value for name, value in headers.items() if name.lower() not in HOP_BY_HOP}
+    # A header value goes out as its UTF-8 bytes, as API Gateway forwards it (http.client writes latin-1).
+    sent = {name: value.encode("utf-8", "replace").decode("latin-1") for name, value in headers.items()
+            if name.lower() not in HOP_BY_HOP}
     request = urllib.request.Request(url, data=body if body or method not in ("GET", "HEAD") else None,
                                      headers=sent, method=method)
     try:
