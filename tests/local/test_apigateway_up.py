@@ -63,3 +63,27 @@ def test_sluice_up_serves_an_api_in_front_of_a_queue(write_template: Callable[..
     finally:
         code, err = stop(up, signal.SIGTERM)
     assert code == 0, err
+
+
+GREETER = """\
+def lambda_handler(event, context):
+    name = event["headers"]["X-Name"]
+    return {"statusCode": 200, "headers": {"X-Greeting": f"héllo {name}"}, "body": name}
+"""
+
+
+def test_sluice_up_carries_utf8_header_values_both_ways(write_template: Callable[..., Path]) -> None:
+    # Found while adding HTTP integrations: http.server reads and writes header bytes as latin-1, so a
+    # UTF-8 header reached the function as mojibake, and one beyond latin-1 in its answer broke the reply.
+    template = write_template(HELLO_WORLD, {"hello_world/app.py": GREETER})
+    up = start_up("--template", str(template))
+    try:
+        request = urllib.request.Request(up.resources["ServerlessRestApi"] + "hello",
+                                         headers={"X-Name": "中文".encode().decode("latin-1")})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read().decode()
+            greeting = response.headers["X-Greeting"].encode("latin-1").decode()
+        assert (body, greeting) == ("中文", "héllo 中文")
+    finally:
+        code, err = stop(up, signal.SIGTERM)
+    assert code == 0, err

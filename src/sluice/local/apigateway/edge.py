@@ -45,13 +45,22 @@ def edge_answer(gateway: ApiGateway, request: HttpRequest) -> HttpAnswer | None:
         api = gateway.api(found["api"] if found else host["api"] if host else None)
     except StackError:
         return None  # another API id: left to the services (e.g. API Gateway's own API in moto)
-    call = ApiRequest(request.method, "/", request.query, tuple(request.headers.items()), request.body)
+    # http.server reads header bytes as latin-1; API Gateway hands them on as the UTF-8 text they are.
+    headers = tuple((name, _utf8(value)) for name, value in request.headers.items())
+    call = ApiRequest(request.method, "/", request.query, headers, request.body)
     if found is not None:
         if unquote(found["stage"]) != api.stage:
             return http_answer(no_route(api.protocol))
         path = found["path"] or "/"
         return http_answer(gateway.call(api, ApiRequest(call.method, path, call.query, call.headers, call.body)))
     return http_answer(gateway.on_stage(api, request.method, request.path, call))
+
+
+def _utf8(value: str) -> str:
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value  # not UTF-8 on the wire: left as read
 
 
 def http_answer(response: ApiResponse) -> HttpAnswer:

@@ -149,7 +149,8 @@ class _Handler(BaseHTTPRequestHandler):
             if self.command != "HEAD" or "content-length" not in headers:
                 headers["content-length"] = ("Content-Length", str(len(answer.body)))
             for key, value in headers.values():
-                self.send_header(key, value)
+                # send_header writes latin-1: a value beyond it (a function's header) goes as its UTF-8 bytes.
+                self.send_header(key, value.encode("utf-8", "replace").decode("latin-1"))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(answer.body)
