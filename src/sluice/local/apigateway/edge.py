@@ -45,15 +45,19 @@ def edge_answer(gateway: ApiGateway, request: HttpRequest) -> HttpAnswer | None:
         api = gateway.api(found["api"] if found else host["api"] if host else None)
     except StackError:
         return None  # another API id: left to the services (e.g. API Gateway's own API in moto)
-    # http.server reads header bytes as latin-1; API Gateway hands them on as the UTF-8 text they are.
-    headers = tuple((name, _utf8(value)) for name, value in request.headers.items())
-    call = ApiRequest(request.method, "/", request.query, headers, request.body)
+    call = ApiRequest(request.method, "/", request.query, header_text(request), request.body)
     if found is not None:
         if unquote(found["stage"]) != api.stage:
             return http_answer(no_route(api.protocol))
         path = found["path"] or "/"
         return http_answer(gateway.call(api, ApiRequest(call.method, path, call.query, call.headers, call.body)))
     return http_answer(gateway.on_stage(api, request.method, request.path, call))
+
+
+def header_text(request: HttpRequest) -> tuple[tuple[str, str], ...]:
+    """The request's headers as the text API Gateway and function URLs hand on: http.server reads the
+    bytes as latin-1, a client sends UTF-8."""
+    return tuple((name, _utf8(value)) for name, value in request.headers.items())
 
 
 def _utf8(value: str) -> str:

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from sluice.local.apigateway.cors import Cors, http_cors
-from sluice.local.apigateway.edge import http_answer
+from sluice.local.apigateway.edge import header_text, http_answer
 from sluice.local.apigateway.events import ApiRequest, http_body, request_time, v2_http, v2_request_fields
 from sluice.local.apigateway.gateway import Body, encoded, split_target
 from sluice.local.apigateway.preflight import answered_preflight
@@ -223,7 +223,7 @@ def edge_answer(urls: FunctionUrls, request: HttpRequest) -> HttpAnswer | None:
     if URL_HOST not in host:
         return None
     return http_answer(urls.answer(host, ApiRequest(request.method, request.path or "/", request.query,
-                                                    tuple(request.headers.items()), request.body)))
+                                                    header_text(request), request.body)))
 
 
 def local_address(url: FunctionUrl, endpoint: str) -> str:
