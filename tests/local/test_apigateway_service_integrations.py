@@ -538,3 +538,72 @@ def test_hostile_requests_to_service_routes_are_answered_never_raised(
             assert response.json() in ({"message": "Internal server error"}, {"message": "Internal Server Error"})
 
     answered()
+
+
+# An HTTP API whose DefinitionBody route sends to a queue, guarded by the API's default Lambda authorizer:
+# SAM writes the DefaultAuthorizer into every path of the body (the serverless-patterns apigw-sqs style).
+GUARDED_QUEUE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Buffer:
+    Type: AWS::SQS::Queue
+  Gatekeeper:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.13
+      Handler: auth.handler
+      CodeUri: src/
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Gatekeeper
+        Authorizers:
+          Gatekeeper:
+            FunctionArn: !GetAtt Gatekeeper.Arn
+            AuthorizerPayloadFormatVersion: "2.0"
+            EnableSimpleResponses: true
+      DefinitionBody:
+        openapi: "3.0.1"
+        info: {title: buffer}
+        paths:
+          /submit:
+            post:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                integrationSubtype: SQS-SendMessage
+                payloadFormatVersion: "1.0"
+                requestParameters:
+                  QueueUrl: !Ref Buffer
+                  MessageBody: $request.body
+          /public:
+            post:
+              security: []
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                integrationSubtype: SQS-SendMessage
+                payloadFormatVersion: "1.0"
+                requestParameters:
+                  QueueUrl: !Ref Buffer
+                  MessageBody: public
+"""
+
+GATEKEEPER = """\
+def handler(event, context):
+    return {"isAuthorized": event["headers"].get("authorization") == "let-me-in"}
+"""
+
+
+def test_the_default_authorizer_guards_definition_body_routes_unless_security_says_none(
+        start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(GUARDED_QUEUE, {"src/auth.py": GATEKEEPER})
+
+    missing = stack.api_request("POST", "/submit", body={"n": 1})
+    refused = stack.api_request("POST", "/submit", body={"n": 2}, headers={"Authorization": "nope"})
+    allowed = stack.api_request("POST", "/submit", body={"n": 3}, headers={"Authorization": "let-me-in"})
+    public = stack.api_request("POST", "/public", body={"n": 4})
+
+    # No `Identity` is declared, so the authorizer runs for every request and refuses both (HTTP APIs: 403).
+    assert (missing.status, refused.status, allowed.status, public.status) == (403, 403, 200, 200)
+    assert [message.body for message in stack.messages("Buffer")] == ['{"n": 3}', "public"]

@@ -23,6 +23,9 @@ from sluice.local.errors import TemplateError
 from sluice.local.lambda_.resources import function_arns, unqualified
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from sluice.local.apigateway.authorizers import LambdaAuthorizer
     from sluice.local.apigateway.integrations import ServiceIntegration
     from sluice.local.apigateway.routes import Protocol, Route
     from sluice.local.template.model import ResourceDecl, SamTemplate
@@ -35,9 +38,11 @@ _PLAIN_ARN = re.compile(r"arn:[^/:]+:lambda:[^/:]+:\d*:function:[^/:]+(:[^/:]+)?
 
 
 def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, protocol: Protocol, *,
-                   where: str = "DefinitionBody") -> list[Route]:
-    """The Lambda proxy and service routes of an OpenAPI (2 or 3) definition, resolved against the template (`where`:
-    the property holding it, `DefinitionBody` of a SAM API, `Body` of a raw one)."""
+                   where: str = "DefinitionBody", authorizers: Mapping[str, LambdaAuthorizer] | None = None,
+                   default_authorizer: str | None = None) -> list[Route]:
+    """The Lambda proxy and service routes of an OpenAPI (2 or 3) definition, resolved against the template
+    (`where`: the property holding it, `DefinitionBody` of a SAM API, `Body` of a raw one), each with the
+    Lambda authorizer it runs (`operation_authorizer`)."""
     from sluice.local.apigateway.routes import DEFAULT_ROUTE, Route  # noqa: PLC0415 - routes imports this module
 
     paths = definition.get("paths") if isinstance(definition, dict) else None
@@ -61,7 +66,9 @@ def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, p
                 service = service_integration(template, decl, integration, where=f"{where}.paths.{path}.{operation}",
                                               title=f"{method} {path}", protocol=protocol)
                 if service is not None:
-                    routes.append(Route(method, route_path, None, "1.0", origin, integration=service))
+                    routes.append(Route(method, route_path, None, "1.0", origin, integration=service,
+                                        authorizer=operation_authorizer(spec, method, authorizers or {},
+                                                                        default_authorizer)))
                 continue
             if integration is None or kind != "aws_proxy":
                 template.unsupported(f"{method} {path}: only Lambda proxy (aws_proxy), AWS service (aws), mock and "
@@ -77,8 +84,23 @@ def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, p
                 continue
             default = "1.0" if protocol == "REST" else "2.0"
             version = str(integration.get("payloadFormatVersion", default)) if protocol == "HTTP" else default
-            routes.append(Route(method, route_path, target, version, origin))
+            routes.append(Route(method, route_path, target, version, origin,
+                                authorizer=operation_authorizer(spec, method, authorizers or {}, default_authorizer)))
     return routes
+
+
+def operation_authorizer(spec: dict[str, Any], method: str, authorizers: Mapping[str, LambdaAuthorizer],
+                         default: str | None) -> LambdaAuthorizer | None:
+    """The Lambda authorizer an OpenAPI operation runs: the one its `security` names, else, with no
+    `security` of its own, the API's `Auth.DefaultAuthorizer` (SAM writes it into every path of the
+    definition but the CORS preflight's `options`: aws-sam-translator's `set_path_default_authorizer`)."""
+    security = spec.get("security")
+    if isinstance(security, list) and security:
+        names = [name for requirement in security if isinstance(requirement, dict) for name in requirement]
+        return next((authorizers[name] for name in names if name in authorizers), None)
+    if security is not None or method == "OPTIONS" or default is None:
+        return None
+    return authorizers.get(default)
 
 
 def service_integration(template: SamTemplate, decl: ResourceDecl, spec: dict[str, Any], *, where: str,

@@ -131,7 +131,8 @@ def read_apis(template: SamTemplate) -> list[Api]:
         if definition is not None:
             # Where the body has an integration of its own for an event's route, the body's stays
             # (aws-sam-translator's OpenApiEditor.add_lambda_integration leaves it).
-            defined = openapi_routes(template, decl, definition, protocol)
+            defined = openapi_routes(template, decl, definition, protocol, authorizers=lambda_authorizers[logical],
+                                     default_authorizer=_default_authorizer(template, decl))
             keys = {route.key for route in defined}
             routes[logical] = [route for route in routes[logical] if route.key not in keys] + defined
         if template.prop(decl, "DefinitionUri") is not None:
@@ -217,9 +218,15 @@ def _route_authorizer(template: SamTemplate, api: ResourceDecl, properties: dict
     auth = properties.get("Auth")
     named = auth.get("Authorizer") if isinstance(auth, dict) else None
     if named is None:
-        api_auth = template.prop(api, "Auth")
-        named = api_auth.get("DefaultAuthorizer") if isinstance(api_auth, dict) else None
+        named = _default_authorizer(template, api)
     return authorizers.get(str(named)) if named is not None else None
+
+
+def _default_authorizer(template: SamTemplate, api: ResourceDecl) -> str | None:
+    """The API's `Auth.DefaultAuthorizer`, if any."""
+    api_auth = template.prop(api, "Auth")
+    named = api_auth.get("DefaultAuthorizer") if isinstance(api_auth, dict) else None
+    return str(named) if named is not None else None
 
 
 def _warn_event_auth(template: SamTemplate, api: str, properties: dict[str, Any],
