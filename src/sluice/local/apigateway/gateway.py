@@ -168,10 +168,7 @@ class ApiGateway:
             activity.detail["error"] = str(error)
             LOG.error("%s: %s", title, error)
             response = integration_failure(api.protocol)
-        headers = {**response.headers, **_request_id_header(api, request_id)}
-        if api.cors is not None and api.protocol == "HTTP":
-            headers.update(api.cors.response_headers(request.header("origin")))
-        return ApiResponse(response.status, headers, response.body, response.cookies)
+        return _finished(api, request, request_id, response)
 
     def _service(self, api: Api, match: Match, request: ApiRequest, *, event: dict[str, Any], activity: Activity,
                  title: str, request_id: str) -> ApiResponse:
@@ -191,10 +188,7 @@ class ApiGateway:
             response = endpoint_timeout(api.protocol) if error.timed_out else configuration_failure(api.protocol)
         if response.status >= 400:
             activity.detail["status"] = response.status
-        headers = {**response.headers, **_request_id_header(api, request_id)}
-        if api.cors is not None and api.protocol == "HTTP":
-            headers.update(api.cors.response_headers(request.header("origin")))
-        return ApiResponse(response.status, headers, response.body)
+        return _finished(api, request, request_id, response)
 
     def _authorize(self, api: Api, match: Match, request: ApiRequest, context: RequestContext,
                    activity: Activity) -> tuple[ApiResponse | None, dict[str, Any]]:
@@ -279,6 +273,14 @@ def _authorizer_event(api: Api, match: Match, request: ApiRequest, context: Requ
 
 def _moved(request: ApiRequest, path: str) -> ApiRequest:
     return ApiRequest(request.method, path, request.query, request.headers, request.body, request.source_ip)
+
+
+def _finished(api: Api, request: ApiRequest, request_id: str, response: ApiResponse) -> ApiResponse:
+    """`response` with the headers API Gateway adds to every answer: the request id, and an HTTP API's CORS."""
+    headers = {**response.headers, **_request_id_header(api, request_id)}
+    if api.cors is not None and api.protocol == "HTTP":
+        headers.update(api.cors.response_headers(request.header("origin")))
+    return ApiResponse(response.status, headers, response.body, response.cookies)
 
 
 def _request_id_header(api: Api, request_id: str) -> dict[str, str]:
