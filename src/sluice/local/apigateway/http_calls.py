@@ -17,13 +17,12 @@ Example:
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sluice.local.apigateway.endpoints import EndpointFailure, send
 from sluice.local.apigateway.integrations import IntegrationFailure
-from sluice.local.apigateway.mapping import Sources, http_mapping_value, integration_request_parameters
+from sluice.local.apigateway.mapping import Sources, filled, http_mapping_value, integration_request_parameters
 from sluice.local.apigateway.responses import ApiResponse
 
 if TYPE_CHECKING:
@@ -61,7 +60,7 @@ def http_proxy(integration: HttpProxyIntegration, request: ApiRequest, sources: 
                 del found[key]
         elif found is not None and value is not None:
             found[name] = f"{found[name]},{value}" if action == "append" and name in found else value
-    base = re.sub(r"\{([^}+]+)\+?\}", lambda hit: quote(sources.path.get(hit[1], ""), safe="/:"), integration.url)
+    base = filled(integration.url, sources.path)
     if path_override is not None:
         split = urlsplit(base)
         base = urlunsplit((split.scheme, split.netloc, "/" + path_override.lstrip("/"), "", ""))
@@ -75,13 +74,10 @@ def method_of(declared: str, request: ApiRequest) -> str:
 
 
 def endpoint_url(integration: RestIntegration, mapped: dict[str, dict[str, str]], sources: Sources, *,
-         query: list[tuple[str, str]] | None = None) -> str:
+                 query: list[tuple[str, str]] | None = None) -> str:
     """The endpoint's URL: `{name}` filled from the mapped path labels (else the request's own), and the
     query string."""
-    def label(hit: re.Match[str]) -> str:
-        return quote(mapped["path"].get(hit[1], sources.path.get(hit[1], "")), safe="/:")
-
-    base = re.sub(r"\{([^}+]+)\+?\}", label, integration.url or "")
+    base = filled(integration.url or "", mapped["path"], sources.path)
     pairs = list(mapped["querystring"].items()) if query is None else query
     return base + (("&" if "?" in base else "?") + urlencode(pairs) if pairs else "")
 

@@ -22,6 +22,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from sluice import json_text
 from sluice.asl.paths import PathNotFound, PathSyntaxError, compile_path
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from sluice.local.apigateway.integrations import RestIntegration
 
 _REFERENCE = re.compile(r"\$\{([^}]+)\}")
+_LABEL = re.compile(r"\{([^}+]+)\+?\}")
 
 
 @dataclass(frozen=True)
@@ -138,3 +140,12 @@ def _text(value: Any) -> str | None:
         return value
     return json.dumps(value, separators=(",", ":"))
 
+
+def filled(template: str, *values: dict[str, str]) -> str:
+    """`template` (a uri or path) with each `{name}` or `{name+}` label replaced by the first of `values`
+    holding it, percent-encoded but for `/` and `:` (a greedy label spans segments); "" when none does."""
+    def label(hit: re.Match[str]) -> str:
+        value = next((found[hit[1]] for found in values if hit[1] in found), "")
+        return quote(value, safe="/:")
+
+    return _LABEL.sub(label, template)

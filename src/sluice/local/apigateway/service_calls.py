@@ -47,7 +47,7 @@ from __future__ import annotations
 import json
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from sluice import json_text
 from sluice.local.apigateway.http_calls import call_endpoint, endpoint_url, http_proxy, method_of, rest_http_proxy
@@ -60,7 +60,13 @@ from sluice.local.apigateway.integrations import (
     SubtypeIntegration,
     served_service,
 )
-from sluice.local.apigateway.mapping import Sources, http_mapping_value, integration_request_parameters, mapping_value
+from sluice.local.apigateway.mapping import (
+    Sources,
+    filled,
+    http_mapping_value,
+    integration_request_parameters,
+    mapping_value,
+)
 from sluice.local.apigateway.responses import ApiResponse, gateway_error
 from sluice.local.apigateway.vtl import TemplateFailure, UnparsableBody, render
 from sluice.local.edge.messages import EdgeError, HttpAnswer, HttpRequest
@@ -97,7 +103,7 @@ class ServiceCalls:
             return rest_http_proxy(integration, request, sources)
         return self._rest(integration, request, sources)
 
-    # REST `AWS` and `MOCK`
+    # REST `AWS`, `MOCK` and `HTTP`
 
     def _rest(self, integration: RestIntegration, request: ApiRequest, sources: Sources) -> ApiResponse:
         templates = dict(integration.request_templates)
@@ -141,8 +147,7 @@ class ServiceCalls:
         query = list(mapped["querystring"].items())
         if integration.action is not None:
             return self._action_request(integration, integration.action, headers, query, body)
-        path = re.sub(r"\{([^}+]+)\+?\}", lambda found: quote(mapped["path"].get(found[1], ""), safe="/:"),
-                      integration.path or "")
+        path = filled(integration.path or "", mapped["path"])
         path = path if path.startswith("/") else "/" + path  # `s3:path//` is the service's root
         if not any(key.lower() == "content-type" for key in headers):
             headers["Content-Type"] = _JSON
