@@ -607,3 +607,62 @@ def test_the_default_authorizer_guards_definition_body_routes_unless_security_sa
     # No `Identity` is declared, so the authorizer runs for every request and refuses both (HTTP APIs: 403).
     assert (missing.status, refused.status, allowed.status, public.status) == (403, 403, 200, 200)
     assert [message.body for message in stack.messages("Buffer")] == ['{"n": 3}', "public"]
+
+
+# A REST API over a DynamoDB table with no function: put and get by path id (the apigw-ddb-openapi-crud style).
+NOTES_TABLE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Notes:
+    Type: AWS::Serverless::SimpleTable
+    Properties:
+      PrimaryKey: {Name: id, Type: String}
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: v1
+      DefinitionBody:
+        openapi: "3.0.1"
+        info: {title: notes}
+        paths:
+          /notes/{id}:
+            put:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:dynamodb:action/PutItem
+                requestTemplates:
+                  application/json: !Sub >-
+                    {"TableName": "${Notes}", "Item": {"id": {"S": "$input.params().path.id"},
+                    "text": {"S": $input.json('$.text')}}}
+                responses:
+                  default: {statusCode: "204", responseTemplates: {application/json: ""}}
+            get:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:dynamodb:action/GetItem
+                requestTemplates:
+                  application/json: !Sub '{"TableName": "${Notes}", "Key": {"id": {"S": "$input.params(''id'')"}}}'
+                responses:
+                  default:
+                    statusCode: "200"
+                    responseTemplates:
+                      application/json: |
+                        #set($item = $input.path('$.Item'))
+                        #set($text = $util.escapeJavaScript($item.text.S))
+                        #if("$!item" == ""){"found": false}#else{"id": "$item.id.S", "text": "$text"}#end
+"""
+
+
+def test_a_rest_api_over_a_dynamodb_table_puts_and_gets_by_path_id(start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(NOTES_TABLE)
+
+    put = stack.api_request("PUT", "/notes/n-1", body={"text": 'say "hi"'})
+    got = stack.api_request("GET", "/notes/n-1")
+    missing = stack.api_request("GET", "/notes/n-2")
+
+    assert put.status == 204
+    assert (got.status, got.json()) == (200, {"id": "n-1", "text": 'say "hi"'})
+    assert missing.json() == {"found": False}
