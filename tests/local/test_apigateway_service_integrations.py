@@ -666,3 +666,43 @@ def test_a_rest_api_over_a_dynamodb_table_puts_and_gets_by_path_id(start_stack: 
     assert put.status == 204
     assert (got.status, got.json()) == (200, {"id": "n-1", "text": 'say "hi"'})
     assert missing.json() == {"found": False}
+
+
+# An OpenAPI definition with request validators: the body checked against a referenced model and a
+# required header, before the workflow is started (the apigw-eventbridge-schema-validation style).
+VALIDATED_WORKFLOW = WORKFLOW_OPENAPI.replace('''        paths:
+          /approvals:
+            post:
+''', '''        x-amazon-apigateway-request-validators:
+          all: {validateRequestBody: true, validateRequestParameters: true}
+        x-amazon-apigateway-request-validator: all
+        definitions:
+          Approval:
+            type: object
+            required: [amount]
+            properties: {amount: {type: number, minimum: 0}}
+        paths:
+          /approvals:
+            post:
+              parameters:
+                - {in: header, name: X-Requester, required: true, type: string}
+                - {in: body, name: approval, required: true, schema: {$ref: "#/definitions/Approval"}}
+''')
+
+
+def test_an_openapi_request_validator_checks_the_body_model_and_required_parameters(
+        start_stack: Callable[..., LocalStack]) -> None:
+    assert VALIDATED_WORKFLOW != WORKFLOW_OPENAPI
+    stack = start_stack(VALIDATED_WORKFLOW)
+    requester = {"X-Requester": "ann"}
+
+    no_header = stack.api_request("POST", "/approvals", body={"amount": 5})
+    bad_body = stack.api_request("POST", "/approvals", body={"amount": -1}, headers=requester)
+    good = stack.api_request("POST", "/approvals", body={"amount": 5}, headers=requester)
+
+    assert (no_header.status, no_header.json()) == (400, {"message": "Missing required request parameters: "
+                                                                     "[X-Requester]"})
+    assert (bad_body.status, bad_body.json()) == (400, {"message": "Invalid request body"})
+    assert good.status == 202
+    stack.run_until_idle()
+    assert [execution.input for execution in stack.executions("Approvals")] == [{"amount": 5}]

@@ -44,6 +44,7 @@ def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, p
     (`where`: the property holding it, `DefinitionBody` of a SAM API, `Body` of a raw one), each with the
     Lambda authorizer it runs (`operation_authorizer`)."""
     from sluice.local.apigateway.routes import DEFAULT_ROUTE, Route  # noqa: PLC0415 - routes imports this module
+    from sluice.local.apigateway.validation import operation_validation  # noqa: PLC0415 - jsonschema on use
 
     paths = definition.get("paths") if isinstance(definition, dict) else None
     if not isinstance(paths, dict):
@@ -57,6 +58,7 @@ def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, p
                 continue
             origin = f"{decl.logical_id}.{where}.paths.{path}.{operation}"
             method = "ANY" if operation == ANY_METHOD else operation.upper()
+            body_schema, required = operation_validation(definition, spec) if protocol == "REST" else (None, ())
             integration = spec.get(INTEGRATION)
             kind = str(integration.get("type", "")).lower() if isinstance(integration, dict) else None
             subtype = integration.get("integrationSubtype") if isinstance(integration, dict) else None
@@ -68,7 +70,8 @@ def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, p
                 if service is not None:
                     routes.append(Route(method, route_path, None, "1.0", origin, integration=service,
                                         authorizer=operation_authorizer(spec, method, authorizers or {},
-                                                                        default_authorizer)))
+                                                                        default_authorizer),
+                                        body_schema=body_schema, required_parameters=required))
                 continue
             if integration is None or kind != "aws_proxy":
                 template.unsupported(f"{method} {path}: only Lambda proxy (aws_proxy), AWS service (aws), mock and "
@@ -85,7 +88,8 @@ def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, p
             default = "1.0" if protocol == "REST" else "2.0"
             version = str(integration.get("payloadFormatVersion", default)) if protocol == "HTTP" else default
             routes.append(Route(method, route_path, target, version, origin,
-                                authorizer=operation_authorizer(spec, method, authorizers or {}, default_authorizer)))
+                                authorizer=operation_authorizer(spec, method, authorizers or {}, default_authorizer),
+                                body_schema=body_schema, required_parameters=required))
     return routes
 
 

@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 from sluice.local.apigateway.authorizers import (
     PolicyCache,
@@ -44,13 +44,14 @@ from sluice.local.apigateway.responses import (
     MalformedResponse,
     configuration_failure,
     endpoint_timeout,
+    gateway_error,
     integration_failure,
     invalid_request_body,
     no_route,
     to_response,
 )
 from sluice.local.apigateway.routes import Api
-from sluice.local.apigateway.validation import invalid_body
+from sluice.local.apigateway.validation import invalid_body, missing_parameters
 from sluice.local.errors import StackError
 from sluice.local.trace import FAILED, Activity, Trace
 
@@ -134,6 +135,13 @@ class ApiGateway:
             self.trace.record("api", f"{title}: no route", status=FAILED, root=True)
             LOG.warning("%s: no route", title)
             return no_route(api.protocol)
+        if match.route.required_parameters and (missing := missing_parameters(
+                match.route.required_parameters, dict(parse_qsl(request.query)), dict(request.headers))):
+            # The request validator answers before the integration, with API Gateway's own wording.
+            self.trace.record("api", f"{title}: missing required request parameters {missing}", status=FAILED,
+                              root=True)
+            return gateway_error(400, f"Missing required request parameters: [{', '.join(missing)}]",
+                                 "BadRequestException")
         if match.route.body_schema is not None and (reason := invalid_body(match.route.body_schema, request.body)):
             # API Gateway's request validator answers before the integration: the function never runs.
             self.trace.record("api", f"{title}: invalid request body ({reason})", status=FAILED, root=True)

@@ -61,8 +61,11 @@ class Route:
     payload_version: str
     #: Where the template declares it, for messages (`HelloFunction.Events.Hello`).
     origin: str
-    #: The JSON Schema the body must match (`RequestModel` with `ValidateBody`), else None.
+    #: The JSON Schema the body must match (`RequestModel` with `ValidateBody`, an OpenAPI request
+    #: validator), else None.
     body_schema: dict[str, Any] | None = None
+    #: The `(in, name)` query string and header parameters a request validator requires.
+    required_parameters: tuple[tuple[str, str], ...] = ()
     #: The Lambda authorizer run before the function (`authorizers`), else None.
     authorizer: LambdaAuthorizer | None = None
     #: A REST `AWS`/`MOCK` or an HTTP API's service integration (`integrations`), in place of a function.
