@@ -706,3 +706,39 @@ def test_an_openapi_request_validator_checks_the_body_model_and_required_paramet
     assert good.status == 202
     stack.run_until_idle()
     assert [execution.input for execution in stack.executions("Approvals")] == [{"amount": 5}]
+
+
+# The same checks declared with CloudFormation's own resources: a RequestValidator and a Model.
+VALIDATED_QUEUE = SQS_REST.replace('''      HttpMethod: POST
+      AuthorizationType: NONE
+      Integration:''', '''      HttpMethod: POST
+      AuthorizationType: NONE
+      RequestValidatorId: !Ref Validator
+      RequestModels: {application/json: !Ref OrderModel}
+      RequestParameters: {method.request.querystring.tenant: true, method.request.header.X-Trace: false}
+      Integration:''') + """\
+  Validator:
+    Type: AWS::ApiGateway::RequestValidator
+    Properties: {RestApiId: !Ref OrdersApi, ValidateRequestBody: true, ValidateRequestParameters: true}
+  OrderModel:
+    Type: AWS::ApiGateway::Model
+    Properties:
+      RestApiId: !Ref OrdersApi
+      ContentType: application/json
+      Schema: '{"type": "object", "required": ["order"], "properties": {"order": {"type": "integer"}}}'
+"""
+
+
+def test_a_raw_request_validator_checks_the_model_and_the_required_query_string(
+        start_stack: Callable[..., LocalStack]) -> None:
+    assert VALIDATED_QUEUE.count("RequestValidatorId") == 1
+    stack = start_stack(VALIDATED_QUEUE)
+
+    no_tenant = stack.api_request("POST", "/", body={"order": 1})
+    bad = stack.api_request("POST", "/?tenant=a", body={"order": "one"})
+    good = stack.api_request("POST", "/?tenant=a", body={"order": 1})
+
+    assert (no_tenant.status, no_tenant.json()) == (400, {"message": "Missing required request parameters: [tenant]"})
+    assert (bad.status, bad.json()) == (400, {"message": "Invalid request body"})
+    assert good.status == 200
+    assert [json.loads(message.body) for message in stack.messages("Orders")] == [{"order": 1}]

@@ -23,21 +23,25 @@ Example:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from sluice import json_text
 from sluice.local.apigateway.cors import read_cors
 from sluice.local.apigateway.definition import function_target, openapi_routes, service_integration
 from sluice.local.apigateway.resources import DEFAULT_STAGE, RAW_HTTP_API, RAW_REST_API, api_id
 from sluice.local.apigateway.resources import HTTP_API as SAM_HTTP_API
 from sluice.local.apigateway.resources import REST_API as SAM_REST_API
 from sluice.local.apigateway.routes import DEFAULT_ROUTE, METHODS, Api, Protocol, Route
+from sluice.local.errors import TemplateError
 from sluice.local.lambda_.resources import function_arns
 
 if TYPE_CHECKING:
     from sluice.local.template.model import ResourceDecl, SamTemplate
 
 RESOURCE, METHOD = "AWS::ApiGateway::Resource", "AWS::ApiGateway::Method"
+VALIDATOR, MODEL = "AWS::ApiGateway::RequestValidator", "AWS::ApiGateway::Model"
 REST_STAGES = ("AWS::ApiGateway::Stage", "AWS::ApiGateway::Deployment")
 ROUTE, INTEGRATION = "AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration"
 HTTP_STAGE = "AWS::ApiGatewayV2::Stage"
@@ -128,7 +132,9 @@ def _rest_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[
             service = service_integration(template, method, integration, where="Integration",
                                           title=f"{verb} {resource_path or '/'}", protocol="REST")
             if service is not None:
-                yield Route(verb, resource_path or "/", None, "1.0", where, integration=service)
+                schema, required = _method_validation(template, method)
+                yield Route(verb, resource_path or "/", None, "1.0", where, integration=service, body_schema=schema,
+                            required_parameters=required)
             continue
         target = function_target(integration.get("Uri"), functions) if kind == "AWS_PROXY" else None
         if resource_path is None or verb not in METHODS or target is None:
@@ -140,7 +146,41 @@ def _rest_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[
             template.unsupported(f"{verb} {resource_path or '?'}: {reason}", resource=method.logical_id,
                                  property="Integration")
             continue
-        yield Route(verb, resource_path or "/", target, "1.0", where)
+        schema, required = _method_validation(template, method)
+        yield Route(verb, resource_path or "/", target, "1.0", where, body_schema=schema, required_parameters=required)
+
+
+def _method_validation(template: SamTemplate, method: ResourceDecl) -> tuple[dict[str, Any] | None,
+                                                                             tuple[tuple[str, str], ...]]:
+    """What a method's request validator (`RequestValidatorId`, an `AWS::ApiGateway::RequestValidator`)
+    checks: the body against its `RequestModels` model (an `AWS::ApiGateway::Model`'s `Schema`, JSON text
+    or an object), and its `RequestParameters` marked `true` (required) in the query string and headers."""
+    validator_id = template.prop(method, "RequestValidatorId")
+    validator = next((decl for decl in template.of_type(VALIDATOR) if template.ref(decl.logical_id) == validator_id),
+                     None) if validator_id is not None else None
+    if validator is None:
+        return None, ()
+    schema = None
+    if template.prop(validator, "ValidateRequestBody") in (True, "true"):
+        models = template.prop(method, "RequestModels") or {}
+        reference = models.get("application/json", next(iter(models.values()), None)) if isinstance(models, dict) \
+            else None
+        model = next((decl for decl in template.of_type(MODEL) if reference in (template.ref(decl.logical_id),
+                                                                                template.prop(decl, "Name"))), None)
+        text = template.prop(model, "Schema") if model is not None else None
+        try:
+            schema = json_text.loads(text) if isinstance(text, str) else text if isinstance(text, dict) else None
+        except json.JSONDecodeError as error:  # API Gateway refuses the model when it is created
+            raise TemplateError(f"its Schema is not JSON: {error}", resource=model.logical_id if model else None,
+                                property="Schema", origin=template.origin) from None
+    required: tuple[tuple[str, str], ...] = ()
+    if template.prop(validator, "ValidateRequestParameters") in (True, "true"):
+        declared = template.prop(method, "RequestParameters") or {}
+        required = tuple(("query" if where == "querystring" else where, name)
+                         for key, needed in declared.items() if needed in (True, "true")
+                         for where, _, name in [str(key).removeprefix("method.request.").partition(".")]
+                         if where in ("querystring", "header"))
+    return schema, required
 
 
 def _http_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[str], *,
