@@ -212,6 +212,24 @@ def test_a_body_that_fails_the_request_model_is_a_400_and_never_reaches_the_func
     assert not any("RequestModel" in warning for warning in stack.template.warnings)
 
 
+def test_required_request_parameters_are_checked_when_the_model_validates_parameters(
+        start_stack: Callable[..., LocalStack]) -> None:
+    # SAM's `RequestParameters` with `Required: true` and `RequestModel.ValidateParameters: true`.
+    stack = start_stack(VALIDATED.replace("""              ValidateBody: true
+""", """              ValidateBody: true
+              ValidateParameters: true
+            RequestParameters:
+              - method.request.header.X-Dealer: {Required: true}
+              - method.request.querystring.dry: {Required: false}
+"""))
+
+    missing = stack.api_request("POST", "/cars", body={"plate": "B-SL 1"})
+    sent = stack.api_request("POST", "/cars", body={"plate": "B-SL 1"}, headers={"x-dealer": "d-1"})
+
+    assert (missing.status, missing.json()) == (400, {"message": "Missing required request parameters: [X-Dealer]"})
+    assert sent.status == 200 and len(stack.invocations()) == 1
+
+
 def test_a_request_model_missing_from_the_apis_models_is_refused_as_sam_does(
         start_stack: Callable[..., LocalStack]) -> None:
     with pytest.raises(TemplateError, match=r"RequestModel \[Car\]: it isn't defined in the Models of RegistryApi"):

@@ -121,7 +121,8 @@ def read_apis(template: SamTemplate) -> list[Api]:
             authorizers = lambda_authorizers[owner]
             route = replace(route, authorizer=_route_authorizer(template, declared[owner], properties, authorizers))
             if kind == "Api":
-                route = replace(route, body_schema=_body_schema(template, declared[owner], properties, origin))
+                route = replace(route, body_schema=_body_schema(template, declared[owner], properties, origin),
+                                required_parameters=_required_parameters(properties))
             routes[owner].append(route)
             _warn_event_auth(template, owner, properties, authorizers)
     from sluice.local.apigateway.raw import attached_routes, raw_apis  # noqa: PLC0415 - raw imports this module
@@ -269,6 +270,22 @@ def _body_schema(template: SamTemplate, api: ResourceDecl, properties: dict[str,
                             f"{api.logical_id}", resource=origin.split(".", 1)[0],
                             property=origin.split(".", 1)[1] + ".Properties.RequestModel", origin=template.origin)
     return schema
+
+
+def _required_parameters(properties: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The query string and header parameters a REST method's validator requires: the event's
+    `RequestParameters` with `Required: true`, when `RequestModel.ValidateParameters` is true (AWS SAM
+    docs: Api event `RequestParameters`, `RequestModel`)."""
+    model = properties.get("RequestModel")
+    if not isinstance(model, dict) or model.get("ValidateParameters") is not True:
+        return ()
+    required = []
+    for entry in properties.get("RequestParameters") or ():
+        for key, settings in (entry.items() if isinstance(entry, dict) else ()):
+            where, _, name = str(key).removeprefix("method.request.").partition(".")
+            if isinstance(settings, dict) and settings.get("Required") is True and where in ("querystring", "header"):
+                required.append(("query" if where == "querystring" else where, name))
+    return tuple(required)
 
 
 def _not_enforced(template: SamTemplate, api: str) -> None:
