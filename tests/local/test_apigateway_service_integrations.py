@@ -26,6 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sluice.local.errors import TemplateError
 from sluice.local.stack import LocalStack
 
 # A REST API of raw resources: POST / puts the body on a queue (the form protocol SQS still takes).
@@ -742,3 +743,49 @@ def test_a_raw_request_validator_checks_the_model_and_the_required_query_string(
     assert (bad.status, bad.json()) == (400, {"message": "Invalid request body"})
     assert good.status == 200
     assert [json.loads(message.body) for message in stack.messages("Orders")] == [{"order": 1}]
+
+
+# Found by mutating these templates' API resources (1,000 mutants, each started and sent requests):
+# each is now a one-line refusal at start, a named "not served", or API Gateway's 500 with the reason.
+def test_a_default_authorizer_that_is_not_a_name_is_refused_at_start(start_stack: Callable[..., LocalStack]) -> None:
+    with pytest.raises(TemplateError, match=r"Auth\.DefaultAuthorizer must be the name"):
+        start_stack(GUARDED_QUEUE.replace("DefaultAuthorizer: Gatekeeper", "DefaultAuthorizer: [Gatekeeper]"),
+                    {"src/auth.py": GATEKEEPER})
+
+
+def test_raw_request_parameters_that_are_not_a_map_are_refused_at_start(
+        start_stack: Callable[..., LocalStack]) -> None:
+    with pytest.raises(TemplateError, match="RequestParameters must map"):
+        start_stack(VALIDATED_QUEUE.replace(
+            "RequestParameters: {method.request.querystring.tenant: true, method.request.header.X-Trace: false}",
+            "RequestParameters: true"))
+
+
+def test_an_integration_response_status_that_is_no_http_status_is_not_served(
+        start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(SQS_REST.replace('- StatusCode: "200"', '- StatusCode: "2000"'))
+
+    assert any("statusCode '2000' is not an HTTP status" in warning for warning in stack.template.warnings)
+    assert stack.api_request("POST", "/", body={"order": 1}).status == 403  # no route
+
+
+@pytest.mark.parametrize(("model", "override"), [
+    ('{"type": "object", "properties": {"order": {"$ref": "#/nowhere"}}}', None),
+    ('{"type": "record"}', None),
+    (None, '#set($context.responseOverride.status = "soon")'),
+])
+def test_a_model_or_override_that_cannot_be_applied_is_api_gateways_500_with_the_reason(
+        start_stack: Callable[..., LocalStack], model: str | None, override: str | None) -> None:
+    template = VALIDATED_QUEUE
+    declared = """'{"type": "object", "required": ["order"], "properties": {"order": {"type": "integer"}}}'"""
+    if model is not None:
+        template = template.replace(declared, f"'{model}'")
+    if override is not None:
+        template = template.replace('''"accepted": true''', f'''"accepted": true{override}''')
+    stack = start_stack(template)
+
+    response = stack.api_request("POST", "/?tenant=a", body={"order": 1})
+
+    assert (response.status, response.json()) == (500, {"message": "Internal server error"})
+    failed = [activity for activity in stack.trace.find("api") if activity.status == "failed"]
+    assert failed and ("cannot be applied" in failed[-1].title or "not an HTTP status" in failed[-1].detail["error"])

@@ -51,7 +51,7 @@ from sluice.local.apigateway.responses import (
     to_response,
 )
 from sluice.local.apigateway.routes import Api
-from sluice.local.apigateway.validation import invalid_body, missing_parameters
+from sluice.local.apigateway.validation import InvalidModel, invalid_body, missing_parameters
 from sluice.local.errors import StackError
 from sluice.local.trace import FAILED, Activity, Trace
 
@@ -142,11 +142,18 @@ class ApiGateway:
                               root=True)
             return gateway_error(400, f"Missing required request parameters: [{', '.join(missing)}]",
                                  "BadRequestException")
-        if match.route.body_schema is not None and (reason := invalid_body(match.route.body_schema, request.body)):
-            # API Gateway's request validator answers before the integration: the function never runs.
-            self.trace.record("api", f"{title}: invalid request body ({reason})", status=FAILED, root=True)
-            LOG.warning("%s: invalid request body: %s", title, reason)
-            return invalid_request_body()
+        if match.route.body_schema is not None:
+            try:
+                reason = invalid_body(match.route.body_schema, request.body)
+            except InvalidModel as error:
+                self.trace.record("api", f"{title}: {error}", status=FAILED, root=True)
+                LOG.error("%s: %s", title, error)
+                return configuration_failure(api.protocol)
+            if reason is not None:
+                # API Gateway's request validator answers before the integration: the function never runs.
+                self.trace.record("api", f"{title}: invalid request body ({reason})", status=FAILED, root=True)
+                LOG.warning("%s: invalid request body: %s", title, reason)
+                return invalid_request_body()
         activity = self.trace.record("api", f"{title} → {match.route.key}", root=True, route=match.route.key)
         request_id = str(uuid.UUID(int=self._random.getrandbits(128), version=4))
         context = RequestContext(request_id, now=self.clock.now(), region=self.region, account=self.account,

@@ -234,8 +234,9 @@ def _responses(value: Any) -> tuple[IntegrationResponse, ...]:
     for spec in items:
         get = _getter(spec)
         status = str(get("statusCode", "200"))
-        if not status.isdigit():
-            raise IntegrationError(f"an integration response's statusCode {status!r} is not a number")
+        if not re.fullmatch(r"[1-5][0-9][0-9]", status):  # API Gateway's own check on the integration
+            raise IntegrationError(f"an integration response's statusCode {status!r} is not an HTTP status "
+                                   "(100-599)")
         pattern = get("selectionPattern")
         responses.append(IntegrationResponse(int(status), str(pattern) if pattern not in (None, "") else None,
                                              dict(_pairs(get("responseTemplates"))),

@@ -176,6 +176,9 @@ def _method_validation(template: SamTemplate, method: ResourceDecl) -> tuple[dic
     required: tuple[tuple[str, str], ...] = ()
     if template.prop(validator, "ValidateRequestParameters") in (True, "true"):
         declared = template.prop(method, "RequestParameters") or {}
+        if not isinstance(declared, dict):  # CloudFormation refuses it: a map of names to booleans
+            raise TemplateError("RequestParameters must map method.request.* names to true or false",
+                                resource=method.logical_id, property="RequestParameters", origin=template.origin)
         required = tuple(("query" if where == "querystring" else where, name)
                          for key, needed in declared.items() if needed in (True, "true")
                          for where, _, name in [str(key).removeprefix("method.request.").partition(".")]

@@ -250,6 +250,9 @@ def _warn_api_auth(template: SamTemplate, decl: ResourceDecl, authorizers: dict[
     declared = auth.get("Authorizers")
     other_authorizers = isinstance(declared, dict) and bool(set(declared) - enforced)
     default = auth.get("DefaultAuthorizer")
+    if default is not None and not isinstance(default, str):  # SAM's own refusal
+        raise TemplateError("Auth.DefaultAuthorizer must be the name of one of Auth.Authorizers",
+                            resource=decl.logical_id, property="Auth.DefaultAuthorizer", origin=template.origin)
     if other_authorizers or (default and default not in enforced) or any(
             auth.get(key) for key in ("ApiKeyRequired", "UsagePlan", "ResourcePolicy")):
         _not_enforced(template, decl.logical_id)

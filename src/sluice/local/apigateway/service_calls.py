@@ -219,7 +219,7 @@ def _integration_response(integration: RestIntegration, answer: HttpAnswer, sele
         except TemplateFailure as error:
             raise IntegrationFailure(f"the response template failed: {error}") from None
         body = rendered.text.encode()
-        status = int(rendered.overrides.get("status", status))
+        status = _override_status(rendered.overrides.get("status"), status)
         headers.update({str(key): str(value) for key, value in rendered.overrides.get("header", {}).items()})
     if template_type is not None:
         content_type = template_type
@@ -228,6 +228,15 @@ def _integration_response(integration: RestIntegration, answer: HttpAnswer, sele
         if target.startswith("method.response.header.") and value is not None:
             headers[target.removeprefix("method.response.header.")] = value
     return ApiResponse(status, {"Content-Type": content_type, **headers}, body)
+
+
+def _override_status(value: Any, status: int) -> int:
+    """The status `$context.responseOverride.status` set, when it is an HTTP status."""
+    if value is None:
+        return status
+    if re.fullmatch(r"[1-5][0-9][0-9]", str(value)):
+        return int(str(value))
+    raise IntegrationFailure(f"the response template set the status to {value!r}, which is not an HTTP status")
 
 
 def _select(responses: tuple[IntegrationResponse, ...], selector: str) -> IntegrationResponse | None:

@@ -29,17 +29,30 @@ from __future__ import annotations
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]  # aws-sam-translator's own dependency; no stubs
+from referencing.exceptions import Unresolvable  # jsonschema resolves `$ref`s with `referencing`
 
 from sluice import json_text
 
 
+class InvalidModel(ValueError):
+    """A model that cannot be applied (an unresolvable or malformed `$ref`): API Gateway would have
+    refused it when it was created; locally the request is answered 500 and the reason said."""
+
+
 def invalid_body(schema: dict[str, Any], body: bytes) -> str | None:
-    """Why `body` fails the model `schema` (draft 4, as API Gateway models are), or None when it passes."""
+    """Why `body` fails the model `schema` (draft 4, as API Gateway models are), or None when it passes;
+    `InvalidModel` when the schema itself cannot be applied."""
     try:
         document = json_text.loads(body or b"null")
     except (ValueError, UnicodeDecodeError) as error:
         return f"the body is not JSON: {error}"
-    failure = jsonschema.exceptions.best_match(jsonschema.Draft4Validator(schema).iter_errors(document))
+    try:
+        failure = jsonschema.exceptions.best_match(jsonschema.Draft4Validator(schema).iter_errors(document))
+    # An unresolvable `$ref` (referencing's Unresolvable), a schema of the wrong shape, an unknown `type`,
+    # or a `$ref` that is not text, which the library reads as one (AttributeError, TypeError).
+    except (Unresolvable, jsonschema.exceptions.SchemaError, jsonschema.exceptions.UnknownType, AttributeError,
+            TypeError) as error:
+        raise InvalidModel(f"the request model cannot be applied: {error}") from None
     return None if failure is None else str(failure.message)
 
 
