@@ -789,3 +789,60 @@ def test_a_model_or_override_that_cannot_be_applied_is_api_gateways_500_with_the
     assert (response.status, response.json()) == (500, {"message": "Internal server error"})
     failed = [activity for activity in stack.trace.find("api") if activity.status == "failed"]
     assert failed and ("cannot be applied" in failed[-1].title or "not an HTTP status" in failed[-1].detail["error"])
+
+
+# Gateway responses: the API's own errors with CORS headers for browsers and bodies of its own.
+CUSTOMISED_ERRORS = VALIDATED_WORKFLOW.replace('''      StageName: prod
+      DefinitionBody:''', '''      StageName: prod
+      GatewayResponses:
+        DEFAULT_4XX:
+          ResponseParameters:
+            Headers: {Access-Control-Allow-Origin: "'*'", X-Seen-Origin: method.request.header.Origin}
+        MISSING_AUTHENTICATION_TOKEN:
+          StatusCode: 404
+          ResponseTemplates: {application/json: '{"error": "no such path", "type": "$context.error.responseType"}'}
+        BAD_REQUEST_BODY:
+          ResponseTemplates:
+            application/json: '{"error": $context.error.messageString, "why": "$context.error.validationErrorString"}'
+      DefinitionBody:''')
+
+
+def test_gateway_responses_shape_the_apis_own_errors(start_stack: Callable[..., LocalStack]) -> None:
+    assert CUSTOMISED_ERRORS.count("GatewayResponses") == 1
+    stack = start_stack(CUSTOMISED_ERRORS)
+    origin = {"Origin": "https://app.example.com"}
+
+    missing = stack.api_request("GET", "/nowhere", headers=origin)
+    no_header = stack.api_request("POST", "/approvals", body={"amount": 5}, headers=origin)
+    bad_body = stack.api_request("POST", "/approvals", body={"amount": -1}, headers={**origin, "X-Requester": "a"})
+    good = stack.api_request("POST", "/approvals", body={"amount": 5}, headers={**origin, "X-Requester": "a"})
+
+    assert (missing.status, missing.json()) == (404, {"error": "no such path", "type": "MISSING_AUTHENTICATION_TOKEN"})
+    assert (bad_body.status, bad_body.json()) == (400, {"error": "Invalid request body",
+                                                        "why": "-1 is less than the minimum of 0"})
+    # A type without its own response takes DEFAULT_4XX's (its headers, and API Gateway's own body); a type
+    # with its own does not ("If the response type is unspecified, this response defaults to DEFAULT_4XX").
+    missing_parameters = "Missing required request parameters: [X-Requester]"
+    assert (no_header.status, no_header.json()["message"]) == (400, missing_parameters)
+    assert (no_header.header("access-control-allow-origin"), no_header.header("x-seen-origin")) == (
+        "*", "https://app.example.com")
+    assert missing.header("access-control-allow-origin") == bad_body.header("access-control-allow-origin") == ""
+    assert good.status == 202 and good.header("access-control-allow-origin") == ""
+
+
+def test_a_raw_gateway_response_resource_shapes_its_type(start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(SQS_REST + """\
+  NoSuchType:
+    Type: AWS::ApiGateway::GatewayResponse
+    Properties:
+      RestApiId: !Ref OrdersApi
+      ResponseType: UNSUPPORTED_MEDIA_TYPE
+      StatusCode: "400"
+      ResponseParameters: {gatewayresponse.header.X-Hint: "'send application/json'"}
+      ResponseTemplates: {application/json: '{"hint": $context.error.messageString}'}
+""")
+
+    refused = stack.api_request("POST", "/", body="order=7", headers={"Content-Type": "text/plain"})
+
+    assert (refused.status, refused.json(), refused.header("x-hint")) == (
+        400, {"hint": "Unsupported Media Type"}, "send application/json")

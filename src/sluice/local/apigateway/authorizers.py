@@ -175,7 +175,7 @@ def verdict(result: Any, method: str) -> tuple[ApiResponse | None, dict[str, Any
     if not ok:
         # An IAM-style refusal: its key is `Message`, not API Gateway's usual `message`.
         return ApiResponse(403, {"Content-Type": "application/json", "x-amzn-ErrorType": "AccessDeniedException"},
-                           json.dumps({"Message": refusal}).encode()), {}
+                           json.dumps({"Message": refusal}).encode(), gateway_type="ACCESS_DENIED"), {}
     context = result["context"] if isinstance(result.get("context"), dict) else {}
     return None, {"principalId": _text(result["principalId"]),
                   **{str(key): _text(value) for key, value in context.items()}, "integrationLatency": 0}
@@ -201,16 +201,14 @@ def _names(patterns: Any, *, method: str = "", method_action: bool = False) -> b
 
 
 def unauthorized() -> ApiResponse:
-    return gateway_error(401, "Unauthorized", "UnauthorizedException")
+    return gateway_error(401, "Unauthorized", "UnauthorizedException", response_type="UNAUTHORIZED")
 
 
 def failed(protocol: str) -> ApiResponse:
     """The authorizer failed or answered something API Gateway cannot read."""
     if protocol == "HTTP":
         return gateway_error(500, "Internal Server Error")
-    return ApiResponse(500, {"Content-Type": "application/json",
-                             "x-amzn-ErrorType": "AuthorizerConfigurationException"},
-                       json.dumps({"message": None}).encode())
+    return gateway_error(500, None, "AuthorizerConfigurationException", response_type="AUTHORIZER_CONFIGURATION_ERROR")
 
 
 def policy_document(effect: str, resource: str) -> dict[str, Any]:

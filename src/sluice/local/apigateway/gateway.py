@@ -119,11 +119,25 @@ class ApiGateway:
         parts = full_path.split("/", 2)
         if len(parts) < 2 or segments(parts[1]) != [api.stage]:
             LOG.warning("%s %s: %s has no stage there (stage: %s)", method, full_path, api.logical_id, api.stage)
-            return no_route(api.protocol)
+            return self._customised(api, request, no_route(api.protocol))
         return self.call(api, _moved(request, "/" + (parts[2] if len(parts) > 2 else "")))
 
     def call(self, api: Api, request: ApiRequest) -> ApiResponse:
         """Answer `request` (its path under the stage) as `api` does."""
+        return self._customised(api, request, self._answer(api, request))
+
+    def _customised(self, api: Api, request: ApiRequest, response: ApiResponse) -> ApiResponse:
+        """An answer API Gateway gave itself, as the REST API's gateway responses shape it."""
+        if not api.gateway_responses or response.gateway_type is None:
+            return response
+        from sluice.local.apigateway.gateway_responses import customised  # noqa: PLC0415 - loads Velocity
+
+        context = {"requestId": response.header("x-amzn-requestid"), "stage": api.stage, "apiId": api.api_id,
+                   "httpMethod": request.method, "path": request.path}
+        return customised(api.gateway_responses, request, response, context=context,
+                          stage_variables=api.stage_variables)
+
+    def _answer(self, api: Api, request: ApiRequest) -> ApiResponse:
         from sluice.local.apigateway.preflight import preflight  # noqa: PLC0415
 
         answered = preflight(api, request)
@@ -141,7 +155,7 @@ class ApiGateway:
             self.trace.record("api", f"{title}: missing required request parameters {missing}", status=FAILED,
                               root=True)
             return gateway_error(400, f"Missing required request parameters: [{', '.join(missing)}]",
-                                 "BadRequestException")
+                                 "BadRequestException", response_type="BAD_REQUEST_PARAMETERS")
         if match.route.body_schema is not None:
             try:
                 reason = invalid_body(match.route.body_schema, request.body)
@@ -153,7 +167,7 @@ class ApiGateway:
                 # API Gateway's request validator answers before the integration: the function never runs.
                 self.trace.record("api", f"{title}: invalid request body ({reason})", status=FAILED, root=True)
                 LOG.warning("%s: invalid request body: %s", title, reason)
-                return invalid_request_body()
+                return invalid_request_body(reason)
         activity = self.trace.record("api", f"{title} → {match.route.key}", root=True, route=match.route.key)
         request_id = str(uuid.UUID(int=self._random.getrandbits(128), version=4))
         context = RequestContext(request_id, now=self.clock.now(), region=self.region, account=self.account,
@@ -161,8 +175,7 @@ class ApiGateway:
         if match.route.authorizer is not None:
             refusal, allowed = self._authorize(api, match, request, context, activity)
             if refusal is not None:
-                return ApiResponse(refusal.status, {**refusal.headers, **_request_id_header(api, request_id)},
-                                   refusal.body)
+                return replace(refusal, headers={**refusal.headers, **_request_id_header(api, request_id)})
             context = replace(context, authorizer=allowed)
         event = proxy_event(api, match, request, context=context)
         if match.route.integration is not None:
@@ -295,7 +308,7 @@ def _finished(api: Api, request: ApiRequest, request_id: str, response: ApiRespo
     headers = {**response.headers, **_request_id_header(api, request_id)}
     if api.cors is not None and api.protocol == "HTTP":
         headers.update(api.cors.response_headers(request.header("origin")))
-    return ApiResponse(response.status, headers, response.body, response.cookies)
+    return replace(response, headers=headers)
 
 
 def _request_id_header(api: Api, request_id: str) -> dict[str, str]:

@@ -33,7 +33,7 @@ from sluice.local.apigateway.definition import function_target, openapi_routes, 
 from sluice.local.apigateway.resources import DEFAULT_STAGE, RAW_HTTP_API, RAW_REST_API, api_id
 from sluice.local.apigateway.resources import HTTP_API as SAM_HTTP_API
 from sluice.local.apigateway.resources import REST_API as SAM_REST_API
-from sluice.local.apigateway.routes import DEFAULT_ROUTE, METHODS, Api, Protocol, Route
+from sluice.local.apigateway.routes import DEFAULT_ROUTE, METHODS, Api, Protocol, Route, gateway_responses
 from sluice.local.errors import TemplateError
 from sluice.local.lambda_.resources import function_arns
 
@@ -73,7 +73,8 @@ def raw_apis(template: SamTemplate) -> list[Api]:
         # An HTTP API's `CorsConfiguration` is SAM's shape; a REST API answers OPTIONS with its own methods.
         apis.append(Api(logical_id=decl.logical_id, api_id=api_id(template, decl.logical_id), protocol=protocol,
                         stage=stage, routes=tuple(routes), cors=None if rest else read_cors(template, decl, "HTTP"),
-                        binary_media_types=tuple(str(media) for media in binary)))
+                        binary_media_types=tuple(str(media) for media in binary),
+                        gateway_responses=gateway_responses(template, decl, body) if rest else {}))
     _warn_unclaimed(template)
     return apis
 

@@ -55,6 +55,11 @@ class ApiResponse:
     body: bytes = b""
     #: The `Set-Cookie` headers, one per cookie.
     cookies: tuple[str, ...] = ()
+    #: For an answer API Gateway gives itself, its gateway response type (`MISSING_AUTHENTICATION_TOKEN`,
+    #: `BAD_REQUEST_BODY` …), which a REST API may customise (`gateway_responses`).
+    gateway_type: str | None = None
+    #: What a request validator found (`$context.error.validationErrorString`).
+    validation_error: str = ""
 
     def header(self, name: str, default: str = "") -> str:
         wanted = name.lower()
@@ -117,12 +122,16 @@ def to_response(result: Any, *, protocol: Protocol, payload_version: str) -> Api
     return ApiResponse(status, headers, body, cookies)
 
 
-def gateway_error(status: int, message: str, error_type: str | None = None) -> ApiResponse:
-    """An answer API Gateway gives itself (`x-amzn-ErrorType` says which, as on AWS)."""
+def gateway_error(status: int, message: str | None, error_type: str | None = None, *,
+                  response_type: str | None = None, validation_error: str = "") -> ApiResponse:
+    """An answer API Gateway gives itself (`x-amzn-ErrorType` says which, as on AWS; `response_type` is its
+    gateway response type, else `DEFAULT_4XX`/`DEFAULT_5XX` by status)."""
     headers = {"Content-Type": "application/json"}
     if error_type:
         headers["x-amzn-ErrorType"] = error_type
-    return ApiResponse(status, headers, json.dumps({"message": message}).encode())
+    default = "DEFAULT_4XX" if status < 500 else "DEFAULT_5XX"
+    return ApiResponse(status, headers, json.dumps({"message": message}).encode(),
+                       gateway_type=response_type or default, validation_error=validation_error)
 
 
 def integration_failure(protocol: Protocol) -> ApiResponse:
@@ -135,25 +144,29 @@ def configuration_failure(protocol: Protocol) -> ApiResponse:
     """A non-proxy integration that cannot be carried out (no integration response matches, a template
     fails): API Gateway's 500 ("Execution failed due to configuration error")."""
     if protocol == "REST":
-        return gateway_error(500, "Internal server error", "InternalServerErrorException")
+        return gateway_error(500, "Internal server error", "InternalServerErrorException",
+                             response_type="API_CONFIGURATION_ERROR")
     return gateway_error(500, "Internal Server Error")
 
 
 def endpoint_timeout(protocol: Protocol) -> ApiResponse:
     """An integration's endpoint that did not answer within its timeout: 504."""
     if protocol == "REST":
-        return gateway_error(504, "Endpoint request timed out", "IntegrationTimeout")
+        return gateway_error(504, "Endpoint request timed out", "IntegrationTimeout",
+                             response_type="INTEGRATION_TIMEOUT")
     return gateway_error(504, "Gateway Timeout")
 
 
-def invalid_request_body() -> ApiResponse:
+def invalid_request_body(reason: str = "") -> ApiResponse:
     """A REST request validator's answer to a body that fails the method's model."""
-    return gateway_error(400, "Invalid request body", "BadRequestException")
+    return gateway_error(400, "Invalid request body", "BadRequestException", response_type="BAD_REQUEST_BODY",
+                         validation_error=reason)
 
 
 def no_route(protocol: Protocol) -> ApiResponse:
     if protocol == "REST":
-        return gateway_error(403, "Missing Authentication Token", "MissingAuthenticationTokenException")
+        return gateway_error(403, "Missing Authentication Token", "MissingAuthenticationTokenException",
+                             response_type="MISSING_AUTHENTICATION_TOKEN")
     return gateway_error(404, "Not Found")
 
 

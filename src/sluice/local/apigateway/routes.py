@@ -39,6 +39,7 @@ from sluice.local.errors import TemplateError
 from sluice.local.wiring import FUNCTION, event_target, sam_events
 
 if TYPE_CHECKING:
+    from sluice.local.apigateway.gateway_responses import GatewayResponse
     from sluice.local.apigateway.integrations import ServiceIntegration
     from sluice.local.template.model import ResourceDecl, SamTemplate
 
@@ -90,6 +91,8 @@ class Api:
     cors: Cors | None = None
     #: REST APIs' `BinaryMediaTypes`: request bodies of these types reach the handler base64-encoded.
     binary_media_types: tuple[str, ...] = ()
+    #: A REST API's gateway responses by type (`gateway_responses`): its own errors, customised.
+    gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)
 
     @property
     def default_stage(self) -> bool:
@@ -168,7 +171,24 @@ def _api(template: SamTemplate, decl: ResourceDecl, protocol: Protocol, routes: 
                stage_variables={str(key): str(value) for key, value in variables.items()},
                cors=read_cors(template, decl, protocol),
                # SAM escapes "/" as "~1" in BinaryMediaTypes (AWS SAM docs: AWS::Serverless::Api).
-               binary_media_types=tuple(str(media).replace("~1", "/") for media in binary))
+               binary_media_types=tuple(str(media).replace("~1", "/") for media in binary),
+               gateway_responses=gateway_responses(template, decl, template.prop(decl, "DefinitionBody")) if rest
+               else {})
+
+
+def gateway_responses(template: SamTemplate, decl: ResourceDecl, definition: Any) -> dict[str, GatewayResponse]:
+    """A REST API's gateway responses (`gateway_responses`), read only when it declares any: that module
+    loads the mapping-template engine."""
+    from sluice.local.apigateway.gateway_responses import RESOURCE  # noqa: PLC0415
+
+    declares = (decl.type == REST_API and template.prop(decl, "GatewayResponses") is not None) or (
+        isinstance(definition, dict) and "x-amazon-apigateway-gateway-responses" in definition) or any(
+        template.of_type(RESOURCE))
+    if not declares:
+        return {}
+    from sluice.local.apigateway.gateway_responses import read_gateway_responses  # noqa: PLC0415
+
+    return read_gateway_responses(template, decl, definition)
 
 
 def _api_of(template: SamTemplate, declared: dict[str, ResourceDecl], reference: Any, origin: str) -> str | None:

@@ -111,7 +111,8 @@ class ServiceCalls:
         template = next((text for kind, text in templates.items() if kind.lower() == media), None)
         if template is None and (integration.passthrough == "NEVER"
                                  or (integration.passthrough == "WHEN_NO_TEMPLATES" and templates)):
-            return gateway_error(415, "Unsupported Media Type", "UnsupportedMediaTypeException")
+            return gateway_error(415, "Unsupported Media Type", "UnsupportedMediaTypeException",
+                                 response_type="UNSUPPORTED_MEDIA_TYPE")
         try:
             if template is None or not template.strip():
                 body, overrides = request.body, {}
@@ -120,7 +121,7 @@ class ServiceCalls:
                                   stage_variables=sources.stage_variables)
                 body, overrides = rendered.text.encode(), rendered.overrides
         except UnparsableBody as error:  # a client's error, answered 400 before any call
-            return gateway_error(400, str(error), "BadRequestException")
+            return gateway_error(400, str(error), "BadRequestException", response_type="BAD_REQUEST_BODY")
         except TemplateFailure as error:
             raise IntegrationFailure(f"the request template failed: {error}") from None
         if integration.kind == "MOCK":
