@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from sluice.local.edge.messages import EdgeError, HttpRequest
@@ -78,11 +78,20 @@ def service_model(service: str) -> ServiceModel:
     """The service's model as botocore ships it, read by a loader of the edge's own: botocore's S3 clients
     rewrite the model they share (`remove_bucket_from_url_paths_from_model` drops `/{Bucket}` from each
     operation's `requestUri` on its first call), and inside a stack every client shares one loader's
-    data (ADR 0010), so the shared model stops naming the bucket once the stack has made an S3 call."""
-    from botocore.loaders import Loader  # noqa: PLC0415 - the edge's path only
-    from botocore.model import ServiceModel  # noqa: PLC0415
+    data (ADR 0010), so the shared model stops naming the bucket once the stack has made an S3 call.
+    The edge's loader reads the machine's parsed models (`model_cache`), each read a fresh copy."""
+    from botocore.model import ServiceModel  # noqa: PLC0415 - the edge's path only
 
-    return ServiceModel(Loader().load_service_model(service, "service-2"), service_name=service)
+    return ServiceModel(_loader().load_service_model(service, "service-2"), service_name=service)
+
+
+@cache
+def _loader() -> Any:
+    from botocore.loaders import create_loader  # noqa: PLC0415
+
+    from sluice.local.adapters.botocore_loader import local_loader, model_cache  # noqa: PLC0415
+
+    return local_loader(create_loader().search_paths, model_cache())
 
 
 @cache
