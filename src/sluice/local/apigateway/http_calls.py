@@ -26,6 +26,8 @@ from sluice.local.apigateway.mapping import Sources, filled, http_mapping_value,
 from sluice.local.apigateway.responses import ApiResponse
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from sluice.local.apigateway.events import ApiRequest
     from sluice.local.apigateway.integrations import HttpProxyIntegration, RestIntegration
     from sluice.local.edge.messages import HttpAnswer
@@ -38,8 +40,8 @@ def rest_http_proxy(integration: RestIntegration, request: ApiRequest, sources: 
     headers = {**dict(request.headers), **mapped["header"]}
     url = endpoint_url(integration, mapped, sources, query=[*parse_qsl(request.query, keep_blank_values=True),
                                                     *mapped["querystring"].items()])
-    answer = call_endpoint(method_of(integration.http_method, request), url, headers, request.body, integration.timeout)
-    return ApiResponse(answer.status, answer.headers, answer.body)
+    return _passed_back(call_endpoint(method_of(integration.http_method, request), url, headers, request.body,
+                                      integration.timeout))
 
 
 def http_proxy(integration: HttpProxyIntegration, request: ApiRequest, sources: Sources) -> ApiResponse:
@@ -64,9 +66,8 @@ def http_proxy(integration: HttpProxyIntegration, request: ApiRequest, sources: 
     if path_override is not None:
         split = urlsplit(base)
         base = urlunsplit((split.scheme, split.netloc, "/" + path_override.lstrip("/"), "", ""))
-    url = base + (("&" if "?" in base else "?") + urlencode(list(query.items())) if query else "")
-    answer = call_endpoint(method_of(integration.http_method, request), url, headers, request.body, integration.timeout)
-    return ApiResponse(answer.status, answer.headers, answer.body)
+    return _passed_back(call_endpoint(method_of(integration.http_method, request), _with_query(base, query.items()),
+                                      headers, request.body, integration.timeout))
 
 
 def method_of(declared: str, request: ApiRequest) -> str:
@@ -78,8 +79,17 @@ def endpoint_url(integration: RestIntegration, mapped: dict[str, dict[str, str]]
     """The endpoint's URL: `{name}` filled from the mapped path labels (else the request's own), and the
     query string."""
     base = filled(integration.url or "", mapped["path"], sources.path)
-    pairs = list(mapped["querystring"].items()) if query is None else query
-    return base + (("&" if "?" in base else "?") + urlencode(pairs) if pairs else "")
+    return _with_query(base, mapped["querystring"].items() if query is None else query)
+
+
+def _with_query(base: str, pairs: Iterable[tuple[str, str]]) -> str:
+    encoded = urlencode(list(pairs))
+    return f"{base}{'&' if '?' in base else '?'}{encoded}" if encoded else base
+
+
+def _passed_back(answer: HttpAnswer) -> ApiResponse:
+    """The endpoint's answer as the proxy hands it to the client: status, headers and body as they are."""
+    return ApiResponse(answer.status, answer.headers, answer.body)
 
 
 def call_endpoint(method: str, url: str, headers: dict[str, str], body: bytes, timeout: float) -> HttpAnswer:

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -66,7 +67,7 @@ class Sources:
         if where in ("querystring", "path"):
             return (self.query if where == "querystring" else self.path).get(name)
         if where == "body":
-            return self.body.decode("utf-8", "replace") if not name else _json_path(self.body, "$." + name)
+            return self.body.decode("utf-8", "replace") if not name else self._selected("$." + name)
         if where == "context":
             value: Any = self.context
             for part in name.split("."):
@@ -75,6 +76,20 @@ class Sources:
         if where == "stageVariables":
             return self.stage_variables.get(name)
         return None
+
+    @functools.cached_property
+    def _document(self) -> Any:
+        """The body as JSON, parsed once for all the expressions that read it (None when it is not JSON)."""
+        try:
+            return json_text.loads(self.body or b"null")
+        except json.JSONDecodeError:
+            return None
+
+    def _selected(self, path: str) -> Any:
+        try:
+            return compile_path(path).get(self._document)
+        except (PathNotFound, PathSyntaxError):
+            return None
 
 
 def mapping_value(expression: str, sources: Sources, prefix: str) -> str | None:
@@ -111,9 +126,8 @@ def http_mapping_value(expression: str, sources: Sources) -> str | None:
     return _REFERENCE.sub(lambda found: reference(found[1]) or "", expression)
 
 
-
 def integration_request_parameters(integration: RestIntegration, sources: Sources,
-            overrides: dict[str, Any]) -> dict[str, dict[str, str]]:
+                                   overrides: dict[str, Any]) -> dict[str, dict[str, str]]:
     """The integration request's headers, query string and path labels: its `requestParameters`, then
     what the template `#set` in `$context.requestOverride`."""
     mapped: dict[str, dict[str, str]] = {"header": {}, "querystring": {}, "path": {}}
@@ -125,14 +139,6 @@ def integration_request_parameters(integration: RestIntegration, sources: Source
     for where, values in mapped.items():
         values.update({str(key): str(value) for key, value in overrides.get(where, {}).items()})
     return mapped
-
-
-
-def _json_path(body: bytes, path: str) -> Any:
-    try:
-        return compile_path(path).get(json_text.loads(body or b"null"))
-    except (json.JSONDecodeError, PathNotFound, PathSyntaxError):
-        return None
 
 
 def _text(value: Any) -> str | None:

@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,13 +117,17 @@ class Input:
                 return value
         return ""
 
-    def _select(self, path: str) -> Any:
+    @functools.cached_property
+    def _document(self) -> Any:
+        """The payload as JSON, parsed once however many times the template reads it."""
         try:
-            data = json_text.loads(self._text) if self._text.strip() else {}
+            return json_text.loads(self._text) if self._text.strip() else {}
         except json.JSONDecodeError as error:
             raise UnparsableBody(f"Could not parse request body into json: {error}") from None
+
+    def _select(self, path: str) -> Any:
         try:
-            return compile_path(path or "$").get(data)
+            return compile_path(path or "$").get(self._document)
         except (PathNotFound, PathSyntaxError):
             return None
 

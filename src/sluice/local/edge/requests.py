@@ -18,7 +18,6 @@ Example:
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
 
     from sluice.local.edge.routing import Route
 
-_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([^/]+)/")
 # Members botocore's parser would fill from the response's metadata, not from the request.
 _METADATA = "ResponseMetadata"
 
@@ -79,8 +77,10 @@ def parameters(route: Route) -> dict[str, Any]:
 
 def queue_url(request: HttpRequest) -> str:
     """The queue an SQS query request names by its path (`/<account>/<queue>`), as its URL."""
-    scope = _SCOPE.search(request.header("Authorization"))
-    region = scope.group(1) if scope else "us-east-1"
+    from sluice.local.edge.routing import credential_scope  # noqa: PLC0415 - routing imports this module
+
+    scope = credential_scope(request)
+    region = scope["region"] if scope else "us-east-1"
     return f"https://sqs.{region}.amazonaws.com{unquote(request.path)}"
 
 

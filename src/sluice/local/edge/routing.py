@@ -39,7 +39,7 @@ SERVICES = ("s3", "dynamodb", "sqs", "sns", "kinesis", "events", "scheduler", "p
             "logs")
 # JSON services that still answer the query protocol's form (botocore moved SQS to JSON in 2023).
 _QUERY_FORM_TOO = frozenset({"sqs"})
-_CREDENTIAL = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+_CREDENTIAL = re.compile(r"Credential=[^/,\s]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
 _LABEL = re.compile(r"\{([^}]+?)(\+?)\}")
 # `bucket.s3.amazonaws.com`, `bucket.s3.us-east-1.localhost.localstack.cloud`, `bucket.localhost`.
 _VIRTUAL_HOST = re.compile(r"^(?P<bucket>[a-z0-9][a-z0-9.-]*?)\.(?:s3[.-]|localhost$)")
@@ -106,11 +106,17 @@ def _target_prefixes() -> dict[str, str]:
             if "targetPrefix" in service_model(service).metadata}
 
 
-def _service(request: HttpRequest) -> str:
-    signed = _CREDENTIAL.search(request.header("Authorization")) or \
+def credential_scope(request: HttpRequest) -> re.Match[str] | None:
+    """The SigV4 credential scope the request is signed with (`region` and `service` groups), from its
+    `Authorization` header or a presigned URL's `X-Amz-Credential`."""
+    return _CREDENTIAL.search(request.header("Authorization")) or \
         _CREDENTIAL.search("Credential=" + dict(request.query_pairs()).get("X-Amz-Credential", ""))
+
+
+def _service(request: HttpRequest) -> str:
+    signed = credential_scope(request)
     if signed is not None:
-        name = signed.group(1)
+        name = signed["service"]
         if name not in signing_names():
             raise EdgeError("UnknownService", f"sluice up does not serve the {name!r} service (it serves "
                                               f"{', '.join(SERVICES)})")
