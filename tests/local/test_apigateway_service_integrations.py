@@ -846,3 +846,14 @@ def test_a_raw_gateway_response_resource_shapes_its_type(start_stack: Callable[.
 
     assert (refused.status, refused.json(), refused.header("x-hint")) == (
         400, {"hint": "Unsupported Media Type"}, "send application/json")
+
+
+def test_operation_parameters_of_the_wrong_shape_are_no_parameters(start_stack: Callable[..., LocalStack]) -> None:
+    # Found by the mutation campaign's re-run: `parameters: 7` crashed reading the validators.
+    stack = start_stack(VALIDATED_WORKFLOW.replace('''              parameters:
+                - {in: header, name: X-Requester, required: true, type: string}
+                - {in: body, name: approval, required: true, schema: {$ref: "#/definitions/Approval"}}
+''', '''              parameters: 7
+'''))
+
+    assert stack.api_request("POST", "/approvals", body={"amount": -1}).status == 202

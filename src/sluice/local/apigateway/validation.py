@@ -68,9 +68,9 @@ def operation_validation(definition: dict[str, Any], spec: dict[str, Any]) -> tu
     schema = _body_schema(definition, spec) if validator.get("validateRequestBody") is True else None
     required: tuple[tuple[str, str], ...] = ()
     if validator.get("validateRequestParameters") is True:
-        required = tuple((str(parameter["in"]), str(parameter["name"])) for parameter in spec.get("parameters") or ()
-                         if isinstance(parameter, dict) and parameter.get("required") is True
-                         and parameter.get("in") in ("query", "header") and "name" in parameter)
+        required = tuple((str(parameter["in"]), str(parameter["name"])) for parameter in _parameters(spec)
+                         if parameter.get("required") is True and parameter.get("in") in ("query", "header")
+                         and "name" in parameter)
     return schema, required
 
 
@@ -82,15 +82,21 @@ def missing_parameters(required: tuple[tuple[str, str], ...], query: dict[str, s
             if (where == "query" and name not in query) or (where == "header" and name.lower() not in lowered)]
 
 
+def _parameters(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The operation's parameter objects (a definition of the wrong shape has none)."""
+    declared = spec.get("parameters")
+    return [parameter for parameter in declared if isinstance(parameter, dict)] if isinstance(declared, list) else []
+
+
 def _body_schema(definition: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any] | None:
-    content = (spec.get("requestBody") or {}).get("content") if isinstance(spec.get("requestBody"), dict) else None
-    schema = None
-    if isinstance(content, dict):
+    request_body = spec.get("requestBody")
+    content = request_body.get("content") if isinstance(request_body, dict) else None
+    if isinstance(content, dict):  # OpenAPI 3
         media = content.get("application/json") or next(iter(content.values()), None)
         schema = media.get("schema") if isinstance(media, dict) else None
-    else:
-        schema = next((parameter.get("schema") for parameter in spec.get("parameters") or ()
-                       if isinstance(parameter, dict) and parameter.get("in") == "body"), None)
+    else:  # Swagger 2: the `in: body` parameter
+        schema = next((parameter.get("schema") for parameter in _parameters(spec) if parameter.get("in") == "body"),
+                      None)
     if not isinstance(schema, dict):
         return None
     # `$ref`s point into the definition (`#/components/schemas/…`, `#/definitions/…`): carried along
