@@ -87,6 +87,61 @@ def stream_table(name: str, view_type: str) -> str:
 """
 
 
+def websocket_api(name: str, *, stage: str = "production",
+                  selection: str = "$request.body.action") -> str:
+    """A WebSocket API (`AWS::ApiGatewayV2::Api`, `ProtocolType: WEBSOCKET`) deployed to `stage`, as public
+    examples declare it with CloudFormation's own resources."""
+    return f"""\
+  {name}:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Name: {name}
+      ProtocolType: WEBSOCKET
+      RouteSelectionExpression: "{selection}"
+  {name}Stage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties:
+      ApiId: !Ref {name}
+      StageName: {stage}
+      AutoDeploy: true
+"""
+
+
+def invocation_uri(function: str) -> str:
+    """API Gateway's invocation ARN of a template's function, to `!Sub` (Lambda proxy integrations,
+    authorizers)."""
+    return "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${" + function + ".Arn}/invocations"
+
+
+def websocket_route(api: str, name: str, key: str, function: str, *, two_way: bool = False,
+                    route_properties: str = "") -> str:
+    """A route of the WebSocket API `api` with a Lambda proxy integration of `function`
+    (`Target: integrations/<id>`, the invocation ARN `!Sub`'d); `two_way` adds its `$default` route
+    response; `route_properties` are more lines under the route's `Properties:` (authorization)."""
+    response = f"""\
+  {name}Response:
+    Type: AWS::ApiGatewayV2::RouteResponse
+    Properties:
+      ApiId: !Ref {api}
+      RouteId: !Ref {name}Route
+      RouteResponseKey: $default
+""" if two_way else ""
+    return f"""\
+  {name}Integration:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref {api}
+      IntegrationType: AWS_PROXY
+      IntegrationUri: !Sub {invocation_uri(function)}
+  {name}Route:
+    Type: AWS::ApiGatewayV2::Route
+    Properties:
+      ApiId: !Ref {api}
+      RouteKey: {key}
+      Target: !Join [/, [integrations, !Ref {name}Integration]]
+{route_properties}{response}"""
+
+
 def _yaml_block(mapping: Mapping[str, YamlValue], *, indent: int) -> Iterator[str]:
     for key, value in mapping.items():
         if isinstance(value, Mapping):

@@ -243,7 +243,6 @@ Resources:
 
 
 @pytest.mark.parametrize(("change", "warning"), [
-    (("ProtocolType: HTTP", "ProtocolType: WEBSOCKET"), "WebSocket APIs are not served locally"),
     # An HTTP_PROXY integration is served when its uri is an http(s) URL; a function's ARN is none.
     (("IntegrationType: AWS_PROXY", "IntegrationType: HTTP_PROXY"), "route 'GET /orders/{id}': uri 'arn:aws:lambda:"),
 ])

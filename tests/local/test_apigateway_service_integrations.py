@@ -229,6 +229,22 @@ def test_a_rest_sqs_integration_puts_the_body_on_the_queue_and_maps_the_answer(
     assert not [warning for warning in stack.template.warnings if "PostOrder" in warning]
 
 
+def test_a_query_services_answer_passes_through_as_its_json_form(start_stack: Callable[..., LocalStack]) -> None:
+    """API Gateway asks the service for JSON: SQS's query form (and SNS) answer `{"<Action>Response":
+    {"<Action>Result": {…}, "ResponseMetadata": {…}}}`, every member present (null when absent), which is
+    what an integration response without a template hands the client."""
+    stack = start_stack(SQS_REST.replace("""            ResponseTemplates:
+              application/json: '{"accepted": true, "request": "$context.requestId"}'
+""", ""))
+
+    answer = stack.api_request("POST", "/", body={"order": 8}).json()
+
+    result = answer["SendMessageResponse"]["SendMessageResult"]
+    [message] = stack.messages("Orders")
+    assert result["MessageId"] == message.message_id and result["SequenceNumber"] is None
+    assert answer["SendMessageResponse"]["ResponseMetadata"]["RequestId"]
+
+
 def test_passthrough_never_refuses_a_content_type_without_a_template(start_stack: Callable[..., LocalStack]) -> None:
     stack = start_stack(SQS_REST)
 

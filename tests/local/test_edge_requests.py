@@ -148,6 +148,23 @@ def test_a_query_form_message_reaches_the_queue_through_the_gateway() -> None:
     assert [message["Body"] for message in received["Messages"]] == ["hi"]
 
 
+def test_a_query_request_accepting_json_is_answered_in_the_query_protocols_json_form() -> None:
+    """Query services answer `Accept: application/json` with `{"<Action>Response": {"<Action>Result": …,
+    "ResponseMetadata": …}}`, every output member present (API Gateway's AWS integrations ask for it)."""
+    with mock_aws():
+        topic = boto3.client("sns", region_name="us-east-1").create_topic(Name="orders")["TopicArn"]
+        gateway = Gateway(EdgeClients("us-east-1"))
+        published = gateway.handle(HttpRequest(
+            "POST", "/", "", {"Authorization": S3_SIGNATURE.replace("/s3/", "/sns/"), "Accept": "application/json"},
+            f"Action=Publish&TopicArn={topic}&Message=hi".encode()))
+        missing = gateway.handle(HttpRequest("POST", "/123456789012/missing", "", {
+            "Authorization": SQS_SIGNATURE, "Accept": "application/json"}, b"Action=SendMessage&MessageBody=hi"))
+    answer = json.loads(published.body)["PublishResponse"]
+    assert set(answer["PublishResult"]) == {"MessageId", "SequenceNumber"} and answer["PublishResult"]["MessageId"]
+    assert answer["ResponseMetadata"]["RequestId"]
+    assert missing.status == 400  # an error keeps the service's own error form
+
+
 def test_a_service_sluice_up_does_not_serve_is_refused_by_name() -> None:
     signed = S3_SIGNATURE.replace("/s3/", "/ec2/")
     answer = Gateway(EdgeClients("us-east-1")).handle(HttpRequest("POST", "/", "", {"Authorization": signed}, b""))

@@ -102,6 +102,9 @@ from sluice.local.wiring import FUNCTION, sam_events, unsupported_events, unsupp
 if TYPE_CHECKING:
     from sluice.api import StepFunctionsService
     from sluice.local.apigateway.gateway import ApiGateway
+    from sluice.local.apigateway.service_calls import ServiceCalls
+    from sluice.local.apigateway.websocket.gateway import WebSocketGateway
+    from sluice.local.apigateway.websocket.management import ManagementApi
     from sluice.local.lambda_.urls import FunctionUrls
 
 # Event types of functions and state machines the wiring connects (others are warned about).
@@ -129,6 +132,8 @@ class World:
     reactions: Reactions
     #: The template's REST and HTTP APIs (`sluice.local.apigateway`); None when it declares none.
     apis: ApiGateway | None
+    #: The template's WebSocket APIs (`sluice.local.apigateway.websocket`); None when it declares none.
+    websockets: WebSocketGateway | None
     #: The template's Lambda function URLs (`sluice.local.lambda_.urls`); None when it declares none.
     function_urls: FunctionUrls | None
 
@@ -204,9 +209,10 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
     fanout = TopicFanout(topic_subscriptions(template), queues=queues, deliverer=deliverer, trace=trace,
                          loop=clock.loop, now=clock.now, names=names,
                          content_deduplicated=content_deduplicated_topics(template), region=region)
+    websockets = _websockets(template, runtime=runtime, trace=trace, clock=clock, seed=seed)
     reactions = Reactions(trace=trace, loop=clock.loop, engine=engine, s3=s3, router=router, deliverer=deliverer,
                           lambda_api=lambda_api, sns=fanout, sqs=SqsApi(queues, account=account), pipes=pipes,
-                          sources=sources, names=names)
+                          sources=sources, names=names, connections=_management(websockets))
     exit.enter_context(listening(FaultyCalls(faults, guard, reactions)))
     _create_custom_resources(template, runtime=runtime, trace=trace, clock=clock)
     return World(log_capture=log_capture, runtime=runtime, engine=engine, stepfunctions=stepfunctions,
@@ -214,7 +220,7 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
                  deliverer=deliverer, invoker=invoker, router=router, lambda_api=lambda_api, s3=s3, queues=queues,
                  sources=sources, reactions=reactions,
                  apis=_apis(template, runtime=runtime, trace=trace, clock=clock, region=region, account=account,
-                            seed=seed),
+                            seed=seed), websockets=websockets,
                  function_urls=_function_urls(template, runtime=runtime, trace=trace, clock=clock, seed=seed))
 
 
@@ -238,14 +244,44 @@ def _apis(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace, clock:
     from sluice.local.apigateway.routes import read_apis  # noqa: PLC0415
 
     apis = read_apis(template)
-    services = None
-    if any(route.integration is not None for api in apis for route in api.routes):
-        from sluice.local.apigateway.service_calls import ServiceCalls  # noqa: PLC0415 - only APIs with one
-        from sluice.local.edge.gateway import EdgeClients, Gateway  # noqa: PLC0415
-
-        services = ServiceCalls(Gateway(EdgeClients(region)), region=region)
+    services = _service_calls(region) if any(route.integration is not None for api in apis for route in api.routes) \
+        else None
     return ApiGateway(apis, runtime=runtime, trace=trace, clock=clock, region=region, account=account, seed=seed,
                       services=services)
+
+
+def _service_calls(region: str) -> ServiceCalls:
+    """What carries out API routes' service integrations (imported only for APIs with one)."""
+    from sluice.local.apigateway.service_calls import ServiceCalls  # noqa: PLC0415
+    from sluice.local.edge.gateway import EdgeClients, Gateway  # noqa: PLC0415
+
+    return ServiceCalls(Gateway(EdgeClients(region)), region=region)
+
+
+def _websockets(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace, clock: VirtualClock,
+                seed: int | str) -> WebSocketGateway | None:
+    """The template's WebSocket APIs served in-process, if it has any (imported only then, as `_apis`)."""
+    from sluice.local.apigateway.websocket.routes import is_websocket  # noqa: PLC0415
+
+    if not any(is_websocket(template, decl) for decl in template.of_type(RAW_HTTP_API)):
+        return None
+    from sluice.local.apigateway.websocket.gateway import WebSocketGateway  # noqa: PLC0415
+    from sluice.local.apigateway.websocket.routes import read_websocket_apis  # noqa: PLC0415
+
+    apis = read_websocket_apis(template)
+    services = _service_calls(template.region) if any(route.integration is not None for api in apis
+                                                      for route in api.routes.values()) else None
+    return WebSocketGateway(apis, runtime=runtime, trace=trace, clock=clock, region=template.region,
+                            account=template.account, seed=seed, services=services)
+
+
+def _management(websockets: WebSocketGateway | None) -> ManagementApi | None:
+    """The `apigatewaymanagementapi` API over the WebSocket APIs' connections, when there are any."""
+    if websockets is None:
+        return None
+    from sluice.local.apigateway.websocket.management import ManagementApi  # noqa: PLC0415
+
+    return ManagementApi(websockets)
 
 
 def _start_extensions(template: SamTemplate, specs: Mapping[str, FunctionSpec], *, client: Callable[[str], Any],

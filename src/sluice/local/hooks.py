@@ -53,8 +53,22 @@ class ApiCall:
         return None if self.ok else str(self.response.get("Error", {}).get("Code", "Unknown"))
 
 
+#: How a listener answers a call in the backend's place: `(http_response, parsed)`.
+Answer = tuple[Any, dict[str, Any]]
+
+
+def answer(service: str, parsed: dict[str, Any], *, status: int = 200) -> Answer:
+    """`parsed` answered with `status`, as botocore's parser hands an answer on (an error's `parsed` holds
+    its `Error`, which botocore raises as the modeled exception)."""
+    from botocore.awsrequest import AWSResponse  # noqa: PLC0415 - loaded with botocore's clients anyway
+    from botocore.compat import HTTPHeaders  # noqa: PLC0415
+
+    parsed.setdefault("ResponseMetadata", {"HTTPStatusCode": status, "HTTPHeaders": {}, "RetryAttempts": 0})
+    return AWSResponse(f"https://{service}.local/", status, HTTPHeaders(), None), parsed
+
+
 class CallListener(Protocol):
-    def intercept(self, call: ApiCall) -> tuple[Any, dict[str, Any]] | None:
+    def intercept(self, call: ApiCall) -> Answer | None:
         """Answer the call instead of the backend: `(http_response, parsed)`, or None."""
 
     def observe(self, call: ApiCall) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sluice.asl import Engine
 from sluice.local.calls import describe, is_write
@@ -36,6 +36,9 @@ from sluice.local.sqs.api import SqsApi
 from sluice.local.stepfunctions.tracing import task_state
 from sluice.local.trace import FAILED, OK, Activity, Trace
 
+if TYPE_CHECKING:
+    from sluice.local.apigateway.websocket.management import ManagementApi
+
 # What moto does not check, and AWS refuses before anything changes.
 _REFUSALS = (s3_limits.refusal, sns_attributes.refusal, schedule_requests.refusal, rule_requests.refusal)
 
@@ -46,7 +49,7 @@ class Reactions:
     def __init__(self, *, trace: Trace, loop: asyncio.AbstractEventLoop, engine: Engine, s3: S3Wiring,
                  router: EventRouter, deliverer: Deliverer, lambda_api: LambdaApi,
                  sns: TopicFanout, sqs: SqsApi, pipes: PipeCatalog, sources: Sequence[EventSource],
-                 names: Callable[[str], str | None]) -> None:
+                 names: Callable[[str], str | None], connections: ManagementApi | None = None) -> None:
         self.trace = trace
         self.loop = loop
         self.engine = engine
@@ -57,6 +60,8 @@ class Reactions:
         self.sns = sns
         self.sqs = sqs
         self.pipes = pipes
+        #: The `apigatewaymanagementapi` API over the WebSocket APIs' connections (None: the template has none).
+        self.connections = connections
         self.sources = list(sources)
         self.names = names
         self.ledgers: set[str] = set()  # tables holding idempotency records (see sluice.local.calls)
@@ -68,6 +73,8 @@ class Reactions:
             return self.sqs.intercept(call)  # message state is sluice's own (sluice.local.sqs)
         if call.service == "pipes":
             return self.pipes.intercept(call)  # pipe states are sluice's (sluice.local.eventbridge.pipes.catalog)
+        if call.service == "apigatewaymanagementapi" and self.connections is not None:
+            return self.connections.intercept(call)  # the WebSocket APIs' clients (sluice.local.apigateway.websocket)
         for check in _REFUSALS:
             if (refused := check(call)) is not None:
                 return refused.response()

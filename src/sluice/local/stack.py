@@ -45,6 +45,7 @@ from sluice.quick_exit import arrange as arrange_quick_exit
 if TYPE_CHECKING:
     from sluice.local.apigateway.gateway import Body
     from sluice.local.apigateway.responses import ApiResponse
+    from sluice.local.apigateway.websocket.connections import Connection
 
 _ACTIVE: list[LocalStack] = []
 _NOT_STARTED = "the stack is not started: use `with LocalStack.from_template(...) as stack:`"
@@ -306,6 +307,20 @@ class LocalStack:
             raise StackError("the template declares no API: no Api or HttpApi event, no AWS::Serverless::Api or "
                              "AWS::Serverless::HttpApi")
         return self.world.apis.request(method, path_or_url, headers=headers, body=body, api=api)
+
+    def websocket_connect(self, url: str = "", *, api: str | None = None, headers: Mapping[str, str] | None = None,
+                          query: str = "") -> Connection:
+        """Connect to one of the template's WebSocket APIs as a client would: its URL from the Outputs
+        (`wss://<api-id>.execute-api.<region>.amazonaws.com/<stage>`), or the stage of `api` (logical id
+        or API id; optional with one WebSocket API). `$connect` runs first; `ConnectionRefused` when it
+        refuses. The connection's `send` and `close` run its routes; `received` is what the client was sent.
+
+        Example: `stack.websocket_connect(api="ChatApi").send({"action": "sendmessage", "message": "hi"})`."""
+        self._require_open()
+        if self.world.websockets is None:
+            raise StackError("the template declares no WebSocket API (AWS::ApiGatewayV2::Api with ProtocolType: "
+                             "WEBSOCKET)")
+        return self.world.websockets.connect(url, api=api, headers=headers, query=query)
 
     def start_execution(self, state_machine: str, payload: Any = None, *, name: str | None = None) -> Execution:
         """Start an execution (logical id, name or ARN); it runs when the clock does."""

@@ -12,9 +12,10 @@
 A Lambda proxy integration (`AWS_PROXY`, the function's ARN or its invocation ARN
 `arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function ARN>/invocations`) of a function
 of the template is a route; so is a REST `AWS` or `MOCK` integration and an HTTP API's AWS service
-integration (`IntegrationSubtype`), read by `integrations`. Any other integration, an API without a
-stage and a WebSocket API are warned about and not served (CloudFormation: AWS::ApiGateway::Method Integration,
-AWS::ApiGatewayV2::Integration; API Gateway docs: "Set up a Lambda proxy integration").
+integration (`IntegrationSubtype`), read by `integrations`. Any other integration and an API without a
+stage are warned about and not served (CloudFormation: AWS::ApiGateway::Method Integration,
+AWS::ApiGatewayV2::Integration; API Gateway docs: "Set up a Lambda proxy integration"). A WebSocket
+API is read by `sluice.local.apigateway.websocket`.
 
 Example:
     >>> [route.key for api in raw_apis(template) for route in api.routes]
@@ -50,15 +51,13 @@ _INTEGRATION_PREFIX = "integrations/"
 
 def raw_apis(template: SamTemplate) -> list[Api]:
     """The template's REST and HTTP APIs declared with raw resources, each with its Lambda proxy routes;
-    those no client could reach (no stage, a WebSocket API) are warned about and left out."""
+    those no client could reach (no stage) are warned about and left out (WebSocket APIs: `websocket`)."""
     apis = []
     functions = function_arns(template)
     for decl in template.of_type(RAW_REST_API, RAW_HTTP_API):
         rest = decl.type == RAW_REST_API
         if not rest and str(template.prop(decl, "ProtocolType", "HTTP")).upper() != "HTTP":
-            template.unsupported("WebSocket APIs are not served locally", resource=decl.logical_id,
-                                 property="ProtocolType")
-            continue
+            continue  # a WebSocket API (`sluice.local.apigateway.websocket`)
         protocol: Protocol = "REST" if rest else "HTTP"
         routes = list(_rest_routes(template, decl, functions) if rest else _http_routes(template, decl, functions))
         body = template.prop(decl, "Body")

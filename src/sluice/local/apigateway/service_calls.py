@@ -143,8 +143,12 @@ class ServiceCalls:
         """The HTTP request API Gateway sends the service, signed for it (the edge reads the service
         from the credential scope)."""
         mapped = integration_request_parameters(integration, sources, overrides)
+        # API Gateway asks the service for JSON: query services (SNS, SQS's query form) answer
+        # `{"PublishResponse": {"PublishResult": …}}` rather than XML, unless the template maps an Accept.
         headers = {"Authorization": f"AWS4-HMAC-SHA256 Credential=sluice/{_DATE}/{self.region}/{integration.service}"
-                                    f"/aws4_request, SignedHeaders=host, Signature=0", **mapped["header"]}
+                                    f"/aws4_request, SignedHeaders=host, Signature=0", "Accept": _JSON}
+        headers = {**{key: value for key, value in headers.items()
+                      if key.lower() not in {name.lower() for name in mapped["header"]}}, **mapped["header"]}
         query = list(mapped["querystring"].items())
         if integration.action is not None:
             return self._action_request(integration, integration.action, headers, query, body)

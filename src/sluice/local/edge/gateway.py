@@ -43,7 +43,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from sluice.api.wire import CONTENT_TYPE, handle_async
 from sluice.local.edge.messages import EdgeError, HttpAnswer, HttpRequest
 from sluice.local.edge.requests import parameters
-from sluice.local.edge.responses import error_answer, serialise
+from sluice.local.edge.responses import error_answer, query_json, serialise
 from sluice.local.edge.routing import Route, identify, service_model
 
 if TYPE_CHECKING:
@@ -147,6 +147,8 @@ class Gateway:
         if exchange.http is None:
             raise EdgeError("InternalFailure", f"{route.service} {route.operation.name} got no answer", status=500)
         http = exchange.http
+        if http.status_code < 300 and _accepts_json(route):
+            return query_json(route.operation, exchange.parsed)
         if getattr(http, "raw", None) is not None:
             headers = {key: value for key, value in http.headers.items() if key.lower() not in _HOP_BY_HOP}
             if route.request.method == "HEAD" and "content-length" in {key.lower() for key in http.headers}:
@@ -164,3 +166,9 @@ class Gateway:
 
     def _captured(self, **kwargs: Any) -> None:
         self._exchange.capture(**kwargs)
+
+
+def _accepts_json(route: Route) -> bool:
+    """A request in the query protocol's form that accepts JSON (API Gateway's AWS integrations ask so)."""
+    query = route.form or route.operation.metadata.get("protocol") == "query"
+    return query and "application/json" in route.request.header("accept").lower()

@@ -114,17 +114,41 @@ def _rest_json(operation: OperationModel, values: dict[str, Any]) -> HttpAnswer:
     return HttpAnswer(status, headers, body)
 
 
-def _json(shape: Shape, value: Any) -> Any:
-    """`value` as the JSON protocols write it for `shape`."""
+def query_json(operation: OperationModel, parsed: dict[str, Any]) -> HttpAnswer:
+    """A query protocol answer in JSON, as query services answer a request that accepts
+    `application/json` (what API Gateway's AWS integrations ask for): `{"<Action>Response":
+    {"<Action>Result": {…every member, null when absent}, "ResponseMetadata": {"RequestId": …}}}`."""
+    name = operation.name
+    metadata = parsed.get("ResponseMetadata") or {}
+    request_id = metadata.get("RequestId") or str(uuid.uuid4())
+    answer: dict[str, Any] = {}
+    shape = operation.output_shape
+    if shape is not None:
+        values = {key: value for key, value in parsed.items() if key != "ResponseMetadata"}
+        answer[shape.serialization.get("resultWrapper", f"{name}Result")] = _json(shape, values, every_member=True)
+    answer["ResponseMetadata"] = {"RequestId": request_id}
+    return HttpAnswer(200, {"Content-Type": "application/json", "x-amzn-RequestId": request_id},
+                      json.dumps({f"{name}Response": answer}).encode())
+
+
+def _json(shape: Shape, value: Any, *, every_member: bool = False) -> Any:
+    """`value` as the JSON protocols write it for `shape`; `every_member`: a structure's absent members
+    as null, as the query protocol's JSON answers write them."""
     kind = shape.type_name
+    if value is None:
+        return None
     if kind == "structure":
         members = shape.members  # type: ignore[attr-defined]
+        if every_member:
+            return {members[name].serialization.get("name", name): _json(members[name], value.get(name),
+                                                                         every_member=True) for name in members}
         return {members[name].serialization.get("name", name): _json(members[name], item)
                 for name, item in value.items() if name in members}
     if kind == "list":
-        return [_json(shape.member, item) for item in value]  # type: ignore[attr-defined]
+        return [_json(shape.member, item, every_member=every_member) for item in value]  # type: ignore[attr-defined]
     if kind == "map":
-        return {key: _json(shape.value, item) for key, item in value.items()}  # type: ignore[attr-defined]
+        return {key: _json(shape.value, item, every_member=every_member)  # type: ignore[attr-defined]
+                for key, item in value.items()}
     if kind == "blob":
         return base64.b64encode(_bytes(value)).decode()
     if kind == "timestamp" and isinstance(value, datetime):

@@ -20,13 +20,11 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from botocore.awsrequest import AWSResponse
-from botocore.compat import HTTPHeaders
 from botocore.response import StreamingBody
 
 from sluice import json_text
 from sluice.local.errors import EventError
-from sluice.local.hooks import ApiCall
+from sluice.local.hooks import Answer, ApiCall, answer
 from sluice.local.lambda_.async_invoke import AsyncInvoker
 from sluice.local.lambda_.catalog import (
     LATEST,
@@ -44,7 +42,6 @@ from sluice.local.lambda_.runtime import FunctionNotRunnable, LambdaRuntime, Thr
 PAGE_LIMIT = 50
 # ListEventSourceMappings' MaxItems: "Valid Range: Minimum value of 1. Maximum value of 10000."
 MAPPING_PAGE_LIMIT = 10_000
-Answer = tuple[AWSResponse, dict[str, Any]]
 
 
 class LambdaApi:
@@ -219,8 +216,7 @@ def _body(data: bytes) -> StreamingBody:
 
 
 def _response(status: int, parsed: dict[str, Any]) -> Answer:
-    parsed.setdefault("ResponseMetadata", {"HTTPStatusCode": status, "HTTPHeaders": {}, "RetryAttempts": 0})
-    return AWSResponse("https://lambda.local/", status, HTTPHeaders(), None), parsed
+    return answer("lambda", parsed, status=status)
 
 
 def _error(status: int, code: str, message: str) -> Answer:

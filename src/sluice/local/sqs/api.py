@@ -22,15 +22,11 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from botocore.awsrequest import AWSResponse
-from botocore.compat import HTTPHeaders
-
-from sluice.local.hooks import ApiCall
+from sluice.local.hooks import Answer, ApiCall, answer
 from sluice.local.sqs.messages import Message
 from sluice.local.sqs.moves import MessageMoves
 from sluice.local.sqs.queues import Queues, SqsError, invalid
 
-Answer = tuple[AWSResponse, dict[str, Any]]
 BATCH_LIMIT = 10
 #: Attributes whose values are counts of messages: sluice's, not moto's.
 COUNT_ATTRIBUTES = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
@@ -234,5 +230,4 @@ def _answered(operation: Callable[[], dict[str, Any] | None]) -> Answer | None:
 
 
 def _answer(status: int, parsed: dict[str, Any]) -> Answer:
-    parsed["ResponseMetadata"] = {"HTTPStatusCode": status, "HTTPHeaders": {}, "RetryAttempts": 0}
-    return AWSResponse("https://sqs.local/", status, HTTPHeaders(), None), parsed
+    return answer("sqs", parsed, status=status)

@@ -50,11 +50,8 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from botocore.awsrequest import AWSResponse
-from botocore.compat import HTTPHeaders
-
 from sluice.local.errors import StackError, TemplateError
-from sluice.local.hooks import ApiCall
+from sluice.local.hooks import Answer, ApiCall, answer
 from sluice.local.sources import EventSource, SourceHost
 
 if TYPE_CHECKING:
@@ -64,7 +61,6 @@ if TYPE_CHECKING:
     from sluice.local.eventbridge.pipes.sources import PipeSource, Sources
     from sluice.local.eventbridge.pipes.spec import PipeSpec
 
-Answer = tuple[AWSResponse, dict[str, Any]]
 RUNNING, STOPPED = "RUNNING", "STOPPED"
 #: CreatePipe's members, as the store keeps them.
 _CREATE_MEMBERS = ("Name", "Description", "DesiredState", "Source", "SourceParameters", "Enrichment",
@@ -392,5 +388,4 @@ def _aware(value: Any) -> Any:
 
 
 def _answer(status: int, parsed: dict[str, Any]) -> Answer:
-    parsed["ResponseMetadata"] = {"HTTPStatusCode": status, "HTTPHeaders": {}, "RetryAttempts": 0}
-    return AWSResponse("https://pipes.local/", status, HTTPHeaders(), None), parsed
+    return answer("pipes", parsed, status=status)

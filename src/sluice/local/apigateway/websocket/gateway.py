@@ -1,0 +1,294 @@
+"""`WebSocketGateway`: clients connect to the template's WebSocket APIs, send messages and close, and the
+routes' functions and integrations run as API Gateway runs them (API Gateway docs: "Working with
+WebSocket APIs"):
+
+- **connect**: `$connect`'s Lambda `REQUEST` authorizer, then its integration. A missing identity
+  source or `Unauthorized` raised is 401, a refusing policy 403, a failing authorizer 500; a `$connect`
+  function that fails or answers a status outside 2xx refuses the connection with that status (500 for
+  a failure). No `$connect` route: every connection is accepted.
+- **send**: the route selection expression (`$request.body.action`) picks the route from a JSON
+  message; a message that is not JSON, or selects no route, takes `$default`. With no route to take,
+  the client is sent `{"message": "Forbidden", "connectionId", "requestId"}`; a failing integration
+  sends `{"message": "Internal server error", …}`. A two-way route (a route response) sends the client
+  the integration's answer (a Lambda proxy's `body`). A message over 128 KB closes the connection with
+  1009.
+- **close**: `$disconnect` runs once the connection is gone (its answer goes nowhere).
+
+Connections are answered in-process; functions reach them with `apigatewaymanagementapi`
+(`management`). Every connect, message and disconnect is a root of the trace (`api`).
+
+Example:
+    >>> connection = stack.world.websockets.connect(api="ChatApi", query="name=ada")
+    >>> connection.send({"action": "ping"}); connection.received
+    ['pong']
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from sluice import json_text
+from sluice.local.apigateway.authorizers import missing_identity, verdict
+from sluice.local.apigateway.events import ApiRequest
+from sluice.local.apigateway.websocket.connections import MAX_MESSAGE_BYTES, Connection, Connections, Message
+from sluice.local.apigateway.websocket.events import (
+    RequestIds,
+    authorizer_event,
+    connect_event,
+    disconnect_event,
+    message_event,
+)
+from sluice.local.apigateway.websocket.routes import CONNECT, DISCONNECT, WebSocketApi, WebSocketRoute
+from sluice.local.errors import StackError
+from sluice.local.trace import FAILED, Activity, Trace
+
+if TYPE_CHECKING:
+    from sluice.asl.clock import VirtualClock
+    from sluice.local.apigateway.service_calls import ServiceCalls
+    from sluice.local.lambda_.runtime import LambdaRuntime
+
+LOG = logging.getLogger("sluice.apigateway")
+_JSON = "application/json"
+
+
+class ConnectionRefused(StackError):
+    """The API refused the handshake with an HTTP status (`sluice up` answers it)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"the WebSocket connection was refused with {status}: {message}")
+        self.status = status
+
+
+class WebSocketGateway:
+    """The template's WebSocket APIs, served in-process."""
+
+    def __init__(self, apis: Sequence[WebSocketApi], *, runtime: LambdaRuntime, trace: Trace, clock: VirtualClock,
+                 region: str, account: str, seed: int | str = 0, services: ServiceCalls | None = None) -> None:
+        self.apis = tuple(apis)
+        self.runtime = runtime
+        self.trace = trace
+        self.clock = clock
+        self.region = region
+        self.account = account
+        #: Carries out the routes whose integration is an AWS service or a mock.
+        self.services = services
+        self.connections = Connections()
+        self._random = random.Random(f"{seed}:websocket")
+
+    def api(self, reference: str | None = None) -> WebSocketApi:
+        """An API by logical id or API id; the only one when `reference` is None."""
+        listing = ", ".join(f"{api.logical_id} ({api.api_id})" for api in self.apis) or "none"
+        if reference is None:
+            if len(self.apis) == 1:
+                return self.apis[0]
+            raise StackError(f"the template has {len(self.apis)} WebSocket APIs: name one with api= ({listing})")
+        for api in self.apis:
+            if reference in (api.logical_id, api.api_id):
+                return api
+        raise StackError(f"no WebSocket API {reference!r} in the template (WebSocket APIs: {listing})")
+
+    def connect(self, url: str = "", *, api: str | None = None, headers: Mapping[str, str] | None = None,
+                query: str = "", source_ip: str = "127.0.0.1", on_message: Callable[[Message], None] | None = None,
+                on_close: Callable[[int, str], None] | None = None) -> Connection:
+        """Open a connection: to `url` (`wss://<api-id>.execute-api.<region>.amazonaws.com/<stage>?…`, as
+        the Outputs give it) or to the stage of `api`; `ConnectionRefused` when the API refuses it."""
+        chosen = self._addressed(url, api)
+        if url:
+            query = urlsplit(url).query or query
+        pairs = tuple((headers or {}).items())
+        agent = next((value for name, value in pairs if name.lower() == "user-agent"), "")
+        ids = self._ids()
+        connection = Connection(self._token(), chosen, f"{chosen.api_id}.execute-api.{self.region}.amazonaws.com",
+                                ids.now, self, pairs, query.lstrip("?"), source_ip, agent, on_message=on_message,
+                                on_close=on_close, last_active=ids.now)
+        activity = self.trace.record("api", f"WebSocket connect {chosen.logical_id} ({connection.id})", root=True,
+                                     route=CONNECT)
+        route = chosen.routes.get(CONNECT)
+        if route is not None:
+            connection = self._authorized(route, connection, ids, activity)
+            status = self._run(route, connection, connect_event(connection, ids), b"", activity)
+            if status is None or not 200 <= status < 300:
+                activity.status = FAILED
+                activity.detail["error"] = f"$connect answered {status or 'with a failure'}"
+                raise ConnectionRefused(status or 500, "the $connect route refused the connection")
+        self.connections.add(connection)
+        return connection
+
+    def send(self, connection: Connection, message: Message | Mapping[str, Any] | Sequence[Any]) -> None:
+        """The client sends `message` (a mapping or list as JSON text) on `connection`."""
+        if not connection.open:
+            raise StackError(f"connection {connection.id} is closed")
+        if not isinstance(message, str | bytes):
+            message = json.dumps(message)
+        data = message.encode() if isinstance(message, str) else message
+        if len(data) > MAX_MESSAGE_BYTES:
+            self.trace.record("api", f"WebSocket message on {connection.id}: {len(data)} bytes, over 128 KB: "
+                                     "closed with 1009", status=FAILED, root=True)
+            self._closed(connection, 1009, "Message too big", by_client=False)
+            return
+        ids = self._ids()
+        connection.last_active = ids.now
+        try:
+            parsed = json_text.loads(data)
+        except json.JSONDecodeError:
+            parsed = None  # not JSON: only `$default` can take it
+        route = connection.api.route_for(parsed)
+        title = f"WebSocket message {connection.api.logical_id} ({connection.id})"
+        if route is None:
+            self.trace.record("api", f"{title}: no route", status=FAILED, root=True)
+            connection.deliver(_error("Forbidden", connection, ids))
+            return
+        activity = self.trace.record("api", f"{title} → {route.key}", root=True, route=route.key)
+        event = message_event(connection, route.key, data.decode("utf-8", "replace"), ids, self._token())
+        status = self._run(route, connection, event, data, activity, answer=connection.deliver if route.two_way
+                           else None)
+        if status is None:
+            connection.deliver(_error("Internal server error", connection, ids))
+
+    def close(self, connection: Connection, code: int = 1000, reason: str = "") -> None:
+        """The client closes `connection`."""
+        self._closed(connection, code, reason, by_client=True)
+
+    def delete(self, connection: Connection) -> None:
+        """The API closes `connection` (`DeleteConnection`)."""
+        self._closed(connection, 1000, "", by_client=False)
+
+    # -- running a route ---------------------------------------------------------------------------
+
+    def _closed(self, connection: Connection, code: int, reason: str, *, by_client: bool) -> None:
+        if not connection.open:
+            return
+        connection.open = False
+        self.connections.remove(connection)
+        if not by_client and connection.on_close is not None:
+            connection.on_close(code, reason)
+        route = connection.api.routes.get(DISCONNECT)
+        activity = self.trace.record("api", f"WebSocket disconnect {connection.api.logical_id} ({connection.id}, "
+                                            f"{code})", root=True, route=DISCONNECT)
+        if route is not None:
+            # A client that closed without a status code is 1005, which API Gateway words this way.
+            said = reason or ("Client-side close frame status not set" if code == 1005 else "")
+            self._run(route, connection, disconnect_event(connection, self._ids(), code=code, reason=said), b"",
+                      activity)
+
+    def _run(self, route: WebSocketRoute, connection: Connection, event: dict[str, Any], body: bytes,
+             activity: Activity, *, answer: Callable[[Message], None] | None = None) -> int | None:
+        """Run the route's integration with `event`: its status, or None when it failed (said in the trace
+        and the log). `answer` is sent a two-way route's response."""
+        title = activity.title
+        try:
+            with self.trace.within(activity), self.clock.hold():
+                if route.function is not None:
+                    invocation = self.runtime.call(route.function, event)
+                    if invocation.error is not None:
+                        raise _Failed(f"the function failed: {invocation.error.error_type}: "
+                                      f"{invocation.error.message}")
+                    status, text = _proxy_answer(invocation.result)
+                else:
+                    status, text = self._integration(route, connection, event, body)
+        except (_Failed, StackError) as error:
+            activity.status = FAILED
+            activity.detail["error"] = str(error)
+            LOG.error("%s: %s", title, error)
+            return None
+        if answer is not None and text is not None:
+            answer(text)
+        return status
+
+    def _integration(self, route: WebSocketRoute, connection: Connection, event: dict[str, Any],
+                     body: bytes) -> tuple[int, str | None]:
+        from sluice.local.apigateway.integrations import IntegrationFailure  # noqa: PLC0415
+
+        assert route.integration is not None and self.services is not None
+        try:
+            parsed = json_text.loads(body) if body else None
+        except json.JSONDecodeError:
+            parsed = None
+        template = route.template(parsed)
+        integration = replace(route.integration, request_templates=((_JSON, template),) if template else ())
+        request = ApiRequest("POST", "/", "", (("Content-Type", _JSON),), body, connection.source_ip)
+        try:
+            response = self.services.answer(integration, request,
+                                            {**event, "stageVariables": connection.api.stage_variables})
+        except IntegrationFailure as error:
+            raise _Failed(str(error)) from None
+        if response.status >= 400:
+            raise _Failed(f"the integration answered {response.status}: {response.text}")
+        return response.status, response.body.decode("utf-8", "replace")
+
+    def _authorized(self, route: WebSocketRoute, connection: Connection, ids: RequestIds,
+                    activity: Activity) -> Connection:
+        """`connection` with what `$connect`'s authorizer allowed; `ConnectionRefused` when it refuses."""
+        authorizer = route.authorizer
+        if authorizer is None:
+            return connection
+        handshake = ApiRequest("GET", "/", connection.query, connection.headers, b"", connection.source_ip)
+        if missing_identity(authorizer, handshake):
+            activity.status = FAILED
+            activity.detail["error"] = f"{authorizer.name}: no identity in the request"
+            raise ConnectionRefused(401, "Unauthorized")
+        api = connection.api
+        arn = f"arn:aws:execute-api:{self.region}:{self.account}:{api.api_id}/{api.stage}/$connect"
+        with self.trace.within(activity), self.clock.hold():
+            invocation = self.runtime.call(authorizer.function, authorizer_event(connection, ids, method_arn=arn))
+        if invocation.error is not None:
+            activity.status = FAILED
+            activity.detail["error"] = f"{authorizer.name}: {invocation.error.error_type}: {invocation.error.message}"
+            raise ConnectionRefused(401 if invocation.error.message == "Unauthorized" else 500,
+                                    invocation.error.message)
+        refusal, allowed = verdict(invocation.result, arn)
+        if refusal is not None:
+            activity.status = FAILED
+            activity.detail["error"] = f"{authorizer.name} refused: {refusal.text}"
+            raise ConnectionRefused(refusal.status, refusal.text)
+        return replace(connection, authorizer=allowed)
+
+    def _addressed(self, url: str, api: str | None) -> WebSocketApi:
+        if not url:
+            return self.api(api)
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if ".execute-api." not in host:
+            raise StackError(f"{url!r} is not a WebSocket API's URL (wss://<api-id>.execute-api.<region>."
+                             "amazonaws.com/<stage>)")
+        chosen = self.api(host.split(".", 1)[0])
+        if parts.path.strip("/") != chosen.stage:
+            raise ConnectionRefused(403, f"{chosen.logical_id} has no stage {parts.path.strip('/')!r} (its stage: "
+                                         f"{chosen.stage})")
+        return chosen
+
+    def _ids(self) -> RequestIds:
+        return RequestIds(self._token(), self._token(), self.clock.now())
+
+    def _token(self) -> str:
+        """An id in API Gateway's form for connections and requests: eleven random bytes in base64
+        (`L0SM9cOFvHcCIhw=`)."""
+        return base64.b64encode(self._random.getrandbits(88).to_bytes(11, "big")).decode()
+
+
+class _Failed(Exception):
+    """A route's integration failed: the client is told, the trace says why."""
+
+
+def _proxy_answer(result: Any) -> tuple[int, str | None]:
+    """A Lambda proxy's answer: its `statusCode` (200 when it gives none) and the `body` a two-way route
+    sends back (the whole answer as JSON when it is not a proxy response)."""
+    if isinstance(result, dict) and ("statusCode" in result or "body" in result):
+        status = result.get("statusCode", 200)
+        if not isinstance(status, int) or isinstance(status, bool):
+            raise _Failed(f"the function answered statusCode {status!r}, not a number")
+        body = result.get("body")
+        return status, None if body is None else body if isinstance(body, str) else json.dumps(body)
+    return 200, None if result is None else result if isinstance(result, str) else json.dumps(result)
+
+
+def _error(message: str, connection: Connection, ids: RequestIds) -> str:
+    """API Gateway's own message to the client when a message cannot be routed or its integration fails."""
+    return json.dumps({"message": message, "connectionId": connection.id, "requestId": ids.request_id})
