@@ -32,6 +32,12 @@ read-only `/opt` (`PYTHONDONTWRITEBYTECODE`), so that every module is compiled o
 layer's Makefile ships hash-based bytecode instead (ADR 0012), which is what the handler columns,
 reading compiled modules, measure.
 
+A fifth, `libraries + batch and idempotency`, adds Powertools' batch processing (imported before
+pydantic, as the batch handlers import it, so its parser models stay unloaded) and idempotency
+utilities to `libraries`: the floor of the handlers that consume a batch with exactly-once claims
+(`ordered`, `stream`) before their own code and their clients run. When this floor alone is over the
+first-call goal, no handler written on those utilities can meet it.
+
 Every program ends the moment its work is done, with `os._exit(0)`, the baseline included: a Lambda
 execution environment never exits during a cold start, and an interpreter's shutdown (module teardown
 and its final collections) costs in proportion to what the process holds: about 60 ms after `import
@@ -107,6 +113,8 @@ LIBRARIES = (
     "Model(value=1)\n"
 )
 LIBRARIES_AND_CLIENT = LIBRARIES + "botocore.session.get_session().create_client('s3')\n"
+LIBRARIES_AND_BATCH = ("import aws_lambda_powertools.utilities.batch\n"
+                       "import aws_lambda_powertools.utilities.idempotency\n" + LIBRARIES)
 # The `context` every first call is handed (also the tests' probes: tests/runtime/test_cold_start.py).
 CONTEXT = (
     "class Context:\n"
@@ -246,6 +254,7 @@ def programs() -> dict[str, tuple[str, str | None]]:
         "libraries": (LIBRARIES, "file_reduce"),
         "libraries + an S3 client": (LIBRARIES_AND_CLIENT, "file_reduce"),
         "libraries, no bytecode": (LIBRARIES, "file_reduce"),
+        "libraries + batch and idempotency": (LIBRARIES_AND_BATCH, "ordered"),
     }
     for name in handlers():
         event = sample_event(name)
@@ -279,12 +288,14 @@ def main() -> int:
     median = {case: statistics.median(values) for case, values in samples.items()}
     base, libraries = median["boto3"], median["libraries"]
     compiling, with_client = median["libraries, no bytecode"], median["libraries + an S3 client"]
+    with_batch = median["libraries + batch and idempotency"]
 
     print(f"median of {args.runs} fresh interpreters, each ended when its work is done; `import boto3` = "
           f"{base * 1000:.0f} ms; libraries (botocore, pydantic, Powertools + Tracer) = {libraries * 1000:.0f} ms, "
           f"{libraries / base:.2f}x; libraries + an S3 client = {with_client * 1000:.0f} ms, "
-          f"{with_client / base:.2f}x; the libraries shipped without bytecode (BuildMethod: python3.13) = "
-          f"{compiling * 1000:.0f} ms, {compiling / base:.2f}x\n")
+          f"{with_client / base:.2f}x; libraries + batch and idempotency (the batch handlers' floor) = "
+          f"{with_batch * 1000:.0f} ms, {with_batch / base:.2f}x; the libraries shipped without bytecode "
+          f"(BuildMethod: python3.13) = {compiling * 1000:.0f} ms, {compiling / base:.2f}x\n")
     print(f"{'handler':<16} {'import':>16} {'first call':>16} {'vs libraries':>13}   "
           f"goals <= {args.import_goal}x, <= {args.call_goal}x")
     missed = []

@@ -102,6 +102,7 @@ from sluice.local.wiring import FUNCTION, sam_events, unsupported_events, unsupp
 if TYPE_CHECKING:
     from sluice.api import StepFunctionsService
     from sluice.local.apigateway.gateway import ApiGateway
+    from sluice.local.apigateway.invoker import ApiInvoker
     from sluice.local.apigateway.service_calls import ServiceCalls
     from sluice.local.apigateway.websocket.gateway import WebSocketGateway
     from sluice.local.apigateway.websocket.management import ManagementApi
@@ -165,7 +166,9 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
                             echo_logs=echo_logs, observer=invocation_observer(trace), clock=clock.now, seed=seed,
                             guard=guard, virtual_sleep=not clock.real_time)
 
-    integrations = ServiceIntegrations(clients)
+    # The APIs first: Step Functions' `apigateway:invoke` reaches them.
+    apis, websockets = _gateways(template, runtime=runtime, trace=trace, clock=clock, seed=seed)
+    integrations = ServiceIntegrations(clients, apis=_api_invoker(apis, websockets))
     late_engine: Late[Engine] = Late("the engine")
     tasks = TaskDispatcher(runtime, integrations, virtual_sleep=not clock.real_time)
     dispatcher = StateFaults(TracingDispatcher(tasks, trace), faults, late_engine)
@@ -209,7 +212,6 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
     fanout = TopicFanout(topic_subscriptions(template), queues=queues, deliverer=deliverer, trace=trace,
                          loop=clock.loop, now=clock.now, names=names,
                          content_deduplicated=content_deduplicated_topics(template), region=region)
-    websockets = _websockets(template, runtime=runtime, trace=trace, clock=clock, seed=seed)
     reactions = Reactions(trace=trace, loop=clock.loop, engine=engine, s3=s3, router=router, deliverer=deliverer,
                           lambda_api=lambda_api, sns=fanout, sqs=SqsApi(queues, account=account), pipes=pipes,
                           sources=sources, names=names, connections=_management(websockets))
@@ -219,8 +221,7 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
                  state_machines=state_machines,
                  deliverer=deliverer, invoker=invoker, router=router, lambda_api=lambda_api, s3=s3, queues=queues,
                  sources=sources, reactions=reactions,
-                 apis=_apis(template, runtime=runtime, trace=trace, clock=clock, region=region, account=account,
-                            seed=seed), websockets=websockets,
+                 apis=apis, websockets=websockets,
                  function_urls=_function_urls(template, runtime=runtime, trace=trace, clock=clock, seed=seed))
 
 
@@ -231,6 +232,14 @@ def _adapt_libraries(exit: ExitStack, clock: VirtualClock) -> None:
                     lazy_kms_key_pairs(), one_model_loader(), shared_model_loader(), copied_builtin_handlers(),
                     rule_targets_left_to_moto(routed)):
         exit.enter_context(adapter)
+
+
+def _gateways(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace, clock: VirtualClock,
+              seed: int | str) -> tuple[ApiGateway | None, WebSocketGateway | None]:
+    """The template's REST and HTTP APIs, and its WebSocket APIs, served in-process (None: it has none)."""
+    return (_apis(template, runtime=runtime, trace=trace, clock=clock, region=template.region,
+                  account=template.account, seed=seed),
+            _websockets(template, runtime=runtime, trace=trace, clock=clock, seed=seed))
 
 
 def _apis(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace, clock: VirtualClock, region: str,
@@ -273,6 +282,15 @@ def _websockets(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace, 
                                                       for route in api.routes.values()) else None
     return WebSocketGateway(apis, runtime=runtime, trace=trace, clock=clock, region=template.region,
                             account=template.account, seed=seed, services=services)
+
+
+def _api_invoker(apis: ApiGateway | None, websockets: WebSocketGateway | None) -> ApiInvoker | None:
+    """What answers Step Functions' `apigateway:invoke`: the template's APIs, when it has any."""
+    if apis is None and websockets is None:
+        return None
+    from sluice.local.apigateway.invoker import ApiInvoker  # noqa: PLC0415
+
+    return ApiInvoker(apis, websockets)
 
 
 def _management(websockets: WebSocketGateway | None) -> ManagementApi | None:

@@ -1,6 +1,7 @@
 """`ServiceIntegrations`: the engine's resolver for every Task that is not a Lambda function.
 
 It routes by resource: `states:startExecution` to the engine itself (nested workflows),
+`apigateway:invoke` to the APIs it is given (`apigateway`),
 the optimized DynamoDB/SQS/SNS/EventBridge integrations and `aws-sdk:*` to AWS clients from an
 injectable factory, run-a-job services (`glue:startJobRun.sync`, …) to local job fakes. It checks
 the integration pattern each resource supports, as Step Functions does. `.waitForTaskToken` is the
@@ -20,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sluice.asl.errors import ErrorName, StatesError
-from sluice.asl.integrations import jobs, nested
+from sluice.asl.integrations import apigateway, jobs, nested
 from sluice.asl.integrations.clients import BotoClients, ClientFactory
 from sluice.asl.integrations.jobs import JobFakes
 from sluice.asl.integrations.optimized import OPTIMIZED
@@ -39,9 +40,12 @@ _CALLBACK_SERVICES = {"sqs", "sns", "events"}
 class ServiceIntegrations:
     """Performs service-integration Tasks; give it to `Engine(integrations=...)`."""
 
-    def __init__(self, clients: ClientFactory | None = None, *, jobs: JobFakes | None = None) -> None:
+    def __init__(self, clients: ClientFactory | None = None, *, jobs: JobFakes | None = None,
+                 apis: apigateway.ApiCaller | None = None) -> None:
         self._clients = clients
         self.jobs = jobs or JobFakes()
+        #: Answers `apigateway:invoke` (the local stack's APIs); None: such a task fails, saying so.
+        self.apis = apis
         self._engine: Engine | None = None
         self._sfn_client: Any = None
 
@@ -84,6 +88,9 @@ class ServiceIntegrations:
         if key == ("states", "startExecution"):
             _require(pattern in nested.PATTERNS, request)
             return await nested.start_execution(self.engine, request)
+        if key == ("apigateway", "invoke"):
+            _require(pattern in _CALLBACK_PATTERNS, request)
+            return apigateway.invoke(self.apis, request.parameters)
         handler = OPTIMIZED.get(key)
         if handler is not None:
             _require(pattern == REQUEST_RESPONSE or (pattern == WAIT_FOR_TASK_TOKEN

@@ -66,6 +66,14 @@ class ConnectionRefused(StackError):
         self.status = status
 
 
+class Gone(StackError):
+    """The connection is closed, unknown, or not yet established (API Gateway's 410 `GoneException`)."""
+
+
+class TooLarge(StackError):
+    """A message to a client over 128 KB (413 `PayloadTooLargeException`)."""
+
+
 class WebSocketGateway:
     """The template's WebSocket APIs, served in-process."""
 
@@ -156,9 +164,29 @@ class WebSocketGateway:
         """The client closes `connection`."""
         self._closed(connection, code, reason, by_client=True)
 
-    def delete(self, connection: Connection) -> None:
-        """The API closes `connection` (`DeleteConnection`)."""
-        self._closed(connection, 1000, "", by_client=False)
+    # -- the @connections API (`apigatewaymanagementapi`, and Step Functions' `apigateway:invoke`) ----------
+
+    def post(self, connection_id: str, data: bytes) -> None:
+        """Send the client `data` (text when it is UTF-8); `Gone` when the connection is not open,
+        `TooLarge` over 128 KB."""
+        connection = self.established(connection_id)
+        if len(data) > MAX_MESSAGE_BYTES:
+            raise TooLarge(f"Message size {len(data)} bytes is over the limit of {MAX_MESSAGE_BYTES} bytes")
+        try:
+            connection.deliver(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            connection.deliver(data)
+
+    def delete(self, connection_id: str) -> None:
+        """The API closes the connection (`DeleteConnection`): `$disconnect` runs."""
+        self._closed(self.established(connection_id), 1000, "", by_client=False)
+
+    def established(self, connection_id: str) -> Connection:
+        """The open connection `connection_id`; `Gone` for one closed, unknown, or still in its `$connect`."""
+        connection = self.connections.get(connection_id)
+        if connection is None:
+            raise Gone(f"connection {connection_id!r} is gone")
+        return connection
 
     # -- running a route ---------------------------------------------------------------------------
 

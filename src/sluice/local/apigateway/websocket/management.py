@@ -23,11 +23,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sluice.local.apigateway.websocket.connections import MAX_MESSAGE_BYTES, Connection
+from sluice.local.apigateway.websocket.gateway import Gone, TooLarge
 from sluice.local.faults.errors import AwsError
 from sluice.local.hooks import Answer, ApiCall, answer
 
 if TYPE_CHECKING:
+    from sluice.local.apigateway.websocket.connections import Connection
     from sluice.local.apigateway.websocket.gateway import WebSocketGateway
 
 SERVICE = "apigatewaymanagementapi"
@@ -38,34 +39,26 @@ class ManagementApi:
         self.gateway = gateway
 
     def intercept(self, call: ApiCall) -> Answer | None:
-        operation = {"PostToConnection": self._post, "GetConnection": self._get,
-                     "DeleteConnection": self._delete}.get(call.operation)
-        if operation is None:
-            return None
-        connection = self.gateway.connections.get(str(call.params.get("ConnectionId", "")))
-        if connection is None:
-            return AwsError(SERVICE, "GoneException", 410, "").response()
-        return operation(connection, call.params)
-
-    def _post(self, connection: Connection, params: dict[str, Any]) -> Answer:
-        data = params.get("Data", b"")
-        data = data.encode() if isinstance(data, str) else bytes(data)
-        if len(data) > MAX_MESSAGE_BYTES:
-            return AwsError(SERVICE, "PayloadTooLargeException", 413,
-                            f"Message size {len(data)} bytes exceeds the limit of {MAX_MESSAGE_BYTES} bytes"
-                            ).response()
+        connection_id = str(call.params.get("ConnectionId", ""))
         try:
-            connection.deliver(data.decode("utf-8"))
-        except UnicodeDecodeError:
-            connection.deliver(data)
-        return answer(SERVICE, {})
+            if call.operation == "PostToConnection":
+                data = call.params.get("Data", b"")
+                self.gateway.post(connection_id, data.encode() if isinstance(data, str) else bytes(data))
+                return answer(SERVICE, {})
+            if call.operation == "GetConnection":
+                return answer(SERVICE, connection_info(self.gateway.established(connection_id)))
+            if call.operation == "DeleteConnection":
+                self.gateway.delete(connection_id)
+                return answer(SERVICE, {}, status=204)
+        except Gone:
+            return AwsError(SERVICE, "GoneException", 410, "").response()
+        except TooLarge as error:
+            return AwsError(SERVICE, "PayloadTooLargeException", 413, str(error)).response()
+        return None
 
-    def _get(self, connection: Connection, params: dict[str, Any]) -> Answer:
-        return answer(SERVICE, {
-            "ConnectedAt": datetime.fromtimestamp(connection.connected_at, UTC),
+
+def connection_info(connection: Connection) -> dict[str, Any]:
+    """`GetConnection`'s answer."""
+    return {"ConnectedAt": datetime.fromtimestamp(connection.connected_at, UTC),
             "LastActiveAt": datetime.fromtimestamp(connection.last_active, UTC),
-            "Identity": {"SourceIp": connection.source_ip, "UserAgent": connection.user_agent}})
-
-    def _delete(self, connection: Connection, params: dict[str, Any]) -> Answer:
-        self.gateway.delete(connection)
-        return answer(SERVICE, {}, status=204)
+            "Identity": {"SourceIp": connection.source_ip, "UserAgent": connection.user_agent}}
