@@ -125,7 +125,29 @@ CONNECTIONS = """\
 """
 
 
-def chat_template(*, default_route: bool = True, authorizer: bool = False) -> str:
+# A model the sendmessage route validates messages against (chosen by the action, as in the public examples).
+MESSAGE_MODEL = """\
+  MessageModel:
+    Type: AWS::ApiGatewayV2::Model
+    Properties:
+      ApiId: !Ref ChatApi
+      Name: message
+      ContentType: application/json
+      Schema:
+        $schema: http://json-schema.org/draft-04/schema#
+        type: object
+        required: [action, data]
+        properties:
+          data: {type: string, maxLength: 20}
+"""
+VALIDATED = """\
+      ModelSelectionExpression: $request.body.action
+      RequestModels:
+        sendmessage: message
+"""
+
+
+def chat_template(*, default_route: bool = True, authorizer: bool = False, validated: bool = False) -> str:
     functions = "".join(function(name, handler=f"chat.{handler}") for name, handler in (
         ("OnConnect", "on_connect"), ("OnDisconnect", "on_disconnect"), ("SendMessage", "send_message"),
         ("Echo", "echo"), ("Fail", "fail"), ("WhoAmI", "whoami"), ("Authorize", "authorize")))
@@ -135,7 +157,9 @@ def chat_template(*, default_route: bool = True, authorizer: bool = False) -> st
 """ if authorizer else ""
     routes = (websocket_route("ChatApi", "Connect", "$connect", "OnConnect", route_properties=connect_auth)
               + websocket_route("ChatApi", "Disconnect", "$disconnect", "OnDisconnect")
-              + websocket_route("ChatApi", "Send", "sendmessage", "SendMessage")
+              + websocket_route("ChatApi", "Send", "sendmessage", "SendMessage",
+                                route_properties=VALIDATED if validated else "")
+              + (MESSAGE_MODEL if validated else "")
               + websocket_route("ChatApi", "Echo", "echo", "Echo", two_way=True)
               + websocket_route("ChatApi", "Fail", "fail", "Fail", two_way=True)
               + websocket_route("ChatApi", "WhoAmI", "whoami", "WhoAmI"))
@@ -225,6 +249,22 @@ def test_a_failing_function_sends_the_client_internal_server_error_and_is_said(c
                       "requestId": answer["requestId"]}
     failed = chat.trace.roots[-1]
     assert failed.status == "failed" and "the handler broke" in failed.detail["error"]
+
+
+def test_a_message_failing_its_routes_model_is_refused_before_the_function_runs(
+        start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(chat_template(validated=True), {"src/chat.py": HANDLERS})
+    client = stack.websocket_connect()
+
+    client.send({"action": "sendmessage"})
+    client.send({"action": "sendmessage", "data": "far too long for the model"})
+    client.send({"action": "sendmessage", "data": "fits"})
+
+    refusals = client.json()[:2]
+    assert [answer["message"] for answer in refusals] == ["Invalid request body"] * 2
+    assert client.received[2:] == ["fits"]
+    assert len(stack.invocations("SendMessage")) == 1
+    assert not [warning for warning in stack.warnings if "MessageModel" in warning]
 
 
 def test_closing_runs_disconnect_with_the_close_code(chat: LocalStack) -> None:

@@ -167,12 +167,7 @@ def _method_validation(template: SamTemplate, method: ResourceDecl) -> tuple[dic
             else None
         model = next((decl for decl in template.of_type(MODEL) if reference in (template.ref(decl.logical_id),
                                                                                 template.prop(decl, "Name"))), None)
-        text = template.prop(model, "Schema") if model is not None else None
-        try:
-            schema = json_text.loads(text) if isinstance(text, str) else text if isinstance(text, dict) else None
-        except json.JSONDecodeError as error:  # API Gateway refuses the model when it is created
-            raise TemplateError(f"its Schema is not JSON: {error}", resource=model.logical_id if model else None,
-                                property="Schema", origin=template.origin) from None
+        schema = model_schema(template, model)
     required: tuple[tuple[str, str], ...] = ()
     if template.prop(validator, "ValidateRequestParameters") in (True, "true"):
         declared = template.prop(method, "RequestParameters") or {}
@@ -184,6 +179,17 @@ def _method_validation(template: SamTemplate, method: ResourceDecl) -> tuple[dic
                          for where, _, name in [str(key).removeprefix("method.request.").partition(".")]
                          if where in ("querystring", "header"))
     return schema, required
+
+
+def model_schema(template: SamTemplate, model: ResourceDecl | None) -> dict[str, Any] | None:
+    """An `AWS::ApiGateway::Model`'s (or `AWS::ApiGatewayV2::Model`'s) `Schema`: JSON text or an object;
+    text that is not JSON is a template error, as API Gateway refuses the model when it is created."""
+    text = template.prop(model, "Schema") if model is not None else None
+    try:
+        return json_text.loads(text) if isinstance(text, str) else text if isinstance(text, dict) else None
+    except json.JSONDecodeError as error:
+        raise TemplateError(f"its Schema is not JSON: {error}", resource=model.logical_id if model else None,
+                            property="Schema", origin=template.origin) from None
 
 
 def _http_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[str], *,
@@ -202,6 +208,11 @@ def _http_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[
         if not _belongs(template, route, api, "ApiId"):
             continue
         key = str(template.prop(route, "RouteKey", ""))
+        authorization = str(template.prop(route, "AuthorizationType", "NONE")).upper()
+        if authorization != "NONE":
+            # Said, never silently open: a raw route's JWT, Lambda or IAM authorizer is not run locally.
+            template.unsupported(f"route {key!r}: its {authorization} authorization is not enforced locally",
+                                 resource=route.logical_id, property="AuthorizationType")
         reference = str(template.prop(route, "Target", ""))
         integration = integrations.get(reference.removeprefix(_INTEGRATION_PREFIX))
         kind = str(template.prop(integration, "IntegrationType", "")).upper() if integration else ""

@@ -60,6 +60,8 @@ QUIET_PREFIXES = (
     # The parts of a raw API, read by `sluice.local.apigateway.raw`, which warns about what it does not serve.
     "AWS::ApiGateway::Resource", "AWS::ApiGateway::Method", "AWS::ApiGateway::Deployment",
     "AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Deployment",
+    # … and of a WebSocket API (`sluice.local.apigateway.websocket`).
+    "AWS::ApiGatewayV2::Model", "AWS::ApiGatewayV2::Authorizer",
 )
 
 _INERT: dict[str, InertKind] = {}

@@ -9,7 +9,9 @@ WebSocket APIs"):
 - **send**: the route selection expression (`$request.body.action`) picks the route from a JSON
   message; a message that is not JSON, or selects no route, takes `$default`. With no route to take,
   the client is sent `{"message": "Forbidden", "connectionId", "requestId"}`; a failing integration
-  sends `{"message": "Internal server error", …}`. A two-way route (a route response) sends the client
+  sends `{"message": "Internal server error", …}`. A route with `RequestModels` checks the message
+  against the model its `ModelSelectionExpression` selects: one that fails is sent `{"message": "Invalid
+  request body", …}` and never reaches the integration. A two-way route (a route response) sends the client
   the integration's answer (a Lambda proxy's `body`). A message over 128 KB closes the connection with
   1009.
 - **close**: `$disconnect` runs once the connection is gone (its answer goes nowhere).
@@ -37,6 +39,7 @@ from urllib.parse import urlsplit
 from sluice import json_text
 from sluice.local.apigateway.authorizers import missing_identity, verdict
 from sluice.local.apigateway.events import ApiRequest
+from sluice.local.apigateway.validation import InvalidModel, invalid_body
 from sluice.local.apigateway.websocket.connections import MAX_MESSAGE_BYTES, Connection, Connections, Message
 from sluice.local.apigateway.websocket.events import (
     RequestIds,
@@ -154,6 +157,10 @@ class WebSocketGateway:
             connection.deliver(_error("Forbidden", connection, ids))
             return
         activity = self.trace.record("api", f"{title} → {route.key}", root=True, route=route.key)
+        refusal = self._invalid(route, parsed, data, activity)
+        if refusal is not None:
+            connection.deliver(_error(refusal, connection, ids))
+            return
         event = message_event(connection, route.key, data.decode("utf-8", "replace"), ids, self._token())
         status = self._run(route, connection, event, data, activity, answer=connection.deliver if route.two_way
                            else None)
@@ -229,6 +236,25 @@ class WebSocketGateway:
         if answer is not None and text is not None:
             answer(text)
         return status
+
+    def _invalid(self, route: WebSocketRoute, parsed: Any, data: bytes, activity: Activity) -> str | None:
+        """API Gateway's message to the client when the route's request validation refuses the message
+        (the integration never runs): "Invalid request body", or "Internal server error" for a model that
+        cannot be applied; None when it passes or the route validates nothing."""
+        if route.model_selection is None:
+            return None
+        schema = route.model(parsed)
+        try:
+            reason = "no model is selected, and none is $default" if schema is None else invalid_body(schema, data)
+        except InvalidModel as error:
+            activity.status = FAILED
+            activity.detail["error"] = str(error)
+            return "Internal server error"
+        if reason is None:
+            return None
+        activity.status = FAILED
+        activity.detail["error"] = f"invalid request body ({reason})"
+        return "Invalid request body"
 
     def _integration(self, route: WebSocketRoute, connection: Connection, event: dict[str, Any],
                      body: bytes) -> tuple[int, str | None]:

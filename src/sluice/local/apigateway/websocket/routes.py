@@ -1,8 +1,9 @@
 """The template's WebSocket APIs, read as API Gateway deploys them: an `AWS::ApiGatewayV2::Api` with
 `ProtocolType: WEBSOCKET`, its `AWS::ApiGatewayV2::Route`s (`$connect`, `$disconnect`, `$default` and
 custom route keys) and their `AWS::ApiGatewayV2::Integration`s, its `AWS::ApiGatewayV2::Stage`, a
-`REQUEST` `AWS::ApiGatewayV2::Authorizer` on `$connect`, and the `RouteResponse`s that make a route
-two-way (API Gateway docs: "Working with WebSocket APIs"; CloudFormation: AWS::ApiGatewayV2::*).
+`REQUEST` `AWS::ApiGatewayV2::Authorizer` on `$connect`, the `RequestModels` a route validates messages
+against (`AWS::ApiGatewayV2::Model`s), and the `RouteResponse`s that make a route two-way (API Gateway
+docs: "Working with WebSocket APIs"; CloudFormation: AWS::ApiGatewayV2::*).
 
 A route's integration is a Lambda proxy (`AWS_PROXY`) to a function of the template, or an `AWS` or
 `MOCK` integration whose `RequestTemplates` are chosen by its `TemplateSelectionExpression`. Anything
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sluice.local.apigateway.authorizers import LambdaAuthorizer
 from sluice.local.apigateway.definition import function_target, service_integration
 from sluice.local.apigateway.integrations import RestIntegration
+from sluice.local.apigateway.raw import model_schema
 from sluice.local.apigateway.resources import RAW_HTTP_API, api_id
 from sluice.local.lambda_.resources import function_arns
 
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     from sluice.local.template.model import ResourceDecl, SamTemplate
 
 ROUTE, INTEGRATION = "AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration"
-STAGE, AUTHORIZER = "AWS::ApiGatewayV2::Stage", "AWS::ApiGatewayV2::Authorizer"
+STAGE, AUTHORIZER, MODEL = "AWS::ApiGatewayV2::Stage", "AWS::ApiGatewayV2::Authorizer", "AWS::ApiGatewayV2::Model"
 ROUTE_RESPONSE, INTEGRATION_RESPONSE = "AWS::ApiGatewayV2::RouteResponse", "AWS::ApiGatewayV2::IntegrationResponse"
 CONNECT, DISCONNECT, DEFAULT = "$connect", "$disconnect", "$default"
 #: `$request.body.<path>` or `${request.body.<path>}` (API Gateway docs: "Route selection expressions").
@@ -86,6 +88,16 @@ class WebSocketRoute:
     two_way: bool = False
     #: `$connect`'s Lambda `REQUEST` authorizer.
     authorizer: LambdaAuthorizer | None = None
+    #: `RequestModels` (key → JSON schema), chosen by `ModelSelectionExpression`; None: no validation.
+    model_selection: Selection | None = None
+    models: tuple[tuple[str, dict[str, Any]], ...] = ()
+
+    def model(self, message: Any) -> dict[str, Any] | None:
+        """The schema `message` must match: its selected key's, else `$default`'s; None when there is none
+        (API Gateway docs: "Request validation for WebSocket APIs": then the validation fails)."""
+        assert self.model_selection is not None
+        models = dict(self.models)
+        return models.get(self.model_selection.key(message), models.get(DEFAULT))
 
     def template(self, message: Any) -> str | None:
         """The request template for `message`: the one its selection names, else `$default`'s."""
@@ -161,7 +173,7 @@ def _routes(template: SamTemplate, api: ResourceDecl) -> Iterator[WebSocketRoute
             continue
         authorizer = _authorizer(template, route, functions) if key == CONNECT else None
         common: dict[str, Any] = {
-            "key": key, "authorizer": authorizer,
+            "key": key, "authorizer": authorizer, **_models(template, api, route),
             "two_way": template.ref(route.logical_id) in two_way
             or template.prop(route, "RouteResponseSelectionExpression") is not None}
         kind = str(template.prop(integration, "IntegrationType", "")).upper()
@@ -184,6 +196,20 @@ def _routes(template: SamTemplate, api: ResourceDecl) -> Iterator[WebSocketRoute
             template.unsupported(f"route {key!r}: {kind or 'no'} integrations of WebSocket APIs are not served "
                                  "locally (only AWS_PROXY, AWS and MOCK)", resource=integration.logical_id,
                                  property="IntegrationType")
+
+
+def _models(template: SamTemplate, api: ResourceDecl, route: ResourceDecl) -> dict[str, Any]:
+    """A route's request validation: its `ModelSelectionExpression` and `RequestModels`, each naming an
+    `AWS::ApiGatewayV2::Model` of the API by its `Name`."""
+    expression = template.prop(route, "ModelSelectionExpression")
+    if expression is None:
+        return {}
+    declared = template.prop(route, "RequestModels") or {}
+    by_name = {str(template.prop(decl, "Name")): decl for decl in template.of_type(MODEL)
+               if _belongs(template, decl, api)}
+    models = tuple((str(key), schema) for key, name in (declared.items() if isinstance(declared, dict) else ())
+                   if (schema := model_schema(template, by_name.get(str(name)))) is not None)
+    return {"model_selection": Selection.parse(expression), "models": models}
 
 
 def _service(template: SamTemplate, integration: ResourceDecl, key: str) -> RestIntegration | None:
