@@ -166,7 +166,9 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
                             echo_logs=echo_logs, observer=invocation_observer(trace), clock=clock.now, seed=seed,
                             guard=guard, virtual_sleep=not clock.real_time)
 
-    # The APIs first: Step Functions' `apigateway:invoke` reaches them.
+    unsupported_events(template, WIRED_EVENTS)
+    unsupported_resources(template)
+    # The APIs before the engine: Step Functions' `apigateway:invoke` reaches them.
     apis, websockets = _gateways(template, runtime=runtime, trace=trace, clock=clock, seed=seed)
     integrations = ServiceIntegrations(clients, apis=_api_invoker(apis, websockets))
     late_engine: Late[Engine] = Late("the engine")
@@ -198,8 +200,6 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
     lambda_api = LambdaApi(catalog, runtime, invoker, mappings, created_at=clock.now())
     s3 = S3Wiring(bucket_wirings(template), clock=clock.now, account=account, region=region,
                   size_of=object_size(account), seed=seed)
-    unsupported_events(template, WIRED_EVENTS)
-    unsupported_resources(template)
     queues = Queues(MotoQueueStore(account, region), trace=trace, now=clock.now, seed=seed)
     host = SourceHost(template=template, clock=clock, trace=trace, runtime=runtime, deliverer=deliverer,
                       router=router, queues=queues, region=region, account=account, client=clients.client,
