@@ -2,7 +2,7 @@
 APIs", "$util variables", "$input variables"): what a template reads of the payload and prints.
 
 AWS behaviour under test: `$input.json(path)` prints JSON text and `$input.path(path)` gives the value
-(an object printed as JSON); `$input.params(name)` looks in the path, then the query string, then the
+(an object printed as Java prints a map, an array as JSON); `$input.params(name)` looks in the path, then the query string, then the
 headers; `$util.escapeJavaScript` escapes JSON's characters and single quotes (the guide: "will turn
 any regular single quotes (') into escaped ones (\\')"); a payload member named like a Python method
 (`items`) is the member, as Velocity's `Map.get` reads it, and Java's `Map`/`List` methods work;
@@ -27,10 +27,24 @@ from sluice.local.apigateway.vtl import TemplateFailure, UnparsableBody, render
 BODY = json.dumps({"items": [{"n": 1}, {"n": 2}], "owner": {"name": "Ann", "vip": True}, "note": "it's"}).encode()
 
 
-def test_json_prints_json_text_and_path_gives_the_value_printed_as_json() -> None:
-    rendered = render("$input.json('$.owner') | $input.path('$.owner.name') | $input.path('$.owner')", body=BODY)
+def test_json_prints_json_text_and_path_gives_the_value_printed_as_java_prints_it() -> None:
+    """Recorded on AWS (LocalStack's `test_input_path_template_formatting` snapshot): a map prints as
+    `{foo=bar}`, a list inside it as JSON, and a list as JSON."""
+    rendered = render("$input.json('$.owner') | $input.path('$.owner.name') | $input.path('$.owner') | "
+                      "$input.path('$') | $input.path('$.items') | $input.path('$.owner').toString()", body=BODY)
 
-    assert rendered.text == '{"name":"Ann","vip":true} | Ann | {"name":"Ann","vip":true}'
+    assert rendered.text == ('{"name":"Ann","vip":true} | Ann | {name=Ann, vip=true} | '
+                             '{items=[{"n":1},{"n":2}], owner={name=Ann, vip=true}, note=it\'s} | '
+                             '[{"n":1},{"n":2}] | {name=Ann, vip=true}')
+
+
+def test_params_print_as_java_maps() -> None:
+    """`$input.params().get('header')` is a Java map (a public WebSocket app stores it in DynamoDB as text)."""
+    params = {"path": {}, "querystring": {"q": "1"}, "header": {"Host": "h", "User-Agent": "wscat"}}
+
+    rendered = render("$input.params().get('header') $input.params().get('querystring')", body=b"", params=params)
+
+    assert rendered.text == "{Host=h, User-Agent=wscat} {q=1}"
 
 
 def test_a_member_named_items_is_the_member_and_java_methods_work() -> None:

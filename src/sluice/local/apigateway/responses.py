@@ -101,7 +101,7 @@ def to_response(result: Any, *, protocol: Protocol, payload_version: str) -> Api
         problems = "; ".join(f"{'.'.join(str(part) for part in problem['loc']) or 'response'}: {problem['msg']}"
                              for problem in error.errors())
         raise MalformedResponse(f"malformed Lambda proxy response ({problems})") from None
-    status = _status(parsed.statusCode)
+    status = http_status(parsed.statusCode)
     headers = {name: _header_text(value) for name, value in (parsed.headers or {}).items()}
     for name, values in (parsed.multiValueHeaders or {}).items():
         # "API Gateway merges them into a single list. If the same key-value pair is specified in
@@ -170,7 +170,8 @@ def no_route(protocol: Protocol) -> ApiResponse:
     return gateway_error(404, "Not Found")
 
 
-def _status(value: int | str) -> int:
+def http_status(value: int | str) -> int:
+    """A proxy answer's `statusCode` (a number, or its digits as text, as API Gateway reads it)."""
     try:
         status = int(value)
     except ValueError:

@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 from sluice import json_text
 from sluice.local.apigateway.authorizers import missing_identity, verdict
 from sluice.local.apigateway.events import ApiRequest
+from sluice.local.apigateway.responses import MalformedResponse, http_status
 from sluice.local.apigateway.validation import InvalidModel, invalid_body
 from sluice.local.apigateway.websocket.connections import MAX_MESSAGE_BYTES, Connection, Connections, Message
 from sluice.local.apigateway.websocket.events import (
@@ -125,10 +126,12 @@ class WebSocketGateway:
         if route is not None:
             connection = self._authorized(route, connection, ids, activity)
             status = self._run(route, connection, connect_event(connection, ids), b"", activity)
-            if status is None or not 200 <= status < 300:
+            if status is None:  # the integration failed: `_run` has said why
+                raise ConnectionRefused(500, "the $connect route failed")
+            if not 200 <= status < 300:
                 activity.status = FAILED
-                activity.detail["error"] = f"$connect answered {status or 'with a failure'}"
-                raise ConnectionRefused(status or 500, "the $connect route refused the connection")
+                activity.detail["error"] = f"$connect answered {status}"
+                raise ConnectionRefused(status, "the $connect route refused the connection")
         self.connections.add(connection)
         return connection
 
@@ -332,12 +335,17 @@ class _Failed(Exception):
 
 
 def _proxy_answer(result: Any) -> tuple[int, str | None]:
-    """A Lambda proxy's answer: its `statusCode` (200 when it gives none) and the `body` a two-way route
-    sends back (the whole answer as JSON when it is not a proxy response)."""
+    """A Lambda proxy's answer: its `statusCode` (200 when it gives none; digits as text are read as API
+    Gateway reads a REST proxy's) and the `body` a two-way route sends back (the whole answer as JSON
+    when it is not a proxy response)."""
     if isinstance(result, dict) and ("statusCode" in result or "body" in result):
-        status = result.get("statusCode", 200)
-        if not isinstance(status, int) or isinstance(status, bool):
-            raise _Failed(f"the function answered statusCode {status!r}, not a number")
+        given = result.get("statusCode", 200)
+        if isinstance(given, bool) or not isinstance(given, int | str):
+            raise _Failed(f"the function answered statusCode {given!r}, not a number")
+        try:
+            status = http_status(given)
+        except MalformedResponse as error:
+            raise _Failed(f"the function answered {error}") from None
         body = result.get("body")
         return status, None if body is None else body if isinstance(body, str) else json.dumps(body)
     return 200, None if result is None else result if isinstance(result, str) else json.dumps(result)
