@@ -2,12 +2,12 @@
 APIs", "$util variables", "$input variables"): what a template reads of the payload and prints.
 
 AWS behaviour under test: `$input.json(path)` prints JSON text and `$input.path(path)` gives the value
-(an object printed as Java prints a map, an array as JSON); `$input.params(name)` looks in the path, then the query string, then the
-headers; `$util.escapeJavaScript` escapes JSON's characters and single quotes (the guide: "will turn
-any regular single quotes (') into escaped ones (\\')"); a payload member named like a Python method
-(`items`) is the member, as Velocity's `Map.get` reads it, and Java's `Map`/`List` methods work;
-`$input.json` over a body that is not JSON is a client error ("Could not parse request body into
-json").
+(an object printed as Java prints a map, an array as JSON); `$input.params(name)` looks in the path,
+then the query string, then the headers; `$util.escapeJavaScript` escapes JSON's characters and single
+quotes (the guide: "will turn any regular single quotes (') into escaped ones (\\')"); a payload member
+named like a Python method (`items`) is the member, as Velocity's `Map.get` reads it, and Java's
+`Map`/`List` methods work; `$input.json` over a body that is not JSON is a client error ("Could not
+parse request body into json").
 """
 
 from __future__ import annotations
