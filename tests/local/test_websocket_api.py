@@ -202,6 +202,19 @@ def test_a_message_reaches_its_route_and_the_function_posts_it_to_every_connecti
     assert ada.received == bob.received == ["hello, Ünïcode"]  # one-way: the function's own answer is not sent
 
 
+def test_connect_sees_the_apis_domain_as_host_whatever_a_local_client_sent(chat: LocalStack) -> None:
+    client = chat.websocket_connect(query="name=ada&name=bob",
+                                    headers={"Host": "127.0.0.1:4566", "X-Client": "probe"})
+
+    [connected] = chat.invocations("OnConnect")
+    event = connected.event
+    domain = f"{chat.world.websockets.api().api_id}.execute-api.us-east-1.amazonaws.com"  # type: ignore[union-attr]
+    assert event["headers"]["Host"] == domain == event["requestContext"]["domainName"]
+    assert event["multiValueHeaders"]["Host"] == [domain] and event["headers"]["X-Client"] == "probe"
+    assert event["multiValueQueryStringParameters"] == {"name": ["ada", "bob"]}
+    assert event["requestContext"]["connectionId"] == client.id
+
+
 def test_posting_to_a_connection_still_in_its_connect_is_gone(chat: LocalStack) -> None:
     ada = chat.websocket_connect(query="name=ada")
     [item] = chat.items("Connections")

@@ -1,5 +1,5 @@
 """`sluice state` — what a running `sluice up` holds: objects, items, queue depths (dead-letter
-queues marked), stream positions and recent executions.
+queues marked), stream positions, recent executions and open WebSocket connections.
 
     $ sluice state                                  # http://127.0.0.1:4566
     $ sluice state --endpoint http://127.0.0.1:4600 --json | jq '.queues[] | select(.dead_letter_queue)'
@@ -85,6 +85,11 @@ def _show(out: Console, state: WorldState) -> None:
                        title_justify="left")
     for execution in state.executions:
         executions.add_row(execution.state_machine, execution.name, execution.status, f"{execution.start:%H:%M:%S}")
-    for section in (buckets, tables, queues, streams, executions):
+    connections = Table("WebSocket API", "connection", "from", "connected", title="WebSocket connections",
+                        title_justify="left")
+    for connection in state.websocket_connections:
+        connections.add_row(connection.api, connection.connection_id, connection.source_ip,
+                            f"{connection.connected_at:%H:%M:%S}")
+    for section in (buckets, tables, queues, streams, executions, connections):
         if section.row_count:
             out.print(section)

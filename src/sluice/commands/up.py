@@ -70,6 +70,11 @@ def _resources(stack: LocalStack, endpoint: str) -> list[str]:
 
     rows = [(api.logical_id, stack.template.resources[api.logical_id].type, api_url(api, endpoint))
             for api in (stack.world.apis.apis if stack.world.apis else ())]
+    if stack.world.websockets is not None:
+        from sluice.local.edge.websocket import websocket_url  # noqa: PLC0415
+
+        rows += [(api.logical_id, stack.template.resources[api.logical_id].type, websocket_url(api, endpoint))
+                 for api in stack.world.websockets.apis]
     if stack.world.function_urls is not None:
         from sluice.local.lambda_.urls import local_address  # noqa: PLC0415
 

@@ -8,7 +8,9 @@ schedules' and executions' work. Scheduled rules fire as real time passes: their
 planned an hour ahead and re-planned before that hour ends (`EventSource.arm`). Every second the
 trace is looked at and what settled is printed (`TraceLog`).
 
-`GET /_sluice/state` answers the world's state (`sluice.local.edge.state`) for `sluice state`.
+`GET /_sluice/state` answers the world's state (`sluice.local.edge.state`) for `sluice state`. A GET
+with `Upgrade: websocket` is a connection to one of the template's WebSocket APIs
+(`sluice.local.edge.websocket`).
 
 Example:
     >>> with LocalStack.from_template("template.yaml", real_time=True) as stack:
@@ -36,6 +38,8 @@ from sluice.local.edge.state import STATE_PATH, snapshot
 from sluice.local.lambda_.urls import edge_answer as url_edge_answer
 
 if TYPE_CHECKING:
+    from email.message import Message
+
     from sluice.local.stack import LocalStack
 
 LOG = logging.getLogger("sluice.up")
@@ -124,7 +128,14 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
-        self._serve()
+        if self.command == "GET" and _is_upgrade(self.headers):
+            # A WebSocket handshake: a session with one of the template's WebSocket APIs takes the socket.
+            from sluice.local.edge.websocket import WebSocketSession  # noqa: PLC0415 - only handshakes load websockets
+
+            endpoint = endpoint_of(self, EdgeServer)
+            WebSocketSession(self, endpoint.stack.world.websockets, endpoint.loop).serve()
+        else:
+            self._serve()
 
     # OPTIONS: a browser's CORS preflight to an API (or a bucket) is answered, not refused with 501.
     do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = do_GET
@@ -180,3 +191,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         LOG.debug("%s %s", self.address_string(), format % args)
+
+
+def _is_upgrade(headers: Message) -> bool:
+    """Whether a request asks to become a WebSocket (`Upgrade: websocket`, in any case)."""
+    tokens = ",".join(headers.get_all("Upgrade") or []).split(",")
+    return any(token.strip().lower() == "websocket" for token in tokens)

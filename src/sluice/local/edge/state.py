@@ -1,6 +1,7 @@
 """What a running `sluice up` holds, as one JSON document (`GET /_sluice/state`, `sluice state`):
 objects per bucket, items per table, queue depths (dead-letter queues marked), stream positions
-(records per shard and how far each event source mapping has read) and the recent executions.
+(records per shard and how far each event source mapping has read), the recent executions and the
+open WebSocket connections.
 
 The models are the boundary between the two commands: `sluice up` writes them, `sluice state`
 reads them back with validation.
@@ -90,6 +91,15 @@ class ExecutionState(BaseModel):
     arn: str
 
 
+class WebSocketConnectionState(BaseModel):
+    """An open connection to one of the template's WebSocket APIs."""
+
+    api: str
+    connection_id: str
+    source_ip: str
+    connected_at: datetime
+
+
 class WorldState(BaseModel):
     endpoint: str
     region: str
@@ -99,6 +109,8 @@ class WorldState(BaseModel):
     queues: list[QueueState]
     streams: list[StreamState]
     executions: list[ExecutionState]
+    #: Optional: a `sluice up` from before WebSocket APIs were served does not send it.
+    websocket_connections: list[WebSocketConnectionState] = []
 
 
 def snapshot(stack: LocalStack, *, endpoint: str) -> WorldState:
@@ -117,7 +129,15 @@ def snapshot(stack: LocalStack, *, endpoint: str) -> WorldState:
                                    start=_moment(execution.start_time),
                                    stop=None if execution.stop_time is None else _moment(execution.stop_time))
                     for execution in stack.executions()[-RECENT_EXECUTIONS:]],
+        websocket_connections=_websocket_connections(stack),
     )
+
+
+def _websocket_connections(stack: LocalStack) -> list[WebSocketConnectionState]:
+    gateway = stack.world.websockets
+    return [WebSocketConnectionState(api=connection.api.logical_id, connection_id=connection.id,
+                                     source_ip=connection.source_ip, connected_at=_moment(connection.connected_at))
+            for connection in (gateway.connections if gateway is not None else ())]
 
 
 def _bucket(stack: LocalStack, logical_id: str) -> BucketState:

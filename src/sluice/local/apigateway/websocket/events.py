@@ -39,9 +39,12 @@ class RequestIds:
 
 
 def connect_event(connection: Connection, ids: RequestIds) -> dict[str, Any]:
+    # The client reached the API's own domain: whatever Host a local client sent (`sluice up`'s
+    # 127.0.0.1:4566), the function sees the API's, as on AWS.
+    sent = tuple((name, value) for name, value in connection.headers if name.lower() != "host")
     headers = {"Host": connection.domain_name, "Sec-WebSocket-Version": "13", "X-Forwarded-For": connection.source_ip,
-               "X-Forwarded-Port": "443", "X-Forwarded-Proto": "https", **dict(connection.headers)}
-    event: dict[str, Any] = {"headers": headers, "multiValueHeaders": _multi(connection.headers, headers)}
+               "X-Forwarded-Port": "443", "X-Forwarded-Proto": "https", **dict(sent)}
+    event: dict[str, Any] = {"headers": headers, "multiValueHeaders": _multi(sent, headers)}
     query = parse_qsl(connection.query, keep_blank_values=True)
     if query:
         event["queryStringParameters"] = dict(query)
