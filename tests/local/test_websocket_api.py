@@ -24,9 +24,11 @@ from collections.abc import Callable
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sluice.local.apigateway.websocket.gateway import ConnectionRefused
-from sluice.local.errors import StackError
+from sluice.local.errors import StackError, TemplateError
 from sluice.local.stack import LocalStack
 from tests.local.templates import function, invocation_uri, sam_template, websocket_api, websocket_route
 
@@ -430,3 +432,44 @@ def test_what_a_websocket_api_does_not_serve_is_warned_about(start_stack: Callab
     template = chat_template(authorizer=True).replace(*change)
     stack = start_stack(template, {"src/chat.py": HANDLERS})
     assert any(warning in message for message in stack.warnings), stack.warnings
+
+
+def test_shapes_cloudformation_refuses_are_one_line_errors_never_crashes(
+        start_stack: Callable[..., LocalStack]) -> None:
+    """Found by the WebSocket template mutation campaign (docs/RELIABILITY.md): both crashed the start."""
+    template = chat_template(authorizer=True)
+    with pytest.raises(TemplateError, match="IdentitySource must be a list"):
+        start_stack(template.replace("IdentitySource: [route.request.querystring.token]", "IdentitySource: 7"),
+                    {"src/chat.py": HANDLERS})
+    stack = start_stack(template.replace("RouteId: !Ref EchoRoute", "RouteId: {Name: echo}"),
+                        {"src/chat.py": HANDLERS})
+    client = stack.websocket_connect(query="token=letmein")
+    client.send({"action": "echo"})
+    assert client.received == []  # the route response names no route of the API: one-way
+
+
+MESSAGES = st.one_of(st.text(max_size=60), st.binary(max_size=60),
+                     st.dictionaries(st.sampled_from(["action", "data", "kind", "leave"]),
+                                     st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=10),
+                                               st.lists(st.integers(), max_size=2)), max_size=3)
+                     # (`whoami` with `leave` deletes the connection: a route's own doing, not hostile input)
+                     .filter(lambda message: message.get("action") != "whoami"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(messages=st.lists(MESSAGES, min_size=1, max_size=4), query=st.text(max_size=20))
+def test_hostile_messages_are_answered_or_routed_never_raised(chat: LocalStack, messages: list[object],
+                                                              query: str) -> None:
+    """Any text, bytes or JSON a client sends takes a route or is answered by API Gateway itself; each
+    is a root of the trace, and the connection stays open."""
+    client = chat.websocket_connect(query=query)
+    before = len(chat.trace.roots)
+
+    for message in messages:
+        client.send(message)  # type: ignore[arg-type]
+
+    assert client.open
+    assert len(chat.trace.roots) - before == len(messages)
+    for answer in client.json():
+        assert not isinstance(answer, dict) or answer.get("message") != "Forbidden"  # the chat has $default
+    client.close()

@@ -27,6 +27,7 @@ from sluice.local.apigateway.definition import function_target, service_integrat
 from sluice.local.apigateway.integrations import RestIntegration
 from sluice.local.apigateway.raw import model_schema
 from sluice.local.apigateway.resources import RAW_HTTP_API, api_id
+from sluice.local.errors import TemplateError
 from sluice.local.lambda_.resources import function_arns
 
 if TYPE_CHECKING:
@@ -159,8 +160,9 @@ def _routes(template: SamTemplate, api: ResourceDecl) -> Iterator[WebSocketRoute
     functions = function_arns(template)
     integrations = {template.ref(decl.logical_id): decl for decl in template.of_type(INTEGRATION)
                     if _belongs(template, decl, api)}
-    two_way = {template.prop(decl, "RouteId") for decl in template.of_type(ROUTE_RESPONSE)
-               if _belongs(template, decl, api)}
+    # A list, not a set: a RouteId written as something other than a reference may be a mapping.
+    two_way = [template.prop(decl, "RouteId") for decl in template.of_type(ROUTE_RESPONSE)
+               if _belongs(template, decl, api)]
     for route in template.of_type(ROUTE):
         if not _belongs(template, route, api):
             continue
@@ -255,7 +257,13 @@ def _authorizer(template: SamTemplate, route: ResourceDecl, functions: frozenset
                              "authorizer of the template's functions is)", resource=route.logical_id,
                              property="AuthorizationType")
         return None
-    sources = [_IDENTITY_SOURCE.match(str(source)) for source in template.prop(decl, "IdentitySource") or ()]
+    declared = template.prop(decl, "IdentitySource") or []
+    if not isinstance(declared, list | str):  # CloudFormation refuses it: a list of strings
+        raise TemplateError("IdentitySource must be a list of route.request.header.<name> and "
+                            "route.request.querystring.<name> sources", resource=decl.logical_id,
+                            property="IdentitySource", origin=template.origin)
+    sources = [_IDENTITY_SOURCE.match(str(source)) for source in ([declared] if isinstance(declared, str)
+                                                                  else declared)]
     return LambdaAuthorizer(decl.logical_id, function, "REQUEST",
                             tuple(found["name"] for found in sources if found and found["where"] == "header"),
                             tuple(found["name"] for found in sources if found and found["where"] == "querystring"))
