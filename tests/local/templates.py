@@ -113,11 +113,16 @@ def invocation_uri(function: str) -> str:
     return "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${" + function + ".Arn}/invocations"
 
 
-def websocket_route(api: str, name: str, key: str, function: str, *, two_way: bool = False,
-                    route_properties: str = "") -> str:
-    """A route of the WebSocket API `api` with a Lambda proxy integration of `function`
-    (`Target: integrations/<id>`, the invocation ARN `!Sub`'d); `two_way` adds its `$default` route
-    response; `route_properties` are more lines under the route's `Properties:` (authorization)."""
+def websocket_route(api: str, name: str, key: str, function: str | None = None, *, integration: str = "",
+                    two_way: bool = False, route_properties: str = "") -> str:
+    """A route of the WebSocket API `api` (`Target: integrations/<id>`): a Lambda proxy integration of
+    `function` (the invocation ARN `!Sub`'d), or the integration whose `Properties` lines after `ApiId`
+    are `integration` (a service or mock); `two_way` adds its `$default` route response;
+    `route_properties` are more lines under the route's `Properties:` (authorization, models)."""
+    integrated = integration or f"""\
+      IntegrationType: AWS_PROXY
+      IntegrationUri: !Sub {invocation_uri(str(function))}
+"""
     response = f"""\
   {name}Response:
     Type: AWS::ApiGatewayV2::RouteResponse
@@ -131,9 +136,7 @@ def websocket_route(api: str, name: str, key: str, function: str, *, two_way: bo
     Type: AWS::ApiGatewayV2::Integration
     Properties:
       ApiId: !Ref {api}
-      IntegrationType: AWS_PROXY
-      IntegrationUri: !Sub {invocation_uri(function)}
-  {name}Route:
+{integrated}  {name}Route:
     Type: AWS::ApiGatewayV2::Route
     Properties:
       ApiId: !Ref {api}

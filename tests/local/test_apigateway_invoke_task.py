@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sluice.local.stack import LocalStack
-from tests.local.templates import function, sam_template, websocket_api
+from tests.local.templates import function, sam_template, websocket_api, websocket_route
 
 ORDERS = """\
 def handler(event, context):
@@ -88,10 +88,7 @@ ASYNC_ANSWER = sam_template("A WebSocket API answered later by a workflow") + we
                 done.$: $.job
               AuthType: IAM_ROLE
             End: true
-  StartIntegration:
-    Type: AWS::ApiGatewayV2::Integration
-    Properties:
-      ApiId: !Ref JobsApi
+""" + websocket_route("JobsApi", "Start", "$default", integration="""\
       IntegrationType: AWS
       IntegrationMethod: POST
       IntegrationUri: !Sub arn:aws:apigateway:${AWS::Region}:states:action/StartExecution
@@ -100,13 +97,7 @@ ASYNC_ANSWER = sam_template("A WebSocket API answered later by a workflow") + we
         $default: !Sub >-
           {"input": "{\\"connection\\": \\"$context.connectionId\\",
           \\"job\\": $util.escapeJavaScript($input.json('$.job'))}", "stateMachineArn": "${Job}"}
-  StartRoute:
-    Type: AWS::ApiGatewayV2::Route
-    Properties:
-      ApiId: !Ref JobsApi
-      RouteKey: $default
-      Target: !Join [/, [integrations, !Ref StartIntegration]]
-"""
+""")
 
 
 def test_a_workflow_answers_a_websocket_client_through_its_connection(start_stack: Callable[..., LocalStack]) -> None:

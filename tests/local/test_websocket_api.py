@@ -360,10 +360,7 @@ WORKFLOW = sam_template("A WebSocket API starting a workflow") + websocket_api("
         StartAt: Done
         States:
           Done: {Type: Pass, End: true}
-  StartIntegration:
-    Type: AWS::ApiGatewayV2::Integration
-    Properties:
-      ApiId: !Ref JobsApi
+""" + websocket_route("JobsApi", "Start", "$default", two_way=True, integration="""\
       IntegrationType: AWS
       IntegrationMethod: POST
       IntegrationUri: !Sub arn:aws:apigateway:${AWS::Region}:states:action/StartExecution
@@ -373,33 +370,12 @@ WORKFLOW = sam_template("A WebSocket API starting a workflow") + websocket_api("
           {"input": "$util.escapeJavaScript($input.body)", "stateMachineArn": "${Jobs}",
           "name": "nightly-$context.connectionId.hashCode()"}
         $default: !Sub '{"input": "{}", "stateMachineArn": "${Jobs}"}'
-  StartRoute:
-    Type: AWS::ApiGatewayV2::Route
-    Properties:
-      ApiId: !Ref JobsApi
-      RouteKey: $default
-      Target: !Join [/, [integrations, !Ref StartIntegration]]
-  StartResponse:
-    Type: AWS::ApiGatewayV2::RouteResponse
-    Properties:
-      ApiId: !Ref JobsApi
-      RouteId: !Ref StartRoute
-      RouteResponseKey: $default
-  ConnectIntegration:
-    Type: AWS::ApiGatewayV2::Integration
-    Properties:
-      ApiId: !Ref JobsApi
+""") + websocket_route("JobsApi", "Connect", "$connect", integration="""\
       IntegrationType: MOCK
       TemplateSelectionExpression: '200'
       RequestTemplates:
         '200': '{"statusCode": 200}'
-  ConnectRoute:
-    Type: AWS::ApiGatewayV2::Route
-    Properties:
-      ApiId: !Ref JobsApi
-      RouteKey: $connect
-      Target: !Join [/, [integrations, !Ref ConnectIntegration]]
-"""
+""")
 
 
 def test_a_service_integration_chooses_its_template_by_the_message_and_answers_two_way(
