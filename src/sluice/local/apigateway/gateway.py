@@ -39,6 +39,7 @@ from sluice.local.apigateway.authorizers import (
 )
 from sluice.local.apigateway.events import ApiRequest, RequestContext, proxy_event
 from sluice.local.apigateway.matching import Match, segments, select
+from sluice.local.apigateway.resources import find_api
 from sluice.local.apigateway.responses import (
     ApiResponse,
     MalformedResponse,
@@ -83,15 +84,7 @@ class ApiGateway:
 
     def api(self, reference: str | None = None) -> Api:
         """An API by logical id or API id; the only one when `reference` is None."""
-        if reference is None:
-            if len(self.apis) == 1:
-                return self.apis[0]
-            raise StackError(f"the template has {len(self.apis)} APIs: name one with api= "
-                             f"({self._listing()})")
-        for api in self.apis:
-            if reference in (api.logical_id, api.api_id):
-                return api
-        raise StackError(f"no API {reference!r} in the template (APIs: {self._listing()})")
+        return find_api(self.apis, reference)
 
     def request(self, method: str, target: str, *, headers: Mapping[str, str] | None = None, body: Body = None,
                 api: str | None = None, source_ip: str = "127.0.0.1") -> ApiResponse:
@@ -250,9 +243,6 @@ class ApiGateway:
             activity.status = FAILED
             activity.detail["error"] = f"{authorizer.name} refused: {answered.text}"
         return answered, allowed
-
-    def _listing(self) -> str:
-        return ", ".join(f"{api.logical_id} ({api.api_id})" for api in self.apis) or "none"
 
 
 def split_target(target: str) -> SplitResult:

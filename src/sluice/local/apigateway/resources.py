@@ -18,9 +18,10 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from sluice.local.errors import StackError
 from sluice.local.resources.base import Kind, name_suffix
 
 if TYPE_CHECKING:
@@ -37,6 +38,33 @@ IMPLICIT_HTTP_API = "ServerlessHttpApi"
 IMPLICIT_REST_STAGE = "Prod"
 DEFAULT_STAGE = "$default"
 _ID_LENGTH = 10
+
+
+class NamedApi(Protocol):
+    """What names an API: its logical id and its API id."""
+
+    @property
+    def logical_id(self) -> str: ...
+
+    @property
+    def api_id(self) -> str: ...
+
+
+A = TypeVar("A", bound=NamedApi)
+
+
+def find_api(apis: Sequence[A], reference: str | None, *, kind: str = "API") -> A:
+    """An API by logical id or API id; the only one when `reference` is None; `StackError` naming the
+    template's APIs otherwise."""
+    listing = ", ".join(f"{api.logical_id} ({api.api_id})" for api in apis) or "none"
+    if reference is None:
+        if len(apis) == 1:
+            return apis[0]
+        raise StackError(f"the template has {len(apis)} {kind}s: name one with api= ({listing})")
+    for api in apis:
+        if reference in (api.logical_id, api.api_id):
+            return api
+    raise StackError(f"no {kind} {reference!r} in the template ({kind}s: {listing})")
 
 
 def api_id(template: SamTemplate, logical_id: str) -> str:

@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 from sluice import json_text
 from sluice.local.apigateway.authorizers import missing_identity, verdict
 from sluice.local.apigateway.events import ApiRequest
+from sluice.local.apigateway.resources import find_api
 from sluice.local.apigateway.responses import MalformedResponse, http_status
 from sluice.local.apigateway.validation import InvalidModel, invalid_body
 from sluice.local.apigateway.websocket.connections import MAX_MESSAGE_BYTES, Connection, Connections, Message
@@ -96,15 +97,7 @@ class WebSocketGateway:
 
     def api(self, reference: str | None = None) -> WebSocketApi:
         """An API by logical id or API id; the only one when `reference` is None."""
-        listing = ", ".join(f"{api.logical_id} ({api.api_id})" for api in self.apis) or "none"
-        if reference is None:
-            if len(self.apis) == 1:
-                return self.apis[0]
-            raise StackError(f"the template has {len(self.apis)} WebSocket APIs: name one with api= ({listing})")
-        for api in self.apis:
-            if reference in (api.logical_id, api.api_id):
-                return api
-        raise StackError(f"no WebSocket API {reference!r} in the template (WebSocket APIs: {listing})")
+        return find_api(self.apis, reference, kind="WebSocket API")
 
     def connect(self, url: str = "", *, api: str | None = None, headers: Mapping[str, str] | None = None,
                 query: str = "", source_ip: str = "127.0.0.1", on_message: Callable[[Message], None] | None = None,
