@@ -73,6 +73,31 @@ def test_short_form_intrinsics_resolve_like_cloudformation(write_template: Calla
     assert tags["sub-map"] == "5/arn:aws:s3:::shop-dev-data/${Literal}"
 
 
+def test_a_list_attribute_of_a_resource_not_emulated_reads_as_a_list(write_template: Callable[..., Path]) -> None:
+    """Found with serverless-samples' owasp-api-security-controls-demo: `!GetAtt Endpoint.DnsEntries` (a list
+    of `<zone>:<dns name>` on AWS) under `Fn::Select`/`Fn::Split` stopped the start, as its placeholder was
+    text. An attribute only AWS knows is now whatever shape the template reads it as."""
+    path = write_template("""\
+Resources:
+  Endpoint:
+    Type: AWS::EC2::VPCEndpoint
+    Properties: {ServiceName: com.amazonaws.us-east-1.dynamodb, VpcId: vpc-1}
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      Tags:
+        - {Key: dns, Value: !Select [1, !Split [":", !Select [0, !GetAtt Endpoint.DnsEntries]]]}
+        - {Key: ids, Value: !Join [",", !GetAtt Endpoint.NetworkInterfaceIds]}
+        - {Key: count, Value: !Sub ["${n}", {n: {"Fn::Length": !GetAtt Endpoint.NetworkInterfaceIds}}]}
+        - {Key: id, Value: !GetAtt Endpoint.Id}
+""")
+    template = SamTemplate.load(path)
+    tags = {tag["Key"]: tag["Value"] for tag in template.prop("Queue", "Tags")}
+    endpoint = template.physical_name("Endpoint")
+    assert tags == {"dns": f"{endpoint}.DnsEntries.0.1", "ids": f"{endpoint}.NetworkInterfaceIds", "count": "1",
+                    "id": f"{endpoint}.Id"}
+
+
 def test_condition_false_removes_the_resource(write_template: Callable[..., Path]) -> None:
     template = load(write_template)
     assert "ProdOnly" not in template.resources

@@ -75,6 +75,7 @@ from sluice.local.kinesis.poller import KinesisPoller
 from sluice.local.lambda_.api import LambdaApi
 from sluice.local.lambda_.async_invoke import AsyncEvent, AsyncInvoker
 from sluice.local.lambda_.catalog import FunctionCatalog
+from sluice.local.lambda_.external_sources import pollable
 from sluice.local.lambda_.logs import LogCapture
 from sluice.local.lambda_.mappings import SourceMapping, source_mappings
 from sluice.local.lambda_.public_layers import is_extension_layer
@@ -350,7 +351,7 @@ def _sources(host: SourceHost, streams: DynamoDBStreams, mappings: list[SourceMa
     moto, kept in step with the API; it fires the scheduled ones)."""
     template = host.template
     sources: list[EventSource] = [streams, TimeToLive(host, streams)]
-    for mapping in mappings:
+    for mapping in pollable(template, mappings, host.client):
         try:
             if mapping.kind == "sqs":
                 sources.append(SqsPoller(host, mapping))

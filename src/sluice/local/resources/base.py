@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sluice.local.errors import TemplateError
+from sluice.local.template.intrinsics import Placeholder
 
 if TYPE_CHECKING:
     from sluice.local.template.model import ResourceDecl, SamTemplate
@@ -151,4 +152,5 @@ class InertKind(Kind):
         # description, and refusing it would block running the parts sluice does emulate.
         if attribute == "Arn":
             return self.arn(decl, template)
-        return f"{template.physical_name(decl.logical_id)}.{attribute}"
+        # A list attribute (a VPC endpoint's `DnsEntries`) reads as a list too (`Placeholder`).
+        return Placeholder(f"{template.physical_name(decl.logical_id)}.{attribute}")

@@ -27,6 +27,18 @@ from typing import Any, Protocol
 from sluice.local.errors import TemplateError, UnsupportedFeature
 
 
+class Placeholder(str):
+    """An attribute of a resource sluice does not emulate (`!GetAtt Endpoint.DnsEntries`): text that
+    stands for a value only AWS would know. It is whatever shape the template uses it as, as a deployed
+    value would be: `Fn::Select` of it, or of its `Fn::Split`, is a placeholder again, and `Fn::Join`
+    of it is itself, so a template reading such an attribute as a list still resolves.
+
+    Example:
+        >>> Placeholder("vpce.DnsEntries")
+        'vpce.DnsEntries'
+    """
+
+
 class _NoValue:
     """`AWS::NoValue`: the property (or list item) is removed."""
 
@@ -210,12 +222,16 @@ class IntrinsicResolver:
     def _join(self, argument: Any, path: str) -> str:
         delimiter, items = self._arguments("Fn::Join", argument, path, 2)
         values = self.resolve(items, path)
+        if isinstance(values, Placeholder) and isinstance(delimiter, str):
+            return values  # an unknown list, joined: still unknown
         if not isinstance(delimiter, str) or not isinstance(values, list):
             raise self._error("Fn::Join takes [delimiter, [values]]", path)
         return delimiter.join(_scalar_text(value) for value in values)
 
     def _select(self, argument: Any, path: str) -> Any:
         index, items = (self.resolve(item, path) for item in self._arguments("Fn::Select", argument, path, 2))
+        if isinstance(items, Placeholder):
+            return Placeholder(f"{items}.{index}")  # an item of an unknown list: unknown too
         if not isinstance(items, list):
             raise self._error(f"Fn::Select takes a list, not {items!r}", path)
         try:
@@ -226,10 +242,12 @@ class IntrinsicResolver:
             raise self._error(f"Fn::Select index {position} is outside the list of {len(items)} items", path)
         return items[position]
 
-    def _split(self, argument: Any, path: str) -> list[str]:
+    def _split(self, argument: Any, path: str) -> list[str] | Placeholder:
         delimiter, text = (self.resolve(item, path) for item in self._arguments("Fn::Split", argument, path, 2))
         if not isinstance(delimiter, str) or not isinstance(text, str):
             raise self._error("Fn::Split takes [delimiter, string]", path)
+        if isinstance(text, Placeholder):
+            return text  # the parts of unknown text: an unknown list
         return text.split(delimiter)
 
     def _if(self, argument: Any, path: str) -> Any:
@@ -271,6 +289,8 @@ class IntrinsicResolver:
 
     def _length(self, argument: Any, path: str) -> int:
         value = self.resolve(argument, path)
+        if isinstance(value, Placeholder):
+            return 1  # an unknown list's length: one, as its items stand for one unknown value
         if not isinstance(value, list):
             raise self._error("Fn::Length takes a list", path)
         return len(value)
