@@ -282,6 +282,19 @@ def test_a_placeholder_meets_the_allowed_pattern(write_template: Callable[..., P
 
 
 
+def test_a_java_pattern_is_read_as_cloudformation_reads_it_and_the_name_repeated_meets_it(
+        write_template: Callable[..., Path]) -> None:
+    # As serverless-patterns' activemq-lambda-sam-java declares its broker password (there `{12,}`): Java's
+    # `\p{Print}`, which Python's `re` refuses; the name repeated to the pattern's `{20,}` meets it.
+    text = UPLOADS.replace("Description: Name of the archive bucket (required)",
+                           "AllowedPattern: '^(?=(.*\\p{Print}){4,})(?!.*[ ,:=])[\\p{Print}]{20,}$'")
+    stack = LocalStack.from_template(write_template(text, {"src/app.py": COPY_HANDLER}), use_config=False)
+    assert stack.template.parameters["ArchiveBucketName"] == "archivebucketnamearc"
+    with pytest.raises(TemplateError, match="does not match AllowedPattern"):
+        LocalStack.from_template(write_template(text, {"src/app.py": COPY_HANDLER}), use_config=False,
+                                 parameters={"ArchiveBucketName": "has space:and=signs"})
+
+
 def test_a_placeholder_is_fitted_to_the_declared_lengths(write_template: Callable[..., Path]) -> None:
     # As serverless-patterns' `public-nlb-or-alb-private-api-cfn` declares its DomainName (MinLength 15).
     text = UPLOADS.replace("Description: Name of the archive bucket (required)", "MinLength: 20\n    MaxLength: 24")

@@ -20,11 +20,17 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+# CloudFormation reads `AllowedPattern` as a Java regular expression: `regex` reads its `\p{Print}`-style
+# classes, which Python's `re` refuses (serverless-patterns' activemq-lambda-sam-java: `\p{Print}`).
+import regex
+
 from sluice.local.errors import TemplateError
 from sluice.local.template.pattern_example import example
 from sluice.local.template.values import parsed_number
 
 _LIST_TYPES = ("CommaDelimitedList", "List<")
+#: How long a placeholder made by repeating the parameter's name may grow to meet its pattern.
+_LONGEST_REPEAT = 64
 
 
 def missing_parameters(declared: Mapping[str, Any], overrides: Mapping[str, str]) -> list[str]:
@@ -90,8 +96,8 @@ def _check_declaration(name: str, declaration: Mapping[str, Any]) -> None:
         raise TemplateError(f"AllowedValues must be a list, not {declaration['AllowedValues']!r}", property=where)
     if "AllowedPattern" in declaration:
         try:
-            re.compile(str(declaration["AllowedPattern"]))
-        except re.error as error:
+            regex.compile(str(declaration["AllowedPattern"]))
+        except regex.error as error:
             raise TemplateError(f"AllowedPattern {declaration['AllowedPattern']!r} is not a valid regular "
                                 f"expression: {error}", property=where) from None
 
@@ -116,12 +122,17 @@ def _placeholder(name: str, declaration: Mapping[str, Any]) -> Any:
         text = (text * (shortest // len(text) + 1))[:shortest]
     text = text[:longest] if longest is not None else text
     pattern = declaration.get("AllowedPattern")
-    if pattern is not None and not re.fullmatch(str(pattern), text):
-        # The name does not fit the pattern: a string the pattern matches, if one fits the lengths too.
+    if pattern is not None and not regex.fullmatch(str(pattern), text):
+        # The name does not fit the pattern: a string the pattern matches, if one fits the lengths too;
+        # else the name repeated to a length the pattern takes (a password's `{12,}`).
         matching = example(str(pattern))
         if matching is not None and (shortest or 0) <= len(matching) <= (longest if longest is not None else
                                                                          len(matching)):
             return matching
+        base = re.sub(r"[^a-z0-9]", "", name.lower()) or "placeholder"
+        lengths = range(max(shortest or 0, len(base)), (longest if longest is not None else _LONGEST_REPEAT) + 1)
+        return next((candidate for length in lengths
+                     if regex.fullmatch(str(pattern), candidate := (base * length)[:length])), text)
     return text
 
 
@@ -151,7 +162,7 @@ def _check_scalar(name: str, text: str, declaration: Mapping[str, Any], kind: st
     if allowed is not None and text not in [_text(option) for option in allowed]:
         raise TemplateError(f"value {text!r} is not one of the AllowedValues {allowed}", property=where)
     pattern = declaration.get("AllowedPattern")
-    if pattern is not None and kind == "String" and not re.fullmatch(str(pattern), text):
+    if pattern is not None and kind == "String" and not regex.fullmatch(str(pattern), text):
         hint = declaration.get("ConstraintDescription")
         raise TemplateError(
             f"value {text!r} does not match AllowedPattern {pattern}" + (f" ({hint})" if hint else ""),
