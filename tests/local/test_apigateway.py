@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from sluice.local.apigateway.responses import to_response
-from sluice.local.errors import StackError, UnsupportedFeature
+from sluice.local.errors import StackError, TemplateError, UnsupportedFeature
 from sluice.local.stack import LocalStack
 
 MIDNIGHT = 1717977600.0  # 2024-06-10T00:00:00Z
@@ -406,6 +406,24 @@ def test_a_rest_api_with_cors_answers_the_preflight_of_each_path(proxy: LocalSta
     assert response.header("Access-Control-Allow-Origin") == "*"
     assert response.header("Access-Control-Allow-Methods") == "GET,OPTIONS"
     assert response.header("Access-Control-Allow-Headers") == "Content-Type,Authorization"
+
+
+
+@pytest.mark.parametrize(("cors", "origin"), [("{MaxAge: 5}", "*"), ("\"'https://app.example.com'\"", "https://app.example.com")])
+def test_sams_cors_defaults_allow_origin_to_any(start_stack: Callable[..., LocalStack], cors: str,
+                                                origin: str) -> None:
+    """aws-sam-translator's `CorsProperties` defaults `AllowOrigin` to `'*'`: `Cors: {MaxAge: 5}` is valid
+    (serverless-patterns' apigw-lambda-dynamodb-go-sam); an unknown key is refused, as SAM refuses it."""
+    template = PROXY.replace("""    Cors:
+      AllowOrigin: "'*'"
+      AllowHeaders: "'Content-Type,Authorization'"
+""", f"    Cors: {cors}\n")
+    stack = start_stack(template, {"app/proxy.py": PROXY_HANDLER, "app/health.py": HEALTH_HANDLER})
+    response = stack.api_request("OPTIONS", "/health", headers={"Origin": "https://app.example.com"})
+    assert (response.status, response.header("Access-Control-Allow-Origin")) == (200, origin)
+    with pytest.raises(TemplateError, match=r"Cors must be .* \(not AllowOrigins\)"):
+        start_stack(template.replace(f"    Cors: {cors}\n", "    Cors: {AllowOrigins: \"'*'\"}\n"),
+                    {"app/proxy.py": PROXY_HANDLER, "app/health.py": HEALTH_HANDLER})
 
 
 DEFINITION = """\

@@ -78,11 +78,14 @@ def read_cors(template: SamTemplate, decl: ResourceDecl, protocol: Protocol) -> 
             return None
         if isinstance(value, str):
             return Cors(allow_origins=(_unquoted(value),))
-        if not isinstance(value, dict) or "AllowOrigin" not in value:
-            raise TemplateError("Cors must be a quoted origin or a mapping with AllowOrigin", resource=decl.logical_id,
+        unknown = sorted(set(value) - _REST_CORS_KEYS) if isinstance(value, dict) else []
+        if not isinstance(value, dict) or unknown:
+            raise TemplateError("Cors must be a quoted origin or a mapping of " + ", ".join(sorted(_REST_CORS_KEYS))
+                                + (f" (not {', '.join(unknown)})" if unknown else ""), resource=decl.logical_id,
                                 property="Cors", origin=template.origin)
         max_age = value.get("MaxAge")
-        return Cors(allow_origins=(_unquoted(value["AllowOrigin"]),),
+        # SAM's AllowOrigin defaults to '*' (aws-sam-translator's CorsProperties): `Cors: {MaxAge: 5}` is valid.
+        return Cors(allow_origins=(_unquoted(value.get("AllowOrigin", "'*'")),),
                     allow_methods=_listed(value.get("AllowMethods")),
                     allow_headers=_listed(value.get("AllowHeaders")) or (),
                     max_age=None if max_age is None else int(_unquoted(max_age)),
@@ -96,6 +99,10 @@ def read_cors(template: SamTemplate, decl: ResourceDecl, protocol: Protocol) -> 
         raise TemplateError("CorsConfiguration must be true or a mapping", resource=decl.logical_id,
                             property="CorsConfiguration", origin=template.origin)
     return http_cors(value)
+
+
+#: The keys SAM takes in a REST API's `Cors` mapping; any other it refuses ("Invalid key … for 'Cors'").
+_REST_CORS_KEYS = frozenset({"AllowMethods", "AllowHeaders", "AllowOrigin", "MaxAge", "AllowCredentials"})
 
 
 def http_cors(value: Mapping[str, Any]) -> Cors:
