@@ -11,7 +11,6 @@ function with `requestContext.authorizer` holding `principalId` and the stringif
 from __future__ import annotations
 
 import doctest
-import json
 from collections.abc import Callable
 
 import pytest
@@ -189,7 +188,8 @@ def test_a_route_without_authorizer_and_a_request_authorizer(stack: LocalStack) 
     assert event["methodArn"].endswith("/Prod/GET/tenants") and "body" not in event
 
 
-def test_a_cognito_authorizer_is_still_warned_about(start_stack: Callable[..., LocalStack]) -> None:
+def test_a_cognito_authorizer_of_another_stacks_pool_checks_the_token_and_says_what_it_cannot(
+        start_stack: Callable[..., LocalStack]) -> None:
     cognito = TEMPLATE.replace("""          TenantAuth:
             FunctionArn: !GetAtt RequestFunction.Arn
             FunctionPayloadType: REQUEST
@@ -200,9 +200,9 @@ def test_a_cognito_authorizer_is_still_warned_about(start_stack: Callable[..., L
             UserPoolArn: arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc
 """)
     stack = start_stack(cognito, {"auth/app.py": AUTHORIZER, "items/app.py": ITEMS})
-    assert any("authorizers, API keys and resource policies are not enforced" in warning
-               for warning in stack.warnings)
-    assert json.loads(stack.api_request("GET", "/tenants").body) == {"authorizer": None}
+    assert any("tokens of https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc are checked for issuer, "
+               "audience, expiry and scopes, not for their signature" in warning for warning in stack.warnings)
+    assert stack.api_request("GET", "/tenants").status == 401  # no token: API Gateway refuses it itself
 
 
 HTTP_AUTHORIZER = """\

@@ -32,6 +32,8 @@ moto 5.2 (5.2.5); `pyproject.toml` asks for `>=5.1`:
   groups, written straight to the store (`create_log_group`).
 - `scheduler_backends[account][region].schedule_groups` (`ScheduleGroup.schedules`): whether any
   schedule is stored at all (`has_schedules`).
+- `cognitoidp_backends[account][region].user_pools[pool id].json_web_key`: the key moto signs a pool's
+  tokens with, which API authorizers verify them with (`cognito_token_claims`).
 
 Example:
     >>> with virtual_time(clock.now):
@@ -221,6 +223,30 @@ def create_log_group(account: str, region: str, name: str, retention_in_days: in
             backend.put_retention_policy(name, retention_in_days)  # type: ignore[arg-type]
     except JsonRESTError as error:
         raise ClientError({"Error": {"Code": error.error_type, "Message": error.message}}, "CreateLogGroup") from None
+
+
+def cognito_token_claims(account: str) -> Callable[[str, str], dict[str, Any] | None]:
+    """`verify(token, issuer)`: the claims of a token whose signature holds for the moto user pool its
+    issuer names (`https://cognito-idp.<region>.amazonaws.com/<pool id>`: moto signs each pool's tokens with
+    the pool's `json_web_key`), None when it does not hold. A pool moto does not hold (another stack's, or
+    not Cognito) has no local keys: its tokens' signatures are not checked ({} is returned)."""
+    from joserfc import jwt  # noqa: PLC0415 - moto's own JWT library, loaded only for APIs with such authorizers
+    from joserfc.errors import JoseError  # noqa: PLC0415
+    from moto.cognitoidp.models import cognitoidp_backends  # noqa: PLC0415
+
+    def verify(token: str, issuer: str) -> dict[str, Any] | None:
+        host, _, pool_id = issuer.removeprefix("https://").partition("/")
+        region = host.removeprefix("cognito-idp.").split(".", 1)[0]
+        pool = cognitoidp_backends[account][region].user_pools.get(pool_id) if host.startswith("cognito-idp.") \
+            else None
+        if pool is None:
+            return {}
+        try:
+            return dict(jwt.decode(token, pool.json_web_key).claims)
+        except (JoseError, ValueError):
+            return None
+
+    return verify
 
 
 def has_schedules(account: str, region: str) -> bool:

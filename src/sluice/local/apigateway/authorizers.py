@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl
 
+from sluice.local.apigateway.jwt_authorizers import JwtAuthorizer
 from sluice.local.apigateway.responses import ApiResponse, gateway_error
 
 if TYPE_CHECKING:
@@ -70,6 +71,10 @@ class LambdaAuthorizer:
     simple_responses: bool = False
     #: Seconds an answer is cached for its identity sources (`Identity.ReauthorizeEvery`); 0: not cached.
     ttl: int = 0
+
+
+#: What a route may run before its integration: a Lambda authorizer, or a Cognito/JWT token check.
+Authorizer = LambdaAuthorizer | JwtAuthorizer
 
 
 def read_lambda_authorizers(template: SamTemplate, api: ResourceDecl) -> dict[str, LambdaAuthorizer]:

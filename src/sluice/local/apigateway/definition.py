@@ -25,7 +25,7 @@ from sluice.local.lambda_.resources import function_arns, unqualified
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from sluice.local.apigateway.authorizers import LambdaAuthorizer
+    from sluice.local.apigateway.authorizers import Authorizer
     from sluice.local.apigateway.integrations import ServiceIntegration
     from sluice.local.apigateway.routes import Protocol, Route
     from sluice.local.template.model import ResourceDecl, SamTemplate
@@ -38,7 +38,7 @@ _PLAIN_ARN = re.compile(r"arn:[^/:]+:lambda:[^/:]+:\d*:function:[^/:]+(:[^/:]+)?
 
 
 def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, protocol: Protocol, *,
-                   where: str = "DefinitionBody", authorizers: Mapping[str, LambdaAuthorizer] | None = None,
+                   where: str = "DefinitionBody", authorizers: Mapping[str, Authorizer] | None = None,
                    default_authorizer: str | None = None) -> list[Route]:
     """The Lambda proxy and service routes of an OpenAPI (2 or 3) definition, resolved against the template
     (`where`: the property holding it, `DefinitionBody` of a SAM API, `Body` of a raw one), each with the
@@ -93,8 +93,8 @@ def openapi_routes(template: SamTemplate, decl: ResourceDecl, definition: Any, p
     return routes
 
 
-def operation_authorizer(spec: dict[str, Any], method: str, authorizers: Mapping[str, LambdaAuthorizer],
-                         default: str | None) -> LambdaAuthorizer | None:
+def operation_authorizer(spec: dict[str, Any], method: str, authorizers: Mapping[str, Authorizer],
+                         default: str | None) -> Authorizer | None:
     """The Lambda authorizer an OpenAPI operation runs: the one its `security` names, else, with no
     `security` of its own, the API's `Auth.DefaultAuthorizer` (SAM writes it into every path of the
     definition but the CORS preflight's `options`: aws-sam-translator's `set_path_default_authorizer`)."""

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 from sluice.local.apigateway.authorizers import (
+    LambdaAuthorizer,
     PolicyCache,
     failed,
     http_verdict,
@@ -38,6 +39,7 @@ from sluice.local.apigateway.authorizers import (
     verdict,
 )
 from sluice.local.apigateway.events import ApiRequest, RequestContext, proxy_event
+from sluice.local.apigateway.jwt_authorizers import JwtAuthorizer, check
 from sluice.local.apigateway.matching import Match, segments, select
 from sluice.local.apigateway.resources import find_api
 from sluice.local.apigateway.responses import (
@@ -165,8 +167,10 @@ class ApiGateway:
         request_id = str(uuid.UUID(int=self._random.getrandbits(128), version=4))
         context = RequestContext(request_id, now=self.clock.now(), region=self.region, account=self.account,
                                  trace_id=f"Root=1-{int(self.clock.now()):08x}-{request_id.replace('-', '')[:24]}")
-        if match.route.authorizer is not None:
-            refusal, allowed = self._authorize(api, match, request, context, activity)
+        authorizer = match.route.authorizer
+        if authorizer is not None:
+            refusal, allowed = self._authorize(api, match, authorizer, request, context=context, activity=activity) \
+                if isinstance(authorizer, LambdaAuthorizer) else self._check_token(api, authorizer, request, activity)
             if refusal is not None:
                 return replace(refusal, headers={**refusal.headers, **_request_id_header(api, request_id)})
             context = replace(context, authorizer=allowed)
@@ -211,11 +215,25 @@ class ApiGateway:
             activity.detail["status"] = response.status
         return _finished(api, request, request_id, response)
 
-    def _authorize(self, api: Api, match: Match, request: ApiRequest, context: RequestContext,
-                   activity: Activity) -> tuple[ApiResponse | None, dict[str, Any]]:
+    def _check_token(self, api: Api, authorizer: JwtAuthorizer, request: ApiRequest,
+                     activity: Activity) -> tuple[ApiResponse | None, dict[str, Any]]:
+        """Check the request's token with the route's Cognito or JWT authorizer (see `jwt_authorizers`): a
+        refusal, or `requestContext.authorizer` (the token's claims)."""
+        from sluice.local.adapters.moto_backends import cognito_token_claims  # noqa: PLC0415
+
+        verdict = check(authorizer, request, now=self.clock.now(), verify=cognito_token_claims(self.account))
+        if verdict.status is not None:
+            activity.status = FAILED
+            activity.detail["error"] = f"{authorizer.name}: {verdict.reason}"
+            response_type = "UNAUTHORIZED" if verdict.status == 401 else "ACCESS_DENIED"
+            error_type = "UnauthorizedException" if verdict.status == 401 else "AccessDeniedException"
+            return gateway_error(verdict.status, verdict.message, error_type if api.protocol == "REST" else None,
+                                 response_type=response_type), {}
+        return None, verdict.context or {}
+
+    def _authorize(self, api: Api, match: Match, authorizer: LambdaAuthorizer, request: ApiRequest, *,
+                   context: RequestContext, activity: Activity) -> tuple[ApiResponse | None, dict[str, Any]]:
         """Run the route's Lambda authorizer (see `authorizers`): a refusal, or `requestContext.authorizer`."""
-        authorizer = match.route.authorizer
-        assert authorizer is not None
         if missing_identity(authorizer, request):
             activity.status = FAILED
             activity.detail["error"] = f"{authorizer.name}: no identity in the request"
@@ -229,7 +247,7 @@ class ApiGateway:
         else:
             with self.trace.within(activity), self.clock.hold():
                 invocation = self.runtime.call(authorizer.function,
-                                               _authorizer_event(api, match, request, context, arn=arn))
+                                               _authorizer_event(api, match, authorizer, request, context, arn=arn))
             if invocation.error is not None:
                 refusal = unauthorized() if invocation.error.message == "Unauthorized" else failed(api.protocol)
                 activity.status = FAILED
@@ -268,12 +286,10 @@ def encoded(headers: Mapping[str, str] | None, body: Body) -> tuple[list[tuple[s
     return pairs, body.encode() if isinstance(body, str) else body or b""
 
 
-def _authorizer_event(api: Api, match: Match, request: ApiRequest, context: RequestContext, *,
-                      arn: str) -> dict[str, Any]:
+def _authorizer_event(api: Api, match: Match, authorizer: LambdaAuthorizer, request: ApiRequest,
+                      context: RequestContext, *, arn: str) -> dict[str, Any]:
     """What the route's authorizer is invoked with: a REST `TOKEN` or `REQUEST` event, or an HTTP API's
     request in its authorizer payload format (see `authorizers`)."""
-    authorizer = match.route.authorizer
-    assert authorizer is not None
     if authorizer.payload_type == "TOKEN":
         return {"type": "TOKEN", "authorizationToken": request.header(authorizer.headers[0]), "methodArn": arn}
     version = authorizer.payload_version or "1.0"

@@ -9,8 +9,9 @@ route to an HTTP API (`ApiId`, else `ServerlessHttpApi`) with payload format 2.0
 integration of its own at an event's route, the body's is the route. An API's `DefinitionBody` adds its OpenAPI paths
 (`sluice.local.apigateway.definition`).
 
-An API's Lambda authorizers run before its routes (`authorizers`); other authorizers (Cognito, JWT, IAM)
-and API keys are not enforced locally: each API using them is warned about once.
+An API's Lambda authorizers run before its routes (`authorizers`), and its Cognito and JWT authorizers
+check the token (`jwt_authorizers`); IAM authorization and API keys are not enforced locally: each API
+using them is warned about once.
 
 Example:
     >>> [route.key for api in read_apis(template) for route in api.routes]
@@ -22,9 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from sluice.local.apigateway.authorizers import LambdaAuthorizer, read_lambda_authorizers
+from sluice.local.apigateway.authorizers import Authorizer, read_lambda_authorizers
 from sluice.local.apigateway.cors import Cors, read_cors
 from sluice.local.apigateway.definition import openapi_routes
+from sluice.local.apigateway.jwt_authorizers import JwtAuthorizer, read_jwt_authorizers
 from sluice.local.apigateway.resources import (
     DEFAULT_STAGE,
     HTTP_API,
@@ -67,8 +69,9 @@ class Route:
     body_schema: dict[str, Any] | None = None
     #: The `(in, name)` query string and header parameters a request validator requires.
     required_parameters: tuple[tuple[str, str], ...] = ()
-    #: The Lambda authorizer run before the function (`authorizers`), else None.
-    authorizer: LambdaAuthorizer | None = None
+    #: The Lambda authorizer (`authorizers`) or the Cognito/JWT check (`jwt_authorizers`) run before the
+    #: function, else None.
+    authorizer: Authorizer | None = None
     #: A REST `AWS`/`MOCK` or an HTTP API's service integration (`integrations`), in place of a function.
     integration: ServiceIntegration | None = None
 
@@ -104,7 +107,9 @@ def read_apis(template: SamTemplate) -> list[Api]:
     """Every API of the template (implicit ones included, see `add_implicit_apis`) with its routes."""
     declared = {decl.logical_id: decl for decl in template.of_type(REST_API, HTTP_API)}
     routes: dict[str, list[Route]] = {logical: [] for logical in declared}
-    lambda_authorizers = {logical: read_lambda_authorizers(template, decl) for logical, decl in declared.items()}
+    lambda_authorizers: dict[str, dict[str, Authorizer]] = {
+        logical: {**read_lambda_authorizers(template, decl), **read_jwt_authorizers(template, decl)}
+        for logical, decl in declared.items()}
     for kind, api_property, implicit in (("Api", "RestApiId", IMPLICIT_REST_API),
                                          ("HttpApi", "ApiId", IMPLICIT_HTTP_API)):
         for function, name, properties in sam_events(template, FUNCTION, (kind,)):
@@ -236,14 +241,19 @@ def _event_route(template: SamTemplate, function: ResourceDecl, name: str, prope
 
 
 def _route_authorizer(template: SamTemplate, api: ResourceDecl, properties: dict[str, Any],
-                      authorizers: dict[str, LambdaAuthorizer]) -> LambdaAuthorizer | None:
-    """The Lambda authorizer a route runs: the event's `Auth.Authorizer` (`NONE`: none), else the API's
-    `Auth.DefaultAuthorizer` (AWS SAM docs: ApiFunctionAuth, ApiAuth, HttpApiAuth)."""
+                      authorizers: dict[str, Authorizer]) -> Authorizer | None:
+    """The authorizer a route runs: the event's `Auth.Authorizer` (`NONE`: none), else the API's
+    `Auth.DefaultAuthorizer` (AWS SAM docs: ApiFunctionAuth, ApiAuth, HttpApiAuth); a token check takes
+    the event's `Auth.AuthorizationScopes` over its own."""
     auth = properties.get("Auth")
     named = auth.get("Authorizer") if isinstance(auth, dict) else None
     if named is None:
         named = _default_authorizer(template, api)
-    return authorizers.get(str(named)) if named is not None else None
+    authorizer = authorizers.get(str(named)) if named is not None else None
+    scopes = auth.get("AuthorizationScopes") if isinstance(auth, dict) else None
+    if isinstance(authorizer, JwtAuthorizer) and isinstance(scopes, list):
+        return replace(authorizer, scopes=tuple(str(scope) for scope in scopes))
+    return authorizer
 
 
 def _default_authorizer(template: SamTemplate, api: ResourceDecl) -> str | None:
@@ -254,15 +264,16 @@ def _default_authorizer(template: SamTemplate, api: ResourceDecl) -> str | None:
 
 
 def _warn_event_auth(template: SamTemplate, api: str, properties: dict[str, Any],
-                     authorizers: dict[str, LambdaAuthorizer]) -> None:
+                     authorizers: dict[str, Authorizer]) -> None:
     auth = properties.get("Auth")
     if isinstance(auth, dict) and (auth.get("Authorizer") not in (None, "NONE", *authorizers)
                                    or auth.get("ApiKeyRequired")):
         _not_enforced(template, api)
 
 
-def _warn_api_auth(template: SamTemplate, decl: ResourceDecl, authorizers: dict[str, LambdaAuthorizer]) -> None:
-    """Warn about the API's auth settings sluice does not enforce: all but its Lambda authorizers."""
+def _warn_api_auth(template: SamTemplate, decl: ResourceDecl, authorizers: dict[str, Authorizer]) -> None:
+    """Warn about the API's auth settings sluice does not enforce: all but its Lambda, Cognito and JWT
+    authorizers."""
     auth = decl.properties.get("Auth")
     if not isinstance(auth, dict):
         return

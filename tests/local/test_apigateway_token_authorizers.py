@@ -1,0 +1,192 @@
+"""Cognito user pool authorizers (REST) and JWT authorizers (HTTP) check the caller's token, with a user pool
+of the template and tokens its local Cognito issues, as public applications put Cognito in front of their
+APIs (templates written here in our own words).
+
+AWS behaviour under test (API Gateway docs: "Control access to REST APIs using Amazon Cognito user pools as
+an authorizer", "Control access to HTTP APIs with JWT authorizers"; AWS SAM docs: CognitoAuthorizer,
+OAuth2Authorizer): no token, a token that is not a JWT, a forged or expired one, or one from another
+issuer is 401 `{"message": "Unauthorized"}`; a REST API takes an ID token (an access token when the route
+names scopes); an HTTP API checks `aud`/`client_id` against its audience and accepts `Bearer `; a route's
+scopes the token lacks are REST 401, HTTP 403; the function sees the claims
+(`requestContext.authorizer.claims`; HTTP `requestContext.authorizer.jwt`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from sluice.local.stack import LocalStack
+from tests.local.templates import function, sam_template
+
+HANDLER = """\
+import json
+
+def handler(event, context):
+    return {"statusCode": 200, "body": json.dumps(event["requestContext"].get("authorizer"))}
+"""
+
+POOL = """\
+  Users:
+    Type: AWS::Cognito::UserPool
+    Properties:
+      UserPoolName: users
+  WebClient:
+    Type: AWS::Cognito::UserPoolClient
+    Properties:
+      UserPoolId: !Ref Users
+      ExplicitAuthFlows: [ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
+  OtherClient:
+    Type: AWS::Cognito::UserPoolClient
+    Properties:
+      UserPoolId: !Ref Users
+      ExplicitAuthFlows: [ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
+"""
+
+REST = sam_template("Orders behind Cognito", Runtime="python3.13", CodeUri="src/") + POOL + """\
+  OrdersApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: v1
+      Auth:
+        DefaultAuthorizer: UsersAuth
+        Authorizers:
+          UsersAuth:
+            UserPoolArn: !GetAtt Users.Arn
+""" + function("Orders", handler="app.handler", properties="""\
+      Events:
+        List:
+          Type: Api
+          Properties: {RestApiId: !Ref OrdersApi, Path: /orders, Method: get}
+        Admin:
+          Type: Api
+          Properties:
+            RestApiId: !Ref OrdersApi
+            Path: /admin
+            Method: get
+            Auth: {AuthorizationScopes: [orders/admin]}
+        Health:
+          Type: Api
+          Properties:
+            RestApiId: !Ref OrdersApi
+            Path: /health
+            Method: get
+            Auth: {Authorizer: NONE}
+""")
+
+HTTP = sam_template("Orders behind a JWT authorizer", Runtime="python3.13", CodeUri="src/") + POOL + """\
+  OrdersHttpApi:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: UsersJwt
+        Authorizers:
+          UsersJwt:
+            IdentitySource: $request.header.Authorization
+            JwtConfiguration:
+              issuer: !Sub https://cognito-idp.${AWS::Region}.amazonaws.com/${Users}
+              audience: [!Ref WebClient]
+""" + function("Orders", handler="app.handler", properties="""\
+      Events:
+        List:
+          Type: HttpApi
+          Properties: {ApiId: !Ref OrdersHttpApi, Path: /orders, Method: get}
+        Admin:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref OrdersHttpApi
+            Path: /admin
+            Method: get
+            Auth: {AuthorizationScopes: [orders/admin]}
+""")
+
+
+def tokens(stack: LocalStack, client: str = "WebClient") -> dict[str, str]:
+    """A user of the template's pool, signed in through the local Cognito: its ID and access tokens."""
+    cognito = stack.client("cognito-idp")
+    pool = stack.template.ref("Users")
+    try:
+        cognito.admin_create_user(UserPoolId=pool, Username="ada", TemporaryPassword="Passw0rd!",
+                                  MessageAction="SUPPRESS")
+        cognito.admin_set_user_password(UserPoolId=pool, Username="ada", Password="Passw0rd!", Permanent=True)
+    except cognito.exceptions.UsernameExistsException:
+        pass
+    result = cognito.admin_initiate_auth(UserPoolId=pool, ClientId=stack.template.ref(client),
+                                         AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                                         AuthParameters={"USERNAME": "ada", "PASSWORD": "Passw0rd!"})
+    return {"id": result["AuthenticationResult"]["IdToken"], "access": result["AuthenticationResult"]["AccessToken"]}
+
+
+def forged(token: str, **claims: Any) -> str:
+    """`token` with its payload changed (its signature no longer holds)."""
+    header, payload, signature = token.split(".")
+    data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))) | claims
+    return ".".join([header, base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("="), signature])
+
+
+def test_a_rest_cognito_authorizer_takes_only_a_valid_id_token(start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(REST, {"src/app.py": HANDLER})
+    issued = tokens(stack)
+
+    answers = {name: stack.api_request("GET", "/orders", headers=headers) for name, headers in {
+        "none": {}, "junk": {"Authorization": "not-a-jwt"}, "access": {"Authorization": issued["access"]},
+        "forged": {"Authorization": forged(issued["id"], **{"cognito:username": "mallory"})},
+        "bearer": {"Authorization": "Bearer " + issued["id"]}, "id": {"Authorization": issued["id"]}}.items()}
+
+    assert {name: answer.status for name, answer in answers.items()} == {
+        "none": 401, "junk": 401, "access": 401, "forged": 401, "bearer": 401, "id": 200}
+    assert answers["none"].json() == {"message": "Unauthorized"}
+    claims = answers["id"].json()["claims"]
+    assert claims["cognito:username"] == "ada" and claims["token_use"] == "id"
+    assert claims["exp"].endswith(" UTC " + claims["exp"][-4:]) and len(claims["exp"].split()) == 6  # a Java date
+    assert stack.api_request("GET", "/health").status == 200  # Authorizer: NONE
+
+
+def test_a_token_expires_on_the_stacks_clock(start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(REST, {"src/app.py": HANDLER})
+    token = tokens(stack)["id"]
+    assert stack.api_request("GET", "/orders", headers={"Authorization": token}).status == 200
+
+    stack.advance(3601)  # Cognito's ID tokens last an hour
+
+    assert stack.api_request("GET", "/orders", headers={"Authorization": token}).status == 401
+    assert "expired" in stack.trace.roots[-1].detail["error"]
+
+
+def test_a_route_with_scopes_takes_an_access_token_that_has_one(start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(REST, {"src/app.py": HANDLER})
+    issued = tokens(stack)
+
+    assert stack.api_request("GET", "/admin", headers={"Authorization": issued["id"]}).status == 401
+    assert stack.api_request("GET", "/admin", headers={"Authorization": issued["access"]}).status == 401
+    assert "none of the route's scopes" in stack.trace.roots[-1].detail["error"]
+
+
+def test_an_http_jwt_authorizer_checks_issuer_and_audience(start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(HTTP, {"src/app.py": HANDLER})
+    issued, other = tokens(stack), tokens(stack, "OtherClient")
+
+    ok = stack.api_request("GET", "/orders", headers={"Authorization": "Bearer " + issued["id"]})
+    access = stack.api_request("GET", "/orders", headers={"Authorization": issued["access"]})
+
+    assert (ok.status, access.status) == (200, 200)
+    jwt = ok.json()["jwt"]
+    assert jwt["claims"]["cognito:username"] == "ada" and jwt["scopes"] is None
+    assert stack.api_request("GET", "/orders").json() == {"message": "Unauthorized"}
+    assert stack.api_request("GET", "/orders", headers={"Authorization": other["id"]}).status == 401  # audience
+    refused = stack.api_request("GET", "/orders", headers={
+        "Authorization": forged(issued["id"], iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other")})
+    assert refused.status == 401
+    scoped = stack.api_request("GET", "/admin", headers={"Authorization": issued["access"]})
+    assert (scoped.status, scoped.json()) == (403, {"message": "Forbidden"})
+
+
+@pytest.mark.parametrize("api", ["rest", "http"])
+def test_no_authorizer_warning_is_left_for_what_is_now_enforced(start_stack: Callable[..., LocalStack],
+                                                                api: str) -> None:
+    stack = start_stack(REST if api == "rest" else HTTP, {"src/app.py": HANDLER})
+    assert not [warning for warning in stack.warnings if "not enforced" in warning or "signature" in warning]
