@@ -31,6 +31,7 @@ from sluice import json_text
 from sluice.http_endpoint import HttpService, content_length, endpoint_of
 from sluice.local.cloudformation.resources import is_custom
 from sluice.local.lambda_.resources import function_arns, unqualified
+from sluice.local.lambda_.runtime import FunctionNotRunnable
 from sluice.local.provision import references
 from sluice.local.trace import FAILED, Trace
 
@@ -111,7 +112,14 @@ def _create(template: SamTemplate, decl: ResourceDecl, functions: frozenset[str]
              "LogicalResourceId": decl.logical_id, "ResourceProperties": properties}
     activity = trace.record("cloudformation", f"Create {decl.type} ({decl.logical_id})", root=True)
     with trace.within(activity):
-        invoke(token, event)
+        try:
+            invoke(token, event)
+        except FunctionNotRunnable as error:  # a Node.js provider, code in S3…: said, and the stack goes on
+            activity.status = FAILED
+            activity.detail["error"] = str(error)
+            template.unsupported(f"its function cannot run locally ({error}): the custom resource is not created "
+                                 "locally", resource=decl.logical_id, property="ServiceToken")
+            return False
     answer = collector.answers.get(request_id)
     if answer is None:
         problem: str | None = ("its function never answered the ResponseURL (CloudFormation would wait an hour, "
