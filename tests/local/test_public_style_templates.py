@@ -496,3 +496,52 @@ def test_a_local_nested_application_is_named_with_how_to_run_it(write_template: 
     assert child.endswith("run child/template.yaml on its own (--template child/template.yaml, passing its "
                           "Parameters with --parameter-overrides)")
     assert repository.endswith("is not emulated locally (Ref/GetAtt answer with placeholder values)")
+
+
+NOT_EMULATED_TARGETS = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Notes:
+    Type: AWS::AppSync::GraphQLApi
+    Properties: {Name: notes, AuthenticationType: API_KEY}
+  Jobs:
+    Type: AWS::Batch::JobQueue
+    Properties:
+      Priority: 1
+      ComputeEnvironmentOrder:
+        - {Order: 1, ComputeEnvironment: arn:aws:batch:us-east-1:123456789012:compute-environment/c}
+  Audit:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.13
+      Handler: app.handler
+      CodeUri: src/
+  OrderPlaced:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern: {source: [shop]}
+      Targets:
+        - {Id: graphql, Arn: !GetAtt Notes.GraphQLEndpointArn, RoleArn: arn:aws:iam::123456789012:role/r}
+        - Id: batch
+          Arn: !Ref Jobs
+          RoleArn: arn:aws:iam::123456789012:role/r
+          BatchParameters: {JobDefinition: d, JobName: j}
+        - {Id: audit, Arn: !GetAtt Audit.Arn}
+"""
+
+
+def test_rule_targets_sluice_does_not_emulate_are_said_and_the_others_delivered(
+        write_template: Callable[..., Path]) -> None:
+    """Found by the sweep of serverless-patterns' SAM templates (eventbridge-to-appsync-sam, eventbridge-batch-sam):
+    a target that is an AppSync API's `GraphQLEndpointArn` or a job queue's `Ref` stopped the start, as the store
+    refused placeholders that were no ARN; then moto's own delivery raised `NotImplementedError` out of
+    `PutEvents` for the AppSync target."""
+    path = write_template(NOT_EMULATED_TARGETS,
+                          {"src/app.py": "def handler(event, context):\n    return event['source']\n"})
+    with LocalStack.from_template(path, use_config=False) as stack:
+        stack.put_event("shop", "OrderPlaced", {"id": 1})
+        stack.run_until_idle()
+        assert [invocation.result for invocation in stack.invocations("Audit")] == ["shop"]
+        said = [warning for warning in stack.warnings if "is not a service sluice delivers to" in warning]
+        assert len(said) == 2 and any(":appsync:" in warning and "/GraphQLEndpointArn" in warning for warning in said)

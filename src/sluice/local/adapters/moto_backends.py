@@ -170,14 +170,19 @@ def rule_targets_left_to_moto(routed: Callable[[str], bool]) -> Iterator[None]:
     """Stop moto delivering `PutEvents` to the targets whose ARN `routed` says sluice's router
     delivers: the template's rules are stored in moto (so ListRules shows them), and moto's
     `PutEvents` would otherwise send each matching event to their SQS or bus targets a second
-    time. Targets sluice does not deliver (moto's archives, log groups) keep moto's delivery."""
+    time. Targets sluice does not deliver keep moto's delivery where moto has one (archives, log groups,
+    API destinations: `logs` and `events` ARNs); moto raises `NotImplementedError` out of `PutEvents` for
+    any other (an AppSync API, a Batch queue), which the template's warnings already name as not delivered."""
     from moto.events.models import Rule  # noqa: PLC0415 - moto is loaded by the stack already
 
     original = Rule.send_to_targets
 
+    def moto_delivers(arn: str) -> bool:
+        return not routed(arn) and arn.split(":")[2:3] in (["logs"], ["events"])
+
     def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
         every = self.targets
-        self.targets = [target for target in every if not routed(str(target["Arn"]))]
+        self.targets = [target for target in every if moto_delivers(str(target["Arn"]))]
         try:
             if self.targets:
                 original(self, original_event, transform_input)

@@ -60,9 +60,9 @@ class RuleCatalog(EventSource):
                     self._bus_for(rule, events)
                     buses.add(rule.bus)
                 events.put_rule(**rule.put_rule())
-                if rule.targets:
-                    events.put_targets(Rule=rule.name, EventBusName=rule.bus,
-                                       Targets=[target.definition for target in rule.targets])
+                targets = self._storable(rule)
+                if targets:
+                    events.put_targets(Rule=rule.name, EventBusName=rule.bus, Targets=targets)
             except ClientError as error:
                 raise TemplateError(f"EventBridge rejected rule {rule.name}: "
                                     f"{error.response['Error'].get('Message', error)}",
@@ -71,6 +71,14 @@ class RuleCatalog(EventSource):
                 raise TemplateError(f"invalid properties of rule {rule.name}: {one_line(str(error))}",
                                     resource=rule.logical_id,
                                     origin=self.host.template.origin) from None
+
+    @staticmethod
+    def _storable(rule: Rule) -> list[dict[str, Any]]:
+        """The rule's targets as `PutTargets` takes them, but those that are no ARN: a resource sluice gives
+        no ARN (a Batch job queue's `Ref`), which the store refuses. Such a target is a service sluice does
+        not deliver to, which the router's own warning already says (`eventbridge.wiring`)."""
+        return [target.definition for target in rule.targets
+                if str(target.definition.get("Arn", "")).startswith("arn:")]
 
     def _bus_for(self, rule: Rule, events: Any) -> None:
         """A rule on a custom bus the template does not declare listens to a bus another stack owns

@@ -152,5 +152,9 @@ class InertKind(Kind):
         # description, and refusing it would block running the parts sluice does emulate.
         if attribute == "Arn":
             return self.arn(decl, template)
+        if attribute.endswith(("Arn", "ARN")):
+            # An ARN-valued attribute (AppSync's `GraphQLEndpointArn`, a stream consumer's `ConsumerARN`) is
+            # shaped as one: a rule target or an event source takes only ARNs.
+            return Placeholder(f"{self.arn(decl, template)}/{attribute}")
         # A list attribute (a VPC endpoint's `DnsEntries`) reads as a list too (`Placeholder`).
         return Placeholder(f"{template.physical_name(decl.logical_id)}.{attribute}")
