@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sluice.asl import Engine
 from sluice.asl.validation import DefinitionInvalid, Diagnostic, ensure_valid, validate_definition
 from tests.asl.helpers import CORPUS
 
@@ -154,6 +155,22 @@ def test_required_state_fields(state: dict[str, Any], field: str) -> None:
     ]
 
 
+@pytest.mark.parametrize("parameters", [[{"Item.$": "$.Item"}, "x"], "text", 7, True])
+def test_a_pass_states_parameters_may_be_any_json_value(parameters: Any) -> None:
+    """The service takes a Pass state's `Parameters` array (serverless-patterns'
+    eventbridge-pipes-sqs-to-lambda-with-stepfunction-enrichment deploys one; the AWS Toolkit's and
+    asl-validator's schemas were changed to accept any JSON value "to match the service")."""
+    definition = machine({"A": {"Type": "Pass", "Parameters": parameters, "End": True}})
+    assert not validate_definition(definition)
+    engine = Engine()
+    try:
+        execution = engine.run(definition, {"Item": {"a": 1}})
+    finally:
+        engine.close()
+    expected = [{"Item": {"a": 1}}, "x"] if isinstance(parameters, list) else parameters
+    assert (execution.status, execution.output) == ("SUCCEEDED", expected)
+
+
 def test_next_and_end() -> None:
     # Without Next or End the workflow has no terminal state either.
     assert [d.message for d in validate_definition(machine({"A": {"Type": "Pass"}}))] == [
@@ -175,7 +192,7 @@ def test_next_and_end() -> None:
         ({"Type": "Wait", "Seconds": "10", "End": True}, "Seconds", "an integer between 0 and 99999999"),
         ({"Type": "Wait", "Seconds": 1.5, "End": True}, "Seconds", "an integer"),
         ({**TASK, "TimeoutSeconds": 0, "End": True}, "TimeoutSeconds", "between 1 and 99999999"),
-        ({"Type": "Pass", "Parameters": [], "End": True}, "Parameters", "a JSON object"),
+        ({**TASK, "Parameters": [], "End": True}, "Parameters", "a JSON object"),
         ({"Type": "Pass", "End": "yes", "Next": "B"}, "End", "a boolean"),
         ({"Type": "Fail", "Error": 5}, "Error", "a string"),
         (

@@ -218,6 +218,11 @@ def check_state(ctx: StateContext, report: Report) -> None:
         _check_transition(ctx, report)
     for field, value in ctx.body.items():
         checker = _VALUE_TYPES.get(field)
+        if state_type == "Pass" and field == "Parameters":
+            # A Pass state's payload template may be any JSON value: the service takes an array (deployed:
+            # serverless-patterns' eventbridge-pipes-sqs-to-lambda-with-stepfunction-enrichment; the AWS
+            # Toolkit's schema and asl-validator were changed to accept it "to match the service").
+            continue
         if checker is not None and field in allowed and gated_language(field, ctx.language) is None:
             description, accepts = checker
             jsonata_allowed = ctx.language == JSONATA and field in _JSONATA_EXPRESSION_FIELDS
