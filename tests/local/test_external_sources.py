@@ -67,3 +67,33 @@ def test_a_source_in_another_account_is_said_and_not_polled(start_stack: Callabl
 
     assert any("in another account or region" in warning and "not polled" in warning for warning in stack.warnings)
     assert stack.invoke("Consumer", {"Records": [{"body": "direct"}]}).result == ["direct"]
+
+
+def test_an_enhanced_fan_out_consumer_is_read_as_its_stream(start_stack: Callable[..., LocalStack]) -> None:
+    """serverless-patterns' kinesis-lambda-efo maps `!GetAtt Consumer.ConsumerARN`: its start failed as the
+    consumer was a placeholder, not an ARN. Lambda reads the consumer's stream's records."""
+    template = consumer("""\
+          Type: Kinesis
+          Properties:
+            Stream: !GetAtt FanOut.ConsumerARN
+            StartingPosition: TRIM_HORIZON
+""") + """\
+  Clicks:
+    Type: AWS::Kinesis::Stream
+    Properties: {ShardCount: 1}
+  FanOut:
+    Type: AWS::Kinesis::StreamConsumer
+    Properties:
+      StreamARN: !GetAtt Clicks.Arn
+      ConsumerName: app
+"""
+    stack = start_stack(template, {"src/app.py": HANDLER})
+    arn = stack.template.ref("FanOut")
+    assert arn.startswith(stack.arn("Clicks") + "/consumer/app:")
+
+    stack.put_record("Clicks", b"{}", partition_key="hello")
+    stack.run_until_idle()
+
+    [invocation] = stack.invocations("Consumer")
+    assert invocation.result == ["hello"]
+    assert invocation.event["Records"][0]["eventSourceARN"] == stack.arn("Clicks")

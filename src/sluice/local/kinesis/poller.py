@@ -20,6 +20,7 @@ from typing import Any
 
 from sluice import json_text
 from sluice.local.hooks import ApiCall
+from sluice.local.kinesis.resources import stream_of
 from sluice.local.lambda_.mappings import SourceMapping
 from sluice.local.lambda_.stream_poller import (
     DEFAULT_RETENTION,
@@ -42,8 +43,8 @@ class KinesisStream:
 
     def __init__(self, host: SourceHost, stream_arn: str, role_arn: str) -> None:
         self.host = host
-        self.stream_arn = stream_arn
-        self.name = stream_arn.rsplit("/", 1)[-1]
+        self.stream_arn = stream_of(stream_arn)  # a fan-out consumer reads its stream's records
+        self.name = self.stream_arn.rsplit("/", 1)[-1]
         self.role_arn = role_arn
         self.title = f"Kinesis {host.logical_id(self.name) or self.name}"
 
@@ -96,7 +97,7 @@ class KinesisPoller(ShardPoller):
         function = host.runtime.function(mapping.function).spec
         super().__init__(host, mapping, KinesisStream(host, mapping.source_arn,
                                                       f"arn:aws:iam::{host.account}:role/{function.name}-role"))
-        self.stream_name = mapping.source_arn.rsplit("/", 1)[-1]
+        self.stream_name = stream_of(mapping.source_arn).rsplit("/", 1)[-1]
 
     def observe(self, call: ApiCall) -> None:
         if call.service != "kinesis" or call.operation not in ("PutRecord", "PutRecords"):

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from sluice.local.kinesis.resources import stream_of
+
 if TYPE_CHECKING:
     from sluice.local.lambda_.mappings import SourceMapping
     from sluice.local.template.model import SamTemplate
@@ -38,7 +40,8 @@ def pollable(template: SamTemplate, mappings: Iterable[SourceMapping],
         if kind is None:
             polled.append(mapping)
             continue
-        parts = mapping.source_arn.split(":", 5)
+        # A Kinesis fan-out consumer's ARN reads its stream.
+        parts = (stream_of(mapping.source_arn) if mapping.kind == "kinesis" else mapping.source_arn).split(":", 5)
         if len(parts) < 6 or (parts[3], parts[4]) != (template.region, template.account):
             template.unsupported(f"its {kind} {mapping.source_arn} is in another account or region, which a local "
                                  f"stack does not have ({template.account}, {template.region}): not polled",

@@ -19,7 +19,7 @@ from sluice.local.dynamodb.resources import SimpleTableKind, TableKind
 from sluice.local.eventbridge.pipes.resources import PipeKind
 from sluice.local.eventbridge.resources import EventBusKind, RuleKind
 from sluice.local.eventbridge.scheduler.resources import ScheduleGroupKind, ScheduleKind
-from sluice.local.kinesis.resources import StreamKind
+from sluice.local.kinesis.resources import StreamConsumerKind, StreamKind
 from sluice.local.lambda_.resources import (
     EventSourceMappingKind,
     FunctionAliasKind,
@@ -41,7 +41,8 @@ from sluice.local.sqs.resources import QueueKind
 from sluice.local.stepfunctions.resources import ActivityKind, StateMachineKind
 
 _EMULATED: tuple[Kind, ...] = (
-    BucketKind(), TableKind(), SimpleTableKind(), QueueKind(), StreamKind(), TopicKind(), SubscriptionKind(),
+    BucketKind(), TableKind(), SimpleTableKind(), QueueKind(), StreamKind(), StreamConsumerKind(), TopicKind(),
+    SubscriptionKind(),
     EventBusKind(), RuleKind(), KeyKind(), AliasKind(), SsmParameterKind(), LogGroupKind(), FunctionKind(),
     LayerKind(), StateMachineKind(), ActivityKind(), EventSourceMappingKind(), RoleKind(), FunctionVersionKind(),
     FunctionAliasKind(), ScheduleKind(), ScheduleGroupKind(), PipeKind(), ApiKind(),
