@@ -98,6 +98,38 @@ Resources:
                     "id": f"{endpoint}.Id"}
 
 
+def test_ssm_typed_parameters_read_aws_public_parameters_and_ask_for_the_others(
+        write_template: Callable[..., Path]) -> None:
+    """`AWS::SSM::Parameter::Value<…>` parameters name an SSM parameter. AWS's public ones (`/aws/service/…`)
+    are read from the local SSM's copy (serverless-patterns' eventbridge-schedule-to-ssm-sam stopped at
+    start); a latest-AMI one it lacks is a placeholder image id, said; any other asks for its value."""
+    text = """\
+Parameters:
+  LinuxImage:
+    Type: AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>
+    Default: /aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2
+  WindowsImage:
+    Type: AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>
+    Default: /aws/service/ami-windows-latest/Windows_Server-2022-English-Core-Base
+  RegionName:
+    Type: AWS::SSM::Parameter::Value<String>
+    Default: /aws/service/global-infrastructure/regions/us-east-1/longName
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+"""
+    template = SamTemplate.load(write_template(text))
+    assert template.parameters["LinuxImage"].startswith("ami-") and template.parameters["LinuxImage"] != \
+        "ami-00000000000000000"
+    assert template.parameters["WindowsImage"] == "ami-00000000000000000"
+    assert template.parameters["RegionName"] == "US East (N. Virginia)"
+    assert any("Windows_Server-2022-English-Core-Base is not in the local store" in warning
+               for warning in template.warnings)
+    own = text.replace("/aws/service/global-infrastructure/regions/us-east-1/longName", "/myApp/DbEngine")
+    with pytest.raises(TemplateError, match=r"names an SSM parameter \(/myApp/DbEngine\) that only exists in AWS"):
+        SamTemplate.load(write_template(own))
+
+
 def test_condition_false_removes_the_resource(write_template: Callable[..., Path]) -> None:
     template = load(write_template)
     assert "ProdOnly" not in template.resources

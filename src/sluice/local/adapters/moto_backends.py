@@ -32,6 +32,8 @@ moto 5.2 (5.2.5); `pyproject.toml` asks for `>=5.1`:
   groups, written straight to the store (`create_log_group`).
 - `scheduler_backends[account][region].schedule_groups` (`ScheduleGroup.schedules`): whether any
   schedule is stored at all (`has_schedules`).
+- `ssm_backends[account][region].get_parameter`: AWS's public parameters moto ships, for template
+  parameters of an `AWS::SSM::Parameter::Value<…>` type that name one (`public_ssm_parameter`).
 - `cognitoidp_backends[account][region].user_pools[pool id].json_web_key`: the key moto signs a pool's
   tokens with, which API authorizers verify them with (`cognito_token_claims`).
 
@@ -252,6 +254,15 @@ def cognito_token_claims(account: str) -> Callable[[str, str], dict[str, Any] | 
             return None
 
     return verify
+
+
+def public_ssm_parameter(account: str, region: str, name: str) -> str | None:
+    """The value of one of AWS's public SSM parameters (`/aws/service/…`: latest AMI ids, regions), which
+    moto's SSM backend ships; None when it does not have it."""
+    from moto.ssm.models import ssm_backends  # noqa: PLC0415 - only for a template naming such a parameter
+
+    found = ssm_backends[account][region].get_parameter(name)
+    return None if found is None else str(found.value)
 
 
 def has_schedules(account: str, region: str) -> bool:

@@ -59,6 +59,10 @@ class ResourceDecl:
     implicit: bool = False
 
 
+#: The image id a latest-AMI public parameter stands for when the local store lacks it.
+_PLACEHOLDER_IMAGE = "ami-00000000000000000"
+
+
 class SamTemplate:
     """The resolved view of a template. Create it with `SamTemplate.load()`."""
 
@@ -306,10 +310,23 @@ class SamTemplate:
             "AWS::NotificationARNs": [],
         }.get(name, _MISSING)
 
+    def _public_parameter(self, name: str) -> str | None:
+        """One of AWS's public SSM parameters, as moto ships them (loaded only for a template naming one); a
+        latest-AMI parameter moto lacks is a placeholder image id (no EC2 instance runs locally), said."""
+        from sluice.local.adapters.moto_backends import public_ssm_parameter  # noqa: PLC0415
+
+        value = public_ssm_parameter(self.account, self.region, name)
+        if value is None and name.startswith("/aws/service/ami-"):
+            value = _PLACEHOLDER_IMAGE
+            self.unsupported(f"the public SSM parameter {name} is not in the local store: the placeholder image id "
+                             f"{value} is used", property="Parameters")
+        return value
+
     def _parameters(self, declared: dict[str, Any], overrides: Mapping[str, str]) -> dict[str, Any]:
         # Like `sam local invoke`, run a template whose required parameters were not given (strict
         # mode refuses, as `sam deploy` would): each gets a placeholder, all named in one warning.
-        values = resolve_parameters(declared, overrides, placeholders=not self.strict)
+        values = resolve_parameters(declared, overrides, placeholders=not self.strict,
+                                    public_parameter=self._public_parameter)
         missing = missing_parameters(declared, overrides)
         if missing:
             used = " ".join(f"{name}={values[name]}" for name in missing)

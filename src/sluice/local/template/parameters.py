@@ -17,7 +17,7 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 # CloudFormation reads `AllowedPattern` as a Java regular expression: `regex` reads its `\p{Print}`-style
@@ -40,10 +40,13 @@ def missing_parameters(declared: Mapping[str, Any], overrides: Mapping[str, str]
 
 
 def resolve_parameters(declared: Mapping[str, Any], overrides: Mapping[str, str], *,
-                       placeholders: bool = False) -> dict[str, Any]:
+                       placeholders: bool = False,
+                       public_parameter: Callable[[str], str | None] | None = None) -> dict[str, Any]:
     """Every declared parameter's value; unknown overrides and invalid values are errors.
 
-    A parameter without a value is an error, or with `placeholders=True` gets a placeholder.
+    A parameter without a value is an error, or with `placeholders=True` gets a placeholder. A parameter of
+    an `AWS::SSM::Parameter::Value<…>` type whose value names one of AWS's public parameters
+    (`/aws/service/…`: the latest AMI ids, regions) takes its value from `public_parameter`.
     """
     unknown = sorted(set(overrides) - set(declared))
     if unknown:
@@ -71,7 +74,7 @@ def resolve_parameters(declared: Mapping[str, Any], overrides: Mapping[str, str]
                 "(or parameters={...} in Python)"
             )
         try:
-            values[name] = _coerce(name, raw, declaration)
+            values[name] = _coerce(name, raw, declaration, public_parameter)
         except TemplateError as error:
             if name in overrides or "Default" in declaration:
                 raise
@@ -136,11 +139,16 @@ def _placeholder(name: str, declaration: Mapping[str, Any]) -> Any:
     return text
 
 
-def _coerce(name: str, raw: Any, declaration: Mapping[str, Any]) -> Any:
+def _coerce(name: str, raw: Any, declaration: Mapping[str, Any],
+            public_parameter: Callable[[str], str | None] | None = None) -> Any:
     kind = str(declaration.get("Type", "String"))
     where = f"Parameters.{name}"
     if kind.startswith("AWS::SSM::Parameter::Value"):
-        if "Default" in declaration and raw == declaration["Default"]:
+        public = public_parameter(str(raw)) if public_parameter is not None and str(raw).startswith(
+            "/aws/service/") else None
+        if public is not None:
+            raw = public
+        elif "Default" in declaration and raw == declaration["Default"]:
             raise TemplateError(
                 f"parameter {name} of type {kind} names an SSM parameter ({raw}) that only exists in AWS: "
                 f"pass its value with --parameter-overrides {name}=VALUE", property=where)
