@@ -130,6 +130,28 @@ Resources:
         SamTemplate.load(write_template(own))
 
 
+def test_a_placeholder_parameter_reads_as_any_shape_the_template_takes_it_in(
+        write_template: Callable[..., Path]) -> None:
+    """serverless-patterns' private-apigw-custom-domain reads `!Select [1, !Split ["-", !Ref VpcEndpointDNSName]]`
+    of a parameter with no Default: its placeholder had no `-`, and the start stopped until a value was passed."""
+    path = write_template("""\
+Parameters:
+  VpcEndpointDNSName: {Type: String}
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      Tags:
+        - {Key: endpoint, Value: !Select [1, !Split ["-", !Ref VpcEndpointDNSName]]}
+        - {Key: whole, Value: !Ref VpcEndpointDNSName}
+""")
+    template = SamTemplate.load(path)
+    tags = {tag["Key"]: tag["Value"] for tag in template.prop("Queue", "Tags")}
+    assert tags == {"endpoint": "vpcendpointdnsname.1", "whole": "vpcendpointdnsname"}
+    given = SamTemplate.load(path, parameters={"VpcEndpointDNSName": "vpce-0abc-xyz.execute-api"})
+    assert {tag["Key"]: tag["Value"] for tag in given.prop("Queue", "Tags")}["endpoint"] == "0abc"
+
+
 def test_condition_false_removes_the_resource(write_template: Callable[..., Path]) -> None:
     template = load(write_template)
     assert "ProdOnly" not in template.resources

@@ -25,6 +25,7 @@ from typing import Any
 import regex
 
 from sluice.local.errors import TemplateError
+from sluice.local.template.intrinsics import Placeholder
 from sluice.local.template.pattern_example import example
 from sluice.local.template.values import parsed_number
 
@@ -75,6 +76,10 @@ def resolve_parameters(declared: Mapping[str, Any], overrides: Mapping[str, str]
             )
         try:
             values[name] = _coerce(name, raw, declaration, public_parameter)
+            if name not in overrides and "Default" not in declaration and isinstance(values[name], str):
+                # A value nobody gave stands for an unknown one: whatever shape the template reads it as
+                # (`!Select [1, !Split ["-", !Ref VpcEndpointDnsName]]`), as a deployed value would be.
+                values[name] = Placeholder(values[name])
         except TemplateError as error:
             if name in overrides or "Default" in declaration:
                 raise
