@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sluice.local.errors import TemplateError, UnsupportedFeature
+from sluice.local.stack import LocalStack
 from sluice.local.template.model import SamTemplate
 from sluice.local.template.samconfig import parse_parameter_overrides
 
@@ -150,6 +151,27 @@ Resources:
     assert tags == {"endpoint": "vpcendpointdnsname.1", "whole": "vpcendpointdnsname"}
     given = SamTemplate.load(path, parameters={"VpcEndpointDNSName": "vpce-0abc-xyz.execute-api"})
     assert {tag["Key"]: tag["Value"] for tag in given.prop("Queue", "Tags")}["endpoint"] == "0abc"
+
+
+def test_a_file_named_in_another_case_is_found_as_macos_finds_it_and_said(
+        write_template: Callable[..., Path]) -> None:
+    """serverless-patterns' sfn-lambda names `statemachine/StateMachine.asl.json` for a file saved as
+    `stateMachine.asl.json`: macOS finds it, Linux does not."""
+    path = write_template("""\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Flow:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: statemachine/StateMachine.asl.json
+""", {"statemachine/stateMachine.asl.json": '{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}'})
+    stack = LocalStack.from_template(path, use_config=False)
+    with stack:
+        assert stack.start_execution("Flow").arn
+    assert any("statemachine/StateMachine.asl.json is statemachine/stateMachine.asl.json on disk" in warning
+               for warning in stack.warnings)
+    with pytest.raises(UnsupportedFeature, match="found by ignoring case"):
+        LocalStack.from_template(path, use_config=False, strict=True).start()
 
 
 def test_condition_false_removes_the_resource(write_template: Callable[..., Path]) -> None:

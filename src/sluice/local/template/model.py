@@ -59,6 +59,24 @@ class ResourceDecl:
     implicit: bool = False
 
 
+def _by_case(path: Path) -> Path | None:
+    """The one existing path that matches `path` but for the case of its parts, if there is exactly one."""
+    found = Path(path.anchor)
+    for part in path.parts[1:]:
+        candidate = found / part
+        if candidate.exists():
+            found = candidate
+            continue
+        try:
+            matches = [entry for entry in found.iterdir() if entry.name.lower() == part.lower()]
+        except OSError:
+            return None
+        if len(matches) != 1:
+            return None
+        found = matches[0]
+    return found
+
+
 #: The image id a latest-AMI public parameter stands for when the local store lacks it.
 _PLACEHOLDER_IMAGE = "ami-00000000000000000"
 
@@ -203,7 +221,18 @@ class SamTemplate:
         if "\0" in location:
             raise TemplateError(f"{location!r} is not a usable path: it holds a NUL character", resource=resource,
                                 property=property, origin=self.origin)
-        return (self.base_dir / location).resolve()
+        path = (self.base_dir / location).resolve()
+        if path.exists():
+            return path
+        found = _by_case(path)
+        if found is not None:
+            # Written on macOS, whose file system finds `StateMachine.asl.json` as `stateMachine.asl.json`:
+            # found the same way, and said, as Linux (and SAM's container builds) would not find it.
+            self.unsupported(f"{location} is {found.relative_to(self.base_dir.resolve())} on disk: found by "
+                             "ignoring case, as macOS's file system does (a case-sensitive one would not find it)",
+                             resource=resource, property=property)
+            return found
+        return path
 
     def include(self, location: str, resource: str | None, property: str | None) -> Any:
         # `sam package`/`sam deploy` upload a local Location and rewrite it; an S3 one is already deployed.
