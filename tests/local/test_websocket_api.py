@@ -110,6 +110,13 @@ def whoami(event, context):
     return {"statusCode": 200}
 
 
+def flood(event, context):
+    api = management(event["requestContext"])
+    for _ in range(int(json.loads(event["body"])["count"])):
+        api.post_to_connection(ConnectionId=event["requestContext"]["connectionId"], Data=b"x" * 100_000)
+    return {"statusCode": 200}
+
+
 def authorize(event, context):
     token = event["queryStringParameters"].get("token", "")
     effect = "Allow" if token == "letmein" else "Deny"
@@ -153,7 +160,7 @@ VALIDATED = """\
 def chat_template(*, default_route: bool = True, authorizer: bool = False, validated: bool = False) -> str:
     functions = "".join(function(name, handler=f"chat.{handler}") for name, handler in (
         ("OnConnect", "on_connect"), ("OnDisconnect", "on_disconnect"), ("SendMessage", "send_message"),
-        ("Echo", "echo"), ("Fail", "fail"), ("WhoAmI", "whoami"), ("Authorize", "authorize")))
+        ("Echo", "echo"), ("Fail", "fail"), ("WhoAmI", "whoami"), ("Authorize", "authorize"), ("Flood", "flood")))
     connect_auth = """\
       AuthorizationType: CUSTOM
       AuthorizerId: !Ref TokenAuthorizer
@@ -165,7 +172,8 @@ def chat_template(*, default_route: bool = True, authorizer: bool = False, valid
               + (MESSAGE_MODEL if validated else "")
               + websocket_route("ChatApi", "Echo", "echo", "Echo", two_way=True)
               + websocket_route("ChatApi", "Fail", "fail", "Fail", two_way=True)
-              + websocket_route("ChatApi", "WhoAmI", "whoami", "WhoAmI"))
+              + websocket_route("ChatApi", "WhoAmI", "whoami", "WhoAmI")
+              + websocket_route("ChatApi", "Flood", "flood", "Flood"))
     if default_route:
         routes += websocket_route("ChatApi", "Default", "$default", "Echo", two_way=True)
     token_authorizer = f"""\

@@ -210,3 +210,14 @@ def test_sluice_state_lists_the_open_connections(up: Up) -> None:
                                capture_output=True, text=True, timeout=60, check=True,
                                env={**os.environ, "COLUMNS": "200"}).stdout
     assert "WebSocket connections" in shown and connected in shown
+
+
+def test_a_client_that_stops_reading_holds_only_its_own_connection(up: Up) -> None:
+    """What the API sends a client is written off the clock's thread: a client that reads nothing while a
+    function posts it 30 MB is dropped (its `$disconnect` runs, 1006), and the others are served meanwhile."""
+    with joined(up, "sloth") as sloth, joined(up, "swift") as swift:
+        stalled = connection_id(up, "sloth")
+        sloth.send(json.dumps({"action": "flood", "count": 300}))
+        swift.send(json.dumps({"action": "echo", "n": 1}))
+        assert answer(swift)["route"] == "echo"
+        assert disconnected(up, stalled)["code"] == "1006"

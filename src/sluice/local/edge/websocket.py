@@ -14,10 +14,11 @@ closes the socket with the API's close code; the client's close runs `$disconnec
 (1005 when it gave none, 1006 when the socket just ended).
 
 The protocol is websockets' Sans-I/O layer (`ServerProtocol`): `http.server` has read the handshake
-already, and the socket is read and written here. Two threads share a session. The handler's thread
-reads the socket and hands the client's messages and close to the world on the clock's loop, waiting
-until each is done (as `EdgeServer.call` does); the clock's thread writes what the API sends. Both
-drive one protocol and one socket, so every protocol call and every write happens under one lock.
+already, and the socket is read and written here. The handler's thread reads the socket and hands the
+client's messages and close to the world on the clock's loop, waiting until each is done (as
+`EdgeServer.call` does); the clock's thread turns what the API sends into frames. Both drive one
+protocol, under one lock; the frames are written by the session's outbox thread, so a client that stops
+reading holds only its own connection (one that lets 16 MiB pile up is dropped), never the world.
 
 Example:
     >>> # in `sluice up`'s request handler, once http.server has read a GET with `Upgrade: websocket`:
@@ -31,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import queue
 import re
 import socket
 import threading
@@ -69,6 +71,8 @@ CLOSE_TIMEOUT = 10.0
 #: The largest message the protocol reads: a bound on memory only. API Gateway's 128 KB limit is the
 #: gateway's to enforce (it closes with 1009 and runs `$disconnect`), so messages above it must reach it.
 MAX_READ_MESSAGE = 2**20
+#: How much may wait unsent for a client that does not read before it is dropped.
+MAX_UNSENT = 16 * 2**20
 _READ_SIZE = 65536
 _EXECUTE_API_HOST = re.compile(r"^(?P<api>[a-z0-9]+)\.execute-api\.", re.IGNORECASE)
 
@@ -114,8 +118,10 @@ class WebSocketSession:
         self.loop = loop
         self.protocol = ServerProtocol(max_size=MAX_READ_MESSAGE)
         self._socket = cast(socket.socket, handler.connection)
-        # The handler's thread and the clock's both drive the protocol and write to the socket.
+        # The handler's thread and the clock's both drive the protocol; what it has to send is written by
+        # the outbox's own thread, so that a client that stops reading never holds the clock's.
         self._lock = threading.Lock()
+        self._outbox = _Outbox(self._socket)
         # What the API sent before the handshake's answer went out, written right after it (a list
         # until then, None after).
         self._early: list[Callable[[], None]] | None = []
@@ -137,6 +143,7 @@ class WebSocketSession:
                 self._ended = True
             if connection is not None:
                 self._disconnect(connection)
+            self._outbox.close()
 
     # -- the handler's thread ---------------------------------------------------------------------
 
@@ -306,19 +313,57 @@ class WebSocketSession:
         self._flush()
 
     def _flush(self) -> None:
-        """Write what the protocol has to send; an empty chunk is the end of its stream (the socket's
-        write side is shut). A socket that is gone only loses what was for it."""
-        try:
-            for data in self.protocol.data_to_send():
+        """Queue what the protocol has to send for the outbox to write; an empty chunk is the end of its
+        stream (the socket's write side is shut)."""
+        for data in self.protocol.data_to_send():
+            self._outbox.put(data)
+        if self.protocol.close_expected() and not self._abort_planned:
+            self._abort_planned = True
+            self.loop.call_soon_threadsafe(self.loop.call_later, CLOSE_TIMEOUT, self._abort)
+
+
+class _Outbox:
+    """Writes what is queued for a client, in order, on a thread of its own: the clock's thread only
+    queues, so a client that stops reading holds nothing but its own connection. A client that lets more
+    than `MAX_UNSENT` bytes pile up is dropped (its `$disconnect` then runs with 1006), as a server does
+    with a consumer too slow to keep up; a socket that is gone only loses what was for it."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._socket = sock
+        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._unsent = 0
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._write, name="sluice-websocket-outbox", daemon=True)
+        self._thread.start()
+
+    def put(self, data: bytes) -> None:
+        """Queue `data` (b"": shut the socket's write side once what precedes it is written)."""
+        with self._lock:
+            self._unsent += len(data)
+            too_slow = self._unsent > MAX_UNSENT
+        if too_slow:
+            LOG.warning("WebSocket: the client has not read %d bytes: dropped", self._unsent)
+            with contextlib.suppress(OSError):
+                self._socket.shutdown(socket.SHUT_RDWR)
+            return
+        self._queue.put(data)
+
+    def close(self) -> None:
+        """Write what is queued (for at most `CLOSE_TIMEOUT` seconds), then stop."""
+        self._queue.put(None)
+        self._thread.join(timeout=CLOSE_TIMEOUT)
+
+    def _write(self) -> None:
+        while (data := self._queue.get()) is not None:
+            try:
                 if data:
                     self._socket.sendall(data)
                 else:
                     self._socket.shutdown(socket.SHUT_WR)
-        except OSError as error:
-            LOG.debug("WebSocket: the client went away: %s", error)
-        if self.protocol.close_expected() and not self._abort_planned:
-            self._abort_planned = True
-            self.loop.call_soon_threadsafe(self.loop.call_later, CLOSE_TIMEOUT, self._abort)
+            except OSError as error:
+                LOG.debug("WebSocket: the client went away: %s", error)
+            with self._lock:
+                self._unsent -= len(data)
 
 
 class _Assembler:
