@@ -245,7 +245,7 @@ Resources:
 @pytest.mark.parametrize(("change", "warning"), [
     # A raw route's authorizer is not run locally: said, never silently open.
     (("      RouteKey: GET /orders/{id}\n", "      RouteKey: GET /orders/{id}\n      AuthorizationType: JWT\n"),
-     "route 'GET /orders/{id}': its JWT authorization is not enforced locally"),
+     "resource GetOrder, property AuthorizationType: its JWT authorization is not enforced locally"),
     # An HTTP_PROXY integration is served when its uri is an http(s) URL; a function's ARN is none.
     (("IntegrationType: AWS_PROXY", "IntegrationType: HTTP_PROXY"), "route 'GET /orders/{id}': uri 'arn:aws:lambda:"),
 ])

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from sluice.local.stack import LocalStack
-from tests.local.templates import function, sam_template
+from tests.local.templates import function, invocation_uri, sam_template
 
 HANDLER = """\
 import json
@@ -190,3 +190,124 @@ def test_no_authorizer_warning_is_left_for_what_is_now_enforced(start_stack: Cal
                                                                 api: str) -> None:
     stack = start_stack(REST if api == "rest" else HTTP, {"src/app.py": HANDLER})
     assert not [warning for warning in stack.warnings if "not enforced" in warning or "signature" in warning]
+
+
+AUTHORIZER_HANDLER = """\
+def handler(event, context):
+    effect = "Allow" if event["authorizationToken"] == "allow" else "Deny"
+    return {"principalId": "ada", "policyDocument": {"Version": "2012-10-17", "Statement": [
+        {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}]}}
+"""
+
+RAW_REST = sam_template("A raw REST API guarded by Cognito and a Lambda authorizer", Runtime="python3.13",
+                        CodeUri="src/") + POOL + function("Orders", handler="app.handler") + function(
+    "Gatekeeper", handler="gate.handler") + """\
+  OrdersApi:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: orders}
+  OrdersResource:
+    Type: AWS::ApiGateway::Resource
+    Properties: {RestApiId: !Ref OrdersApi, ParentId: !GetAtt OrdersApi.RootResourceId, PathPart: orders}
+  AuditResource:
+    Type: AWS::ApiGateway::Resource
+    Properties: {RestApiId: !Ref OrdersApi, ParentId: !GetAtt OrdersApi.RootResourceId, PathPart: audit}
+  UsersAuthorizer:
+    Type: AWS::ApiGateway::Authorizer
+    Properties:
+      Name: users
+      RestApiId: !Ref OrdersApi
+      Type: COGNITO_USER_POOLS
+      IdentitySource: method.request.header.Authorization
+      ProviderARNs: [!GetAtt Users.Arn]
+  GateAuthorizer:
+    Type: AWS::ApiGateway::Authorizer
+    Properties:
+      Name: gate
+      RestApiId: !Ref OrdersApi
+      Type: TOKEN
+      IdentitySource: method.request.header.X-Gate
+      AuthorizerUri: !Sub GATEKEEPER_URI
+  ListOrders:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref OrdersApi
+      ResourceId: !Ref OrdersResource
+      HttpMethod: GET
+      AuthorizationType: COGNITO_USER_POOLS
+      AuthorizerId: !Ref UsersAuthorizer
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Orders.Arn}/invocations
+  ReadAudit:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref OrdersApi
+      ResourceId: !Ref AuditResource
+      HttpMethod: GET
+      AuthorizationType: CUSTOM
+      AuthorizerId: !Ref GateAuthorizer
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Orders.Arn}/invocations
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    DependsOn: [ListOrders, ReadAudit]
+    Properties: {RestApiId: !Ref OrdersApi, StageName: live}
+""".replace("GATEKEEPER_URI", invocation_uri("Gatekeeper"))
+
+RAW_HTTP = sam_template("A raw HTTP API guarded by a JWT authorizer", Runtime="python3.13", CodeUri="src/") + \
+    POOL + function("Orders", handler="app.handler") + """\
+  OrdersHttpApi:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: orders, ProtocolType: HTTP}
+  UsersJwt:
+    Type: AWS::ApiGatewayV2::Authorizer
+    Properties:
+      Name: users
+      ApiId: !Ref OrdersHttpApi
+      AuthorizerType: JWT
+      IdentitySource: [$request.header.Authorization]
+      JwtConfiguration:
+        Issuer: !Sub https://cognito-idp.${AWS::Region}.amazonaws.com/${Users}
+        Audience: [!Ref WebClient]
+  OrdersIntegration:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties: {ApiId: !Ref OrdersHttpApi, IntegrationType: AWS_PROXY, IntegrationUri: !GetAtt Orders.Arn,
+                 PayloadFormatVersion: '2.0'}
+  ListOrders:
+    Type: AWS::ApiGatewayV2::Route
+    Properties:
+      ApiId: !Ref OrdersHttpApi
+      RouteKey: GET /orders
+      AuthorizationType: JWT
+      AuthorizerId: !Ref UsersJwt
+      Target: !Sub integrations/${OrdersIntegration}
+  DefaultStage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: {ApiId: !Ref OrdersHttpApi, StageName: $default, AutoDeploy: true}
+"""
+
+
+def test_a_raw_rest_apis_cognito_and_lambda_authorizers_guard_their_methods(
+        start_stack: Callable[..., LocalStack]) -> None:
+    """Raw methods' `AuthorizationType`/`AuthorizerId` were dropped: every method was open."""
+    stack = start_stack(RAW_REST, {"src/app.py": HANDLER, "src/gate.py": AUTHORIZER_HANDLER})
+    token = tokens(stack)["id"]
+
+    assert stack.api_request("GET", "/orders").status == 401
+    allowed = stack.api_request("GET", "/orders", headers={"Authorization": token})
+    assert (allowed.status, allowed.json()["claims"]["cognito:username"]) == (200, "ada")
+    assert stack.api_request("GET", "/audit").status == 401  # no X-Gate: refused before the authorizer runs
+    assert stack.api_request("GET", "/audit", headers={"X-Gate": "deny"}).status == 403
+    assert stack.api_request("GET", "/audit", headers={"X-Gate": "allow"}).json()["principalId"] == "ada"
+    assert not [warning for warning in stack.warnings if "not enforced" in warning]
+
+
+def test_a_raw_http_apis_jwt_authorizer_guards_its_route(start_stack: Callable[..., LocalStack]) -> None:
+    stack = start_stack(RAW_HTTP, {"src/app.py": HANDLER})
+
+    assert stack.api_request("GET", "/orders").status == 401
+    answer = stack.api_request("GET", "/orders", headers={"Authorization": "Bearer " + tokens(stack)["id"]})
+    assert (answer.status, answer.json()["jwt"]["claims"]["cognito:username"]) == (200, "ada")

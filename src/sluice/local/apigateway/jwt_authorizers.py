@@ -72,7 +72,6 @@ def read_jwt_authorizers(template: SamTemplate, api: ResourceDecl) -> dict[str, 
     whose keys are not local (not a user pool of the template) is said."""
     auth = template.prop(api, "Auth") or {}
     declared = auth.get("Authorizers") if isinstance(auth, dict) else None
-    local = {template.ref(decl.logical_id) for decl in template.of_type("AWS::Cognito::UserPool")}
     found = {}
     for name, settings in (declared or {}).items() if isinstance(declared, dict) else ():
         if not isinstance(settings, dict):
@@ -94,13 +93,19 @@ def read_jwt_authorizers(template: SamTemplate, api: ResourceDecl) -> dict[str, 
                                                                     else [audience])), scopes)
         else:
             continue
-        for issuer in authorizer.issuers:
-            if issuer.rsplit("/", 1)[-1] not in local:
-                template.unsupported(f"authorizer {name}: tokens of {issuer} are checked for issuer, audience, "
-                                     "expiry and scopes, not for their signature (its keys are not local)",
-                                     resource=api.logical_id, property=f"Auth.Authorizers.{name}")
+        warn_unverifiable(template, authorizer, resource=api.logical_id, property=f"Auth.Authorizers.{name}")
         found[str(name)] = authorizer
     return found
+
+
+def warn_unverifiable(template: SamTemplate, authorizer: JwtAuthorizer, *, resource: str, property: str) -> None:
+    """Say which of the authorizer's issuers has no local keys (not a user pool of the template)."""
+    local = {template.ref(decl.logical_id) for decl in template.of_type("AWS::Cognito::UserPool")}
+    for issuer in authorizer.issuers:
+        if issuer.rsplit("/", 1)[-1] not in local:
+            template.unsupported(f"authorizer {authorizer.name}: tokens of {issuer} are checked for issuer, audience, "
+                                 "expiry and scopes, not for their signature (its keys are not local)",
+                                 resource=resource, property=property)
 
 
 def cognito_issuer(user_pool_arn: str) -> str:

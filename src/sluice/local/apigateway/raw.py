@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from sluice import json_text
 from sluice.local.apigateway.cors import read_cors
 from sluice.local.apigateway.definition import function_target, openapi_routes, service_integration
+from sluice.local.apigateway.raw_authorizers import route_authorizer
 from sluice.local.apigateway.resources import DEFAULT_STAGE, RAW_HTTP_API, RAW_REST_API, api_id
 from sluice.local.apigateway.resources import HTTP_API as SAM_HTTP_API
 from sluice.local.apigateway.resources import REST_API as SAM_REST_API
@@ -134,7 +135,8 @@ def _rest_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[
             if service is not None:
                 schema, required = _method_validation(template, method)
                 yield Route(verb, resource_path or "/", None, "1.0", where, integration=service, body_schema=schema,
-                            required_parameters=required)
+                            required_parameters=required,
+                            authorizer=route_authorizer(template, method, functions, protocol="REST"))
             continue
         target = function_target(integration.get("Uri"), functions) if kind == "AWS_PROXY" else None
         if resource_path is None or verb not in METHODS or target is None:
@@ -147,7 +149,8 @@ def _rest_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[
                                  property="Integration")
             continue
         schema, required = _method_validation(template, method)
-        yield Route(verb, resource_path or "/", target, "1.0", where, body_schema=schema, required_parameters=required)
+        yield Route(verb, resource_path or "/", target, "1.0", where, body_schema=schema, required_parameters=required,
+                    authorizer=route_authorizer(template, method, functions, protocol="REST"))
 
 
 def _method_validation(template: SamTemplate, method: ResourceDecl) -> tuple[dict[str, Any] | None,
@@ -208,11 +211,7 @@ def _http_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[
         if not _belongs(template, route, api, "ApiId"):
             continue
         key = str(template.prop(route, "RouteKey", ""))
-        authorization = str(template.prop(route, "AuthorizationType", "NONE")).upper()
-        if authorization != "NONE":
-            # Said, never silently open: a raw route's JWT, Lambda or IAM authorizer is not run locally.
-            template.unsupported(f"route {key!r}: its {authorization} authorization is not enforced locally",
-                                 resource=route.logical_id, property="AuthorizationType")
+        authorizer = route_authorizer(template, route, functions, protocol="HTTP")
         reference = str(template.prop(route, "Target", ""))
         integration = integrations.get(reference.removeprefix(_INTEGRATION_PREFIX))
         kind = str(template.prop(integration, "IntegrationType", "")).upper() if integration else ""
@@ -224,9 +223,10 @@ def _http_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[
             service = service_integration(template, integration, resolved, where="IntegrationUri",
                                           title=f"route {key!r}", protocol="HTTP")
             if service is not None:
-                yield Route("ANY", DEFAULT_ROUTE, None, "1.0", route.logical_id, integration=service) \
+                yield Route("ANY", DEFAULT_ROUTE, None, "1.0", route.logical_id, integration=service,
+                            authorizer=authorizer) \
                     if key == DEFAULT_ROUTE else Route(method.upper(), path, None, "1.0", route.logical_id,
-                                                       integration=service)
+                                                       integration=service, authorizer=authorizer)
             continue
         target = function_target(template.prop(integration, "IntegrationUri"), functions) \
             if integration is not None and kind == "AWS_PROXY" else None
@@ -238,8 +238,9 @@ def _http_routes(template: SamTemplate, api: ResourceDecl, functions: frozenset[
             continue
         assert integration is not None  # a target was found through it
         version = str(template.prop(integration, "PayloadFormatVersion", "2.0"))
-        yield Route("ANY", DEFAULT_ROUTE, target, version, route.logical_id) if key == DEFAULT_ROUTE \
-            else Route(method.upper(), path, target, version, route.logical_id)
+        yield Route("ANY", DEFAULT_ROUTE, target, version, route.logical_id, authorizer=authorizer) \
+            if key == DEFAULT_ROUTE else Route(method.upper(), path, target, version, route.logical_id,
+                                               authorizer=authorizer)
 
 
 def _rest_stage(template: SamTemplate, api: ResourceDecl) -> str | None:
