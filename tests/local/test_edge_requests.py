@@ -165,6 +165,25 @@ def test_a_query_request_accepting_json_is_answered_in_the_query_protocols_json_
     assert missing.status == 400  # an error keeps the service's own error form
 
 
+def test_sqs_query_form_names_read_as_sqs_documents_them() -> None:
+    """SQS's JSON model kept none of the query protocol's wire names its query form still uses (SQS API
+    reference): `MessageAttribute.N.Name/Value.*`, `SendMessageBatchRequestEntry.N.*`, `AttributeName.N`."""
+    body = (b"Action=SendMessage&MessageBody=hi&MessageAttribute.1.Name=color"
+            b"&MessageAttribute.1.Value.StringValue=red&MessageAttribute.1.Value.DataType=String")
+    assert parameters(identify(HttpRequest("POST", "/123456789012/orders", "", {"Authorization": SQS_SIGNATURE},
+                                           body)))["MessageAttributes"] == {
+        "color": {"StringValue": "red", "DataType": "String"}}
+    batch = (b"Action=SendMessageBatch&SendMessageBatchRequestEntry.1.Id=a&SendMessageBatchRequestEntry.1.MessageBody=1"
+             b"&SendMessageBatchRequestEntry.2.Id=b&SendMessageBatchRequestEntry.2.MessageBody=2")
+    assert parameters(identify(HttpRequest("POST", "/123456789012/orders", "", {"Authorization": SQS_SIGNATURE},
+                                           batch)))["Entries"] == [{"Id": "a", "MessageBody": "1"},
+                                                                   {"Id": "b", "MessageBody": "2"}]
+    receive = b"Action=ReceiveMessage&AttributeName.1=All&MessageAttributeName.1=color&MessageAttributeName.2=size"
+    read = parameters(identify(HttpRequest("POST", "/123456789012/orders", "", {"Authorization": SQS_SIGNATURE},
+                                           receive)))
+    assert (read["AttributeNames"], read["MessageAttributeNames"]) == (["All"], ["color", "size"])
+
+
 def test_a_service_sluice_up_does_not_serve_is_refused_by_name() -> None:
     signed = S3_SIGNATURE.replace("/s3/", "/ec2/")
     answer = Gateway(EdgeClients("us-east-1")).handle(HttpRequest("POST", "/", "", {"Authorization": signed}, b""))

@@ -18,7 +18,8 @@ Example:
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
@@ -45,7 +46,7 @@ def parameters(route: Route) -> dict[str, Any]:
     request = dechunked(route.request)
     protocol = route.operation.metadata["protocol"]
     if protocol == "query" or route.form:
-        found = _query_members(shape, form(request), "")
+        found = _query_members(shape, form(request), "", _SQS_QUERY_WIRE if route.form else {})
         if route.form and "QueueUrl" in shape.members and "QueueUrl" not in found and request.path.count("/") == 2:
             found["QueueUrl"] = queue_url(request)
         return found
@@ -158,33 +159,63 @@ def scalar(shape: Shape, text: str) -> Any:
     return text
 
 
-def _query_members(shape: StructureShape, values: dict[str, str], prefix: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Wire:
+    """A member's name and layout in a query form, where its JSON model no longer says (`_SQS_QUERY_WIRE`)."""
+
+    name: str
+    key: str = "Name"
+    value: str = "Value"
+
+
+#: SQS's JSON model (botocore since 2023) kept none of its query protocol's wire names, which its query form
+#: (older SDKs, API Gateway's `sqs:path/` integrations) still uses: flattened lists and maps under singular
+#: names (SQS API reference: `MessageAttribute.N.Name`, `MessageAttribute.N.Value.StringValue`,
+#: `AttributeName.N`, `Attribute.N.Name`, `Tag.N.Key`, `SendMessageBatchRequestEntry.N.Id`…).
+_SQS_QUERY_WIRE = {
+    "MessageAttributes": _Wire("MessageAttribute"), "MessageSystemAttributes": _Wire("MessageSystemAttribute"),
+    "Attributes": _Wire("Attribute"), "Tags": _Wire("Tag", key="Key"), "AttributeNames": _Wire("AttributeName"),
+    "MessageAttributeNames": _Wire("MessageAttributeName"),
+    "MessageSystemAttributeNames": _Wire("MessageSystemAttributeName"), "AWSAccountIds": _Wire("AWSAccountId"),
+    "Actions": _Wire("ActionName"), "TagKeys": _Wire("TagKey"),
+}
+
+
+def _query_members(shape: StructureShape, values: dict[str, str], prefix: str,
+                   wires: Mapping[str, _Wire]) -> dict[str, Any]:
     found = {}
     for name, member in shape.members.items():
-        value = _query_value(member, values, prefix + member.serialization.get("name", name))
+        wire = wires.get(name)
+        if wire is None and wires and name == "Entries" and member.type_name == "list":
+            wire = _Wire(member.member.name)  # type: ignore[attr-defined]  # SendMessageBatchRequestEntry.N…
+        key = prefix + (wire.name if wire is not None else member.serialization.get("name", name))
+        value = _query_value(member, values, key, wires, wire)
         if value is not None:
             found[name] = value
     return found
 
 
-def _query_value(shape: Shape, values: dict[str, str], key: str) -> Any:
+def _query_value(shape: Shape, values: dict[str, str], key: str, wires: Mapping[str, _Wire],
+                 wire: _Wire | None = None) -> Any:
     """One member of a query-protocol form: `key`, `key.member.N`, `key.entry.N.key`… (AWS query
-    protocol: lists are `.member.N` unless flattened, maps `.entry.N.key/.value`)."""
+    protocol: lists are `.member.N` unless flattened, maps `.entry.N.key/.value`); a `wire` member is
+    flattened, with its own key and value names."""
     if shape.type_name == "structure":
         if not any(name.startswith(key + ".") for name in values):
             return None
-        return _query_members(shape, values, key + ".")  # type: ignore[arg-type]
+        return _query_members(shape, values, key + ".", wires)  # type: ignore[arg-type]
     if shape.type_name == "list":
         member = shape.member  # type: ignore[attr-defined]
-        base = key if shape.serialization.get("flattened") else f"{key}.{member.serialization.get('name', 'member')}"
-        return _numbered(values, key, base, lambda item: _query_value(member, values, item))
+        flattened = wire is not None or shape.serialization.get("flattened")
+        base = key if flattened else f"{key}.{member.serialization.get('name', 'member')}"
+        return _numbered(values, key, base, lambda item: _query_value(member, values, item, wires))
     if shape.type_name == "map":
         key_shape, value_shape = shape.key, shape.value  # type: ignore[attr-defined]
-        base = key if shape.serialization.get("flattened") else f"{key}.entry"
-        key_name = key_shape.serialization.get("name", "key")
-        value_name = value_shape.serialization.get("name", "value")
-        pairs = _numbered(values, key, base, lambda item: (values.get(f"{item}.{key_name}"),
-                                                      _query_value(value_shape, values, f"{item}.{value_name}")))
+        base = key if wire is not None or shape.serialization.get("flattened") else f"{key}.entry"
+        key_name = wire.key if wire is not None else key_shape.serialization.get("name", "key")
+        value_name = wire.value if wire is not None else value_shape.serialization.get("name", "value")
+        pairs = _numbered(values, key, base, lambda item: (
+            values.get(f"{item}.{key_name}"), _query_value(value_shape, values, f"{item}.{value_name}", wires)))
         return None if pairs is None else {entry_key: value for entry_key, value in pairs if entry_key is not None}
     return scalar(shape, values[key]) if key in values else None
 
