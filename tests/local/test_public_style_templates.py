@@ -24,6 +24,7 @@ import pytest
 
 from sluice.local.errors import TemplateError, UnsupportedFeature
 from sluice.local.stack import LocalStack
+from sluice.local.template.model import SamTemplate
 
 ECHO_HANDLER = '''\
 import os
@@ -104,6 +105,28 @@ def test_for_each_follows_a_parameter_override(write_template: Callable[..., Pat
         [invocation] = stack.invocations("initechWorker")
     assert functions == ["initechWorker"]
     assert invocation.result == {"tenant": "initech", "bodies": ["invoice 1"]}
+
+
+def test_nested_for_each_loops_expand_per_outer_item(write_template: Callable[..., Path]) -> None:
+    """A loop whose fragment is another loop (SAM CLI's `language-extensions-nested-foreach-*` test data):
+    its key names the inner loop and needs no identifier; the inner keys vary with both."""
+    text = PER_TENANT.replace("""  Fn::ForEach::TenantStacks:
+    - Tenant
+    - !Ref Tenants
+    - '&{Tenant}Queue':""", """  Fn::ForEach::Stages:
+    - Stage
+    - [dev, prod]
+    - Fn::ForEach::TenantStacks:
+        - Tenant
+        - !Ref Tenants
+        - '${Stage}&{Tenant}Queue':
+            Type: AWS::SQS::Queue
+  Fn::ForEach::TenantWorkers:
+    - Tenant
+    - !Ref Tenants
+    - '&{Tenant}Queue':""")
+    template = SamTemplate.load(write_template(text, {"worker/app.py": ECHO_HANDLER}))
+    assert {"devacmeQueue", "devglobexeuQueue", "prodacmeQueue", "prodglobexeuQueue"} <= set(template.resources)
 
 
 def test_for_each_without_the_transform_says_what_to_declare(write_template: Callable[..., Path]) -> None:

@@ -82,7 +82,9 @@ def _loop(loop: Any, resolve: Resolve, where: str) -> dict[str, Any]:
     if not isinstance(items, list) or not all(isinstance(item, str | int | float) for item in items):
         raise TemplateError(f"the Fn::ForEach collection must be a list of strings, not {items!r}", property=where)
     for key in fragment:
-        if f"${{{identifier}}}" not in key and f"&{{{identifier}}}" not in key:
+        # A nested loop's key names the loop; the keys it outputs are the ones that must vary (they are
+        # checked when it expands, and duplicates are refused below).
+        if not str(key).startswith(FOR_EACH) and f"${{{identifier}}}" not in key and f"&{{{identifier}}}" not in key:
             raise TemplateError(f"the Fn::ForEach output key {key!r} must contain ${{{identifier}}} or "
                                 f"&{{{identifier}}}, or every item would produce the same key", property=where)
     result: dict[str, Any] = {}
