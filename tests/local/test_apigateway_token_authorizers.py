@@ -19,6 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sluice.local.stack import LocalStack
 from tests.local.templates import function, invocation_uri, sam_template
@@ -311,3 +313,45 @@ def test_a_raw_http_apis_jwt_authorizer_guards_its_route(start_stack: Callable[.
     assert stack.api_request("GET", "/orders").status == 401
     answer = stack.api_request("GET", "/orders", headers={"Authorization": "Bearer " + tokens(stack)["id"]})
     assert (answer.status, answer.json()["jwt"]["claims"]["cognito:username"]) == (200, "ada")
+
+
+def _segment(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+CLAIM_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=20),
+                         st.lists(st.text(max_size=5), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(),
+                                                                                     max_size=2))
+TOKENS = st.one_of(
+    st.text(max_size=80),
+    st.builds(lambda a, b, c: f"{a}.{b}.{c}", st.text(max_size=10), st.text(max_size=30), st.text(max_size=10)),
+    st.builds(lambda claims, signature: ".".join([_segment(b'{"alg":"RS256","kid":"dummy"}'),
+                                                   _segment(json.dumps(claims).encode()), _segment(signature)]),
+              st.dictionaries(st.sampled_from(["iss", "exp", "aud", "client_id", "token_use", "scope", "sub"]),
+                              CLAIM_VALUES, max_size=7), st.binary(max_size=40)),
+    st.builds(lambda payload: ".".join(["e30", _segment(payload), "sig"]), st.binary(max_size=60)),
+)
+
+
+@pytest.fixture
+def guarded(start_stack: Callable[..., LocalStack]) -> LocalStack:
+    return start_stack(HTTP, {"src/app.py": HANDLER})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(token=TOKENS, bearer=st.booleans(), data=st.data())
+def test_hostile_tokens_are_refused_never_raised(guarded: LocalStack, token: str, bearer: bool,
+                                                 data: st.DataObject) -> None:
+    """Any text, malformed JWTs, claims of every JSON type (an `exp` that is text, a `scope` that is a
+    list, an `iss` that is a number) and forged signatures, also under the pool's own issuer: API
+    Gateway's 401/403, never an exception."""
+    if data.draw(st.booleans()):  # the pool's issuer, so the signature check and what follows it run
+        claims = data.draw(st.dictionaries(st.sampled_from(["exp", "aud", "token_use", "scope"]), CLAIM_VALUES))
+        claims["iss"] = f"https://cognito-idp.us-east-1.amazonaws.com/{guarded.template.ref('Users')}"
+        token = ".".join([_segment(b'{"alg":"RS256","kid":"dummy"}'), _segment(json.dumps(claims).encode()),
+                          _segment(data.draw(st.binary(max_size=40)))])
+    value = ("Bearer " if bearer else "") + token
+    if any(ord(character) < 32 or ord(character) == 127 for character in value):
+        value = value.encode("unicode_escape").decode()  # a header carries no control characters
+    response = guarded.api_request("GET", "/orders", headers={"Authorization": value})
+    assert response.status in (401, 403)
