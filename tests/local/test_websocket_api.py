@@ -19,6 +19,7 @@ AWS behaviour under test (API Gateway developer guide, "Working with WebSocket A
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 
@@ -223,6 +224,10 @@ def test_connect_sees_the_apis_domain_as_host_whatever_a_local_client_sent(chat:
     assert event["multiValueHeaders"]["Host"] == [domain] and event["headers"]["X-Client"] == "probe"
     assert event["multiValueQueryStringParameters"] == {"name": ["ada", "bob"]}
     assert event["requestContext"]["connectionId"] == client.id
+    # What a handshake carries, as AWS's sample `$connect` input shows it.
+    assert (event["headers"]["Upgrade"], event["headers"]["Connection"]) == ("websocket", "upgrade")
+    assert len(base64.b64decode(event["headers"]["Sec-WebSocket-Key"])) == 16
+    assert event["headers"]["X-Amzn-Trace-Id"].startswith("Root=1-")
 
 
 def test_posting_to_a_connection_still_in_its_connect_is_gone(chat: LocalStack) -> None:

@@ -3,8 +3,9 @@
 "Working with routes for WebSocket APIs"; Powertools' `APIGatewayWebSocketEvent` reads the same
 members):
 
-- `CONNECT`: the handshake's `headers`/`multiValueHeaders` (with API Gateway's `X-Forwarded-*`), its
-  query string when it has one, and the request context;
+- `CONNECT`: the handshake's `headers`/`multiValueHeaders` (`Connection`, `Upgrade`, `Sec-WebSocket-*`,
+  `X-Amzn-Trace-Id`, API Gateway's `X-Forwarded-*`, as AWS's sample shows them, and the client's own),
+  its query string when it has one, and the request context;
 - `MESSAGE`: the message as `body`, with its `messageId`;
 - `DISCONNECT`: API Gateway's few headers, and the close code and reason
   (`disconnectStatusCode`, `disconnectReason`).
@@ -20,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -37,13 +39,31 @@ class RequestIds:
     extended_request_id: str
     now: float
 
+    @property
+    def trace_id(self) -> str:
+        """An X-Ray trace header for the request (`Root=1-<epoch hex>-<24 hex>`)."""
+        return f"Root=1-{int(self.now):08x}-{self.extended_request_id.encode().hex()[:24]:0<24}"
+
+    @property
+    def websocket_key(self) -> str:
+        """A handshake's `Sec-WebSocket-Key`: 16 bytes in base64 (RFC 6455 4.1)."""
+        return base64.b64encode(self.request_id.encode()[:16].ljust(16, b"=")).decode()
+
 
 def connect_event(connection: Connection, ids: RequestIds) -> dict[str, Any]:
     # The client reached the API's own domain: whatever Host a local client sent (`sluice up`'s
     # 127.0.0.1:4566), the function sees the API's, as on AWS.
     sent = tuple((name, value) for name, value in connection.headers if name.lower() != "host")
-    headers = {"Host": connection.domain_name, "Sec-WebSocket-Version": "13", "X-Forwarded-For": connection.source_ip,
-               "X-Forwarded-Port": "443", "X-Forwarded-Proto": "https", **dict(sent)}
+    given = {name.lower() for name, _ in sent}
+    # What a WebSocket handshake carries, as AWS's sample `$connect` input shows it, unless the client's
+    # own handshake (`sluice up`) gave them.
+    handshake = {"Connection": "upgrade", "content-length": "0", "Host": connection.domain_name,
+                 "Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits",
+                 "Sec-WebSocket-Key": ids.websocket_key, "Sec-WebSocket-Version": "13", "Upgrade": "websocket",
+                 "X-Amzn-Trace-Id": ids.trace_id, "X-Forwarded-For": connection.source_ip, "X-Forwarded-Port": "443",
+                 "X-Forwarded-Proto": "https"}
+    headers = {**{name: value for name, value in handshake.items() if name == "Host" or name.lower() not in given},
+               **dict(sent)}
     event: dict[str, Any] = {"headers": headers, "multiValueHeaders": _multi(sent, headers)}
     query = parse_qsl(connection.query, keep_blank_values=True)
     if query:
