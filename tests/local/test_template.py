@@ -145,10 +145,13 @@ Resources:
       Tags:
         - {Key: endpoint, Value: !Select [1, !Split ["-", !Ref VpcEndpointDNSName]]}
         - {Key: whole, Value: !Ref VpcEndpointDNSName}
+        - {Key: parts, Value: !Join [",", !Split ["-", !Ref VpcEndpointDNSName]]}
 """)
     template = SamTemplate.load(path)
     tags = {tag["Key"]: tag["Value"] for tag in template.prop("Queue", "Tags")}
-    assert tags == {"endpoint": "vpcendpointdnsname.1", "whole": "vpcendpointdnsname"}
+    assert tags == {"endpoint": "vpcendpointdnsname.1", "whole": "vpcendpointdnsname", "parts": "vpcendpointdnsname"}
+    # A property taking a list gets one.
+    assert isinstance(template.resolve("Queue", {"Fn::Split": ["-", {"Ref": "VpcEndpointDNSName"}]}, "x"), list)
     given = SamTemplate.load(path, parameters={"VpcEndpointDNSName": "vpce-0abc-xyz.execute-api"})
     assert {tag["Key"]: tag["Value"] for tag in given.prop("Queue", "Tags")}["endpoint"] == "0abc"
 

@@ -30,13 +30,19 @@ from sluice.local.errors import TemplateError, UnsupportedFeature
 class Placeholder(str):
     """An attribute of a resource sluice does not emulate (`!GetAtt Endpoint.DnsEntries`): text that
     stands for a value only AWS would know. It is whatever shape the template uses it as, as a deployed
-    value would be: `Fn::Select` of it, or of its `Fn::Split`, is a placeholder again, and `Fn::Join`
-    of it is itself, so a template reading such an attribute as a list still resolves.
+    value would be: `Fn::Select` of it is a placeholder again, its `Fn::Split` a list whose every item
+    is one (`PlaceholderParts`), and `Fn::Join` of it is itself, so a template reading such an attribute
+    as a list still resolves.
 
     Example:
         >>> Placeholder("vpce.DnsEntries")
         'vpce.DnsEntries'
     """
+
+
+class PlaceholderParts(list[str]):
+    """`Fn::Split` of a placeholder: a list (as a property taking a list wants it) of the placeholder,
+    whose `Fn::Select` past its end is a placeholder too, as the parts of a deployed value would be."""
 
 
 class _NoValue:
@@ -238,16 +244,18 @@ class IntrinsicResolver:
             position = int(index)
         except (TypeError, ValueError):
             raise self._error(f"Fn::Select index {index!r} is not a number", path) from None
+        if isinstance(items, PlaceholderParts) and not 0 <= position < len(items):
+            return Placeholder(f"{items[0]}.{position}")
         if not 0 <= position < len(items):
             raise self._error(f"Fn::Select index {position} is outside the list of {len(items)} items", path)
         return items[position]
 
-    def _split(self, argument: Any, path: str) -> list[str] | Placeholder:
+    def _split(self, argument: Any, path: str) -> list[str]:
         delimiter, text = (self.resolve(item, path) for item in self._arguments("Fn::Split", argument, path, 2))
         if not isinstance(delimiter, str) or not isinstance(text, str):
             raise self._error("Fn::Split takes [delimiter, string]", path)
         if isinstance(text, Placeholder):
-            return text  # the parts of unknown text: an unknown list
+            return PlaceholderParts([text])  # the parts of unknown text: as many as are asked for
         return text.split(delimiter)
 
     def _if(self, argument: Any, path: str) -> Any:
