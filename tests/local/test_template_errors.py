@@ -9,6 +9,7 @@ import pytest
 
 from sluice.local.errors import StackError, TemplateError, UnsupportedFeature
 from sluice.local.stack import LocalStack
+from sluice.local.template.model import SamTemplate
 
 Starter = Callable[..., LocalStack]
 Writer = Callable[..., Path]
@@ -55,6 +56,8 @@ def event(name: str, kind: str, *properties: str) -> str:
         (event("Bad", "Schedule", "Schedule: every(5 minutes)"), "Events.Bad.Properties.Schedule",
          "is not a rate(...), cron(...) or at(...) expression"),
         ("      Events:\n        Bad:\n          Properties: {}\n", "Events.Bad", "event Bad needs a Type"),
+        # Found by the nested-stack mutation campaign (docs/RELIABILITY.md): an AttributeError before.
+        ("      Events: every-hour\n", "Events", "Events must be a mapping"),
     ],
 )
 def test_bad_event_wiring(start: Starter, write_template: Writer, events: str, prop: str, message: str) -> None:
@@ -71,6 +74,19 @@ def test_invalid_state_machine_definition_names_the_machine(start: Starter, writ
                "        StartAt: Missing\n        States:\n          Only: {Type: Succeed}\n")
     with pytest.raises(TemplateError, match=r"resource Flow: the state machine definition .* is not valid"):
         start(write_template(HEADER + machine))
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # Both found by the nested-stack mutation campaign (docs/RELIABILITY.md): a TypeError and an
+    # AttributeError from inside the loader before.
+    ("Globals:\n  Function: {0: 30}\n" + HEADER + FUNCTION, "invalid Globals: 'Function' names its settings"),
+    ("Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]\nResources:\n" + BUCKET
+     + "  Fn::ForEach::Copies:\n    - Name\n    - !Ref Data\n    - 'Copy${Name}': {Type: AWS::SQS::Queue}\n",
+     "Data is a resource, which a Fn::ForEach collection cannot read"),
+])
+def test_a_malformed_template_section_is_a_template_error(write_template: Writer, text: str, message: str) -> None:
+    with pytest.raises(TemplateError, match=message):
+        SamTemplate.load(write_template(text, HANDLER), use_config=False)
 
 
 def test_missing_definition_file(start: Starter, write_template: Writer) -> None:

@@ -30,28 +30,19 @@ def unsupported_resources(template: SamTemplate) -> None:
         # What SAM's transform adds (e.g. an API's stage) is sluice's to answer, not the template author's.
         if not decl.implicit and not is_quiet(decl.type):
             template.unsupported(f"resource type {decl.type} is not emulated locally (Ref/GetAtt answer with "
-                                 f"placeholder values){_nested_hint(decl)}", resource=decl.logical_id,
+                                 f"placeholder values)", resource=decl.logical_id,
                                  property="Type")
-
-
-# A nested stack's template property: its resources are not started with the parent's.
-_NESTED_LOCATIONS = {"AWS::Serverless::Application": "Location", "AWS::CloudFormation::Stack": "TemplateURL"}
-
-
-def _nested_hint(decl: ResourceDecl) -> str:
-    """For a nested application whose template is a local file: how to run that template on its own."""
-    location = decl.properties.get(_NESTED_LOCATIONS.get(decl.type, ""))
-    if not isinstance(location, str) or location.startswith(("s3://", "https://", "http://")):
-        return ""
-    return (f"; its resources are not started with this template's: run {location} on its own "
-            f"(--template {location}, passing its Parameters with --parameter-overrides)")
 
 
 def unsupported_events(template: SamTemplate, known: tuple[str, ...]) -> None:
     """Warn about function/state machine events of types sluice does not wire."""
     for owner_type in (FUNCTION, STATE_MACHINE):
         for decl in template.of_type(owner_type):
-            for event_name, event in (decl.properties.get("Events") or {}).items():
+            events = decl.properties.get("Events") or {}
+            if not isinstance(events, dict):
+                raise TemplateError("Events must be a mapping", resource=decl.logical_id, property="Events",
+                                    origin=template.origin)
+            for event_name, event in events.items():
                 kind = event.get("Type") if isinstance(event, dict) else None
                 if kind not in known:
                     template.unsupported(f"event {event_name} of type {kind} is not wired locally "

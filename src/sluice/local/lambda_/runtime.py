@@ -155,7 +155,13 @@ class LambdaRuntime:
     def target(self, reference: str) -> tuple[LocalFunction, Target]:
         """The function a reference names and the version it runs (`FunctionCatalog.target`): a
         version or alias qualifier is kept, and one the function does not have is refused (as
-        Lambda refuses it: "Cannot find alias arn")."""
+        Lambda refuses it: "Cannot find alias arn").
+
+        SAM CLI names a function of a nested stack by its stack path (`sam local invoke App/Function`);
+        merged into its parent (`sluice.local.template.nested`), that function is `AppFunction`.
+        """
+        if "/" in reference and reference.replace("/", "") in self.functions:
+            reference = reference.replace("/", "")
         try:
             target = self.catalog.target(reference)
         except LambdaApiError as error:

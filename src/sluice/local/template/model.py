@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import copy
 import functools
 import re
 from collections.abc import Iterator, Mapping
@@ -31,7 +30,9 @@ from sluice.local.resources.registry import kind_for
 from sluice.local.template.cache import code_fingerprint
 from sluice.local.template.intrinsics import NO_VALUE, IntrinsicResolver
 from sluice.local.template.language_extensions import expand_document
+from sluice.local.template.nested import flatten_nested
 from sluice.local.template.parameters import missing_parameters, resolve_parameters
+from sluice.local.template.sam_globals import merge_globals, template_globals
 from sluice.local.template.samconfig import find_config, load_samconfig
 from sluice.local.template.yaml_loader import load_snippet_file, load_template_file, parse_template_text
 
@@ -115,13 +116,18 @@ class SamTemplate:
         # SAM's `!Ref Function.Alias` / `Function.Version` → the logical ids its transform generates.
         self._sam_references: dict[str, str] = {}
         try:
+            document = flatten_nested(document, self.base_dir, load=_nested_document,
+                                      warn=lambda message, app: self.unsupported(message, resource=app),
+                                      ancestors=(path.resolve(),) if path else ())
             self.parameters = self._parameters(_section(document, "Parameters"), parameters or {})
             self.mappings = _section(document, "Mappings")
             self.resolver = IntrinsicResolver(self, self.mappings)
-            self.document = expand_document(document, self.resolver.resolve)
+            # None is declared yet: a loop's collection naming a resource or condition is "not declared".
             self.resources: dict[str, ResourceDecl] = {}
-            self._condition_expressions = _section(self.document, "Conditions")
+            self._condition_expressions: dict[str, Any] = {}
             self._conditions: dict[str, bool] = {}
+            self.document = expand_document(document, self.resolver.resolve)
+            self._condition_expressions = _section(self.document, "Conditions")
             self.conditions = {name: self.condition(name) for name in self._condition_expressions}
             self.resources = self._cached_resources()
         except TemplateError as error:
@@ -256,6 +262,9 @@ class SamTemplate:
                 raise TemplateError(
                     f"{logical_id} is not created: its condition {declared['Condition']} is false"
                 ) from None
+            if isinstance(declared, dict):  # read while `Fn::ForEach` loops expand, before resources exist
+                raise TemplateError(f"{logical_id} is a resource, which a Fn::ForEach collection cannot read: "
+                                    "loops expand before any resource exists") from None
             raise TemplateError(f"there is no parameter or resource named {logical_id!r}") from None
 
     def of_type(self, *types: str) -> Iterator[ResourceDecl]:
@@ -382,7 +391,7 @@ class SamTemplate:
 
     def _declare_resources(self) -> dict[str, ResourceDecl]:
         declared = _section(self.document, "Resources")
-        global_settings = self._globals()
+        global_settings = template_globals(self.document)
         resources: dict[str, ResourceDecl] = {}
         for logical_id, body in declared.items():
             if not isinstance(body, dict) or not isinstance(body.get("Type"), str):
@@ -395,8 +404,8 @@ class SamTemplate:
                 raise TemplateError("Properties must be a mapping", resource=logical_id)
             resource_type = body["Type"]
             if global_settings is not None and resource_type.startswith("AWS::Serverless::"):
-                properties = self._merge_globals(global_settings, logical_id, resource_type, properties,
-                                                 body.get("IgnoreGlobals"))
+                properties = merge_globals(global_settings, logical_id, resource_type, properties,
+                                           body.get("IgnoreGlobals"))
             depends = body.get("DependsOn") or []
             resources[logical_id] = ResourceDecl(
                 logical_id=logical_id,
@@ -413,29 +422,6 @@ class SamTemplate:
                 self._sam_references[f"{function.logical_id}.{reference}"] = implicit.logical_id
         return resources
 
-    def _globals(self) -> Any:
-        if "Globals" not in self.document:
-            return None
-        # SAM's own Globals implementation: same supported properties, same merge rules
-        # (maps merge, lists concatenate, Architectures replace), same error messages.
-        from samtranslator.model.exceptions import ExceptionWithMessage  # noqa: PLC0415 - 0.2 s import
-        from samtranslator.plugins.globals.globals import Globals  # noqa: PLC0415
-
-        try:
-            return Globals(self.document)
-        except ExceptionWithMessage as error:
-            raise TemplateError(f"invalid Globals: {error.message}") from None
-
-    def _merge_globals(self, settings: Any, logical_id: str, resource_type: str, properties: dict[str, Any],
-                       ignore: Any) -> dict[str, Any]:
-        from samtranslator.model.exceptions import ExceptionWithMessage  # noqa: PLC0415
-
-        try:
-            merged = settings.merge(resource_type, copy.deepcopy(properties), logical_id, ignore)
-        except ExceptionWithMessage as error:
-            raise TemplateError(error.message, resource=logical_id) from None
-        return dict(merged)
-
 
 @functools.cache
 def template_cache() -> DiskCache:
@@ -450,6 +436,10 @@ def _load_document(path: Path) -> dict[str, Any]:
     except OSError:
         return load_template_file(path)  # raises the TemplateError that says why
     return template_cache().computed("document", data, lambda: _parse_document(data, path))
+
+
+def _nested_document(path: Path) -> dict[str, Any] | None:
+    return _load_document(path) if path.is_file() else None
 
 
 def _parse_document(data: bytes, path: Path) -> dict[str, Any]:
