@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sluice.local.errors import TemplateError
+from sluice.local.lambda_.runtime import FunctionNotFound
 from sluice.local.stack import LocalStack
 from sluice.local.template.model import SamTemplate
 from sluice.local.template.nested import flatten_nested
@@ -265,11 +266,18 @@ def test_a_nested_stack_that_cannot_be_merged_is_a_template_error_saying_why(
         SamTemplate.load(path, use_config=False, parameters={"Colours": "one"})
 
 
-def test_sam_cli_paths_name_a_nested_function_by_its_stack(start_stack: Callable[..., LocalStack]) -> None:
-    """`sam local invoke Workers/Worker` names a function of a nested stack by its stack path."""
+def test_a_nested_function_is_named_as_sam_cli_names_it(start_stack: Callable[..., LocalStack]) -> None:
+    """`sam local invoke Workers/Worker` names a function of a nested stack by its stack path, and
+    `sam local invoke Worker` by its own logical id when no other function has it (SAM CLI's
+    `nested-templates` integration tests)."""
     stack = start_stack(PARENT, FILES)
-    invocation = stack.invoke("Workers/Worker", {"Records": [{"body": json.dumps({"id": "o-2"})}]})
-    assert invocation.result == 1
+    records = [{"body": json.dumps({"id": f"o-{index}"})} for index in range(3)]
+    by_path = stack.invoke("Workers/Worker", {"Records": records[:1]})
+    by_own_id = stack.invoke("Worker", {"Records": records[1:]})
+    assert (by_path.result, by_own_id.result) == (1, 2)
+    assert [invocation.function for invocation in stack.invocations()] == ["WorkersWorker"] * 2
+    with pytest.raises(FunctionNotFound, match="'Workers/Nothing' is not in the template"):
+        stack.invoke("Workers/Nothing")
 
 
 GREETERS = """\

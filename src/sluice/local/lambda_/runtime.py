@@ -157,14 +157,16 @@ class LambdaRuntime:
         version or alias qualifier is kept, and one the function does not have is refused (as
         Lambda refuses it: "Cannot find alias arn").
 
-        SAM CLI names a function of a nested stack by its stack path (`sam local invoke App/Function`);
-        merged into its parent (`sluice.local.template.nested`), that function is `AppFunction`.
+        SAM CLI also names a function of a nested stack (merged into its parent as `AppFunction`,
+        `sluice.local.template.nested`) by its stack path, `App/Function`, or by its own logical id
+        (`sam local invoke Function`), the shallowest stack's when several stacks have one.
         """
-        if "/" in reference and reference.replace("/", "") in self.functions:
-            reference = reference.replace("/", "")
         try:
             target = self.catalog.target(reference)
         except LambdaApiError as error:
+            nested = self._by_stack_path(reference)
+            if nested is not None:
+                return self.functions[nested], self.catalog.target(nested)
             known = ", ".join(sorted(self.functions)) or "none"
             # A name the template does not declare is said in the template's terms; a qualifier the
             # function lacks keeps Lambda's own wording ("Cannot find alias arn: ...").
@@ -172,6 +174,17 @@ class LambdaRuntime:
             reason = "is not in the template" if missing else f"cannot be invoked: {error}"
             raise FunctionNotFound(f"function {reference!r} {reason} (functions: {known})") from None
         return self.functions[target.entry.spec.logical_id], target
+
+    def _by_stack_path(self, reference: str) -> str | None:
+        paths = {function.spec.stack_path or logical_id: logical_id for logical_id, function in self.functions.items()}
+        if reference in paths:
+            return paths[reference]
+        # The shallowest stack's, as SAM CLI picks (its `TestInvokeWithFunctionFullPathToAvoidAmbiguity`).
+        own = sorted((path.count("/"), logical_id) for path, logical_id in paths.items()
+                     if path.rsplit("/", 1)[-1] == reference)
+        if not own or (len(own) > 1 and own[0][0] == own[1][0]):
+            return None
+        return own[0][1]
 
     def new_request_id(self) -> str:
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))

@@ -29,6 +29,7 @@ from sluice.local.lambda_.destinations import (
 )
 from sluice.local.lambda_.public_layers import installed_layer_note, is_extension_layer
 from sluice.local.template.model import ResourceDecl, SamTemplate
+from sluice.local.template.nested import STACK_PATH
 from sluice.local.template.values import mapping, number, numbers, whole_number
 
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
@@ -61,6 +62,8 @@ class FunctionSpec:
     handler: str
     runtime: str
     code_dir: Path
+    #: How SAM CLI names it: its logical id, or `App/Function` in a nested stack (`template.nested`).
+    stack_path: str = ""
     layer_dirs: list[Path] = field(default_factory=list)
     environment: dict[str, str] = field(default_factory=dict)
     timeout: float = DEFAULT_TIMEOUT
@@ -109,6 +112,7 @@ def _spec(template: SamTemplate, decl: ResourceDecl, invoke_config: dict[str, An
         handler=handler,
         runtime=runtime,
         code_dir=template.base_dir,
+        stack_path=str(decl.metadata.get(STACK_PATH, decl.logical_id)),
         timeout=number(template.prop(decl, "Timeout", DEFAULT_TIMEOUT), **_at(template, decl, "Timeout")),
         memory=whole_number(template.prop(decl, "MemorySize", DEFAULT_MEMORY), **_at(template, decl, "MemorySize")),
     )

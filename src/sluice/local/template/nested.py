@@ -55,6 +55,8 @@ from sluice.local.errors import TemplateError
 from sluice.local.template.language_extensions import FOR_EACH, TRANSFORM
 from sluice.local.template.sam_globals import merge_globals, template_globals
 
+#: The metadata key holding a merged resource's SAM CLI stack path (`App/Function`, `App/Inner/Function`).
+STACK_PATH = "SluiceStackPath"
 #: A nested stack's type → the property naming its template.
 NESTED_TYPES = {"AWS::Serverless::Application": "Location", "AWS::CloudFormation::Stack": "TemplateURL"}
 _REMOTE = ("s3://", "https://", "http://")
@@ -178,7 +180,8 @@ class _Child:
         renamed = renamer.resources(resources)
         conditions = {app + name: renamer.value(expression)
                       for name, expression in _section(document, "Conditions").items()}
-        for resource in renamed.values():
+        for logical_id, resource in renamed.items():
+            _record_stack_path(resource, app, logical_id.removeprefix(app))
             _relocate(resource, child_dir, parent_dir)
             conditions.update(_apply_app_attributes(resource, body))
         outputs = {name: renamer.value(output.get("Value")) for name, output in _section(document, "Outputs").items()
@@ -231,6 +234,13 @@ def _with_implicit_apis(resources: dict[str, Any], document: Mapping[str, Any]) 
         for properties in events:
             properties[api_property] = {"Ref": api_id}
     return declared
+
+
+def _record_stack_path(resource: Any, app: str, logical_id: str) -> None:
+    """Keep the path SAM CLI names the resource by (`sam local invoke App/Function`) in its metadata."""
+    metadata = resource.setdefault("Metadata", {}) if isinstance(resource, dict) else None
+    if isinstance(metadata, dict):
+        metadata[STACK_PATH] = f"{app}/{metadata.get(STACK_PATH, logical_id)}"
 
 
 def _function_events(resources: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
