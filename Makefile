@@ -62,7 +62,7 @@ timed = start=$$SECONDS; $(2); echo "make: $(1) took $$((SECONDS - start)) s"
 export SAM_CLI_TELEMETRY := 0
 export SAM_CLI_DISABLE_UPDATE_CHECK := 1
 
-.PHONY: all venv tools lint build test demo bench chaos clean distclean graphviz chromium graphs
+.PHONY: all venv tools lint build test demo bench chaos clean distclean graphviz chromium nodejs graphs
 
 all: test
 
@@ -111,7 +111,7 @@ build: venv tools
 # `sluice`/script subprocess compile the editable `sluice` package from source again, and pytest
 # re-rewrite the asserts of each plugin's package (sluice, hypothesis) on every start: a warm run
 # keeps those caches (__pycache__/ is git-ignored).
-test: lint build graphviz chromium
+test: lint build graphviz chromium nodejs
 	@$(call timed,pytest,env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest $(PYTEST_ARGS))
 
 # $(call debian,COMMAND,PACKAGE): install Debian's PACKAGE unless COMMAND is already on the PATH.
@@ -125,6 +125,10 @@ graphviz:
 # Headless Chromium opens the HTML execution report in tests/report/ (what a browser renders).
 chromium:
 	@$(call debian,chromium,chromium)
+
+# Node.js functions run on the machine's node (docs/adr/0016): Debian's (18.19) when there is none.
+nodejs:
+	@$(call debian,node,nodejs)
 
 # Redraw docs/graphs/ from template.yaml (tests/graph/test_docs_graphs.py checks they are current).
 graphs: venv graphviz

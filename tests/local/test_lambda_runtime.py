@@ -129,8 +129,9 @@ def test_inline_code_runs(runtime: LambdaRuntime) -> None:
 
 
 def test_functions_that_cannot_run_locally_say_why(runtime: LambdaRuntime) -> None:
-    with pytest.raises(FunctionNotRunnable, match=r"Runtime nodejs20\.x: sluice runs Python handlers"):
-        runtime.call("NodeFunction", {})
+    with pytest.raises(FunctionNotRunnable, match=r"Runtime java21: sluice runs Python handlers in-process and "
+                                                   r"Node\.js handlers in a node process"):
+        runtime.call("JavaFunction", {})
 
 
 def test_engine_runs_task_states_on_the_handlers(runtime: LambdaRuntime) -> None:

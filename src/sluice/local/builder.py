@@ -31,7 +31,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -107,6 +107,8 @@ if TYPE_CHECKING:
     from sluice.local.apigateway.service_calls import ServiceCalls
     from sluice.local.apigateway.websocket.gateway import WebSocketGateway
     from sluice.local.apigateway.websocket.management import ManagementApi
+    from sluice.local.edge.messages import HttpAnswer, HttpRequest
+    from sluice.local.lambda_.spec import FunctionSpec
     from sluice.local.lambda_.urls import FunctionUrls
 
 # Event types of functions and state machines the wiring connects (others are warned about).
@@ -163,9 +165,10 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
     _start_extensions(template, specs, client=clients.client, now=clock.now, exit=exit)
     guard = InvocationGuard(faults, specs)
     catalog = FunctionCatalog.from_template(template, specs, last_modified=clock.now())
-    runtime = LambdaRuntime(specs, catalog=catalog, region=region, account=account, log_capture=log_capture,
-                            echo_logs=echo_logs, observer=invocation_observer(trace), clock=clock.now, seed=seed,
-                            guard=guard, virtual_sleep=not clock.real_time)
+    runtime = exit.enter_context(closing(LambdaRuntime(
+        specs, catalog=catalog, region=region, account=account, log_capture=log_capture, echo_logs=echo_logs,
+        observer=invocation_observer(trace), clock=clock.now, seed=seed, guard=guard,
+        virtual_sleep=not clock.real_time, services=_node_services(specs, region))))  # Node.js processes end first
 
     unsupported_events(template, WIRED_EVENTS)
     unsupported_resources(template)
@@ -258,6 +261,16 @@ def _apis(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace, clock:
         else None
     return ApiGateway(apis, runtime=runtime, trace=trace, clock=clock, region=region, account=account, seed=seed,
                       services=services)
+
+
+def _node_services(specs: Mapping[str, FunctionSpec], region: str) -> Callable[[HttpRequest], HttpAnswer] | None:
+    """What answers Node.js functions' AWS calls: the edge gateway `sluice up` replays requests with
+    (imported only for a template with a Node.js function)."""
+    if not any(spec.nodejs and spec.problem is None for spec in specs.values()):
+        return None
+    from sluice.local.edge.gateway import EdgeClients, Gateway  # noqa: PLC0415
+
+    return Gateway(EdgeClients(region)).handle
 
 
 def _service_calls(region: str) -> ServiceCalls:

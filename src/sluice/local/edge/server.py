@@ -24,15 +24,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any, TextIO
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, TextIO
 
-from sluice.http_endpoint import HttpEndpoint, content_length, endpoint_of
+from sluice.http_endpoint import HttpEndpoint, endpoint_of
 from sluice.local.apigateway.edge import edge_answer
 from sluice.local.edge.gateway import EdgeClients, Gateway
 from sluice.local.edge.log import TraceLog
 from sluice.local.edge.messages import HttpAnswer, HttpRequest
+from sluice.local.edge.request_handler import RequestHandler
 from sluice.local.edge.responses import error_answer
 from sluice.local.edge.state import STATE_PATH, snapshot
 from sluice.local.lambda_.urls import edge_answer as url_edge_answer
@@ -123,10 +122,7 @@ class EdgeServer(HttpEndpoint):
         self.loop.call_later(LOG_INTERVAL, self._print_log)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server_version = "sluice"
-    protocol_version = "HTTP/1.1"
-
+class _Handler(RequestHandler):
     def do_GET(self) -> None:
         if self.command == "GET" and _is_upgrade(self.headers):
             # A WebSocket handshake: a session with one of the template's WebSocket APIs takes the socket.
@@ -140,57 +136,8 @@ class _Handler(BaseHTTPRequestHandler):
     # OPTIONS: a browser's CORS preflight to an API (or a bucket) is answered, not refused with 501.
     do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = do_GET
 
-    def _serve(self) -> None:
-        try:
-            path, query = self._target()
-            body = self._body()
-        except ValueError as error:
-            # A request its own framing does not describe: answered, and the connection closed (where the next
-            # request would start is unknown), rather than dropped with a traceback.
-            self.close_connection = True
-            self._send(error_answer(None, "SerializationException", f"unreadable request: {error}"))
-            return
-        request = HttpRequest(self.command, path, query, dict(self.headers.items()), body)
-        self._send(endpoint_of(self, EdgeServer).call(request))
-
-    def _send(self, answer: HttpAnswer) -> None:
-        try:
-            self.send_response(answer.status)
-            headers = {key.lower(): (key, value) for key, value in answer.headers.items()}
-            if self.command != "HEAD" or "content-length" not in headers:
-                headers["content-length"] = ("Content-Length", str(len(answer.body)))
-            for key, value in headers.values():
-                # send_header writes latin-1: a value beyond it (a function's header) goes as its UTF-8 bytes.
-                self.send_header(key, value.encode("utf-8", "replace").decode("latin-1"))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(answer.body)
-        except (BrokenPipeError, ConnectionResetError):
-            LOG.debug("%s %s: the client went away before its answer", self.command, self.path)
-            self.close_connection = True
-
-    def _target(self) -> tuple[str, str]:
-        """The request target's path and query: origin form (`/path?query`, never read as a host, even
-        `//a[b`), or absolute form (`http://host/path?query`)."""
-        if self.path.startswith("/"):
-            path, _, query = self.path.partition("?")
-            return path, query
-        url = urlsplit(self.path)  # ValueError for a malformed one
-        return url.path or "/", url.query
-
-    def _body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            data = bytearray()
-            while size := int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16):
-                data += self.rfile.read(size)
-                self.rfile.readline()
-            while self.rfile.readline().strip():  # trailers
-                pass
-            return bytes(data)
-        return self.rfile.read(content_length(self))
-
-    def log_message(self, format: str, *args: Any) -> None:
-        LOG.debug("%s %s", self.address_string(), format % args)
+    def answer(self, request: HttpRequest) -> HttpAnswer:
+        return endpoint_of(self, EdgeServer).call(request)
 
 
 def _is_upgrade(headers: Message) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 SYNC = "RequestResponse"
 ASYNC = "Event"
@@ -17,11 +17,26 @@ class FunctionError:
     error_type: str
     message: str
     stack_trace: list[str] = field(default_factory=list)
+    #: Whose runtime reported it: Python's and Node.js's runtimes shape the payload differently.
+    style: Literal["python", "nodejs"] = "python"
 
     def payload(self, request_id: str) -> dict[str, Any]:
-        """The response payload of a failed invocation (`FunctionError: Unhandled`)."""
+        """The response payload of a failed invocation (`FunctionError: Unhandled`): Python's runtime gives
+        `stackTrace` and the request id, Node.js's its `trace` (the error's stack lines)."""
+        if self.style == "nodejs":
+            return {"errorType": self.error_type, "errorMessage": self.message, "trace": self.stack_trace}
         return {"errorMessage": self.message, "errorType": self.error_type, "requestId": request_id,
                 "stackTrace": self.stack_trace}
+
+
+class ReportedError(Exception):
+    """A failed invocation as a runtime outside this process reported it (Node.js's); `ends_environment`
+    when that runtime's process is gone, as after an uncaught exception."""
+
+    def __init__(self, error: FunctionError, *, ends_environment: bool) -> None:
+        super().__init__(f"{error.error_type}: {error.message}")
+        self.error = error
+        self.ends_environment = ends_environment
 
 
 @dataclass

@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sluice import json_text
 from sluice.asl.errors import StatesError
@@ -51,12 +52,16 @@ from sluice.local.errors import EventError, StackError
 from sluice.local.lambda_.catalog import FunctionCatalog, LambdaApiError, Target
 from sluice.local.lambda_.context import LambdaContext
 from sluice.local.lambda_.handler_time import handler_clock
-from sluice.local.lambda_.invocation import SYNC, FunctionError, Invocation
+from sluice.local.lambda_.invocation import SYNC, FunctionError, Invocation, ReportedError
 from sluice.local.lambda_.logs import InvocationLog, LogCapture
+from sluice.local.lambda_.nodejs.executable import find_node
 from sluice.local.lambda_.process_state import ProcessState
 from sluice.local.lambda_.sandbox import CodeSandbox, HandlerLoadError
 from sluice.local.lambda_.spec import FunctionSpec
 from sluice.local.lambda_.timeouts import FunctionTimeout, limit
+
+if TYPE_CHECKING:
+    from sluice.local.lambda_.nodejs.handler import NodeHandler, Services
 
 # Lambda's synchronous request and response payload limit.
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
@@ -97,6 +102,8 @@ class LocalFunction:
         self.sandbox = CodeSandbox([spec.code_dir, *spec.layer_dirs])
         self.process = ProcessState(spec.code_dir)
         self.handler: Callable[[Any, Any], Any] | None = None
+        #: A Node.js function's execution environment (its process), once started.
+        self.node: NodeHandler | None = None
         self.in_flight = 0
         self.invocations = 0
         self._instance = uuid.uuid5(uuid.NAMESPACE_URL, spec.arn).hex
@@ -106,7 +113,11 @@ class LocalFunction:
         return f"{datetime.now(tz=UTC):%Y/%m/%d}/[{version}]{self._instance}"
 
     def cold_start(self) -> None:
-        """Forget the loaded handler and its modules (as after a timeout on Lambda)."""
+        """Forget the loaded handler and its modules (as after a timeout on Lambda); a Node.js function's
+        process ends."""
+        if self.node is not None:
+            self.node.close()
+            self.node = None
         self.handler = None
         self.sandbox.reset()
         self.process.reset()
@@ -129,6 +140,7 @@ class LambdaRuntime:
         seed: int | str = 0,
         guard: Callable[[Invocation], AbstractContextManager[Any]] | None = None,
         virtual_sleep: bool = True,
+        services: Services | None = None,
     ) -> None:
         self.catalog = catalog
         self.region = region
@@ -141,6 +153,8 @@ class LambdaRuntime:
         self.clock = clock
         # A handler's time.sleep costs no real time (`timeouts`) unless the stack runs in real time.
         self.virtual_sleep = virtual_sleep
+        # What answers a Node.js function's AWS calls (the local stack's edge gateway), when it has one.
+        self.services = services
         self._random = random.Random(f"{seed}:lambda")
         self.functions = {logical_id: LocalFunction(spec, self._environment(spec))
                           for logical_id, spec in specs.items()}
@@ -186,6 +200,12 @@ class LambdaRuntime:
             return None
         return own[0][1]
 
+    def close(self) -> None:
+        """End the functions' execution environments that are processes (Node.js)."""
+        for local in self.functions.values():
+            if local.node is not None:
+                local.cold_start()
+
     def new_request_id(self) -> str:
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
 
@@ -211,8 +231,10 @@ class LambdaRuntime:
         except FunctionNotRunnable as error:
             raise StatesError("Lambda.ServiceException", str(error)) from error
         if invocation.error is not None:
+            # Node.js's runtime sends its own payload shape, which becomes the state's Cause as it is.
+            body = json.dumps(invocation.error.payload(request_id)) if invocation.error.style == "nodejs" else None
             raise LambdaFunctionError(invocation.error.error_type, invocation.error.message,
-                                      invocation.error.stack_trace)
+                                      invocation.error.stack_trace, body)
         return Invoked(invocation.result, invocation.version)
 
     # -- invoking -------------------------------------------------------------------------------
@@ -277,7 +299,8 @@ class LambdaRuntime:
         started = time.perf_counter()
         try:
             with limit(local.spec.timeout, virtual_sleep=self.virtual_sleep):
-                local.handler = local.sandbox.load(local.spec.module, local.spec.attribute)
+                local.handler = self._start_node(local, invocation) if local.spec.nodejs \
+                    else local.sandbox.load(local.spec.module, local.spec.attribute)
         except HandlerLoadError as error:
             message = error.message + _requirements_hint(local.spec, error)
             invocation.error = FunctionError(error.error_type, message)
@@ -300,6 +323,18 @@ class LambdaRuntime:
             local.cold_start()
         invocation.init_duration_ms = (time.perf_counter() - started) * 1000
 
+    def _start_node(self, local: LocalFunction, invocation: Invocation) -> NodeHandler:
+        from sluice.local.lambda_.nodejs.handler import NodeHandler  # noqa: PLC0415 - Node.js functions only
+
+        node = find_node()
+        if node is None:  # (the spec said so: `spec.problem`)
+            raise HandlerLoadError("Runtime.Unknown", "no Node.js on PATH")
+        environment = {**local.environment, "AWS_LAMBDA_FUNCTION_VERSION": invocation.version,
+                       "AWS_LAMBDA_LOG_STREAM_NAME": local.log_stream(invocation.version)}
+        local.node = NodeHandler.start(local.spec, environment, node=node.path, services=self.services,
+                                       write_log=_write_line)
+        return local.node
+
     def _execute(self, local: LocalFunction, invocation: Invocation, log: InvocationLog) -> None:
         spec = local.spec
         handler = local.handler
@@ -319,6 +354,11 @@ class LambdaRuntime:
             invocation.error = aborted.error
             log.write(f"{_now_iso()} {invocation.request_id} {aborted.error.message}\n")
             if aborted.cold:
+                local.cold_start()
+            return
+        except ReportedError as failed:  # logged by the runtime itself ("Invoke Error")
+            invocation.error = failed.error
+            if failed.ends_environment:
                 local.cold_start()
             return
         except FunctionTimeout as timeout:
@@ -384,12 +424,29 @@ def _json_round_trip(value: Any, what: str) -> Any:
         raise EventError(f"{prefix}: {error}") from error
 
 
+def _write_line(line: str) -> None:
+    """A line of a Node.js function's output, into its invocation's log (`LogCapture` routes stdout)."""
+    sys.stdout.write(line + "\n")
+
+
 def _requirements_hint(spec: FunctionSpec, error: HandlerLoadError) -> str:
+    if spec.nodejs:
+        return _node_packages_hint(spec, error)
     if error.error_type != "Runtime.ImportModuleError" or "No module named" not in error.message:
         return ""
     requirements = spec.code_dir / "requirements.txt"
     hint = f" (install it: pip install -r {requirements})" if requirements.is_file() else ""
     return f"{hint} — sluice imports a function's dependencies from this Python environment"
+
+
+def _node_packages_hint(spec: FunctionSpec, error: HandlerLoadError) -> str:
+    if "Cannot find" not in error.message:
+        return ""
+    hint = f" (install them: npm install --prefix {spec.code_dir})" if (spec.code_dir / "package.json").is_file() \
+        else ""
+    sdk = " Lambda's Node.js runtime provides the AWS SDK for JavaScript v3 (@aws-sdk/*); here it must be " \
+          "installed too." if "@aws-sdk/" in error.message else ""
+    return f"{hint} — sluice runs the function's node_modules as they are on disk.{sdk}"
 
 
 def _now_iso() -> str:

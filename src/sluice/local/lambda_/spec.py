@@ -27,6 +27,8 @@ from sluice.local.lambda_.destinations import (
     Destination,
     configured,
 )
+from sluice.local.lambda_.nodejs.executable import MINIMUM as NODE_MINIMUM
+from sluice.local.lambda_.nodejs.executable import find_node
 from sluice.local.lambda_.public_layers import installed_layer_note, is_extension_layer
 from sluice.local.template.model import ResourceDecl, SamTemplate
 from sluice.local.template.nested import STACK_PATH
@@ -74,6 +76,11 @@ class FunctionSpec:
     application_log_level: str | None = None
     #: Why the function cannot run locally (another runtime, an image, code in S3), if so.
     problem: str | None = None
+
+    @property
+    def nodejs(self) -> bool:
+        """Whether a node process runs it (`sluice.local.lambda_.nodejs`), not this interpreter."""
+        return self.runtime.startswith("nodejs")
 
     @property
     def module(self) -> str:
@@ -164,15 +171,39 @@ def _problem(template: SamTemplate, decl: ResourceDecl, serverless: bool, handle
     package_type = template.prop(decl, "PackageType", "Zip")
     if package_type == "Image":
         return "PackageType Image: sluice runs zip-packaged Python handlers in-process, not container images"
+    if runtime.startswith("nodejs"):
+        return _node_problem(template, decl, handler, runtime)
     if not runtime.startswith("python3"):
-        return (f"Runtime {runtime or '(none)'}: sluice runs Python handlers in-process "
-                f"(this interpreter is Python {sys.version_info.major}.{sys.version_info.minor})")
+        return (f"Runtime {runtime or '(none)'}: sluice runs Python handlers in-process and Node.js handlers "
+                f"in a node process (this interpreter is Python {sys.version_info.major}.{sys.version_info.minor})")
     module, _, function = handler.rpartition(".")
     # Lambda's Python bootstrap imports `module` with its slashes as dots: an empty part ("/.f", "a..b.f")
     # names no module, and an absolute path would reach outside the function's code.
     if not module or not function or not all(module.replace("/", ".").split(".")):
         return f"Handler {handler!r} must be module.function (e.g. app.lambda_handler or src/app.lambda_handler)"
     return None
+
+
+def _node_problem(template: SamTemplate, decl: ResourceDecl, handler: str, runtime: str) -> str | None:
+    node = find_node()
+    if node is None:
+        return (f"Runtime {runtime}: Node.js functions run on this machine's node, and there is no Node.js "
+                f"{'.'.join(map(str, NODE_MINIMUM))} or newer on PATH")
+    note = node.version_note(runtime)
+    if note:
+        template.unsupported(f"Runtime {runtime}: {note}", resource=decl.logical_id, property="Runtime")
+    # Lambda's Node.js runtime: `[dir/]module.property[.nested]`, never `..` (UserFunction's own checks).
+    if ".." in handler or "." not in handler.rsplit("/", 1)[-1] or handler.rsplit("/", 1)[-1].startswith("."):
+        return f"Handler {handler!r} must be file.function (e.g. index.handler or src/app.lambdaHandler)"
+    return None
+
+
+def _node_module(directory: Path, handler: str) -> Path | None:
+    """The file Lambda's Node.js runtime loads for `handler` (extensionless, `.js`, `.mjs`, `.cjs`), if any."""
+    root, _, base = handler.rpartition("/")
+    stem = directory / root / base.split(".", 1)[0]
+    return next((candidate for suffix in ("", ".js", ".mjs", ".cjs")
+                 if (candidate := stem.with_name(stem.name + suffix)).is_file()), None)
 
 
 def _inline_code(template: SamTemplate, decl: ResourceDecl, serverless: bool) -> Any:
@@ -189,7 +220,9 @@ def _code_dir(template: SamTemplate, decl: ResourceDecl, serverless: bool, spec:
         if inline_dir is None:
             raise TemplateError("inline code needs a directory to be written to", resource=decl.logical_id)
         directory = inline_dir / decl.logical_id
-        module_path = directory / (spec.module.replace(".", "/") + ".py")
+        # Lambda saves inline Node.js code as the handler's `.js` file (CloudFormation's ZipFile: index.js).
+        module_path = directory / (spec.handler.split(".", 1)[0] + ".js" if spec.nodejs
+                                   else spec.module.replace(".", "/") + ".py")
         module_path.parent.mkdir(parents=True, exist_ok=True)
         module_path.write_text(str(inline), encoding="utf-8")
         return directory
@@ -207,6 +240,12 @@ def _code_dir(template: SamTemplate, decl: ResourceDecl, serverless: bool, spec:
     # uploads it (SAM CLI's artifact exporter packages `Code` as it packages `CodeUri`).
     if isinstance(code, str) and not code.startswith("s3://"):
         directory = _local_content(template, decl, where, code, inline_dir)
+        if spec.nodejs:
+            if _node_module(directory, spec.handler) is None:
+                raise TemplateError(f"Handler {spec.handler} needs {Path(code) / spec.handler.rsplit('.', 1)[0]}"
+                                    ".js (or .mjs, .cjs), which does not exist", resource=decl.logical_id,
+                                    property="Handler", origin=template.origin)
+            return directory
         module_file = directory / (spec.module.replace(".", "/") + ".py")
         package_init = directory / spec.module.replace(".", "/") / "__init__.py"
         if not module_file.is_file() and not package_init.is_file():
@@ -286,11 +325,27 @@ def _layer_dirs(template: SamTemplate, decl: ResourceDecl, inline_dir: Path | No
                 f"layer {arn} is not part of this template, so sluice cannot load it: install its packages "
                 "into this Python environment instead", resource=decl.logical_id, property=f"Layers[{index}]")
             continue
-        roots.extend(_layer_roots(template, layer, inline_dir))
+        roots.extend(_node_layer_roots(template, layer, inline_dir) if str(template.prop(decl, "Runtime", ""))
+                     .startswith("nodejs") else _layer_roots(template, layer, inline_dir))
     return roots
 
 
-def _layer_roots(template: SamTemplate, layer: ResourceDecl, inline_dir: Path | None) -> list[Path]:
+def _node_layer_roots(template: SamTemplate, layer: ResourceDecl, inline_dir: Path | None) -> list[Path]:
+    """What a layer puts in `/opt` for a Node.js function: its content as it is, or, built with a `nodejs`
+    BuildMethod, that content as `/opt/nodejs` (where `sam build` puts a Node.js layer's package)."""
+    directory = _layer_content(template, layer, inline_dir)
+    build_method = str((layer.metadata or {}).get("BuildMethod", ""))
+    if not build_method.startswith("nodejs") or inline_dir is None or not directory.is_dir():
+        return [directory]
+    root = inline_dir / "opt" / layer.logical_id
+    root.mkdir(parents=True, exist_ok=True)
+    if not (root / "nodejs").exists():
+        (root / "nodejs").symlink_to(directory, target_is_directory=True)
+    return [root]
+
+
+def _layer_content(template: SamTemplate, layer: ResourceDecl, inline_dir: Path | None) -> Path:
+    """The directory of a layer's `ContentUri` (a `.zip` extracted)."""
     if layer.type != "AWS::Serverless::LayerVersion":
         raise TemplateError("AWS::Lambda::LayerVersion content lives in S3; use AWS::Serverless::LayerVersion "
                             "with a local ContentUri", resource=layer.logical_id, property="Content",
@@ -299,7 +354,12 @@ def _layer_roots(template: SamTemplate, layer: ResourceDecl, inline_dir: Path | 
     if not isinstance(content, str) or content.startswith("s3://"):
         raise TemplateError(f"ContentUri must be a local directory or .zip file (got {content!r})",
                             resource=layer.logical_id, property="ContentUri", origin=template.origin)
-    directory = _local_content(template, layer, "ContentUri", content, inline_dir)
+    return _local_content(template, layer, "ContentUri", content, inline_dir)
+
+
+def _layer_roots(template: SamTemplate, layer: ResourceDecl, inline_dir: Path | None) -> list[Path]:
+    directory = _layer_content(template, layer, inline_dir)
+    content = str(template.prop(layer, "ContentUri"))
     build_method = str((layer.metadata or {}).get("BuildMethod", ""))
     # With a python BuildMethod, `sam build` copies a ContentUri directory *into* the layer's python/
     # folder; without one (and always for a zip, which is the layer as Lambda gets it) the content

@@ -1,0 +1,248 @@
+// sluice's Node.js execution environment: one function's handler, kept warm between invocations.
+//
+// Started by `sluice.local.lambda_.nodejs.handler` as
+// `node host.mjs <code dir> <handler> <layer dirs JSON> <channel file descriptor>`.
+// It loads the handler as Lambda's Node.js runtime does (UserFunction: `dir/module.nested.property`,
+// CommonJS or ES module, `.js`/`.mjs`/`.cjs`), then reads one invocation per line on stdin and writes
+// what happens on the channel (a pipe the parent passed), one JSON message per line:
+//   {"log": "<line>"}                                   a console line, formatted as Lambda formats it
+//   {"ready": true} | {"initError": {...}}              after loading
+//   {"result": <value>} | {"error": {...}, "exit": bool} the invocation's outcome
+// Errors have Lambda's shape: {errorType, errorMessage, trace}. An uncaught exception or unhandled
+// rejection during an invocation fails it and ends the process, as Lambda's runtime exits then.
+// Layers are Lambda's /opt: `/opt/...` specifiers and NODE_PATH resolve into the layer directories.
+
+import fs from "node:fs";
+import { createRequire, register, syncBuiltinESMExports } from "node:module";
+import path from "node:path";
+import readline from "node:readline";
+import { pathToFileURL } from "node:url";
+import util from "node:util";
+
+const [codeDir, handlerName, layersJson, channelFd] = process.argv.slice(2);
+const layers = JSON.parse(layersJson || "[]");
+const CHANNEL = Number(channelFd);
+let requestId = undefined;
+
+function send(message) {
+  fs.writeSync(CHANNEL, JSON.stringify(message) + "\n");
+}
+
+// Lambda's console: `<ISO time>\t<request id>\t<LEVEL>\t<message>`, newlines inside a message as \r.
+for (const [method, level] of [["log", "INFO"], ["info", "INFO"], ["debug", "DEBUG"], ["warn", "WARN"],
+                               ["error", "ERROR"], ["trace", "TRACE"], ["fatal", "FATAL"]]) {
+  console[method] = (message, ...params) => {
+    const text = util.format(message, ...params).replace(/\n/g, "\r");
+    send({ log: `${new Date().toISOString()}\t${requestId}\t${level}\t${text}` });
+  };
+}
+
+// A stack as Lambda shows it: the function's code under /var/task, its layers under /opt, and none of
+// this host's own frames (Lambda's runtime frames are its own, under /var/runtime).
+const HOST_FILE = new URL(import.meta.url).pathname;
+function lambdaTrace(stack) {
+  const lines = stack.split("\n");
+  const ours = lines.findIndex((line) => line.includes(HOST_FILE));
+  return lines.slice(0, ours === -1 ? lines.length : ours).map((line) =>
+    layers.reduce((text, layer) => text.replaceAll(layer, "/opt"), line.replaceAll(codeDir, "/var/task")));
+}
+
+function errorShape(error) {
+  if (util.types.isNativeError(error) || (error && typeof error.name === "string" &&
+      typeof error.message === "string" && typeof error.stack === "string")) {
+    return { errorType: error.name, errorMessage: error.message, trace: lambdaTrace(error.stack) };
+  }
+  return { errorType: typeof error, errorMessage: String(error), trace: [] };
+}
+
+class RuntimeError extends Error {
+  constructor(kind, message) {
+    super(message);
+    this.name = `Runtime.${kind}`;
+  }
+}
+
+// /opt/<path> → the first layer directory holding <path>, for `import` and `require` alike.
+function fromOpt(specifier) {
+  if (!specifier.startsWith("/opt/")) return undefined;
+  const rest = specifier.slice("/opt/".length);
+  for (const layer of layers) {
+    const candidate = path.join(layer, rest);
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+if (layers.length) {
+  register("data:text/javascript," + encodeURIComponent(`
+    import fs from "node:fs"; import path from "node:path"; import { pathToFileURL } from "node:url";
+    const layers = ${JSON.stringify(layers)};
+    export async function resolve(specifier, context, next) {
+      const bare = specifier.startsWith("file:///opt/") ? specifier.slice(7) : specifier;
+      if (bare.startsWith("/opt/")) {
+        for (const layer of layers) {
+          const candidate = path.join(layer, bare.slice(5));
+          if (fs.existsSync(candidate)) return next(pathToFileURL(candidate).href, context);
+        }
+      }
+      return next(specifier, context);
+    }`));
+  const Module = createRequire(import.meta.url)("node:module");
+  const original = Module._resolveFilename;
+  Module._resolveFilename = function (request, ...rest) {
+    return original.call(this, fromOpt(request) ?? request, ...rest);
+  };
+}
+
+// AWS_ENDPOINT_URL sends the SDK's calls to the local stack, but the SDK also follows URLs AWS hands out
+// (an SQS QueueUrl, `https://sqs.<region>.amazonaws.com/...`): those reach the same endpoint too.
+if (process.env.AWS_ENDPOINT_URL) {
+  const require = createRequire(import.meta.url);
+  const http = require("node:http");
+  const https = require("node:https");
+  const local = new URL(process.env.AWS_ENDPOINT_URL);
+  // request(options[, callback]) or request(url[, options][, callback]), as node:http takes them.
+  const toLocal = (original) => function (target, ...rest) {
+    const url = typeof target === "string" || target instanceof URL ? new URL(String(target)) : null;
+    const options = { ...(url ? { method: "GET", path: url.pathname + url.search } : target),
+                      ...(url && rest[0] && typeof rest[0] === "object" ? rest[0] : {}) };
+    const host = url ? url.hostname : String(options.hostname ?? options.host ?? "").replace(/:\d+$/, "");
+    if (!/\.amazonaws\.com(\.cn)?$/.test(host)) return original(target, ...rest);
+    const moved = { ...options, protocol: "http:", hostname: local.hostname, host: local.hostname, port: local.port,
+                    agent: undefined, headers: { ...(options.headers ?? {}), host } };
+    return http.request(moved, ...rest.filter((item) => typeof item === "function"));
+  };
+  https.request = toLocal(https.request);
+  http.request = toLocal(http.request.bind(http));
+  syncBuiltinESMExports();
+}
+
+function packageTypeIsModule(folder) {
+  for (let dir = folder; ; dir = path.dirname(dir)) {
+    if (dir.endsWith(`${path.sep}node_modules`)) return false;
+    const manifest = path.join(dir, "package.json");
+    if (fs.existsSync(manifest)) {
+      try {
+        return JSON.parse(fs.readFileSync(manifest, "utf8")).type === "module";
+      } catch {
+        return false;
+      }
+    }
+    if (dir === path.dirname(dir)) return false;
+  }
+}
+
+async function loadModule(file) {
+  const require = createRequire(path.join(codeDir, "index.js"));
+  const exists = (suffix) => fs.existsSync(file + suffix) && fs.statSync(file + suffix).isFile();
+  if (exists("")) return require(file);
+  const esm = exists(".js") && packageTypeIsModule(path.dirname(file));
+  if (exists(".js") && !esm) return require(file + ".js");
+  if (esm) return import(pathToFileURL(file + ".js").href);
+  if (exists(".mjs")) return import(pathToFileURL(file + ".mjs").href);
+  if (exists(".cjs")) return require(file + ".cjs");
+  return require(require.resolve(path.basename(file), { paths: [codeDir, path.dirname(file)] }));
+}
+
+async function loadHandler() {
+  if (handlerName.includes("..")) {
+    throw new RuntimeError("MalformedHandlerName", `'${handlerName}' is not a valid handler name. Use absolute ` +
+      "paths when specifying root directories in handler names.");
+  }
+  const base = path.basename(handlerName);
+  const root = handlerName.slice(0, handlerName.length - base.length);
+  const match = base.match(/^([^.]*)\.(.*)$/);
+  if (!match) throw new RuntimeError("MalformedHandlerName", "Bad handler");
+  let loaded;
+  try {
+    loaded = await loadModule(path.resolve(codeDir, root, match[1]));
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new RuntimeError("UserCodeSyntaxError", String(error));
+    if (error && error.code === "MODULE_NOT_FOUND") throw new RuntimeError("ImportModuleError", String(error));
+    throw error;
+  }
+  const handler = match[2].split(".").reduce((object, key) => object && object[key], loaded);
+  if (!handler) throw new RuntimeError("HandlerNotFound", `${handlerName} is undefined or not exported`);
+  if (typeof handler !== "function") throw new RuntimeError("HandlerNotFound", `${handlerName} is not a function`);
+  return handler;
+}
+
+let pending = undefined; // how to answer the invocation in flight: (message) => void
+
+function fatal(kind) {
+  return (error) => {
+    const shape = errorShape(kind === "rejection" && !(error instanceof Error)
+      ? new RuntimeError("UnhandledPromiseRejection", String(error)) : error);
+    if (pending) {
+      console.error("Invoke Error", JSON.stringify(shape));
+      pending({ error: shape, exit: true });
+    } else {
+      send({ initError: shape, exit: true });
+    }
+    process.exit(kind === "rejection" ? 128 : 129);
+  };
+}
+process.on("uncaughtException", fatal("exception"));
+process.on("unhandledRejection", fatal("rejection"));
+
+function invoke(handler, request) {
+  requestId = request.context.awsRequestId;
+  let answered = false;
+  const answer = (message) => {
+    if (answered) return;
+    answered = true;
+    pending = undefined;
+    send(message);
+  };
+  const fail = (error) => {
+    const shape = errorShape(error instanceof Error || (error && error.stack) ? error : error ?? "handled");
+    console.error("Invoke Error", JSON.stringify(shape));
+    answer({ error: shape, exit: false });
+  };
+  const succeed = (result) => {
+    let text;
+    try {
+      text = JSON.stringify(result === undefined ? null : result);
+    } catch {
+      fail(new Error("Unable to stringify response body"));
+      return;
+    }
+    answer({ result: JSON.parse(text) });
+  };
+  const callback = (error, result) => (error !== undefined && error !== null ? fail(error) : succeed(result));
+  const deadline = request.deadlineMs;
+  const context = {
+    ...request.context,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    succeed,
+    fail: (error) => fail(error ?? "handled"),
+    done: callback,
+  };
+  pending = answer;
+  try {
+    const returned = handler(request.event, context, callback);
+    if (returned && typeof returned.then === "function") {
+      returned.then(succeed, fail);
+    } else if (handler.length < 3) {
+      // A handler that neither returns a promise nor takes the callback: Lambda answers null once the
+      // event loop is empty; its return value is ignored.
+      setImmediate(() => succeed(null));
+    }
+  } catch (error) {
+    fail(error);
+  }
+}
+
+let handler;
+try {
+  handler = await loadHandler();
+  send({ ready: true });
+} catch (error) {
+  const shape = errorShape(error);
+  console.error(JSON.stringify(shape));
+  send({ initError: shape });
+  process.exit(1);
+}
+const lines = readline.createInterface({ input: process.stdin });
+lines.on("line", (line) => invoke(handler, JSON.parse(line)));
+lines.on("close", () => process.exit(0));
