@@ -149,6 +149,27 @@ def test_sqs_messages_sent_through_the_endpoint_are_received_there(up: Up) -> No
         sqs.send_message(QueueUrl=queue + "-missing", MessageBody="x")
 
 
+def test_the_endpoint_serves_the_services_functions_call_besides_the_pipelines(up: Up) -> None:
+    """SSM, Secrets Manager, KMS, STS, SES, Cognito and Firehose are answered too (moto's), as a Node.js
+    function's SDK calls reach them through the same replay (docs/adr/0016)."""
+    ssm = up.client("ssm")
+    ssm.put_parameter(Name="/edge/colour", Value="teal", Type="String")
+    secrets = up.client("secretsmanager")
+    secrets.create_secret(Name="edge-secret", SecretString="s3cret")
+    kms = up.client("kms")
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    ses = up.client("ses")
+    ses.verify_email_identity(EmailAddress="sender@example.com")
+    assert ssm.get_parameter(Name="/edge/colour")["Parameter"]["Value"] == "teal"
+    assert secrets.get_secret_value(SecretId="edge-secret")["SecretString"] == "s3cret"
+    assert kms.decrypt(CiphertextBlob=kms.encrypt(KeyId=key, Plaintext=b"hi")["CiphertextBlob"])["Plaintext"] == b"hi"
+    assert up.client("sts").get_caller_identity()["Account"] == "123456789012"
+    assert ses.send_email(Source="sender@example.com", Destination={"ToAddresses": ["to@example.com"]},
+                          Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}})["MessageId"]
+    assert up.client("cognito-idp").create_user_pool(PoolName="edge")["UserPool"]["Id"].startswith("us-east-1_")
+    assert up.client("firehose").list_delivery_streams()["DeliveryStreamNames"] == []
+
+
 def test_sluice_state_shows_queue_depths_dead_letter_queues_and_executions(up: Up) -> None:
     drop_and_wait(up, "incoming/2024/06/12/orders.csv")
     sqs = up.client("sqs")

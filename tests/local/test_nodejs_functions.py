@@ -17,8 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from sluice.local.lambda_.runtime import FunctionNotRunnable
+from sluice.local.lambda_.catalog import FunctionCatalog
+from sluice.local.lambda_.logs import LogCapture
+from sluice.local.lambda_.nodejs.runtime_modules import RuntimeModules, provided_package
+from sluice.local.lambda_.runtime import FunctionNotRunnable, LambdaRuntime
+from sluice.local.lambda_.spec import function_specs
 from sluice.local.stack import LocalStack
+from sluice.local.template.model import SamTemplate
 
 TEMPLATE = """\
 Transform: AWS::Serverless-2016-10-31
@@ -257,3 +262,116 @@ def test_without_node_a_nodejs_function_is_named_as_not_runnable(
     with LocalStack.from_template(path, use_config=False) as stack, pytest.raises(
             FunctionNotRunnable, match=re.escape("Node.js functions run on this machine's node, and there is no")):
         stack.invoke("Greet")
+
+
+STREAMING = """\
+export const handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+  const stream = awslambda.HttpResponseStream.from(responseStream, {statusCode: 201, headers: {"x-kind": "stream"}});
+  for (const word of ["streamed", " ", event.rawPath ?? "direct"]) stream.write(word);
+  stream.end();
+});
+export const plain = awslambda.streamifyResponse(async (event, responseStream) => {
+  responseStream.write("part one, ");
+  responseStream.end("part two");
+});
+"""
+
+
+def test_a_response_streaming_handler_answers_what_it_wrote(start_stack: Callable[..., LocalStack]) -> None:
+    """`awslambda.streamifyResponse` (Lambda's global in its Node.js runtime): the handler writes to a
+    stream; `HttpResponseStream.from` puts a function URL's status and headers ahead of the body."""
+    streamed = """\
+  Streamed:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: stream.handler
+      FunctionUrlConfig: {AuthType: NONE, InvokeMode: RESPONSE_STREAM}
+  Plain:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: stream.plain}
+"""
+    stack = start_stack(TEMPLATE + streamed, {**FILES, "src/stream.mjs": STREAMING})
+    response = stack.api_request("GET", "/words", api="Streamed")
+    assert (response.status, response.headers.get("x-kind"), response.body) == (201, "stream", b"streamed /words")
+    assert stack.invoke("Plain").result == "part one, part two"
+
+
+
+RUNTIME_SDK = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Modern:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: nodejs20.x, CodeUri: src/, Handler: sdk.handler}
+  Vintage:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: nodejs16.x, CodeUri: src/, Handler: sdk.handler}
+"""
+USES_SDK = """\
+import { hello } from "@aws-sdk/client-fake";
+export const handler = async () => hello();
+"""
+
+
+def _runtime_with_modules(path: Path, modules: RuntimeModules, inline: Path, capture: LogCapture) -> LambdaRuntime:
+    template = SamTemplate.load(path, use_config=False)
+    specs = function_specs(template, inline_dir=inline)
+    catalog = FunctionCatalog.from_template(template, specs, last_modified=0.0)
+    return LambdaRuntime(specs, catalog=catalog, region="us-east-1", account="123456789012", log_capture=capture,
+                         node_modules=modules)
+
+
+def test_the_aws_sdk_lambdas_runtime_provides_is_installed_once_when_a_function_imports_it(
+        write_template: Callable[..., Path], tmp_path: Path) -> None:
+    """Lambda's nodejs18.x and later runtimes include the AWS SDK v3 (`@aws-sdk/*`), which applications
+    import without shipping it; nodejs16.x and earlier include only v2 (`aws-sdk`)."""
+    installed: list[str] = []
+
+    def install(directory: Path, package: str) -> str | None:
+        installed.append(package)
+        target = directory / "node_modules" / package
+        target.mkdir(parents=True)
+        (target / "package.json").write_text(json.dumps({"name": package, "main": "index.js"}))
+        (target / "index.js").write_text("exports.hello = () => 'from the runtime';\n")
+        return None
+
+    path = write_template(RUNTIME_SDK, {"src/sdk.mjs": USES_SDK})
+    modules = RuntimeModules(tmp_path / "runtime", install=install)
+    with LogCapture() as capture:
+        runtime = _runtime_with_modules(path, modules, tmp_path / "inline", capture)
+        modern = runtime.call("Modern", {})
+        vintage = runtime.call("Vintage", {})
+        second = _runtime_with_modules(path, modules, tmp_path / "inline2", capture)
+        again = second.call("Modern", {})
+        runtime.close()
+        second.close()
+    assert modern.result == again.result == "from the runtime"
+    assert installed == ["@aws-sdk/client-fake"]  # once, then found by every later process
+    assert "installing @aws-sdk/client-fake" in modern.logs
+    assert vintage.result == "from the runtime"  # (installed already: the runtime modules are shared)
+
+
+def test_a_runtime_package_that_cannot_be_installed_says_why(write_template: Callable[..., Path],
+                                                             tmp_path: Path) -> None:
+    path = write_template(RUNTIME_SDK, {"src/sdk.mjs": USES_SDK})
+    modules = RuntimeModules(tmp_path / "runtime", install=lambda directory, package: "404 Not Found")
+    with LogCapture() as capture:
+        runtime = _runtime_with_modules(path, modules, tmp_path / "inline", capture)
+        invocation = runtime.call("Modern", {})
+        runtime.close()
+    assert invocation.error is not None
+    assert "Cannot find package '@aws-sdk/client-fake'" in invocation.error.message
+    assert "(installing it failed: 404 Not Found)" in invocation.error.message
+
+
+@pytest.mark.parametrize(("message", "runtime", "package"), [
+    ("Cannot find package '@aws-sdk/client-s3' imported from /var/task/app.mjs", "nodejs20.x", "@aws-sdk/client-s3"),
+    ("Error: Cannot find module '@aws-sdk/lib-dynamodb/dist'", "nodejs22.x", "@aws-sdk/lib-dynamodb"),
+    ("Error: Cannot find module 'aws-sdk'", "nodejs16.x", "aws-sdk"),
+    ("Error: Cannot find module 'aws-sdk'", "nodejs20.x", None),  # v2 left Lambda's runtime with nodejs18.x
+    ("Cannot find package '@aws-sdk/client-s3'", "nodejs16.x", None),
+    ("Cannot find package 'axios' imported from /var/task/app.mjs", "nodejs20.x", None),
+])
+def test_only_what_the_functions_runtime_provides_is_installed(message: str, runtime: str,
+                                                               package: str | None) -> None:
+    assert provided_package(message, runtime) == package

@@ -107,7 +107,6 @@ if TYPE_CHECKING:
     from sluice.local.apigateway.service_calls import ServiceCalls
     from sluice.local.apigateway.websocket.gateway import WebSocketGateway
     from sluice.local.apigateway.websocket.management import ManagementApi
-    from sluice.local.edge.messages import HttpAnswer, HttpRequest
     from sluice.local.lambda_.spec import FunctionSpec
     from sluice.local.lambda_.urls import FunctionUrls
 
@@ -168,7 +167,7 @@ def build_world(template: SamTemplate, *, clock: VirtualClock, trace: Trace, fau
     runtime = exit.enter_context(closing(LambdaRuntime(
         specs, catalog=catalog, region=region, account=account, log_capture=log_capture, echo_logs=echo_logs,
         observer=invocation_observer(trace), clock=clock.now, seed=seed, guard=guard,
-        virtual_sleep=not clock.real_time, services=_node_services(specs, region))))  # Node.js processes end first
+        virtual_sleep=not clock.real_time, **_node_support(specs, region))))  # Node.js processes end first
 
     unsupported_events(template, WIRED_EVENTS)
     unsupported_resources(template)
@@ -263,14 +262,15 @@ def _apis(template: SamTemplate, *, runtime: LambdaRuntime, trace: Trace, clock:
                       services=services)
 
 
-def _node_services(specs: Mapping[str, FunctionSpec], region: str) -> Callable[[HttpRequest], HttpAnswer] | None:
-    """What answers Node.js functions' AWS calls: the edge gateway `sluice up` replays requests with
-    (imported only for a template with a Node.js function)."""
+def _node_support(specs: Mapping[str, FunctionSpec], region: str) -> dict[str, Any]:
+    """For a template with a Node.js function: what answers its AWS calls (the edge gateway `sluice up`
+    replays requests with) and the packages Lambda's Node.js runtime provides (imported only then)."""
     if not any(spec.nodejs and spec.problem is None for spec in specs.values()):
-        return None
+        return {}
     from sluice.local.edge.gateway import EdgeClients, Gateway  # noqa: PLC0415
+    from sluice.local.lambda_.nodejs.runtime_modules import RuntimeModules  # noqa: PLC0415
 
-    return Gateway(EdgeClients(region)).handle
+    return {"services": Gateway(EdgeClients(region)).handle, "node_modules": RuntimeModules()}
 
 
 def _service_calls(region: str) -> ServiceCalls:

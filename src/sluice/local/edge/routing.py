@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 #: botocore names of the services `sluice up` serves.
 SERVICES = ("s3", "dynamodb", "sqs", "sns", "kinesis", "events", "scheduler", "pipes", "lambda", "stepfunctions",
-            "logs")
+            "logs", "ssm", "secretsmanager", "kms", "sts", "ses", "cognito-idp", "firehose", "apigatewaymanagementapi")
 # JSON services that still answer the query protocol's form (botocore moved SQS to JSON in 2023).
 _QUERY_FORM_TOO = frozenset({"sqs"})
 _CREDENTIAL = re.compile(r"Credential=[^/,\s]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")

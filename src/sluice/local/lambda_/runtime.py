@@ -34,7 +34,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from sluice import json_text
 from sluice.asl.errors import StatesError
@@ -62,6 +62,7 @@ from sluice.local.lambda_.timeouts import FunctionTimeout, limit
 
 if TYPE_CHECKING:
     from sluice.local.lambda_.nodejs.handler import NodeHandler, Services
+    from sluice.local.lambda_.nodejs.runtime_modules import RuntimeModules
 
 # Lambda's synchronous request and response payload limit.
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
@@ -141,6 +142,7 @@ class LambdaRuntime:
         guard: Callable[[Invocation], AbstractContextManager[Any]] | None = None,
         virtual_sleep: bool = True,
         services: Services | None = None,
+        node_modules: RuntimeModules | None = None,
     ) -> None:
         self.catalog = catalog
         self.region = region
@@ -153,8 +155,10 @@ class LambdaRuntime:
         self.clock = clock
         # A handler's time.sleep costs no real time (`timeouts`) unless the stack runs in real time.
         self.virtual_sleep = virtual_sleep
-        # What answers a Node.js function's AWS calls (the local stack's edge gateway), when it has one.
+        # What answers a Node.js function's AWS calls (the local stack's edge gateway), when it has one,
+        # and the packages Lambda's Node.js runtime provides.
         self.services = services
+        self.node_modules = node_modules
         self._random = random.Random(f"{seed}:lambda")
         self.functions = {logical_id: LocalFunction(spec, self._environment(spec))
                           for logical_id, spec in specs.items()}
@@ -298,12 +302,15 @@ class LambdaRuntime:
     def _load(self, local: LocalFunction, invocation: Invocation) -> None:
         started = time.perf_counter()
         try:
-            with limit(local.spec.timeout, virtual_sleep=self.virtual_sleep):
-                local.handler = self._start_node(local, invocation) if local.spec.nodejs \
-                    else local.sandbox.load(local.spec.module, local.spec.attribute)
+            if local.spec.nodejs:
+                local.handler = self._start_node(local, invocation)
+            else:
+                with limit(local.spec.timeout, virtual_sleep=self.virtual_sleep):
+                    local.handler = local.sandbox.load(local.spec.module, local.spec.attribute)
         except HandlerLoadError as error:
             message = error.message + _requirements_hint(local.spec, error)
-            invocation.error = FunctionError(error.error_type, message)
+            style: Literal["python", "nodejs"] = "nodejs" if local.spec.nodejs else "python"
+            invocation.error = FunctionError(error.error_type, message, style=style)
             print(f"[ERROR] {error.error_type}: {message}")
             local.cold_start()
         except FunctionTimeout:
@@ -324,16 +331,33 @@ class LambdaRuntime:
         invocation.init_duration_ms = (time.perf_counter() - started) * 1000
 
     def _start_node(self, local: LocalFunction, invocation: Invocation) -> NodeHandler:
+        """Start a Node.js function's process; a package Lambda's runtime provides (the AWS SDK) that the
+        function imports without shipping is installed into the runtime modules, and the start retried."""
         from sluice.local.lambda_.nodejs.handler import NodeHandler  # noqa: PLC0415 - Node.js functions only
+        from sluice.local.lambda_.nodejs.runtime_modules import provided_package  # noqa: PLC0415
 
         node = find_node()
         if node is None:  # (the spec said so: `spec.problem`)
             raise HandlerLoadError("Runtime.Unknown", "no Node.js on PATH")
         environment = {**local.environment, "AWS_LAMBDA_FUNCTION_VERSION": invocation.version,
                        "AWS_LAMBDA_LOG_STREAM_NAME": local.log_stream(invocation.version)}
-        local.node = NodeHandler.start(local.spec, environment, node=node.path, services=self.services,
-                                       write_log=_write_line)
-        return local.node
+        modules = self.node_modules
+        while True:
+            try:
+                with limit(local.spec.timeout, virtual_sleep=self.virtual_sleep):  # the init phase
+                    local.node = NodeHandler.start(local.spec, environment, node=node.path, services=self.services,
+                                                   write_log=_write_line,
+                                                   runtime_modules=modules.node_modules if modules else None)
+                return local.node
+            except HandlerLoadError as error:
+                package = provided_package(error.message, local.spec.runtime) if modules else None
+                if modules is None or package is None or modules.has(package):
+                    raise
+                print(f"sluice: installing {package} into {modules.directory}: Lambda's {local.spec.runtime} runtime "
+                      "provides it")
+                if not modules.provide(package):
+                    raise HandlerLoadError(error.error_type, f"{error.message} (installing it failed: "
+                                           f"{modules.failures[package]})") from None
 
     def _execute(self, local: LocalFunction, invocation: Invocation, log: InvocationLog) -> None:
         spec = local.spec

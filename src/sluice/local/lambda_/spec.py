@@ -332,10 +332,13 @@ def _layer_dirs(template: SamTemplate, decl: ResourceDecl, inline_dir: Path | No
 
 def _node_layer_roots(template: SamTemplate, layer: ResourceDecl, inline_dir: Path | None) -> list[Path]:
     """What a layer puts in `/opt` for a Node.js function: its content as it is, or, built with a `nodejs`
-    BuildMethod, that content as `/opt/nodejs` (where `sam build` puts a Node.js layer's package)."""
+    BuildMethod, that content as `/opt/nodejs` (where `sam build` puts a Node.js layer's package) unless
+    it is laid out as `/opt` already (a `nodejs/` folder of its own: serverless-patterns'
+    `lambda-layer-ssm-parameters` imports `/opt/nodejs/config.mjs` from `src/nodejs/config.mjs`)."""
     directory = _layer_content(template, layer, inline_dir)
     build_method = str((layer.metadata or {}).get("BuildMethod", ""))
-    if not build_method.startswith("nodejs") or inline_dir is None or not directory.is_dir():
+    if not build_method.startswith("nodejs") or inline_dir is None or not directory.is_dir() \
+            or (directory / "nodejs").is_dir():
         return [directory]
     root = inline_dir / "opt" / layer.logical_id
     root.mkdir(parents=True, exist_ok=True)

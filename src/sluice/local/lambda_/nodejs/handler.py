@@ -59,8 +59,9 @@ class NodeHandler:
 
     @classmethod
     def start(cls, spec: FunctionSpec, environment: Mapping[str, str], *, node: str, services: Services | None,
-              write_log: Callable[[str], None]) -> NodeHandler:
-        """Start the process and load the handler (the init phase): `HandlerLoadError` when it cannot be."""
+              write_log: Callable[[str], None], runtime_modules: Path | None = None) -> NodeHandler:
+        """Start the process and load the handler (the init phase): `HandlerLoadError` when it cannot be.
+        `runtime_modules` stands for the runtime's own `node_modules` (`runtime_modules.RuntimeModules`)."""
         inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
         bridge = ServiceBridge(lambda request: _ask(inbox, request))
         bridge.start()
@@ -69,7 +70,8 @@ class NodeHandler:
         try:
             process = subprocess.Popen(
                 [node, str(HOST), str(spec.code_dir), spec.handler, json.dumps(layers), str(write_end)],
-                cwd=spec.code_dir, env=_environment(spec, environment, bridge.url), stdin=subprocess.PIPE,
+                cwd=spec.code_dir, env=_environment(spec, environment, bridge.url, runtime_modules),
+                stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(write_end,))
         except OSError as error:
             bridge.stop()
@@ -187,14 +189,17 @@ def _read_channel(channel: IO[bytes], inbox: queue.Queue[tuple[str, Any]], proce
     inbox.put(("message", {"exited": process.wait()}))
 
 
-def _environment(spec: FunctionSpec, environment: Mapping[str, str], endpoint: str) -> dict[str, str]:
+def _environment(spec: FunctionSpec, environment: Mapping[str, str], endpoint: str,
+                 runtime_modules: Path | None) -> dict[str, str]:
     major = spec.runtime.removeprefix("nodejs").split(".")[0]
     modules = [str(layer / pattern.format(major=major)) for layer in spec.layer_dirs for pattern in _LAYER_MODULES]
+    # Lambda's NODE_PATH: the layers' packages, then the runtime's own (`/var/runtime/node_modules`).
+    searched = [path for path in modules if Path(path).is_dir()] + ([str(runtime_modules)] if runtime_modules else [])
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),
         "TZ": ":UTC",  # as Lambda sets it
-        "NODE_PATH": os.pathsep.join(path for path in modules if Path(path).is_dir()),
+        "NODE_PATH": os.pathsep.join(searched),
         **environment,
         # The function's AWS SDK calls reach the local stack (SDK for JavaScript v3: AWS_ENDPOINT_URL).
         "AWS_ENDPOINT_URL": endpoint,

@@ -16,6 +16,8 @@ import fs from "node:fs";
 import { createRequire, register, syncBuiltinESMExports } from "node:module";
 import path from "node:path";
 import readline from "node:readline";
+import { Writable } from "node:stream";
+import { finished } from "node:stream/promises";
 import { pathToFileURL } from "node:url";
 import util from "node:util";
 
@@ -72,20 +74,35 @@ function fromOpt(specifier) {
   }
   return undefined;
 }
-if (layers.length) {
-  register("data:text/javascript," + encodeURIComponent(`
-    import fs from "node:fs"; import path from "node:path"; import { pathToFileURL } from "node:url";
-    const layers = ${JSON.stringify(layers)};
-    export async function resolve(specifier, context, next) {
-      const bare = specifier.startsWith("file:///opt/") ? specifier.slice(7) : specifier;
-      if (bare.startsWith("/opt/")) {
-        for (const layer of layers) {
-          const candidate = path.join(layer, bare.slice(5));
-          if (fs.existsSync(candidate)) return next(pathToFileURL(candidate).href, context);
-        }
+// Where a bare import the function's own node_modules lack is looked for next, as Lambda's NODE_PATH
+// orders it: the layers' nodejs/node_modules, then the runtime's own packages (the AWS SDK).
+const fallbacks = (process.env.NODE_PATH || "").split(path.delimiter).filter(Boolean);
+register("data:text/javascript," + encodeURIComponent(`
+  import fs from "node:fs"; import path from "node:path"; import { pathToFileURL } from "node:url";
+  const layers = ${JSON.stringify(layers)};
+  const fallbacks = ${JSON.stringify(fallbacks)};
+  const bare = (specifier) => !/^(\\.|\\/|file:|node:|data:)/.test(specifier);
+  export async function resolve(specifier, context, next) {
+    const absolute = specifier.startsWith("file:///opt/") ? specifier.slice(7) : specifier;
+    if (absolute.startsWith("/opt/")) {
+      for (const layer of layers) {
+        const candidate = path.join(layer, absolute.slice(5));
+        if (fs.existsSync(candidate)) return next(pathToFileURL(candidate).href, context);
       }
-      return next(specifier, context);
-    }`));
+    }
+    try {
+      return await next(specifier, context);
+    } catch (error) {
+      if (error?.code !== "ERR_MODULE_NOT_FOUND" || !bare(specifier)) throw error;
+      for (const directory of fallbacks) {
+        try {
+          return await next(specifier, { ...context, parentURL: pathToFileURL(path.join(directory, "_.mjs")).href });
+        } catch {}
+      }
+      throw error;
+    }
+  }`));
+if (layers.length) {
   const Module = createRequire(import.meta.url)("node:module");
   const original = Module._resolveFilename;
   Module._resolveFilename = function (request, ...rest) {
@@ -166,6 +183,35 @@ async function loadHandler() {
   return handler;
 }
 
+// Lambda's global `awslambda`: `streamifyResponse` marks a handler that writes its response to a stream
+// (`handler(event, responseStream, context)`), and `HttpResponseStream.from` gives a function URL's
+// status and headers ahead of the body. Locally the stream is collected: the response is its text, or
+// with a prelude `{statusCode, headers, cookies, body}` as a function URL maps it.
+const STREAMING = Symbol.for("aws.lambda.runtime.handler.streaming");
+if (!["1", "true"].includes(process.env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA)) {
+  globalThis.awslambda = {
+    streamifyResponse: (handler) => Object.assign(handler, { [STREAMING]: "response" }),
+    HttpResponseStream: { from: (stream, prelude) => Object.assign(stream, { prelude }) },
+  };
+}
+
+function collectingStream() {
+  const chunks = [];
+  const stream = new Writable({
+    write(chunk, encoding, done) {
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(typeof chunk === "string" ? chunk : JSON.stringify(chunk),
+                                                               encoding === "buffer" ? undefined : encoding));
+      done();
+    },
+  });
+  stream.setContentType = (type) => { stream.contentType = type; };
+  stream.collected = () => {
+    const body = Buffer.concat(chunks).toString("utf8");
+    return stream.prelude ? { ...stream.prelude, body } : body;
+  };
+  return stream;
+}
+
 let pending = undefined; // how to answer the invocation in flight: (message) => void
 
 function fatal(kind) {
@@ -219,6 +265,10 @@ function invoke(handler, request) {
     done: callback,
   };
   pending = answer;
+  if (handler[STREAMING]) {
+    invokeStreaming(handler, request.event, context, succeed, fail);
+    return;
+  }
   try {
     const returned = handler(request.event, context, callback);
     if (returned && typeof returned.then === "function") {
@@ -228,6 +278,22 @@ function invoke(handler, request) {
       // event loop is empty; its return value is ignored.
       setImmediate(() => succeed(null));
     }
+  } catch (error) {
+    fail(error);
+  }
+}
+
+async function invokeStreaming(handler, event, context, succeed, fail) {
+  const stream = collectingStream();
+  try {
+    const returned = handler(event, stream, context);
+    if (!returned || typeof returned.then !== "function") {
+      fail(new Error("Streaming does not support non-async handlers."));
+      return;
+    }
+    await returned;
+    if (!stream.writableFinished) await finished(stream);
+    succeed(stream.collected());
   } catch (error) {
     fail(error);
   }
