@@ -133,3 +133,39 @@ def test_cfnresponse_is_given_to_inline_code_only(start_stack: Callable[..., Loc
     [invocation, *_] = stack.invocations("Seeder")
     assert invocation.error is not None and invocation.error.error_type == "Runtime.ImportModuleError"
     assert any("never answered the ResponseURL" in message for message in stack.warnings)
+
+
+NODE_PROVIDER = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Greeter:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      Role: arn:aws:iam::123456789012:role/greeter
+      Code:
+        ZipFile: |
+          const response = require('cfn-response');
+          exports.handler = function (event, context) {
+            const name = event.ResourceProperties.Name;
+            response.send(event, context, response.SUCCESS, {Greeting: 'hello ' + name}, 'greeting-' + name);
+          };
+  Greeting:
+    Type: Custom::Greeting
+    Properties:
+      ServiceToken: !GetAtt Greeter.Arn
+      Name: ada
+Outputs:
+  Id: {Value: !Ref Greeting}
+  Text: {Value: !GetAtt Greeting.Greeting}
+"""
+
+
+def test_a_nodejs_provider_with_inline_code_answers_with_cfn_response(start_stack: Callable[..., LocalStack]) -> None:
+    """Lambda gives Node.js inline code (`ZipFile`) the `cfn-response` module, as it gives Python `cfnresponse`:
+    serverless-patterns' `cfn-custom-resource-s3-create` and many SAR apps answer with it."""
+    stack = start_stack(NODE_PROVIDER)
+    assert stack.warnings == []
+    assert stack.template.outputs() == {"Id": "greeting-ada", "Text": "hello ada"}

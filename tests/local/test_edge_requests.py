@@ -184,11 +184,24 @@ def test_sqs_query_form_names_read_as_sqs_documents_them() -> None:
     assert (read["AttributeNames"], read["MessageAttributeNames"]) == (["All"], ["color", "size"])
 
 
-def test_a_service_sluice_up_does_not_serve_is_refused_by_name() -> None:
-    signed = S3_SIGNATURE.replace("/s3/", "/ec2/")
+def test_a_service_botocore_does_not_know_is_refused_by_name() -> None:
+    signed = S3_SIGNATURE.replace("/s3/", "/nosuchservice/")
     answer = Gateway(EdgeClients("us-east-1")).handle(HttpRequest("POST", "/", "", {"Authorization": signed}, b""))
     assert answer.status == 400
-    assert json.loads(answer.body)["__type"] == "UnknownService" and "'ec2'" in json.loads(answer.body)["message"]
+    refusal = json.loads(answer.body)
+    assert refusal["__type"] == "UnknownService" and "'nosuchservice'" in refusal["message"]
+
+
+def test_another_service_botocore_knows_is_replayed_to_moto_by_its_signing_name() -> None:
+    """A Node.js function's SDK may call any service (docs/adr/0016): one signed with its own name is
+    replayed like the pipelines' services, and moto answers what it implements."""
+    signed = S3_SIGNATURE.replace("/s3/", "/ecs/")
+    headers = {"Authorization": signed, "Content-Type": "application/x-amz-json-1.1",
+               "X-Amz-Target": "AmazonEC2ContainerServiceV20141113.CreateCluster"}
+    with mock_aws():
+        answer = Gateway(EdgeClients("us-east-1")).handle(HttpRequest("POST", "/", "", headers,
+                                                                      b'{"clusterName": "c"}'))
+    assert answer.status == 200 and json.loads(answer.body)["cluster"]["clusterName"] == "c"
 
 
 @pytest.mark.parametrize("body", [b"null", b"[]", b"7"])

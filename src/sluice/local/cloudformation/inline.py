@@ -1,6 +1,6 @@
 """Where the modules Lambda gives a function with inline code (`ZipFile`, SAM's `InlineCode`) are found:
-`cfnresponse` (CloudFormation user guide: "cfn-response module": "available only when you use the ZipFile
-property")."""
+`cfnresponse` for Python and `cfn-response` for Node.js, laid out as a layer's `/opt` (CloudFormation user
+guide: "cfn-response module": "available only when you use the ZipFile property")."""
 
 from __future__ import annotations
 

@@ -117,10 +117,14 @@ def _service(request: HttpRequest) -> str:
     signed = credential_scope(request)
     if signed is not None:
         name = signed["service"]
-        if name not in signing_names():
-            raise EdgeError("UnknownService", f"sluice up does not serve the {name!r} service (it serves "
-                                              f"{', '.join(SERVICES)})")
-        return signing_names()[name]
+        if name in signing_names():
+            return signing_names()[name]
+        # Another service botocore knows by the name it signs for (transcribe, translate, rekognition…):
+        # replayed as any call is, to moto, which answers what it implements.
+        if name in _loader().list_available_services("service-2"):
+            return name
+        raise EdgeError("UnknownService", f"the local stack does not serve the {name!r} service (it serves "
+                                          f"{', '.join(SERVICES)}, and others of botocore's by their own name)")
     prefix = request.header("X-Amz-Target").partition(".")[0]
     return _target_prefixes().get(prefix, "s3")
 

@@ -138,7 +138,9 @@ def _spec(template: SamTemplate, decl: ResourceDecl, invoke_config: dict[str, An
             spec.code_dir = _code_dir(template, decl, serverless, spec, inline_dir)
             spec.layer_dirs = _layer_dirs(template, decl, inline_dir)
             if _inline_code(template, decl, serverless) is not None:
-                spec.layer_dirs.append(INLINE_MODULES)  # `cfnresponse`, as Lambda gives inline code
+                # `cfnresponse` (Python) or `cfn-response` (Node.js, as /opt/nodejs/node_modules), as Lambda
+                # gives inline code.
+                spec.layer_dirs.append(INLINE_MODULES)
         except TemplateError as error:
             # One broken function must not stop the others from running: it fails when invoked.
             spec.problem = str(error.located(template.origin))

@@ -254,7 +254,15 @@ function invoke(handler, request) {
     }
     answer({ result: JSON.parse(text) });
   };
-  const callback = (error, result) => (error !== undefined && error !== null ? fail(error) : succeed(result));
+  // Lambda answers a callback's result, and a handler that returns no promise, once the event loop is
+  // empty (unless `callbackWaitsForEmptyEventLoop` is false): what was pending before the handler ran
+  // (this host's own stdin) does not count.
+  const baseline = process.getActiveResourcesInfo();
+  const callback = (error, result) => {
+    if (error !== undefined && error !== null) fail(error);
+    else if (context.callbackWaitsForEmptyEventLoop) whenDrained(baseline, () => succeed(result));
+    else succeed(result);
+  };
   const deadline = request.deadlineMs;
   const context = {
     ...request.context,
@@ -274,13 +282,26 @@ function invoke(handler, request) {
     if (returned && typeof returned.then === "function") {
       returned.then(succeed, fail);
     } else if (handler.length < 3) {
-      // A handler that neither returns a promise nor takes the callback: Lambda answers null once the
-      // event loop is empty; its return value is ignored.
-      setImmediate(() => succeed(null));
+      // A handler that neither returns a promise nor takes the callback: its return value is ignored, and
+      // Lambda answers null once the event loop is empty (unless `context.done` answers first).
+      whenDrained(baseline, () => succeed(null));
     }
   } catch (error) {
     fail(error);
   }
+}
+
+function whenDrained(baseline, then) {
+  const check = () => {
+    const left = new Map();
+    for (const kind of baseline) left.set(kind, (left.get(kind) ?? 0) + 1);
+    for (const kind of process.getActiveResourcesInfo()) {
+      if (!left.get(kind)) return setTimeout(check, 2);
+      left.set(kind, left.get(kind) - 1);
+    }
+    then();
+  };
+  setImmediate(check);
 }
 
 async function invokeStreaming(handler, event, context, succeed, fail) {
