@@ -169,3 +169,32 @@ def test_a_nodejs_provider_with_inline_code_answers_with_cfn_response(start_stac
     stack = start_stack(NODE_PROVIDER)
     assert stack.warnings == []
     assert stack.template.outputs() == {"Id": "greeting-ada", "Text": "hello ada"}
+
+
+HAND_ROLLED = """\
+          const https = require('https');
+          const url = require('url');
+          exports.handler = function (event, context) {
+            const body = JSON.stringify({Status: 'SUCCESS', PhysicalResourceId: 'greeting-' +
+              event.ResourceProperties.Name, StackId: event.StackId, RequestId: event.RequestId,
+              LogicalResourceId: event.LogicalResourceId, Data: {Greeting: 'hello ' + event.ResourceProperties.Name}});
+            const parsed = url.parse(event.ResponseURL);
+            const request = https.request({hostname: parsed.hostname, port: 443, path: parsed.path, method: 'PUT',
+                                           headers: {'content-type': '', 'content-length': body.length}},
+                                          () => context.done());
+            request.on('error', (error) => { console.log('sendResponse Error:' + error); context.done(); });
+            request.write(body);
+            request.end();
+          };
+"""
+
+
+def test_a_nodejs_provider_answering_by_hand_over_https_reaches_the_local_response_url(
+        start_stack: Callable[..., LocalStack]) -> None:
+    """Public providers (serverless-patterns' `lambda-iot-sam`) PUT their answer themselves with `https` on
+    port 443, as to CloudFormation's S3 URL; the local ResponseURL is http on its own port, and that
+    request reaches it all the same. `context.done()` answers at once, without waiting for the event loop."""
+    inline = NODE_PROVIDER[NODE_PROVIDER.index("          const response"):NODE_PROVIDER.index("  Greeting:\n")]
+    stack = start_stack(NODE_PROVIDER.replace(inline, HAND_ROLLED))
+    assert stack.warnings == []
+    assert stack.template.outputs() == {"Id": "greeting-ada", "Text": "hello ada"}

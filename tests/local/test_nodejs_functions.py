@@ -367,6 +367,8 @@ def test_a_runtime_package_that_cannot_be_installed_says_why(write_template: Cal
 @pytest.mark.parametrize(("message", "runtime", "package"), [
     ("Cannot find package '@aws-sdk/client-s3' imported from /var/task/app.mjs", "nodejs20.x", "@aws-sdk/client-s3"),
     ("Error: Cannot find module '@aws-sdk/lib-dynamodb/dist'", "nodejs22.x", "@aws-sdk/lib-dynamodb"),
+    ("Cannot find package '@smithy/protocol-http' imported from /var/task/sign.mjs", "nodejs20.x",
+     "@smithy/protocol-http"),
     ("Error: Cannot find module 'aws-sdk'", "nodejs16.x", "aws-sdk"),
     ("Error: Cannot find module 'aws-sdk'", "nodejs20.x", None),  # v2 left Lambda's runtime with nodejs18.x
     ("Cannot find package '@aws-sdk/client-s3'", "nodejs16.x", None),

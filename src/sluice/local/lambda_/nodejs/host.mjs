@@ -25,6 +25,17 @@ const [codeDir, handlerName, layersJson, channelFd] = process.argv.slice(2);
 const layers = JSON.parse(layersJson || "[]");
 const CHANNEL = Number(channelFd);
 let requestId = undefined;
+let currentEvent = undefined;
+
+// The invocation's custom resource ResponseURL, when its event is a CloudFormation request.
+function responseUrl() {
+  const text = currentEvent && typeof currentEvent === "object" ? currentEvent.ResponseURL : undefined;
+  try {
+    return typeof text === "string" && text.startsWith("http://") ? new URL(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function send(message) {
   fs.writeSync(CHANNEL, JSON.stringify(message) + "\n");
@@ -123,12 +134,20 @@ if (process.env.AWS_ENDPOINT_URL) {
     const options = { ...(url ? { method: "GET", path: url.pathname + url.search } : target),
                       ...(url && rest[0] && typeof rest[0] === "object" ? rest[0] : {}) };
     const host = url ? url.hostname : String(options.hostname ?? options.host ?? "").replace(/:\d+$/, "");
+    const response = responseUrl();
+    if (original === httpsRequest && response && host === response.hostname) {
+      // A custom resource's answer sent by hand over https (port 443), as to CloudFormation's S3 URL: the
+      // local ResponseURL is plain http on its own port.
+      const answered = { ...options, protocol: "http:", host: response.hostname, port: response.port, agent: undefined };
+      return http.request(answered, ...rest.filter((item) => typeof item === "function"));
+    }
     if (!/\.amazonaws\.com(\.cn)?$/.test(host)) return original(target, ...rest);
     const moved = { ...options, protocol: "http:", hostname: local.hostname, host: local.hostname, port: local.port,
                     agent: undefined, headers: { ...(options.headers ?? {}), host } };
     return http.request(moved, ...rest.filter((item) => typeof item === "function"));
   };
-  https.request = toLocal(https.request);
+  const httpsRequest = https.request;
+  https.request = toLocal(httpsRequest);
   http.request = toLocal(http.request.bind(http));
   syncBuiltinESMExports();
 }
@@ -232,6 +251,7 @@ process.on("unhandledRejection", fatal("rejection"));
 
 function invoke(handler, request) {
   requestId = request.context.awsRequestId;
+  currentEvent = request.event;
   let answered = false;
   const answer = (message) => {
     if (answered) return;
@@ -268,9 +288,10 @@ function invoke(handler, request) {
     ...request.context,
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    // context.done/succeed/fail answer at once, not waiting for the event loop (Lambda's CallbackContext).
     succeed,
     fail: (error) => fail(error ?? "handled"),
-    done: callback,
+    done: (error, result) => (error !== undefined && error !== null ? fail(error) : succeed(result)),
   };
   pending = answer;
   if (handler[STREAMING]) {

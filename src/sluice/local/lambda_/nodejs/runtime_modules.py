@@ -1,7 +1,8 @@
 """The packages Lambda's Node.js runtime gives every function, which an application does not ship.
 
 Lambda's `nodejs18.x` and later runtimes include the AWS SDK for JavaScript v3 (`@aws-sdk/*`) in the
-runtime's own `node_modules`, and `nodejs16.x` and earlier the v2 SDK (`aws-sdk`) (AWS Lambda developer
+runtime's own `node_modules` (with the `@smithy/*` packages it is built on), and `nodejs16.x` and earlier
+the v2 SDK (`aws-sdk`) (AWS Lambda developer
 guide: "Building Lambda functions with Node.js", runtime-included SDK versions). Public applications
 import them without listing them in their `package.json`. SAM CLI's containers have them; here, the
 first function that imports one has it installed with npm into a cache shared by every stack (the
@@ -27,7 +28,8 @@ from pathlib import Path
 
 from sluice.local.disk_cache import cache_directory
 
-_MISSING = re.compile(r"Cannot find (?:package|module) '((?:@aws-sdk/[A-Za-z0-9._-]+)|aws-sdk)(?:/[^']*)?'")
+# The SDK's own packages and the Smithy ones it is built on, which the runtime's node_modules hold too.
+_MISSING = re.compile(r"Cannot find (?:package|module) '((?:@(?:aws-sdk|smithy)/[A-Za-z0-9._-]+)|aws-sdk)(?:/[^']*)?'")
 _LOCK = threading.Lock()
 
 #: Installs `package` into `directory`'s `node_modules`; the text it printed when it failed, else None.
@@ -51,8 +53,13 @@ def npm_install(directory: Path, package: str) -> str | None:
     if npm is None:
         return "there is no npm on PATH"
     directory.mkdir(parents=True, exist_ok=True)
+    manifest = directory / "package.json"
+    if not manifest.is_file():
+        # Saved into a manifest of its own: npm prunes what no manifest names, so each install would remove
+        # the packages installed before it.
+        manifest.write_text('{"name": "sluice-nodejs-runtime", "private": true}\n', encoding="utf-8")
     try:
-        done = subprocess.run([npm, "install", "--prefix", str(directory), "--no-audit", "--no-fund", "--no-save",
+        done = subprocess.run([npm, "install", "--prefix", str(directory), "--save", "--no-audit", "--no-fund",
                                "--loglevel=error", package], capture_output=True, text=True, timeout=600,
                               check=False)
     except (OSError, subprocess.SubprocessError) as error:
