@@ -208,6 +208,19 @@ def _node_module(directory: Path, handler: str) -> Path | None:
                  if (candidate := stem.with_name(stem.name + suffix)).is_file()), None)
 
 
+def _missing_node_module(decl: ResourceDecl, handler: str, code: Path, directory: Path) -> str:
+    root, _, base = handler.rpartition("/")
+    stem = f"{root}/{base.split('.', 1)[0]}" if root else base.split(".", 1)[0]
+    typescript = next((directory / (stem + suffix) for suffix in (".ts", ".mts", ".cts")
+                       if (directory / (stem + suffix)).is_file()), None)
+    if typescript is not None or decl.metadata.get("BuildMethod") == "esbuild":
+        # SAM CLI's esbuild build (Metadata BuildMethod: esbuild) bundles TypeScript into the handler's .js.
+        source = f" ({code / typescript.relative_to(directory)})" if typescript is not None else ""
+        return (f"Handler {handler} is built by `sam build` with esbuild{source}, which sluice does not run: "
+                "run `sam build` and start sluice on .aws-sam/build/template.yaml")
+    return f"Handler {handler} needs {code / stem}.js (or .mjs, .cjs), which does not exist"
+
+
 def _inline_code(template: SamTemplate, decl: ResourceDecl, serverless: bool) -> Any:
     if serverless:
         return template.prop(decl, "InlineCode")
@@ -244,9 +257,8 @@ def _code_dir(template: SamTemplate, decl: ResourceDecl, serverless: bool, spec:
         directory = _local_content(template, decl, where, code, inline_dir)
         if spec.nodejs:
             if _node_module(directory, spec.handler) is None:
-                raise TemplateError(f"Handler {spec.handler} needs {Path(code) / spec.handler.rsplit('.', 1)[0]}"
-                                    ".js (or .mjs, .cjs), which does not exist", resource=decl.logical_id,
-                                    property="Handler", origin=template.origin)
+                raise TemplateError(_missing_node_module(decl, spec.handler, Path(code), directory),
+                                    resource=decl.logical_id, property="Handler", origin=template.origin)
             return directory
         module_file = directory / (spec.module.replace(".", "/") + ".py")
         package_init = directory / spec.module.replace(".", "/") / "__init__.py"
