@@ -381,3 +381,62 @@ def test_a_runtime_package_that_cannot_be_installed_says_why(write_template: Cal
 def test_only_what_the_functions_runtime_provides_is_installed(message: str, runtime: str,
                                                                package: str | None) -> None:
     assert provided_package(message, runtime) == package
+
+
+# A stand-in for the application's esbuild (its `npm install` puts the real one in node_modules/.bin): it
+# records its arguments and writes each entry point's bundle, as esbuild lays them out in --outdir.
+FAKE_ESBUILD = """\
+#!/usr/bin/env node
+const fs = require("fs"), path = require("path");
+const args = process.argv.slice(2);
+fs.writeFileSync(path.join(process.cwd(), "esbuild-args.json"), JSON.stringify(args));
+const outdir = args.find((arg) => arg.startsWith("--outdir=")).slice("--outdir=".length);
+for (const entry of args.filter((arg) => !arg.startsWith("--"))) {
+  const name = path.basename(entry).replace(/\\.[cm]?ts$/, ".js");
+  fs.writeFileSync(path.join(outdir, name), "exports.handler = async (event) => ({typed: true, got: event});\\n");
+}
+"""
+TYPESCRIPT = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Typed:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: nodejs20.x, CodeUri: functions/, Handler: app.handler}
+    Metadata:
+      BuildMethod: esbuild
+      BuildProperties:
+        Minify: false
+        Target: es2022
+        Sourcemap: true
+        External: ['@aws-sdk/*']
+        EntryPoints: [app.ts]
+"""
+
+
+def test_a_typescript_function_is_bundled_with_the_applications_esbuild_as_sam_build_does(
+        start_stack: Callable[..., LocalStack], tmp_path: Path) -> None:
+    """`Metadata: BuildMethod: esbuild` (AWS SAM developer guide: "Building Node.js Lambda functions with
+    esbuild"): the entry points bundled with `BuildProperties` as esbuild's options, then run."""
+    files = {"functions/app.ts": "export const handler = async (event: unknown) => ({typed: true, got: event});\n"}
+    (tmp_path / "functions" / "node_modules" / ".bin").mkdir(parents=True)
+    fake = tmp_path / "functions" / "node_modules" / ".bin" / "esbuild"
+    fake.write_text(FAKE_ESBUILD, encoding="utf-8")
+    fake.chmod(0o755)
+    stack = start_stack(TYPESCRIPT, files)
+    assert stack.invoke("Typed", {"n": 1}).result == {"typed": True, "got": {"n": 1}}
+    args = json.loads((tmp_path / "functions" / "esbuild-args.json").read_text())
+    assert args[0] == "app.ts"
+    assert {"--bundle", "--platform=node", "--format=cjs", "--target=es2022", "--sourcemap",
+            "--external:@aws-sdk/*"} <= set(args)
+    assert "--minify" not in args  # Minify: false (SAM's default is true)
+    assert (tmp_path / ".aws-sam" / "sluice-esbuild" / "Typed" / "app.js").is_file()
+
+
+def test_a_typescript_function_without_esbuild_installed_says_what_to_install(
+        start_stack: Callable[..., LocalStack], monkeypatch: pytest.MonkeyPatch) -> None:
+    from sluice.local.lambda_.nodejs import esbuild  # noqa: PLC0415
+
+    monkeypatch.setattr(esbuild, "find_esbuild", lambda source, stop: None)  # none in node_modules, none on PATH
+    stack = start_stack(TYPESCRIPT, {"functions/app.ts": "export const handler = async () => 1;\n"})
+    with pytest.raises(FunctionNotRunnable, match="esbuild is not installed for it: run `npm install`"):
+        stack.invoke("Typed")

@@ -66,6 +66,8 @@ class FunctionSpec:
     code_dir: Path
     #: How SAM CLI names it: its logical id, or `App/Function` in a nested stack (`template.nested`).
     stack_path: str = ""
+    #: Where a Node.js function bundled here (esbuild) still finds the packages it leaves external.
+    node_paths: list[Path] = field(default_factory=list)
     layer_dirs: list[Path] = field(default_factory=list)
     environment: dict[str, str] = field(default_factory=dict)
     timeout: float = DEFAULT_TIMEOUT
@@ -208,6 +210,25 @@ def _node_module(directory: Path, handler: str) -> Path | None:
                  if (candidate := stem.with_name(stem.name + suffix)).is_file()), None)
 
 
+def _esbuilt(template: SamTemplate, decl: ResourceDecl, spec: FunctionSpec, source: Path) -> Path:
+    """The function bundled as `sam build` bundles it (`nodejs.esbuild`); its own `node_modules` stay on the
+    require path for the packages it leaves `External`."""
+    from sluice.local.lambda_.nodejs.esbuild import BuildFailed, bundle  # noqa: PLC0415 - esbuild functions only
+
+    properties = decl.metadata.get("BuildProperties") or {}
+    out = template.base_dir / ".aws-sam" / "sluice-esbuild" / decl.logical_id
+    try:
+        built = bundle(properties if isinstance(properties, dict) else {}, source=source, out=out,
+                       stop=template.base_dir)
+    except BuildFailed as error:
+        raise TemplateError(f"Handler {spec.handler} is built by `sam build` with esbuild (Metadata BuildMethod: "
+                            f"esbuild): {error}", resource=decl.logical_id, property="Metadata.BuildProperties",
+                            origin=template.origin) from None
+    spec.node_paths = [folder / "node_modules" for folder in (source, *source.parents)
+                       if (folder / "node_modules").is_dir()][:1]
+    return built
+
+
 def _missing_node_module(decl: ResourceDecl, handler: str, code: Path, directory: Path) -> str:
     root, _, base = handler.rpartition("/")
     stem = f"{root}/{base.split('.', 1)[0]}" if root else base.split(".", 1)[0]
@@ -255,6 +276,8 @@ def _code_dir(template: SamTemplate, decl: ResourceDecl, serverless: bool, spec:
     # uploads it (SAM CLI's artifact exporter packages `Code` as it packages `CodeUri`).
     if isinstance(code, str) and not code.startswith("s3://"):
         directory = _local_content(template, decl, where, code, inline_dir)
+        if spec.nodejs and decl.metadata.get("BuildMethod") == "esbuild":
+            directory = _esbuilt(template, decl, spec, directory)
         if spec.nodejs:
             if _node_module(directory, spec.handler) is None:
                 raise TemplateError(_missing_node_module(decl, spec.handler, Path(code), directory),

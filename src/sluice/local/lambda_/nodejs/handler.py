@@ -194,7 +194,8 @@ def _environment(spec: FunctionSpec, environment: Mapping[str, str], endpoint: s
     major = spec.runtime.removeprefix("nodejs").split(".")[0]
     modules = [str(layer / pattern.format(major=major)) for layer in spec.layer_dirs for pattern in _LAYER_MODULES]
     # Lambda's NODE_PATH: the layers' packages, then the runtime's own (`/var/runtime/node_modules`).
-    searched = [path for path in modules if Path(path).is_dir()] + ([str(runtime_modules)] if runtime_modules else [])
+    searched = [str(path) for path in spec.node_paths] + [path for path in modules if Path(path).is_dir()] \
+        + ([str(runtime_modules)] if runtime_modules else [])
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),
