@@ -221,9 +221,9 @@ def test_a_step_functions_task_gets_the_nodejs_payload_as_its_cause(start_stack:
 @pytest.mark.parametrize(("handler", "message"), [
     ("nowhere.handler", "Handler nowhere.handler needs src/nowhere.js (or .mjs, .cjs), which does not exist"),
     ("greet", "Handler 'greet' must be file.function"),
-    # TypeScript that SAM CLI's esbuild build bundles (Metadata BuildMethod: esbuild) is not built here.
-    ("typed/app.handler", "Handler typed/app.handler is built by `sam build` with esbuild (src/typed/app.ts), "
-                          "which sluice does not run: run `sam build` and start sluice on .aws-sam/build"),
+    # TypeScript runs bundled, as SAM CLI's esbuild build (Metadata BuildMethod: esbuild) bundles it.
+    ("typed/app.handler", "Handler typed/app.handler is TypeScript (src/typed/app.ts), which runs once bundled: "
+                          "give the function `Metadata: BuildMethod: esbuild`"),
 ])
 def test_a_handler_with_no_file_or_no_function_is_named_when_invoked(
         start_stack: Callable[..., LocalStack], handler: str, message: str) -> None:

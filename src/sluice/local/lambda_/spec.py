@@ -232,13 +232,16 @@ def _esbuilt(template: SamTemplate, decl: ResourceDecl, spec: FunctionSpec, sour
 def _missing_node_module(decl: ResourceDecl, handler: str, code: Path, directory: Path) -> str:
     root, _, base = handler.rpartition("/")
     stem = f"{root}/{base.split('.', 1)[0]}" if root else base.split(".", 1)[0]
+    if decl.metadata.get("BuildMethod") == "esbuild":
+        return (f"Handler {handler} needs {stem}.js among what esbuild bundled from BuildProperties.EntryPoints "
+                f"({', '.join(sorted(path.name for path in directory.iterdir())) or 'nothing'})")
     typescript = next((directory / (stem + suffix) for suffix in (".ts", ".mts", ".cts")
                        if (directory / (stem + suffix)).is_file()), None)
-    if typescript is not None or decl.metadata.get("BuildMethod") == "esbuild":
-        # SAM CLI's esbuild build (Metadata BuildMethod: esbuild) bundles TypeScript into the handler's .js.
-        source = f" ({code / typescript.relative_to(directory)})" if typescript is not None else ""
-        return (f"Handler {handler} is built by `sam build` with esbuild{source}, which sluice does not run: "
-                "run `sam build` and start sluice on .aws-sam/build/template.yaml")
+    if typescript is not None:
+        # SAM CLI compiles TypeScript only with its esbuild build (Metadata BuildMethod: esbuild).
+        return (f"Handler {handler} is TypeScript ({code / typescript.relative_to(directory)}), which runs once "
+                "bundled: give the function `Metadata: BuildMethod: esbuild` with its BuildProperties, as `sam "
+                "build` needs")
     return f"Handler {handler} needs {code / stem}.js (or .mjs, .cjs), which does not exist"
 
 
