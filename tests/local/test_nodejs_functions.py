@@ -440,3 +440,44 @@ def test_a_typescript_function_without_esbuild_installed_says_what_to_install(
     stack = start_stack(TYPESCRIPT, {"functions/app.ts": "export const handler = async () => 1;\n"})
     with pytest.raises(FunctionNotRunnable, match="esbuild is not installed for it: run `npm install`"):
         stack.invoke("Typed")
+
+
+HOSTILE_HANDLERS = {
+    "exit": "async () => { process.exit(3); }",
+    "throwObject": "async () => { throw {code: 42}; }",
+    "rejectNull": "async () => Promise.reject(null)",
+    "bigint": "async () => ({n: 10n})",
+    "circular": "async () => { const loop = {}; loop.self = loop; return loop; }",
+    "undefined": "async () => undefined",
+    "hugeLog": "async () => { console.log('x'.repeat(1 << 20)); return 'logged'; }",
+    "binaryStdout": "async () => { process.stdout.write(Buffer.from([0xff, 0xfe, 0x00, 0x0a])); return 'wrote'; }",
+    "spin": "async () => { for (;;) {} }",
+    "twice": "(event, context, callback) => { callback(null, 'first'); callback(null, 'second'); }",
+    "closeStdin": "async () => { process.stdin.destroy(); return 'closed'; }",
+}
+HOSTILE_OUTCOMES = {
+    "exit": "Runtime.ExitError", "throwObject": "object",
+    # A rejection with null is Lambda's `fail()` with nothing: reported as the string "handled".
+    "rejectNull": "string", "bigint": "Error",
+    "circular": "Error", "undefined": None, "hugeLog": "logged", "binaryStdout": "wrote",
+    "spin": "Sandbox.Timedout", "twice": "first", "closeStdin": "closed",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_HANDLERS))
+def test_a_hostile_handler_fails_its_invocation_and_the_next_one_runs(
+        start_stack: Callable[..., LocalStack], name: str) -> None:
+    """Whatever a Node.js handler does to its process (exits, spins, throws a non-error, returns what JSON
+    cannot hold, floods or corrupts its output), the invocation ends with a result or Lambda's error, never
+    an exception out of sluice, and the function answers again."""
+    template = TEMPLATE.replace("Handler: greet.fail", "Handler: hostile.handler").replace("Timeout: 3", "Timeout: 1")
+    source = f"exports.handler = {HOSTILE_HANDLERS[name]};\nexports.ok = async () => 'ok';\n"
+    stack = start_stack(template, {**FILES, "src/hostile.js": source})
+    invocation = stack.invoke("Fail")
+    expected = HOSTILE_OUTCOMES[name]
+    if invocation.error is None:
+        assert invocation.result == expected
+    else:
+        assert invocation.error.error_type == expected, invocation.error
+    assert stack.invoke("Greet", {"name": "after"}).result["greeting"] == "hello after"
+    assert stack.invoke("Fail").error is not None or invocation.error is None

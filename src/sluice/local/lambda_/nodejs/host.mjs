@@ -278,7 +278,10 @@ function invoke(handler, request) {
   // empty (unless `callbackWaitsForEmptyEventLoop` is false): what was pending before the handler ran
   // (this host's own stdin) does not count.
   const baseline = process.getActiveResourcesInfo();
+  let called = false;
   const callback = (error, result) => {
+    if (called) return; // only the first call counts, as Lambda's runtime wraps the callback
+    called = true;
     if (error !== undefined && error !== null) fail(error);
     else if (context.callbackWaitsForEmptyEventLoop) whenDrained(baseline, () => succeed(result));
     else succeed(result);
