@@ -481,3 +481,26 @@ def test_a_hostile_handler_fails_its_invocation_and_the_next_one_runs(
         assert invocation.error.error_type == expected, invocation.error
     assert stack.invoke("Greet", {"name": "after"}).result["greeting"] == "hello after"
     assert stack.invoke("Fail").error is not None or invocation.error is None
+
+
+def test_json_log_format_writes_one_object_per_line_above_the_application_log_level(
+        start_stack: Callable[..., LocalStack]) -> None:
+    """`LoggingConfig: {LogFormat: JSON, ApplicationLogLevel: WARN}` (Lambda's advanced logging controls for
+    Node.js): each console call is a JSON object with `timestamp`, `level`, `requestId` and `message`, and
+    calls below the application log level are dropped."""
+    leveled = """\
+  Leveled:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: levels.handler
+      LoggingConfig: {LogFormat: JSON, ApplicationLogLevel: WARN}
+"""
+    source = ("export const handler = async () => { console.debug('quiet'); console.info('also quiet');\n"
+              "  console.warn('careful %d', 2); console.error(new TypeError('broke')); return 'done'; };\n")
+    stack = start_stack(TEMPLATE + leveled, {**FILES, "src/levels.mjs": source})
+    invocation = stack.invoke("Leveled")
+    records = [json.loads(line) for line in invocation.logs.splitlines() if line.startswith("{")]
+    assert [(record["level"], record["message"].split("\n")[0]) for record in records] == [
+        ("WARN", "careful 2"), ("ERROR", "TypeError: broke")]
+    assert all(record["requestId"] == invocation.request_id for record in records)
+    assert records[1]["errorType"] == "TypeError" and records[1]["errorMessage"] == "broke"

@@ -41,12 +41,26 @@ function send(message) {
   fs.writeSync(CHANNEL, JSON.stringify(message) + "\n");
 }
 
-// Lambda's console: `<ISO time>\t<request id>\t<LEVEL>\t<message>`, newlines inside a message as \r.
+// Lambda's console: `<ISO time>\t<request id>\t<LEVEL>\t<message>`, newlines inside a message as \r; with
+// `LoggingConfig.LogFormat: JSON`, one object per line, below `ApplicationLogLevel` dropped (AWS Lambda
+// developer guide: "Configuring advanced logging controls for Node.js functions").
+const LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
+const json = process.env.AWS_LAMBDA_LOG_FORMAT === "JSON";
+const lowest = LEVELS.indexOf(String(process.env.AWS_LAMBDA_LOG_LEVEL || "TRACE").toUpperCase());
 for (const [method, level] of [["log", "INFO"], ["info", "INFO"], ["debug", "DEBUG"], ["warn", "WARN"],
                                ["error", "ERROR"], ["trace", "TRACE"], ["fatal", "FATAL"]]) {
   console[method] = (message, ...params) => {
-    const text = util.format(message, ...params).replace(/\n/g, "\r");
-    send({ log: `${new Date().toISOString()}\t${requestId}\t${level}\t${text}` });
+    const time = new Date().toISOString();
+    if (!json) {
+      const text = util.format(message, ...params).replace(/\n/g, "\r");
+      send({ log: `${time}\t${requestId}\t${level}\t${text}` });
+    } else if (LEVELS.indexOf(level) >= Math.max(lowest, 0)) {
+      const record = { timestamp: time, level, requestId, message: util.format(message, ...params) };
+      const error = [message, ...params].find((item) => util.types.isNativeError(item));
+      if (error) Object.assign(record, { errorType: error.name, errorMessage: error.message,
+                                         stackTrace: String(error.stack).split("\n") });
+      send({ log: JSON.stringify(record) });
+    }
   };
 }
 
