@@ -504,3 +504,30 @@ def test_json_log_format_writes_one_object_per_line_above_the_application_log_le
         ("WARN", "careful 2"), ("ERROR", "TypeError: broke")]
     assert all(record["requestId"] == invocation.request_id for record in records)
     assert records[1]["errorType"] == "TypeError" and records[1]["errorMessage"] == "broke"
+
+
+def test_a_streamed_response_is_held_to_the_streaming_limit_not_invokes_6_mb(
+        start_stack: Callable[..., LocalStack]) -> None:
+    """Lambda's response streaming allows 20 MB by default where a buffered response allows 6 MB."""
+    big = """\
+export const streamed = awslambda.streamifyResponse(async (event, responseStream) => {
+  responseStream.end("x".repeat(event.megabytes * 1024 * 1024));
+});
+export const buffered = async (event) => "x".repeat(event.megabytes * 1024 * 1024);
+"""
+    functions = """\
+  Streamed:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: big.streamed}
+  Buffered:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: big.buffered}
+"""
+    stack = start_stack(TEMPLATE + functions, {**FILES, "src/big.mjs": big})
+    streamed = stack.invoke("Streamed", {"megabytes": 8})
+    too_big = stack.invoke("Streamed", {"megabytes": 21})
+    buffered = stack.invoke("Buffered", {"megabytes": 8})
+    assert streamed.error is None and len(streamed.result) == 8 * 1024 * 1024
+    assert too_big.error is not None and too_big.error.error_type == "Function.ResponseSizeTooLarge"
+    assert "(20971520 bytes)" in too_big.error.message
+    assert buffered.error is not None and "(6291456 bytes)" in buffered.error.message

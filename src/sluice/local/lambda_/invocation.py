@@ -29,6 +29,17 @@ class FunctionError:
                 "stackTrace": self.stack_trace}
 
 
+#: A streamed response's limit (Lambda developer guide: "Response streaming": 20 MB by default).
+MAX_STREAMED_RESPONSE = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class StreamedResponse:
+    """What a response-streaming handler wrote, as one value: held to the streaming limit, not Invoke's 6 MB."""
+
+    value: Any
+
+
 class ReportedError(Exception):
     """A failed invocation as a runtime outside this process reported it (Node.js's); `ends_environment`
     when that runtime's process is gone, as after an uncaught exception."""

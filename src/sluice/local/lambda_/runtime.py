@@ -52,7 +52,14 @@ from sluice.local.errors import EventError, StackError
 from sluice.local.lambda_.catalog import FunctionCatalog, LambdaApiError, Target
 from sluice.local.lambda_.context import LambdaContext
 from sluice.local.lambda_.handler_time import handler_clock
-from sluice.local.lambda_.invocation import SYNC, FunctionError, Invocation, ReportedError
+from sluice.local.lambda_.invocation import (
+    MAX_STREAMED_RESPONSE,
+    SYNC,
+    FunctionError,
+    Invocation,
+    ReportedError,
+    StreamedResponse,
+)
 from sluice.local.lambda_.logs import InvocationLog, LogCapture
 from sluice.local.lambda_.nodejs.executable import find_node
 from sluice.local.lambda_.process_state import ProcessState
@@ -408,15 +415,18 @@ class LambdaRuntime:
             log.write(f"{_now_iso()} {invocation.request_id} {invocation.error.message}\n")
             local.cold_start()  # the runtime process is gone: the next invocation starts a new one
             return
+        size_limit = MAX_SYNC_PAYLOAD
+        if isinstance(result, StreamedResponse):
+            result, size_limit = result.value, MAX_STREAMED_RESPONSE
         try:
             invocation.result = _json_round_trip(result, "response")
         except EventError as error:
             invocation.error = FunctionError("Runtime.MarshalError", str(error))
             return
-        if len(json.dumps(invocation.result)) > MAX_SYNC_PAYLOAD and invocation.invocation_type == SYNC:
+        if len(json.dumps(invocation.result)) > size_limit and invocation.invocation_type == SYNC:
             invocation.error = FunctionError(
                 "Function.ResponseSizeTooLarge",
-                f"Response payload size exceeded maximum allowed payload size ({MAX_SYNC_PAYLOAD} bytes).")
+                f"Response payload size exceeded maximum allowed payload size ({size_limit} bytes).")
             invocation.result = None
 
     def _environment(self, spec: FunctionSpec) -> dict[str, str]:

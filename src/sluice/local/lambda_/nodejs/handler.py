@@ -32,12 +32,14 @@ from typing import IO, Any
 
 from sluice import json_text
 from sluice.local.edge.messages import HttpAnswer, HttpRequest
-from sluice.local.lambda_.invocation import FunctionError, ReportedError
+from sluice.local.lambda_.invocation import FunctionError, ReportedError, StreamedResponse
 from sluice.local.lambda_.nodejs.bridge import ServiceBridge
 from sluice.local.lambda_.sandbox import HandlerLoadError
 from sluice.local.lambda_.spec import FunctionSpec
 
 HOST = Path(__file__).with_name("host.mjs")
+#: Lambda's longest invocation (15 minutes).
+_LONGEST_INVOCATION = 900.0
 #: How often a wait wakes to notice a process that died without a word.
 _POLL_SECONDS = 0.25
 #: Where Lambda puts a layer's Node.js packages (`/opt/nodejs/node_modules`, `/opt/nodejs/node20/node_modules`).
@@ -112,7 +114,7 @@ class NodeHandler:
                                                   style="nodejs"), ends_environment=True) from None
         message = self._wait()
         if "result" in message:
-            return message["result"]
+            return StreamedResponse(message["result"]) if message.get("streamed") else message["result"]
         shape = message.get("error")
         if not isinstance(shape, dict):
             raise ReportedError(FunctionError("Runtime.ExitError", f"RequestId: {context.aws_request_id} "
@@ -162,10 +164,14 @@ class NodeHandler:
 
 
 def _ask(inbox: queue.Queue[tuple[str, Any]], request: HttpRequest) -> HttpAnswer:
-    """On a bridge thread: hand the request to the invoking thread, and wait for its answer."""
+    """On a bridge thread: hand the request to the invoking thread, and wait for its answer (no longer than
+    Lambda's longest invocation: an invocation that timed out mid-call answers nothing)."""
     reply: queue.Queue[HttpAnswer] = queue.Queue(maxsize=1)
     inbox.put(("request", (request, reply)))
-    return reply.get()
+    try:
+        return reply.get(timeout=_LONGEST_INVOCATION)
+    except queue.Empty:
+        return _unavailable()
 
 
 def _unavailable() -> HttpAnswer:

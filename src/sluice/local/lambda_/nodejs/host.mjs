@@ -278,7 +278,7 @@ function invoke(handler, request) {
     console.error("Invoke Error", JSON.stringify(shape));
     answer({ error: shape, exit: false });
   };
-  const succeed = (result) => {
+  const succeed = (result, how = {}) => {
     let text;
     try {
       text = JSON.stringify(result === undefined ? null : result);
@@ -286,7 +286,7 @@ function invoke(handler, request) {
       fail(new Error("Unable to stringify response body"));
       return;
     }
-    answer({ result: JSON.parse(text) });
+    answer({ result: JSON.parse(text), ...how });
   };
   // Lambda answers a callback's result, and a handler that returns no promise, once the event loop is
   // empty (unless `callbackWaitsForEmptyEventLoop` is false): what was pending before the handler ran
@@ -306,7 +306,7 @@ function invoke(handler, request) {
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     // context.done/succeed/fail answer at once, not waiting for the event loop (Lambda's CallbackContext).
-    succeed,
+    succeed: (result) => succeed(result),
     fail: (error) => fail(error ?? "handled"),
     done: (error, result) => (error !== undefined && error !== null ? fail(error) : succeed(result)),
   };
@@ -352,7 +352,7 @@ async function invokeStreaming(handler, event, context, succeed, fail) {
     }
     await returned;
     if (!stream.writableFinished) await finished(stream);
-    succeed(stream.collected());
+    succeed(stream.collected(), { streamed: true });
   } catch (error) {
     fail(error);
   }
