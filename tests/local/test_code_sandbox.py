@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from sluice.local.lambda_.sandbox import CodeSandbox
+from sluice.local.stack import LocalStack
 
 HANDLER = """
 import importlib, sys
@@ -75,3 +77,32 @@ def test_a_call_inside_a_call_keeps_both_functions_warm(tmp_path: Path) -> None:
         assert importlib.import_module("helper").count() == 2  # the outer function's helper again
     assert call(outer, {}) == 3
     assert call(inner, {}) == 2
+
+
+def test_a_function_shipping_its_own_aws_sdk_runs_with_this_interpreters(
+        start_stack: Callable[..., LocalStack]) -> None:
+    """Found by the sweep of serverless-patterns (`eventbridge-lambda-fsx-openzfs-periodic-replication` ships
+    boto3 and botocore in a layer): the function imported its own copies, which moto's mock and sluice's
+    hooks are not installed in, and its calls went to AWS itself. They are taken from this interpreter."""
+    template = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Files:
+    Type: AWS::S3::Bucket
+  Lister:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.13, CodeUri: src/, Handler: app.handler, Layers: [!Ref Sdk]}
+  Sdk:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: sdk/}
+"""
+    refuse = "raise ImportError('the bundled copy was imported')\n"
+    handler = ("import boto3\n\ndef handler(event, context):\n"
+               "    return [b['Name'] for b in boto3.client('s3').list_buckets()['Buckets']]\n")
+    stack = start_stack(template, {"src/app.py": handler, "sdk/python/boto3/__init__.py": refuse,
+                                   "sdk/python/botocore/__init__.py": refuse, "src/botocore/__init__.py": refuse})
+    invocation = stack.invoke("Lister")
+    assert invocation.error is None, invocation.error
+    assert invocation.result == [stack.name("Files")]
+    assert any("resource Lister" in warning and "ships its own boto3, botocore" in warning
+               for warning in stack.warnings), stack.warnings

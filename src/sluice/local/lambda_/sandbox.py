@@ -7,7 +7,10 @@ earlier are put back, and on exit every module loaded from its roots is taken ou
 functions that both ship `app.py` (or both use a layer's `sluice_runtime`) never see each other's
 modules or module state, and a warm function keeps its own (as a warm Lambda does).
 
-Third-party packages from site-packages are shared: they are read-only code for the handlers.
+Third-party packages from site-packages are shared: they are read-only code for the handlers. So is
+the AWS SDK even when a function ships its own copy (a layer of the latest boto3, a vendored
+botocore): the local stack answers AWS calls through this interpreter's botocore (moto's mock and
+sluice's hooks are installed there), and a second copy would send them to AWS itself.
 
 Example:
     >>> sandbox = CodeSandbox([Path("functions/ingest"), Path("layers/runtime/python")])
@@ -35,6 +38,10 @@ class HandlerLoadError(Exception):
         self.message = message
 
 
+#: Packages always taken from this interpreter, never from a function's roots (see the module).
+SHARED_SDK = ("boto3", "botocore", "s3transfer")
+
+
 class CodeSandbox:
     """A private module namespace over a list of import roots."""
 
@@ -45,7 +52,10 @@ class CodeSandbox:
         self.roots = [str(root.resolve()) for root in roots]
         self._prefixes = tuple(root.rstrip("/") + "/" for root in self.roots)
         self.modules: dict[str, ModuleType] = {}
-        self._provided = _top_level_names(roots)
+        provided = _top_level_names(roots)
+        self._provided = provided - set(SHARED_SDK)
+        #: The SDK packages the roots ship their own copy of (taken from this interpreter instead).
+        self.bundled_sdk = sorted(provided & set(SHARED_SDK))
         self._mark = f"_sluice_sandbox_mark_{id(self)}"  # see `_place_mark`
         self._saved_path: list[str] = []
         self._shadowed: dict[str, ModuleType] = {}
@@ -95,6 +105,9 @@ class CodeSandbox:
     # -- internals -------------------------------------------------------------------------
 
     def _enter(self) -> None:
+        for name in self.bundled_sdk:  # loaded from this interpreter before the roots lead sys.path
+            if name not in sys.modules:
+                importlib.import_module(name)
         self._saved_path = sys.path[:]
         sys.path[:] = self.roots + [entry for entry in self._saved_path if entry not in CodeSandbox._all_roots]
         # A module of the same name imported outside (e.g. a test importing the layer package

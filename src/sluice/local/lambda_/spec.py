@@ -30,6 +30,7 @@ from sluice.local.lambda_.destinations import (
 from sluice.local.lambda_.nodejs.executable import MINIMUM as NODE_MINIMUM
 from sluice.local.lambda_.nodejs.executable import find_node
 from sluice.local.lambda_.public_layers import installed_layer_note, is_extension_layer
+from sluice.local.lambda_.sandbox import SHARED_SDK
 from sluice.local.template.model import ResourceDecl, SamTemplate
 from sluice.local.template.nested import STACK_PATH
 from sluice.local.template.values import mapping, number, numbers, whole_number
@@ -143,6 +144,8 @@ def _spec(template: SamTemplate, decl: ResourceDecl, invoke_config: dict[str, An
                 # `cfnresponse` (Python) or `cfn-response` (Node.js, as /opt/nodejs/node_modules), as Lambda
                 # gives inline code.
                 spec.layer_dirs.append(INLINE_MODULES)
+            if not spec.nodejs:
+                _say_bundled_sdk(template, decl, [spec.code_dir, *spec.layer_dirs])
         except TemplateError as error:
             # One broken function must not stop the others from running: it fails when invoked.
             spec.problem = str(error.located(template.origin))
@@ -186,6 +189,17 @@ def _problem(template: SamTemplate, decl: ResourceDecl, serverless: bool, handle
     if not module or not function or not all(module.replace("/", ".").split(".")):
         return f"Handler {handler!r} must be module.function (e.g. app.lambda_handler or src/app.lambda_handler)"
     return None
+
+
+def _say_bundled_sdk(template: SamTemplate, decl: ResourceDecl, roots: list[Path]) -> None:
+    """A function that ships its own AWS SDK runs with this environment's (`sandbox.SHARED_SDK`): say so."""
+    bundled = sorted({name for root in roots for name in SHARED_SDK if (root / name / "__init__.py").is_file()})
+    if bundled:
+        import botocore  # noqa: PLC0415 - the one the local stack answers through
+
+        template.unsupported(f"the function ships its own {', '.join(bundled)}: it runs with this environment's "
+                             f"(botocore {botocore.__version__}) instead, through which the local stack answers AWS "
+                             "calls", resource=decl.logical_id, property="CodeUri")
 
 
 def _node_problem(template: SamTemplate, decl: ResourceDecl, handler: str, runtime: str) -> str | None:
