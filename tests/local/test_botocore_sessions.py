@@ -93,3 +93,4 @@ def test_the_usage_example_holds() -> None:
     result = doctest.testmod(botocore_sessions)
     assert result.attempted > 0
     assert result.failed == 0
+

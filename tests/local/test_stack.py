@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -154,3 +155,19 @@ def test_a_direct_invoke_does_not_run_what_it_started(pipeline: LocalStack) -> N
 def test_one_stack_at_a_time(pipeline: LocalStack) -> None:
     with pytest.raises(StackError, match="another LocalStack is open"):
         LocalStack.from_template(pipeline.template.path or "").start()
+
+
+def test_a_call_nothing_local_answers_is_refused_never_sent_to_aws(start_stack: Callable[..., LocalStack]) -> None:
+    """Found by the sweep of serverless-patterns (`qbusiness-s3-lambda`): a call to a service moto does not
+    implement went to its real endpoint. Inside a stack it is refused, saying why; the handler sees the
+    ClientError an unimplemented operation gives."""
+    template = ("Transform: AWS::Serverless-2016-10-31\nResources:\n  Sync:\n    Type: AWS::Serverless::Function\n"
+                "    Properties: {Runtime: python3.13, CodeUri: src/, Handler: app.handler}\n")
+    handler = ("import boto3\nfrom botocore.exceptions import ClientError\n\n"
+               "def handler(event, context):\n    try:\n"
+               "        boto3.client('qbusiness').list_applications()\n    except ClientError as error:\n"
+               "        return error.response['Error']\n")
+    stack = start_stack(template, {"src/app.py": handler})
+    error = stack.invoke("Sync").result
+    assert error["Code"] == "NotImplemented"
+    assert error["Message"].startswith("qbusiness ListApplications is not emulated locally")
